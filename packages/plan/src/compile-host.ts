@@ -1,0 +1,55 @@
+/**
+ * What the compiler needs from the outside world to resolve `use "..."` lines.
+ *
+ * The language (@gan/dsl) depends only on @gan/plan; loading trick packages is the job of
+ * @gan/core. The CLI passes core's implementation of this interface to the compiler, which
+ * keeps the arrows of the package graph pointing one way (cli -> dsl, core; dsl -> plan).
+ */
+import type { JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
+
+/** One problem with a trick's options; `path` points into the options object as written. */
+export interface TrickOptionIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export type TrickOptionsResult =
+  | { ok: true; options: Record<string, JsonValue> }
+  | { ok: false; issues: TrickOptionIssue[] };
+
+/** The outcome of a rewrite hook: the new plan and a record of every change, for `plan.rewrites`. */
+export interface RewriteResult {
+  plan: Plan;
+  rewrites: Rewrite[];
+}
+
+/** A trick package as the compiler sees it. */
+export interface LoadedTrick {
+  /** Package name, as resolved. */
+  package: string;
+  /** Installed version of the package. */
+  version: string;
+  /** Rewrite hooks run "pre" tricks first, then the rest, then "post", each group in `use` order. */
+  order: "pre" | "normal" | "post";
+  /** The option names the trick knows, for did-you-mean suggestions. */
+  optionNames: string[];
+  /** Validates and defaults the options written in the spec. */
+  validateOptions(raw: Record<string, JsonValue>): TrickOptionsResult;
+  /** Compile-time rewrite of the plan (may throw: the compiler names the trick in the diagnostic). */
+  rewrite?(plan: Plan, use: TrickUse): RewriteResult;
+  /** Output shape of a `trick` layer this package provides, given its input shape. */
+  layerShape?(layer: Extract<Layer, { type: "trick" }>, inputShape: number[]): number[];
+}
+
+export type TrickLoadResult = { ok: true; trick: LoadedTrick } | { ok: false; message: string };
+
+export interface CompileHost {
+  /**
+   * Resolves `packageName` with Node's resolution from `fromDir` (the spec's directory) and
+   * loads it. Failure messages are complete sentences a user can act on, e.g.
+   * "trick '@gan/gpp' is not installed: pnpm add @gan/gpp".
+   */
+  loadTrick(packageName: string, fromDir: string): Promise<TrickLoadResult>;
+  /** Names of installed trick packages visible from `fromDir`, for did-you-mean suggestions. */
+  installedTricks?(fromDir: string): Promise<string[]>;
+}

@@ -1,0 +1,347 @@
+/**
+ * The plan: the JSON contract between the `.gan` language and the runtime.
+ *
+ * Every type here is derived from a zod schema, and the JSON Schema published with the
+ * package is generated from the same schemas (see json-schema.ts), so the three can
+ * never drift apart. Objects are strict: a plan with an unknown field is refused with
+ * the field's path, which is what makes `gan train plan.json` safe to feed by hand.
+ */
+import { z } from "zod";
+
+export const PLAN_VERSION = 1 as const;
+
+const finite = z.number().refine(Number.isFinite, "must be a finite number");
+const nonNegativeInt = z.number().int().min(0);
+const positiveInt = z.number().int().min(1);
+
+/** Where something came from in the `.gan` source (1-based line and column). */
+export const SourceLocationSchema = z.strictObject({ line: positiveInt, column: positiveInt });
+export type SourceLocation = z.infer<typeof SourceLocationSchema>;
+
+// ---------------------------------------------------------------------------
+// Schedules: numbers that change over training. `start` defaults to 0; before
+// `start` a schedule holds its first value, after `end` its last one.
+// ---------------------------------------------------------------------------
+
+export const LinearScheduleSchema = z.strictObject({
+  schedule: z.literal("linear"),
+  from: finite,
+  to: finite,
+  start: nonNegativeInt.default(0),
+  end: nonNegativeInt,
+});
+export const CosineScheduleSchema = z.strictObject({
+  schedule: z.literal("cosine"),
+  from: finite,
+  to: finite,
+  start: nonNegativeInt.default(0),
+  end: nonNegativeInt,
+});
+/** Piecewise constant: `initial`, then each change's value from its step on (changes sorted by `at`). */
+export const StepScheduleSchema = z.strictObject({
+  schedule: z.literal("step"),
+  initial: finite,
+  changes: z.array(z.strictObject({ at: nonNegativeInt, value: finite })).min(1),
+});
+export const ScheduleSchema = z.discriminatedUnion("schedule", [
+  LinearScheduleSchema,
+  CosineScheduleSchema,
+  StepScheduleSchema,
+]);
+export type LinearSchedule = z.infer<typeof LinearScheduleSchema>;
+export type CosineSchedule = z.infer<typeof CosineScheduleSchema>;
+export type StepSchedule = z.infer<typeof StepScheduleSchema>;
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+/** A number, or a schedule that yields a number at each step. */
+export const SchedulableSchema = z.union([finite, ScheduleSchema]);
+export type Schedulable = z.infer<typeof SchedulableSchema>;
+
+/** Any JSON value (trick options), where schedules appear as objects with a `schedule` key. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), finite, z.boolean(), z.null(), z.array(JsonValueSchema), z.record(z.string(), JsonValueSchema)]),
+);
+
+// ---------------------------------------------------------------------------
+// Layers. Shapes exclude the batch dimension; images are NHWC ([height, width, channels]).
+// ---------------------------------------------------------------------------
+
+export const ActivationSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("linear") }),
+  z.strictObject({ kind: z.literal("relu") }),
+  z.strictObject({ kind: z.literal("leakyrelu"), alpha: finite.min(0).default(0.2) }),
+  z.strictObject({ kind: z.literal("tanh") }),
+  z.strictObject({ kind: z.literal("sigmoid") }),
+]);
+export type Activation = z.infer<typeof ActivationSchema>;
+export type ActivationKind = Activation["kind"];
+export const ACTIVATION_KINDS = ["linear", "relu", "leakyrelu", "tanh", "sigmoid"] as const satisfies readonly ActivationKind[];
+
+export const PaddingSchema = z.enum(["same", "valid"]);
+export type Padding = z.infer<typeof PaddingSchema>;
+
+const shape = z.array(positiveInt);
+/** Fields every layer carries once compiled: its inferred output shape and where it was written. */
+const layerCommon = {
+  outputShape: shape.optional(),
+  source: SourceLocationSchema.optional(),
+};
+
+export const DenseLayerSchema = z.strictObject({
+  type: z.literal("dense"),
+  units: positiveInt,
+  activation: ActivationSchema.optional(),
+  ...layerCommon,
+});
+export const ConvLayerSchema = z.strictObject({
+  type: z.literal("conv"),
+  filters: positiveInt,
+  kernel: positiveInt.default(3),
+  stride: positiveInt.default(1),
+  padding: PaddingSchema.default("same"),
+  activation: ActivationSchema.optional(),
+  ...layerCommon,
+});
+/** Transposed convolution. */
+export const DeconvLayerSchema = z.strictObject({
+  type: z.literal("deconv"),
+  filters: positiveInt,
+  kernel: positiveInt.default(3),
+  stride: positiveInt.default(1),
+  padding: PaddingSchema.default("same"),
+  activation: ActivationSchema.optional(),
+  ...layerCommon,
+});
+export const ReshapeLayerSchema = z.strictObject({ type: z.literal("reshape"), shape: shape.min(1), ...layerCommon });
+export const FlattenLayerSchema = z.strictObject({ type: z.literal("flatten"), ...layerCommon });
+export const BatchNormLayerSchema = z.strictObject({
+  type: z.literal("batchnorm"),
+  momentum: finite.min(0).max(1).default(0.99),
+  epsilon: finite.gt(0).default(1e-3),
+  ...layerCommon,
+});
+export const PoolLayerSchema = z.strictObject({
+  type: z.enum(["maxpool", "avgpool"]),
+  size: positiveInt.default(2),
+  stride: positiveInt.optional(),
+  padding: PaddingSchema.default("valid"),
+  ...layerCommon,
+});
+export const DropoutLayerSchema = z.strictObject({
+  type: z.literal("dropout"),
+  rate: finite.min(0).lt(1),
+  ...layerCommon,
+});
+export const ActivationLayerSchema = z.strictObject({
+  type: z.literal("activation"),
+  activation: ActivationSchema,
+  ...layerCommon,
+});
+/**
+ * A layer that a trick package provides (minibatch stddev, ...). `trick` names the package
+ * that implements it at run time; `options` are its own. Shape inference asks the trick.
+ */
+export const TrickLayerSchema = z.strictObject({
+  type: z.literal("trick"),
+  trick: z.string().min(1),
+  name: z.string().min(1),
+  options: z.record(z.string(), JsonValueSchema).default({}),
+  ...layerCommon,
+});
+
+export const LayerSchema = z.union([
+  DenseLayerSchema,
+  ConvLayerSchema,
+  DeconvLayerSchema,
+  ReshapeLayerSchema,
+  FlattenLayerSchema,
+  BatchNormLayerSchema,
+  PoolLayerSchema,
+  DropoutLayerSchema,
+  ActivationLayerSchema,
+  TrickLayerSchema,
+]);
+export type DenseLayer = z.infer<typeof DenseLayerSchema>;
+export type ConvLayer = z.infer<typeof ConvLayerSchema>;
+export type DeconvLayer = z.infer<typeof DeconvLayerSchema>;
+export type ReshapeLayer = z.infer<typeof ReshapeLayerSchema>;
+export type FlattenLayer = z.infer<typeof FlattenLayerSchema>;
+export type BatchNormLayer = z.infer<typeof BatchNormLayerSchema>;
+export type PoolLayer = z.infer<typeof PoolLayerSchema>;
+export type DropoutLayer = z.infer<typeof DropoutLayerSchema>;
+export type ActivationLayer = z.infer<typeof ActivationLayerSchema>;
+export type TrickLayer = z.infer<typeof TrickLayerSchema>;
+export type Layer = z.infer<typeof LayerSchema>;
+export type LayerType = Layer["type"];
+export const LAYER_TYPES = [
+  "dense", "conv", "deconv", "reshape", "flatten", "batchnorm", "maxpool", "avgpool", "dropout", "activation", "trick",
+] as const satisfies readonly LayerType[];
+
+export const NetworkSchema = z.strictObject({
+  inputShape: shape.min(1),
+  layers: z.array(LayerSchema).min(1),
+  /** Output shape of the last layer, written by shape inference. */
+  outputShape: shape.optional(),
+});
+export type Network = z.infer<typeof NetworkSchema>;
+export type NetworkName = "generator" | "discriminator";
+export const NETWORK_NAMES = ["generator", "discriminator"] as const satisfies readonly NetworkName[];
+
+// ---------------------------------------------------------------------------
+// Data. `nativeRange` is what the source produces ([0, 1] for images, null when
+// unbounded such as Gaussian mixtures); `range` is what the discriminator sees.
+// When they differ the runtime maps one linearly onto the other (@gan/normalize).
+// ---------------------------------------------------------------------------
+
+const range = z.tuple([finite, finite]).nullable();
+const dataCommon = { shape: shape.min(1), nativeRange: range, range, source: SourceLocationSchema.optional() };
+
+export const RingDataSchema = z.strictObject({
+  kind: z.literal("ring"),
+  modes: positiveInt.default(8),
+  radius: finite.gt(0).default(1),
+  std: finite.gt(0).default(0.01),
+  ...dataCommon,
+});
+export const GridDataSchema = z.strictObject({
+  kind: z.literal("grid"),
+  side: positiveInt.default(5),
+  spacing: finite.gt(0).default(2),
+  std: finite.gt(0).default(0.05),
+  ...dataCommon,
+});
+export const MnistDataSchema = z.strictObject({
+  kind: z.literal("mnist"),
+  split: z.enum(["train", "test"]).default("train"),
+  ...dataCommon,
+});
+/** Paths are resolved against the spec's directory at compile time and stored absolute. */
+export const IdxDataSchema = z.strictObject({
+  kind: z.literal("idx"),
+  images: z.string().min(1),
+  labels: z.string().min(1).optional(),
+  ...dataCommon,
+});
+export const ImagesDataSchema = z.strictObject({
+  kind: z.literal("images"),
+  dir: z.string().min(1),
+  ...dataCommon,
+});
+export const DataSchema = z.discriminatedUnion("kind", [
+  RingDataSchema,
+  GridDataSchema,
+  MnistDataSchema,
+  IdxDataSchema,
+  ImagesDataSchema,
+]);
+export type RingData = z.infer<typeof RingDataSchema>;
+export type GridData = z.infer<typeof GridDataSchema>;
+export type MnistData = z.infer<typeof MnistDataSchema>;
+export type IdxData = z.infer<typeof IdxDataSchema>;
+export type ImagesData = z.infer<typeof ImagesDataSchema>;
+export type Data = z.infer<typeof DataSchema>;
+export type DataKind = Data["kind"];
+export const DATA_KINDS = ["ring", "grid", "mnist", "idx", "images"] as const satisfies readonly DataKind[];
+
+export const LatentSchema = z.strictObject({
+  size: positiveInt,
+  distribution: z.enum(["normal", "uniform"]).default("normal"),
+});
+export type Latent = z.infer<typeof LatentSchema>;
+
+export const LOSS_KINDS = ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"] as const;
+export const LossSchema = z.strictObject({ kind: z.enum(LOSS_KINDS) });
+export type LossKind = (typeof LOSS_KINDS)[number];
+export type Loss = z.infer<typeof LossSchema>;
+
+export const AdamSchema = z.strictObject({
+  kind: z.literal("adam"),
+  lr: SchedulableSchema.default(2e-4),
+  beta1: finite.min(0).lt(1).default(0.5),
+  beta2: finite.min(0).lt(1).default(0.999),
+  epsilon: finite.gt(0).default(1e-8),
+});
+export const SgdSchema = z.strictObject({
+  kind: z.literal("sgd"),
+  lr: SchedulableSchema.default(1e-2),
+  momentum: finite.min(0).lt(1).default(0),
+});
+export const RmspropSchema = z.strictObject({
+  kind: z.literal("rmsprop"),
+  lr: SchedulableSchema.default(5e-5),
+  decay: finite.min(0).lt(1).default(0.9),
+  momentum: finite.min(0).lt(1).default(0),
+  epsilon: finite.gt(0).default(1e-7),
+});
+export const OptimizerSchema = z.discriminatedUnion("kind", [AdamSchema, SgdSchema, RmspropSchema]);
+export type Optimizer = z.infer<typeof OptimizerSchema>;
+export type OptimizerKind = Optimizer["kind"];
+export const OPTIMIZER_KINDS = ["adam", "sgd", "rmsprop"] as const satisfies readonly OptimizerKind[];
+
+export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export const TrainSchema = z.strictObject({
+  steps: positiveInt,
+  batch: positiveInt.default(64),
+  seed: nonNegativeInt.default(0),
+  /** Write a sample grid / scatter plot every N steps (0: only at the end). */
+  sampleEvery: nonNegativeInt.default(0),
+  /** Write a checkpoint every N steps (0: only at the end). */
+  checkpointEvery: nonNegativeInt.default(0),
+  /** Append a line to metrics.jsonl every N steps. */
+  logEvery: positiveInt.default(10),
+  backend: z.enum(BACKENDS).default("auto"),
+});
+export type Train = z.infer<typeof TrainSchema>;
+
+// ---------------------------------------------------------------------------
+// Tricks and what they changed.
+// ---------------------------------------------------------------------------
+
+/** Steps in [from, until) during which a trick is active; either bound may be absent. */
+export const WindowSchema = z.strictObject({ from: nonNegativeInt.optional(), until: nonNegativeInt.optional() });
+export type Window = z.infer<typeof WindowSchema>;
+
+export const TrickUseSchema = z.strictObject({
+  /** The package name as written in `use "..."`. */
+  package: z.string().min(1),
+  /** The version of the package that was resolved at compile time. */
+  version: z.string().min(1),
+  /** Options validated against the trick's schema, defaults filled in. */
+  options: z.record(z.string(), JsonValueSchema),
+  window: WindowSchema.default({}),
+  source: SourceLocationSchema.optional(),
+});
+export type TrickUse = z.infer<typeof TrickUseSchema>;
+
+/** One change a trick's rewrite hook made to a network, as shown to the user. */
+export const RewriteSchema = z.strictObject({
+  trick: z.string().min(1),
+  network: z.enum(NETWORK_NAMES).nullable(),
+  /** Index of the changed layer in the network after the rewrite (null for non-layer changes). */
+  index: nonNegativeInt.nullable(),
+  action: z.enum(["replace", "insert", "remove", "data", "other"]),
+  description: z.string().min(1),
+  before: LayerSchema.nullable().optional(),
+  after: LayerSchema.nullable().optional(),
+});
+export type Rewrite = z.infer<typeof RewriteSchema>;
+
+export const PlanSchema = z.strictObject({
+  planVersion: z.literal(PLAN_VERSION),
+  name: z.string().min(1),
+  source: z.strictObject({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  data: DataSchema,
+  latent: LatentSchema,
+  networks: z.strictObject({ generator: NetworkSchema, discriminator: NetworkSchema }),
+  loss: LossSchema,
+  optimizers: z.strictObject({ generator: OptimizerSchema, discriminator: OptimizerSchema }),
+  train: TrainSchema,
+  tricks: z.array(TrickUseSchema),
+  rewrites: z.array(RewriteSchema),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+/** A plan as it may be written by hand: defaults not yet filled in. */
+export type PlanInput = z.input<typeof PlanSchema>;
