@@ -5,7 +5,7 @@
  * @gan/core. The CLI passes core's implementation of this interface to the compiler, which
  * keeps the arrows of the package graph pointing one way (cli -> dsl, core; dsl -> plan).
  */
-import type { JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
+import type { Data, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
 
 /** One problem with a trick's options; `path` points into the options object as written. */
 export interface TrickOptionIssue {
@@ -52,4 +52,9 @@ export interface CompileHost {
   loadTrick(packageName: string, fromDir: string): Promise<TrickLoadResult>;
   /** Names of installed trick packages visible from `fromDir`, for did-you-mean suggestions. */
   installedTricks?(fromDir: string): Promise<string[]>;
+  /**
+   * The shape of one sample of a file-backed data source (`idx`, `images`), read from its
+   * header or first file, when the spec does not give `shape`. Paths in `data` are absolute.
+   */
+  dataShape?(data: Data): Promise<{ ok: true; shape: number[] } | { ok: false; message: string }>;
 }
