@@ -9,6 +9,13 @@ export function ganProject(name: string, testTimeoutMs = 30_000) {
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ["@gan/source"] } },
-    test: { name, testTimeout: testTimeoutMs, hookTimeout: testTimeoutMs },
+    test: {
+      name,
+      testTimeout: testTimeoutMs,
+      hookTimeout: testTimeoutMs,
+      // Fixture packages live under node_modules folders of test fixtures; they import
+      // @gan/* sources, so vite must transform them instead of handing them to Node.
+      server: { deps: { inline: [/test-fixtures/] } },
+    },
   });
 }

@@ -1,1 +1,17 @@
-export {};
+// The trick API: what every trick package imports.
+export { defineTrick, isTrick, z, type Trick, type TrickDefinition, type RewriteContext } from "./trick/define-trick.js";
+export type * from "./trick/hooks.js";
+// Loading tricks, for the compiler and the runtime.
+export {
+  CORE_VERSION,
+  TrickLoadError,
+  createCompileHost,
+  installedTricks,
+  loadTrickModule,
+  resolveTrick,
+  toLoadedTrick,
+  type InstalledTrickInfo,
+  type ResolvedTrick,
+} from "./trick/load.js";
+export { validateTrickOptions } from "./trick/options.js";
+export { UserError, UsageError, isUserError } from "./errors.js";

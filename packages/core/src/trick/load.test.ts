@@ -1,0 +1,123 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import type { Plan } from "@gan/plan";
+import { CORE_VERSION, createCompileHost, installedTricks, loadTrickModule } from "./load.js";
+
+const project = fileURLToPath(new URL("../../test-fixtures/trick-project", import.meta.url));
+const host = createCompileHost();
+
+async function load(name: string) {
+  const result = await host.loadTrick(name, project);
+  if (!result.ok) throw new Error(result.message);
+  return result.trick;
+}
+
+describe("resolving trick packages from the spec's directory", () => {
+  test("a trick package loads with its installed version and option names", async () => {
+    const trick = await load("gan-trick-fixture");
+    expect(trick.package).toBe("gan-trick-fixture");
+    expect(trick.version).toBe("1.2.3");
+    expect(trick.order).toBe("normal");
+    expect(trick.optionNames).toEqual(["real", "dropout", "networks"]);
+  });
+
+  test("a missing package names the install command of the project's package manager", async () => {
+    const result = await host.loadTrick("@gan/gpp", project);
+    expect(result).toEqual({ ok: false, message: "trick '@gan/gpp' is not installed: npm install @gan/gpp" });
+  });
+
+  test("a package whose default export is not a trick is refused", async () => {
+    const result = await host.loadTrick("not-a-trick", project);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toBe(
+      "package 'not-a-trick' is not a gan trick: its default export was not made with defineTrick() from @gan/core",
+    );
+  });
+
+  test("paths and URLs are never loaded", async () => {
+    for (const name of ["./local-trick.js", "/etc/passwd", "https://example.com/x.js", "../x"]) {
+      const result = await host.loadTrick(name, project);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.message).toContain("is not a package name");
+    }
+  });
+
+  test("a trick whose peer range excludes this core is refused with both versions", async () => {
+    const result = await host.loadTrick("gan-trick-old-core", project);
+    expect(!result.ok && result.message).toBe(
+      `trick 'gan-trick-old-core' 2.0.0 supports @gan/core ^0.0.1, but @gan/core ${CORE_VERSION} is installed: upgrade the trick or install a @gan/core in that range`,
+    );
+  });
+
+  test("a trick must be named after its package", async () => {
+    const result = await host.loadTrick("@acme/gan-trick-misnamed", project);
+    expect(!result.ok && result.message).toBe(
+      "package '@acme/gan-trick-misnamed' exports a trick named '@acme/other-name': the names must match",
+    );
+  });
+
+  test("installed tricks are those with the gan-trick keyword", async () => {
+    expect(installedTricks(project).map((t) => `${t.name}@${t.version}`)).toEqual(["gan-trick-fixture@1.2.3", "gan-trick-old-core@2.0.0"]);
+    expect(await host.installedTricks!(project)).toContain("gan-trick-fixture");
+  });
+
+  test("the runtime gets the trick object itself", async () => {
+    const trick = await loadTrickModule("gan-trick-fixture", project);
+    expect(trick.name).toBe("gan-trick-fixture");
+    expect(typeof trick.setup).toBe("function");
+  });
+});
+
+describe("trick options", () => {
+  test("defaults are filled in", async () => {
+    const trick = await load("gan-trick-fixture");
+    expect(trick.validateOptions({})).toEqual({ ok: true, options: { real: 0.9, dropout: 0, networks: "discriminator" } });
+  });
+
+  test("an unknown option is reported at its key", async () => {
+    const trick = await load("gan-trick-fixture");
+    expect(trick.validateOptions({ rael: 0.8 })).toEqual({ ok: false, issues: [{ path: ["rael"], message: "unknown option 'rael'" }] });
+  });
+
+  test("a value of the wrong type or out of range is reported at its path", async () => {
+    const trick = await load("gan-trick-fixture");
+    const result = trick.validateOptions({ real: "high", dropout: 2 });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((issue) => issue.path)).toEqual([["real"], ["dropout"]]);
+    expect(result.issues[0]!.message).toMatch(/expected number/);
+    expect(result.issues[1]!.message).toMatch(/<=0\.9/);
+  });
+
+  test("a schedule is accepted where a number is, and kept as a schedule", async () => {
+    const trick = await load("gan-trick-fixture");
+    const schedule = { schedule: "linear", from: 0.7, to: 1, start: 0, end: 100 } as const;
+    expect(trick.validateOptions({ real: schedule })).toEqual({ ok: true, options: { real: schedule, dropout: 0, networks: "discriminator" } });
+  });
+
+  test("a schedule that leaves the option's range is refused, saying where", async () => {
+    const trick = await load("gan-trick-fixture");
+    const result = trick.validateOptions({ real: { schedule: "step", initial: 0.9, changes: [{ at: 10, value: 0.95 }, { at: 20, value: 1.5 }] } });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues[0]!.path).toEqual(["real"]);
+    expect(!result.ok && result.issues[0]!.message).toMatch(/\(the schedule reaches 1\.5\)$/);
+  });
+});
+
+describe("rewrite hooks", () => {
+  const plan = {
+    networks: { discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8 }, { type: "dense", units: 1 }] } },
+  } as unknown as Plan;
+
+  test("a rewrite returns the new plan and records what it changed", async () => {
+    const trick = await load("gan-trick-fixture");
+    const use = { package: "gan-trick-fixture", version: "1.2.3", options: { real: 0.9, dropout: 0.25, networks: "discriminator" }, window: {} };
+    const result = trick.rewrite!(plan, use);
+    expect(result.plan.networks.discriminator.layers.map((l) => l.type)).toEqual(["dense", "dropout", "dense"]);
+    expect(result.rewrites).toEqual([
+      { trick: "gan-trick-fixture", network: "discriminator", index: 1, action: "insert", description: "dropout 0.25 before D's last layer", before: null, after: { type: "dropout", rate: 0.25 } },
+    ]);
+    // The input plan is left untouched: rewrites are pure.
+    expect(plan.networks.discriminator.layers).toHaveLength(2);
+  });
+});

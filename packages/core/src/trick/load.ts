@@ -1,0 +1,162 @@
+/**
+ * Loading trick packages: for the compiler (`createCompileHost`) and for the runtime
+ * (`loadTrickModule`). A trick is any package whose default export was made with
+ * `defineTrick`; it is resolved from the spec's directory with Node's rules, never from a
+ * path or URL, so a spec can only run code that the user installed.
+ */
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import semver from "semver";
+import type { CompileHost, LoadedTrick, TrickLoadResult } from "@gan/plan";
+import { UserError } from "../errors.js";
+import { isTrick, type Trick } from "./define-trick.js";
+import { optionNames, validateTrickOptions } from "./options.js";
+import {
+  TRICK_KEYWORD,
+  findInstalledPackage,
+  installCommand,
+  isValidPackageName,
+  listInstalledPackages,
+  packageEntry,
+  type InstalledPackage,
+} from "./resolve-package.js";
+
+/** The version of this @gan/core, checked against each trick's peer range. */
+export const CORE_VERSION: string = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+export interface ResolvedTrick {
+  trick: Trick;
+  package: InstalledPackage;
+  version: string;
+}
+
+/** Why a package could not be used as a trick, in words a user can act on. */
+export class TrickLoadError extends UserError {
+  constructor(
+    message: string,
+    readonly packageName: string,
+  ) {
+    super(message);
+    this.name = "TrickLoadError";
+  }
+}
+
+/** Checks that the trick supports this @gan/core, as declared by its peer dependency range. */
+function checkCoreRange(pkg: InstalledPackage): void {
+  const range = pkg.manifest.peerDependencies?.["@gan/core"];
+  if (range === undefined) return;
+  if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+    throw new TrickLoadError(
+      `trick '${pkg.name}' ${pkg.manifest.version ?? ""} supports @gan/core ${range}, but @gan/core ${CORE_VERSION} is installed: ` +
+        `upgrade the trick or install a @gan/core in that range`,
+      pkg.name,
+    );
+  }
+}
+
+const cache = new Map<string, Promise<ResolvedTrick>>();
+
+async function importTrick(packageName: string, fromDir: string): Promise<ResolvedTrick> {
+  if (!isValidPackageName(packageName)) {
+    throw new TrickLoadError(
+      `'${packageName}' is not a package name: tricks are loaded only as installed npm packages (no paths or URLs)`,
+      packageName,
+    );
+  }
+  const pkg = findInstalledPackage(packageName, fromDir);
+  if (!pkg) {
+    throw new TrickLoadError(`trick '${packageName}' is not installed: ${installCommand(packageName, fromDir)}`, packageName);
+  }
+  checkCoreRange(pkg);
+  const entry = packageEntry(pkg);
+  if (!entry) throw new TrickLoadError(`package '${packageName}' has no entry point that Node can import`, packageName);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  } catch (error) {
+    throw new TrickLoadError(`trick '${packageName}' failed to load: ${(error as Error).message}`, packageName);
+  }
+  const trick = module.default;
+  if (!isTrick(trick)) {
+    throw new TrickLoadError(
+      `package '${packageName}' is not a gan trick: its default export was not made with defineTrick() from @gan/core`,
+      packageName,
+    );
+  }
+  if (trick.name !== packageName) {
+    throw new TrickLoadError(`package '${packageName}' exports a trick named '${trick.name}': the names must match`, packageName);
+  }
+  return { trick, package: pkg, version: pkg.manifest.version ?? "0.0.0" };
+}
+
+/** Resolves and imports a trick package from `fromDir`; throws TrickLoadError with a user-facing message. */
+export function resolveTrick(packageName: string, fromDir: string): Promise<ResolvedTrick> {
+  const key = `${fromDir}\0${packageName}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = importTrick(packageName, fromDir);
+    // A failure is not cached: the user may install the package and try again in the same process.
+    pending.catch(() => cache.delete(key));
+    cache.set(key, pending);
+  }
+  return pending;
+}
+
+export async function loadTrickModule(packageName: string, fromDir: string): Promise<Trick> {
+  return (await resolveTrick(packageName, fromDir)).trick;
+}
+
+/** The compiler's view of a trick (see LoadedTrick in @gan/plan). */
+export function toLoadedTrick(trick: Trick, version: string): LoadedTrick {
+  const loaded: LoadedTrick = {
+    package: trick.name,
+    version,
+    order: trick.order ?? "normal",
+    optionNames: optionNames(trick.options),
+    validateOptions: (raw) => validateTrickOptions(trick.options, raw),
+  };
+  if (trick.rewrite) {
+    const rewrite = trick.rewrite;
+    loaded.rewrite = (plan, use) => rewrite(plan, { options: use.options as never, use });
+  }
+  if (trick.layerShape) loaded.layerShape = trick.layerShape;
+  return loaded;
+}
+
+export interface InstalledTrickInfo {
+  name: string;
+  version: string;
+  description: string;
+  root: string;
+}
+
+/** Trick packages visible from `fromDir` (marked with the "gan-trick" keyword). */
+export function installedTricks(fromDir: string): InstalledTrickInfo[] {
+  return listInstalledPackages(fromDir, TRICK_KEYWORD).map((pkg) => ({
+    name: pkg.name,
+    version: pkg.manifest.version ?? "0.0.0",
+    description: pkg.manifest.description ?? "",
+    root: pkg.root,
+  }));
+}
+
+/** The CompileHost the CLI hands to @gan/dsl's compiler. */
+export function createCompileHost(): CompileHost {
+  return {
+    async loadTrick(packageName, fromDir): Promise<TrickLoadResult> {
+      try {
+        const resolved = await resolveTrick(packageName, fromDir);
+        return { ok: true, trick: toLoadedTrick(resolved.trick, resolved.version) };
+      } catch (error) {
+        if (error instanceof TrickLoadError) return { ok: false, message: error.message };
+        throw error;
+      }
+    },
+    async installedTricks(fromDir) {
+      return installedTricks(fromDir).map((info) => info.name);
+    },
+    // TODO(data sources): dataShape: readDataShape
+  };
+}
