@@ -1,1 +1,4 @@
-import { PLAN_VERSION } from "@gan/plan"; console.log("plan", PLAN_VERSION);
+#!/usr/bin/env node
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2));

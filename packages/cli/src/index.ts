@@ -1,1 +1,3 @@
-export {};
+export { main, registerCommand } from "./main.js";
+export type { Command } from "./command.js";
+export { captureOutput } from "./io.js";

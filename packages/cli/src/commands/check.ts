@@ -1,0 +1,26 @@
+import { UsageError } from "@gan/core";
+import type { Command } from "../command.js";
+import { parseCommandArgs } from "../command.js";
+import { output } from "../io.js";
+import { compileSpec, hasErrors, printDiagnostics } from "../spec.js";
+
+export const command: Command = {
+  name: "check",
+  summary: "report every problem of a .gan file (exit 1 when there are errors)",
+  usage: "gan check FILE [--format text|json]",
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs("check", argv, { format: { type: "string", default: "text" } }, { min: 1, max: 1 });
+    const file = positionals[0]!;
+    if (values.format !== "text" && values.format !== "json") throw new UsageError(`gan check: --format must be 'text' or 'json', got '${values.format}'`);
+    const { text, diagnostics } = await compileSpec(file);
+    if (values.format === "json") {
+      const rows = diagnostics.map(({ file, line, column, severity, message }) => ({ file, line, column, severity, message }));
+      output.out(`${JSON.stringify(rows, null, 2)}\n`);
+    } else if (diagnostics.length === 0) {
+      output.out(`${file}: ok\n`);
+    } else {
+      printDiagnostics(diagnostics, text);
+    }
+    return hasErrors(diagnostics) ? 1 : 0;
+  },
+};

@@ -1,0 +1,28 @@
+import { UserError } from "@gan/core";
+import type { Command } from "../command.js";
+import { parseCommandArgs } from "../command.js";
+import { writeFileAtomic } from "../files.js";
+import { output } from "../io.js";
+import { planFromSpec } from "../spec.js";
+
+export const command: Command = {
+  name: "compile",
+  summary: "parse and check a .gan file, resolve its tricks, print the plan",
+  usage: "gan compile FILE [-o PLAN.json]",
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs("compile", argv, { out: { type: "string", short: "o" } }, { min: 1, max: 1 });
+    const plan = await planFromSpec(positionals[0]!);
+    const json = `${JSON.stringify(plan, null, 2)}\n`;
+    if (values.out === undefined) {
+      output.out(json);
+    } else {
+      try {
+        writeFileAtomic(values.out, json);
+      } catch (error) {
+        throw new UserError(`${values.out}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      output.err(`wrote ${values.out}\n`);
+    }
+    return 0;
+  },
+};

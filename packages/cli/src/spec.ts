@@ -1,0 +1,55 @@
+/**
+ * Reading and compiling a spec for the commands that take a .gan file.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
+import { UserError, createCompileHost } from "@gan/core";
+import type { Plan } from "@gan/plan";
+import { output } from "./io.js";
+
+export function readSpec(file: string): string {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new UserError(`${file}: is a directory, not a .gan file`);
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot be read (${code ?? (error as Error).message})`);
+  }
+  return text;
+}
+
+export interface CompiledSpec {
+  text: string;
+  plan?: Plan;
+  diagnostics: Diagnostic[];
+}
+
+export async function compileSpec(file: string): Promise<CompiledSpec> {
+  const text = readSpec(file);
+  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost() });
+  return plan ? { text, plan, diagnostics } : { text, diagnostics };
+}
+
+export function hasErrors(diagnostics: Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** Prints diagnostics with their source lines and a summary line, to stderr. */
+export function printDiagnostics(diagnostics: Diagnostic[], text: string): void {
+  if (diagnostics.length === 0) return;
+  for (const diagnostic of diagnostics) output.err(`${formatDiagnostic(diagnostic, text)}\n\n`);
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  const parts = [errors && `${errors} error${errors === 1 ? "" : "s"}`, warnings && `${warnings} warning${warnings === 1 ? "" : "s"}`].filter(Boolean);
+  output.err(`${parts.join(", ")}\n`);
+}
+
+/** Compiles a spec and returns its plan, or prints the diagnostics and throws (exit code 1). */
+export async function planFromSpec(file: string): Promise<Plan> {
+  const { text, plan, diagnostics } = await compileSpec(file);
+  printDiagnostics(diagnostics, text);
+  if (!plan || hasErrors(diagnostics)) throw new UserError("", 1);
+  return plan;
+}
