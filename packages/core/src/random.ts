@@ -101,7 +101,7 @@ function splitmix32(seed: number): () => number {
 function nonZero(key: number[]): [number, number, number, number] {
   // xoshiro's one forbidden state is all zeros; a hash output of four zero words is
   // astronomically unlikely but costs nothing to rule out.
-  if (key.every((word) => word === 0)) key[0] = 0x9e3779b9;
+  if (!key.some((word) => word !== 0)) key[0] = 0x9e3779b9;
   return [key[0]! >>> 0, key[1]! >>> 0, key[2]! >>> 0, key[3]! >>> 0];
 }
 
