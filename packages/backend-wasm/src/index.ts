@@ -1,1 +1,2 @@
-export {};
+export { registerWasmTraining, WASM_TRAINING_KERNELS } from "./register.js";
+export { registerDoubleBackpropGradients, ZERO_GRADIENT_KERNELS } from "./double-backprop-gradients.js";

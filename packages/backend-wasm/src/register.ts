@@ -1,0 +1,52 @@
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { registerDoubleBackpropGradients } from "./double-backprop-gradients.js";
+import { conv2DBackpropFilterConfig } from "./kernels/conv2d-backprop-filter.js";
+import { conv2DBackpropInputConfig } from "./kernels/conv2d-backprop-input.js";
+import {
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+} from "./kernels/depthwise-backprop.js";
+import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
+import { backendWasmState } from "./state.js";
+import { originalWasmKernel } from "./wasm-ops.js";
+
+/** The kernels `registerWasmTraining` adds to or replaces in the wasm backend. */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+];
+
+/**
+ * Makes the wasm backend train conv nets, and faster: registers the missing gradient
+ * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces the slow ones
+ * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes) by compositions of
+ * wasm's XNNPACK kernels, and registers the zero gradients double backprop needs.
+ *
+ * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`.
+ */
+export async function registerWasmTraining(): Promise<void> {
+  registerDoubleBackpropGradients();
+  const state = backendWasmState();
+  if (state.trainingKernelsRegistered) return;
+  // Loading the module registers wasm's own kernels, which the replacements are made of.
+  await import("@tensorflow/tfjs-backend-wasm");
+  for (const config of WASM_TRAINING_KERNELS) replaceWasmKernel(config);
+  state.trainingKernelsRegistered = true;
+}
+
+function replaceWasmKernel(config: KernelConfig): void {
+  const existing = getKernel(config.kernelName, "wasm") as KernelConfig | undefined;
+  if (existing !== undefined) {
+    originalWasmKernel(config.kernelName); // capture it before it is replaced
+    unregisterKernel(config.kernelName, "wasm");
+  }
+  // The original's setupFunc binds its wasm export when the backend initialises; the
+  // replacement calls the original's kernelFunc, so the setup must still run if the wasm
+  // backend is (re)initialised after this.
+  const setupFunc = config.setupFunc ?? existing?.setupFunc;
+  registerKernel(setupFunc === undefined ? config : { ...config, setupFunc });
+}

@@ -1,0 +1,28 @@
+import type { KernelFunc } from "@tensorflow/tfjs-core";
+
+/**
+ * Process-wide state, kept on globalThis: the kernel and gradient registries it mirrors are
+ * process-wide too, and the package may be loaded twice (sources under test, dist in an app).
+ */
+export interface BackendWasmState {
+  /** The wasm backend's own kernel functions, captured before any replacement. */
+  originals: Map<string, KernelFunc>;
+  trainingKernelsRegistered: boolean;
+  doubleBackpropGradientsRegistered: boolean;
+}
+
+const key = Symbol.for("@gan/backend-wasm/state");
+
+export function backendWasmState(): BackendWasmState {
+  const holder = globalThis as unknown as Record<symbol, BackendWasmState | undefined>;
+  let state = holder[key];
+  if (state === undefined) {
+    state = {
+      originals: new Map(),
+      trainingKernelsRegistered: false,
+      doubleBackpropGradientsRegistered: false,
+    };
+    holder[key] = state;
+  }
+  return state;
+}
