@@ -15,3 +15,32 @@ export {
 } from "./trick/load.js";
 export { validateTrickOptions } from "./trick/options.js";
 export { UserError, UsageError, isUserError } from "./errors.js";
+// Compile-time rewrite helpers for tricks, and the plan types tricks read and write.
+export {
+  PlanEditor,
+  WEIGHT_LAYER_TYPES,
+  compileTimeNumber,
+  describeLayer,
+  isWeightLayer,
+  mapLayers,
+  selectNetworks,
+  weightLayerIndices,
+  type WeightLayer,
+} from "./trick/rewrite-helpers.js";
+export type {
+  Activation,
+  ActivationKind,
+  Data,
+  JsonValue,
+  Layer,
+  LayerType,
+  Network,
+  NetworkName,
+  Plan,
+  Rewrite,
+  RewriteResult,
+  Schedulable,
+  Schedule,
+  TrickLayer,
+  TrickUse,
+} from "@gan/plan";
