@@ -1,0 +1,145 @@
+/**
+ * Validation of a plan given as JSON (a compiled plan, or one written by hand for
+ * `gan train plan.json`): the zod schema first, then what a schema cannot express —
+ * schedules in order, trick windows that are not empty, layer shapes that fit together,
+ * and networks that fit the data and the latent vector.
+ */
+import { PlanSchema, ScheduleSchema, type Layer, type Network, type NetworkName, type Plan } from "./schema.js";
+import { formatPath, type PathSegment } from "./path.js";
+import { findSchedules, scheduleProblems } from "./schedule.js";
+import { formatShape, inferNetworkShapes, shapeSize, shapesEqual, type ShapeInferenceOptions } from "./shapes.js";
+import { describeIssues, type LocatedMessage } from "./zod-issues.js";
+
+/** One problem with a plan; `path` is dotted/bracketed (`networks.generator.layers[2].units`), "" for the plan itself. */
+export interface PlanError {
+  path: string;
+  message: string;
+}
+
+export type PlanValidation = { ok: true; plan: Plan } | { ok: false; errors: PlanError[] };
+
+export interface ValidatePlanOptions {
+  /**
+   * Output shapes of `trick` layers, from the loaded tricks. Without it the `outputShape`
+   * recorded in the plan for each trick layer is trusted (and required).
+   */
+  trickLayerShape?: ShapeInferenceOptions["trickLayerShape"];
+}
+
+/**
+ * Validates `json` as a plan. On success the plan has its defaults filled in and the
+ * inferred `outputShape` of every layer and network written in.
+ */
+export function validatePlan(json: unknown, options: ValidatePlanOptions = {}): PlanValidation {
+  const parsed = PlanSchema.safeParse(json);
+  if (!parsed.success) return failure(describeIssues(parsed.error.issues, json));
+  const plan = parsed.data;
+
+  const problems: LocatedMessage[] = [...checkSchedules(plan), ...checkWindows(plan)];
+  const networks: Partial<Record<NetworkName, Network>> = {};
+  for (const name of ["generator", "discriminator"] as const) {
+    problems.push(...checkInput(plan, name));
+    const inferred = checkNetwork(name, plan.networks[name], options);
+    problems.push(...inferred.problems);
+    if (inferred.network) {
+      networks[name] = inferred.network;
+      problems.push(...checkOutput(plan, name, inferred.network.outputShape!));
+    }
+  }
+  if (problems.length > 0) return failure(problems);
+
+  return { ok: true, plan: { ...plan, networks: { generator: networks.generator!, discriminator: networks.discriminator! } } };
+}
+
+/** `path: message` lines, as a command prints them. */
+export function formatPlanErrors(errors: readonly PlanError[]): string {
+  return errors.map((e) => (e.path === "" ? e.message : `${e.path}: ${e.message}`)).join("\n");
+}
+
+function failure(problems: LocatedMessage[]): PlanValidation {
+  return { ok: false, errors: problems.map((p) => ({ path: formatPath(p.path), message: p.message })) };
+}
+
+/**
+ * Every schedule in the plan: optimizer learning rates (already parsed) and schedules
+ * inside trick options, which are free-form JSON to the plan's schema and so are parsed here.
+ */
+function checkSchedules(plan: Plan): LocatedMessage[] {
+  return findSchedules(plan).flatMap(({ path, value }) => {
+    const parsed = ScheduleSchema.safeParse(value);
+    if (!parsed.success) return describeIssues(parsed.error.issues, value, path);
+    return scheduleProblems(parsed.data).map((message) => ({ path, message }));
+  });
+}
+
+function checkWindows(plan: Plan): LocatedMessage[] {
+  return plan.tricks.flatMap(({ window }, i) => {
+    if (window.from === undefined || window.until === undefined || window.from < window.until) return [];
+    return [{ path: ["tricks", i, "window"], message: `the window is empty: from (${window.from}) must be before until (${window.until})` }];
+  });
+}
+
+/** Re-infers a network's shapes and compares them with those recorded in the plan. */
+function checkNetwork(
+  name: NetworkName,
+  network: Network,
+  options: ValidatePlanOptions,
+): { problems: LocatedMessage[]; network?: Network } {
+  const at = (...rest: PathSegment[]): PathSegment[] => ["networks", name, ...rest];
+  let trickLayerShape = options.trickLayerShape;
+  if (trickLayerShape === undefined) {
+    const unrecorded = network.layers.flatMap((layer, i) =>
+      layer.type === "trick" && layer.outputShape === undefined
+        ? [{ path: at("layers", i, "outputShape"), message: `required for a trick layer: only '${layer.trick}' can compute it, and it is not loaded here` }]
+        : [],
+    );
+    if (unrecorded.length > 0) return { problems: unrecorded };
+    trickLayerShape = (layer) => layer.outputShape!;
+  }
+
+  const inferred = inferNetworkShapes(network, { trickLayerShape });
+  if (!inferred.ok) return { problems: inferred.errors.map((e) => ({ path: at("layers", e.layerIndex), message: e.message })) };
+
+  const problems: LocatedMessage[] = [];
+  network.layers.forEach((layer: Layer, i) => {
+    const computed = inferred.layers[i]!.outputShape!;
+    if (layer.outputShape !== undefined && !shapesEqual(layer.outputShape, computed)) {
+      problems.push({ path: at("layers", i, "outputShape"), message: mismatch(layer.outputShape, computed) });
+    }
+  });
+  if (network.outputShape !== undefined && !shapesEqual(network.outputShape, inferred.outputShape)) {
+    problems.push({ path: at("outputShape"), message: mismatch(network.outputShape, inferred.outputShape) });
+  }
+  return { problems, network: { ...network, layers: inferred.layers, outputShape: inferred.outputShape } };
+}
+
+function mismatch(recorded: number[], computed: number[]): string {
+  return `recorded as ${formatShape(recorded)} but the layers compute ${formatShape(computed)}`;
+}
+
+/** The generator maps the latent vector to a sample; the discriminator maps a sample to one score. */
+function checkInput(plan: Plan, name: NetworkName): LocatedMessage[] {
+  const { inputShape } = plan.networks[name];
+  const path = ["networks", name, "inputShape"];
+  if (name === "generator") {
+    const latent = [plan.latent.size];
+    if (shapesEqual(inputShape, latent)) return [];
+    return [{ path, message: `is ${formatShape(inputShape)} but the latent vector has size ${plan.latent.size}: it must be ${formatShape(latent)}` }];
+  }
+  const sample = plan.data.shape;
+  if (shapesEqual(inputShape, sample)) return [];
+  return [{ path, message: `is ${formatShape(inputShape)} but the data's samples have shape ${formatShape(sample)}: it must be ${formatShape(sample)}` }];
+}
+
+function checkOutput(plan: Plan, name: NetworkName, output: number[]): LocatedMessage[] {
+  const path = ["networks", name, "layers", plan.networks[name].layers.length - 1];
+  if (name === "generator") {
+    const sample = plan.data.shape;
+    if (shapesEqual(output, sample)) return [];
+    const fix = shapeSize(output) === shapeSize(sample) ? `: add 'reshape ${formatShape(sample)}' at the end` : "";
+    return [{ path, message: `the generator outputs ${formatShape(output)} but the data's samples have shape ${formatShape(sample)}${fix}` }];
+  }
+  if (shapesEqual(output, [1])) return [];
+  const fix = output.length === 1 ? ": end it with 'dense 1'" : ": end it with 'flatten' and 'dense 1'";
+  return [{ path, message: `the discriminator outputs ${formatShape(output)} but must output one score per sample, [1]${fix}` }];
+}
