@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { Layer, Plan, Rewrite, RewriteResult, TrickUse } from "@gan/plan";
-import type { TrickHooks, TrickSetupContext } from "./hooks.js";
+import type { TrickHooks, TrickLayerFactory, TrickSetupContext } from "./hooks.js";
 
 export const TRICK_BRAND = Symbol.for("@gan/core/trick");
 
@@ -27,6 +27,11 @@ export interface TrickDefinition<Schema extends z.ZodObject> {
   rewrite?(plan: Plan, context: RewriteContext<z.output<Schema>>): RewriteResult;
   /** Output shape of `trick` layers this package provides. */
   layerShape?(layer: Extract<Layer, { type: "trick" }>, inputShape: number[]): number[];
+  /**
+   * The tfjs layers behind this package's `trick` layers, keyed by the layer's `name` in the
+   * plan (`{ type: "trick", trick: "<this package>", name: "<key>" }`).
+   */
+  layers?: Record<string, TrickLayerFactory>;
   /** Run-time hooks. */
   setup?(context: TrickSetupContext<z.output<Schema>>): TrickHooks;
 }

@@ -7,11 +7,20 @@
  * - series hooks mark the life of a run;
  * - `state` lets a trick save and restore what it keeps across checkpoints.
  *
+ * Order: tricks with `order: "pre"` first, then the others, then `order: "post"`, each group
+ * in the order of the spec's `use` lines. A trick's step hooks (waterfall, first,
+ * afterDiscriminatorStep, afterGeneratorStep) run only inside its window (`from` ≤ step <
+ * `until`); beforeTraining and afterTraining always run.
+ *
  * Tensors handed to a hook belong to the loop (it disposes them); tensors a hook returns
- * become the loop's. Waterfall hooks run inside the step's gradient tape, so whatever they
- * compute from their inputs is differentiated (a gradient penalty, instance noise).
+ * become the loop's. Waterfall hooks run inside the step's gradient tape and inside a
+ * `tf.tidy`, so whatever they compute from their inputs is differentiated (a gradient
+ * penalty, instance noise) and every intermediate tensor is freed at the end of the update.
+ * A trick that keeps a tensor across steps (EMA weights, a replay buffer) must `tf.keep` or
+ * clone it, dispose it itself when it replaces it, and save it through `state`.
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import type { JsonValue, NetworkName, Plan, Schedulable } from "@gan/plan";
 
 /** Targets of the discriminator loss for the real and the fake batch: a number or one value per sample. */
@@ -20,7 +29,7 @@ export interface Labels {
   fake: number | tf.Tensor;
 }
 
-/** The batches the discriminator is about to see. */
+/** The batches the discriminator is about to see in a discriminator update. */
 export interface DiscriminatorInputs {
   real: tf.Tensor;
   fake: tf.Tensor;
@@ -30,6 +39,7 @@ export interface DiscriminatorInputs {
 export interface DiscriminatorLossContext {
   /** Applies the discriminator (training mode) to a batch; differentiable. */
   discriminator: (x: tf.Tensor) => tf.Tensor;
+  /** The batches as the discriminator saw them (after the discriminatorInputs hooks). */
   real: tf.Tensor;
   fake: tf.Tensor;
   realLogits: tf.Tensor;
@@ -39,6 +49,7 @@ export interface DiscriminatorLossContext {
 
 export interface GeneratorLossContext {
   discriminator: (x: tf.Tensor) => tf.Tensor;
+  /** The fake batch as the discriminator saw it (after the discriminatorFakeInputs hooks). */
   fake: tf.Tensor;
   fakeLogits: tf.Tensor;
   latent: tf.Tensor;
@@ -46,21 +57,34 @@ export interface GeneratorLossContext {
 
 /** What a series hook sees: the models, to read or change weights between updates. */
 export interface RunContext {
+  /** The current step (0-based); in beforeTraining the first step to run (after a resume, > 0). */
   step: number;
-  generator: import("@tensorflow/tfjs-layers").LayersModel;
-  discriminator: import("@tensorflow/tfjs-layers").LayersModel;
+  generator: tfl.LayersModel;
+  discriminator: tfl.LayersModel;
+}
+
+/** What a trick keeps across a checkpoint: a JSON value and named tensors. */
+export interface SavedTrickState {
+  json?: JsonValue;
+  tensors?: Record<string, tf.Tensor>;
 }
 
 export interface TrickState {
-  /** A JSON value and named tensors (copied by the checkpoint writer). */
-  save(): { json?: JsonValue; tensors?: Record<string, tf.Tensor> };
-  restore(saved: { json?: JsonValue; tensors?: Record<string, tf.Tensor> }): void;
+  /** The tensors returned stay the trick's: the checkpoint writer only reads them. */
+  save(): SavedTrickState;
+  /** The tensors given are the loop's and are disposed after the call: clone what you keep. */
+  restore(saved: SavedTrickState): void;
 }
 
 export interface TrickHooks {
   // waterfall
+  /** The real and the fake batch of a discriminator update (instance noise, replay). */
   discriminatorInputs?(inputs: DiscriminatorInputs, step: number): DiscriminatorInputs;
+  /** The fake batch the discriminator sees in a generator update (instance noise must match). */
+  discriminatorFakeInputs?(fake: tf.Tensor, step: number): tf.Tensor;
+  /** Targets of the discriminator loss (label smoothing, label noise). */
   labels?(labels: Labels, step: number): Labels;
+  /** The discriminator's loss (gradient penalties). */
   discriminatorLoss?(loss: tf.Scalar, context: DiscriminatorLossContext, step: number): tf.Scalar;
   generatorLoss?(loss: tf.Scalar, context: GeneratorLossContext, step: number): tf.Scalar;
   // first
@@ -68,6 +92,11 @@ export interface TrickHooks {
   discriminatorUpdates?(step: number): number | undefined;
   /** How many generator updates this step (0 pauses G, e.g. while pretraining D; default 1). */
   generatorUpdates?(step: number): number | undefined;
+  /**
+   * The generator to draw samples and the final generator from (EMA weights); undefined: the
+   * trained generator. The loop does not dispose the model returned.
+   */
+  samplingGenerator?(run: RunContext): tfl.LayersModel | undefined;
   // series
   beforeTraining?(run: RunContext): void | Promise<void>;
   afterDiscriminatorStep?(run: RunContext): void;
@@ -77,8 +106,14 @@ export interface TrickHooks {
   state?: TrickState;
 }
 
+export type WaterfallHookName = "discriminatorInputs" | "discriminatorFakeInputs" | "labels" | "discriminatorLoss" | "generatorLoss";
+export type FirstHookName = "discriminatorUpdates" | "generatorUpdates" | "samplingGenerator";
+export type SeriesHookName = "beforeTraining" | "afterDiscriminatorStep" | "afterGeneratorStep" | "afterTraining";
+export type HookName = WaterfallHookName | FirstHookName | SeriesHookName;
+
 /** Everything `setup` gets. */
 export interface TrickSetupContext<Options> {
+  /** Validated options; a schedule stays a schedule object: read numbers with `at`. */
   options: Options;
   plan: Plan;
   /** The tfjs instance the run uses (tricks must not import their own copy). */
@@ -87,12 +122,38 @@ export interface TrickSetupContext<Options> {
   at(value: Schedulable): number;
   /** The current training step (0-based). */
   step(): number;
-  /** Logs a scalar into metrics.jsonl under the given name (e.g. "gp/penalty"). */
+  /**
+   * Logs a scalar into metrics.jsonl under the given name (e.g. "gp/penalty"). On steps that
+   * are not logged the call costs nothing: a tensor is neither kept nor read.
+   */
   log(name: string, value: number | tf.Scalar): void;
   /** Prints a warning on the progress line and into the run's log. */
   warn(message: string): void;
-  /** A uniform [0, 1) generator seeded from the run's seed and the trick's position. */
+  /** A uniform [0, 1) number from the trick's own stream (seeded by the run's seed and the trick; saved in checkpoints). */
   random(): number;
+  /** A tensor of normal values from the trick's stream (unlike tf.randomNormal, reproducible across a resume). */
+  randomNormal(shape: number[], mean?: number, std?: number): tf.Tensor;
+  /** A tensor of values uniform in [lo, hi) from the trick's stream. */
+  randomUniform(shape: number[], lo?: number, hi?: number): tf.Tensor;
 }
+
+/** What a trick's layer factory gets besides the layer's own options. */
+export interface TrickLayerContext {
+  tf: typeof tf;
+  /** The tfjs-layers instance the run uses: subclass `layers.Layer` from it, not from your own copy. */
+  layers: typeof tfl;
+  network: NetworkName;
+  /** Index of the layer in its network. */
+  index: number;
+  /** The name the layer must be given (unique in the model, stable across runs: checkpoints use it). */
+  name: string;
+  /** Shape of the layer's input, without the batch dimension. */
+  inputShape: number[];
+  /** A seed for the layer's initialisers, derived from the run's seed. */
+  seed: number;
+}
+
+/** Builds the tfjs layer for a plan layer `{ type: "trick", trick: <package>, name: <key> }`. */
+export type TrickLayerFactory = (options: Record<string, JsonValue>, context: TrickLayerContext) => tfl.layers.Layer;
 
 export type NetworkSelector = NetworkName | "both";
