@@ -1,19 +1,21 @@
 import path from "node:path";
+import { UserError } from "../errors.js";
 
 /**
  * A data file or folder that cannot be used, with the one-line reason a user can act on.
  * `message` starts with the file's path as the user would type it, e.g.
  * "data/train.idx: truncated: header says 60000 images of 28x28 (47040016 bytes with its
- * 16-byte header) but the file has 1200 bytes". `file` is the absolute path.
+ * 16-byte header) but the file has 1200 bytes". `file` is the absolute path. A UserError:
+ * the CLI prints the line alone and exits with 1.
  */
-export class DataError extends Error {
-  override readonly name = "DataError";
+export class DataError extends UserError {
   readonly file: string;
   /** What is wrong, without the path. */
   readonly reason: string;
 
   constructor(file: string, reason: string) {
     super(`${displayPath(file)}: ${reason}`);
+    this.name = "DataError";
     this.file = path.resolve(file);
     this.reason = reason;
   }

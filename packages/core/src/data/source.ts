@@ -10,6 +10,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Data, DataKind, JsonValue } from "@gan/plan";
+import { UserError } from "../errors.js";
 import type { Rng, RngState } from "../random.js";
 import { DataError, displayPath } from "./data-error.js";
 import { readIdxImages, readIdxLabels, readIdxShape } from "./idx.js";
@@ -165,12 +166,12 @@ function checkShape(data: Data, file: string, actual: readonly [number, number, 
 function rangeMapFor(data: Data, actualNative: Range | null) {
   const planned = data.nativeRange;
   if (planned !== null && (actualNative === null || planned[0] !== actualNative[0] || planned[1] !== actualNative[1])) {
-    throw new Error(
+    throw new UserError(
       `the plan says ${data.kind} data comes in ${formatRange(planned)}, but the ${data.kind} source produces ${actualNative === null ? "unbounded values" : formatRange(actualNative)}`,
     );
   }
   if (data.range !== null && actualNative === null) {
-    throw new Error(`the plan asks for ${data.kind} data in ${formatRange(data.range)}, but the ${data.kind} source is unbounded and cannot be mapped onto a range`);
+    throw new UserError(`the plan asks for ${data.kind} data in ${formatRange(data.range)}, but the ${data.kind} source is unbounded and cannot be mapped onto a range`);
   }
   return createRangeMap(actualNative, data.range);
 }
@@ -208,7 +209,7 @@ class MixtureSource implements DataSource {
   ) {
     this.kind = data.kind;
     if (data.shape.length !== 1 || data.shape[0] !== 2) {
-      throw new Error(`${data.kind} data is 2-D, but the plan's data shape is [${data.shape.join(", ")}]`);
+      throw new UserError(`${data.kind} data is 2-D, but the plan's data shape is [${data.shape.join(", ")}]`);
     }
     this.meansXY = Float64Array.from(mixtureMeans(data).flat());
     this.std = mixtureStd(data);
@@ -334,7 +335,7 @@ class ImageSetSource implements DataSource {
     const saved = stateObject(state, this.kind);
     const { size, epoch, position } = saved;
     if (size !== this.size) {
-      throw new Error(`the saved data state is for a set of ${String(size)} examples, but this ${this.kind} set has ${this.size}`);
+      throw new UserError(`the saved data state is for a set of ${String(size)} examples, but this ${this.kind} set has ${this.size}`);
     }
     if (typeof epoch !== "number" || typeof position !== "number" || !(position >= 0 && position <= this.size)) {
       throw new Error(`not a saved state of a ${this.kind} data source: ${JSON.stringify(state).slice(0, 200)}`);
