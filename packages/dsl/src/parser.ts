@@ -1,0 +1,555 @@
+/**
+ * The grammar of the `.gan` language, as a chevrotain CstParser with error recovery.
+ *
+ * Layout matters in one place only: the words after a layer (`relu`, `kernel 4`, ...) must
+ * be on the layer's line, so that
+ *
+ *     dense 128
+ *     relu
+ *
+ * reads as two layers. GATEs compare token lines to decide this; whitespace is otherwise
+ * skipped by the lexer.
+ *
+ * Recovery: chevrotain's own (single-token insertion and deletion, re-synchronisation
+ * inside repetitions and between rules) handles most mistakes. Three "unknown ..."
+ * productions catch what a user most often gets wrong, an unknown word at the start of a
+ * statement, a layer or a train setting, and skip the rest of that line (and any block it
+ * opens) so that the lines after it parse normally. Leftover words at the end of a
+ * statement or layer line are skipped the same way and recorded as junk.
+ *
+ * Error messages are not written here: the message provider records what went wrong as
+ * structured data (see `ParseProblem`), and diagnostics.ts turns it into a sentence with
+ * the context it has (the source text, the known words for a did-you-mean).
+ */
+import {
+  CstParser,
+  EOF,
+  tokenMatcher,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import * as t from "./tokens.js";
+
+/** What went wrong at one point of the parse, as recorded by the message provider. */
+export type ParseProblem =
+  | { kind: "mismatch"; expected: string; ruleName: string }
+  | { kind: "noViableAlt"; expected: string[]; ruleName: string }
+  | { kind: "earlyExit"; expected: string[]; ruleName: string }
+  | { kind: "notAllInput"; ruleName: string };
+
+/** Words left over at the end of a statement or layer line, skipped by the parser. */
+export interface Junk {
+  /** The first skipped token. */
+  token: IToken;
+  /** The head of the statement or layer the junk follows (`dense`, `loss`, ...). */
+  head: IToken;
+  /** The last token that belonged to that statement or layer. */
+  previous: IToken;
+}
+
+const problemMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, ruleName }) =>
+    JSON.stringify({ kind: "mismatch", expected: expected.name, ruleName } satisfies ParseProblem),
+  buildNotAllInputParsedMessage: ({ ruleName }) => JSON.stringify({ kind: "notAllInput", ruleName } satisfies ParseProblem),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
+    JSON.stringify({ kind: "noViableAlt", expected: firstTokenNames(expectedPathsPerAlt.flat()), ruleName } satisfies ParseProblem),
+  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) =>
+    JSON.stringify({ kind: "earlyExit", expected: firstTokenNames(expectedIterationPaths), ruleName } satisfies ParseProblem),
+};
+
+function firstTokenNames(paths: TokenType[][]): string[] {
+  const names = new Set<string>();
+  for (const path of paths) if (path[0] !== undefined) names.add(path[0].name);
+  return [...names];
+}
+
+const isEof = (token: IToken) => tokenMatcher(token, EOF);
+
+export class GanParser extends CstParser {
+  /** Junk found by the last parse. */
+  junk: Junk[] = [];
+
+  constructor() {
+    super(t.ALL_TOKENS as TokenType[], {
+      recoveryEnabled: true,
+      nodeLocationTracking: "full",
+      errorMessageProvider: problemMessages,
+      maxLookahead: 3,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /**
+   * Where chevrotain re-synchronises after an error: the first upcoming token that may follow
+   * a rule on the stack. The catch-all word categories of the "unknown ..." productions would
+   * match almost any word, pulling recovery out of an object or a layer to the top level at
+   * the next name (`{ a: foo, b: 1 }` would resume at `foo` as if it started a statement), so
+   * they are left out; recovery then resumes at the next punctuation or keyword.
+   */
+  protected findReSyncTokenType(): TokenType {
+    const candidates = this.flattenFollowSet().filter((type) => type !== t.LooseWord && type !== t.StrayWord);
+    for (let k = 1; ; k++) {
+      const next = this.LA(k);
+      const match = candidates.find((type) => tokenMatcher(next, type));
+      if (match !== undefined) return match;
+      // EOF is always in the follow set of the top rule, so this ends.
+      if (isEof(next)) return EOF;
+    }
+  }
+  /** chevrotain's (untyped) follow set of every rule on the stack. */
+  declare protected flattenFollowSet: () => TokenType[];
+
+  /** Parses a whole spec; errors are in `this.errors`, junk in `this.junk`. */
+  parseSpec(tokens: IToken[]): CstNode {
+    this.input = tokens;
+    this.junk = [];
+    return this.spec();
+  }
+
+  // -------------------------------------------------------------------------
+  // Layout helpers (never called while chevrotain records the grammar: GATEs and
+  // ACTIONs run only during a real parse).
+  // -------------------------------------------------------------------------
+
+  /** True when the next token is on the line where the previous one ends. */
+  private nextOnSameLine(): boolean {
+    const next = this.LA(1);
+    const previous = this.LA(0);
+    if (isEof(next) || isEof(previous)) return false;
+    return next.startLine === previous.endLine;
+  }
+
+  /**
+   * Skips the rest of the line `line`, and every line of a block opened on it, stopping
+   * before a `}` that closes an enclosing block. Returns the skipped tokens.
+   */
+  private skipLine(line: number): IToken[] {
+    const skipped: IToken[] = [];
+    let depth = 0;
+    for (;;) {
+      const next = this.LA(1);
+      if (isEof(next)) break;
+      if (depth === 0 && next.startLine !== line) break;
+      if (tokenMatcher(next, t.LCurly)) depth++;
+      if (tokenMatcher(next, t.RCurly)) {
+        if (depth === 0) break;
+        depth--;
+      }
+      skipped.push(this.SKIP_TOKEN());
+    }
+    return skipped;
+  }
+
+  /** Records and skips whatever is left on the current line after a statement or layer. */
+  private skipJunk(head: IToken): void {
+    if (!this.nextOnSameLine() || tokenMatcher(this.LA(1), t.RCurly)) return;
+    const previous = this.LA(0);
+    this.junk.push({ token: this.LA(1), head, previous });
+    this.skipLine(previous.endLine ?? previous.startLine ?? 0);
+  }
+
+  // -------------------------------------------------------------------------
+  // The spec and its statements.
+  // -------------------------------------------------------------------------
+
+  spec = this.RULE("spec", () => {
+    this.CONSUME(t.Gan);
+    this.OR([{ ALT: () => this.CONSUME(t.Name, { LABEL: "name" }) }, { ALT: () => this.CONSUME(t.StringLiteral, { LABEL: "name" }) }]);
+    this.CONSUME(t.LCurly);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(t.RCurly);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.dataStatement) },
+      { ALT: () => this.SUBRULE(this.latentStatement) },
+      { ALT: () => this.SUBRULE(this.networkStatement) },
+      { ALT: () => this.SUBRULE(this.lossStatement) },
+      { ALT: () => this.SUBRULE(this.optimizerStatement) },
+      { ALT: () => this.SUBRULE(this.trainStatement) },
+      { ALT: () => this.SUBRULE(this.useStatement) },
+      { ALT: () => this.SUBRULE(this.unknownStatement) },
+    ]);
+  });
+
+  /** `data KIND ["PATH"] [{ options }]` */
+  dataStatement = this.RULE("dataStatement", () => {
+    const head = this.CONSUME(t.Data);
+    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.OPTION(() => this.CONSUME(t.StringLiteral, { LABEL: "path" }));
+    this.OPTION2(() => this.SUBRULE(this.object));
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `latent SIZE [normal | uniform]` */
+  latentStatement = this.RULE("latentStatement", () => {
+    const head = this.CONSUME(t.Latent);
+    this.SUBRULE(this.expression);
+    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.CONSUME(t.Identifier, { LABEL: "distribution" }) });
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `generator { layers }` or `discriminator { layers }` */
+  networkStatement = this.RULE("networkStatement", () => {
+    const head = this.OR([{ ALT: () => this.CONSUME(t.Generator) }, { ALT: () => this.CONSUME(t.Discriminator) }]);
+    this.CONSUME(t.LCurly);
+    this.MANY(() => this.SUBRULE(this.layer));
+    this.CONSUME(t.RCurly);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `loss KIND` */
+  lossStatement = this.RULE("lossStatement", () => {
+    const head = this.CONSUME(t.Loss);
+    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `optimizer [generator | discriminator] KIND [{ options }]` */
+  optimizerStatement = this.RULE("optimizerStatement", () => {
+    const head = this.CONSUME(t.Optimizer);
+    this.OPTION(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(t.Generator, { LABEL: "network" }) },
+        { ALT: () => this.CONSUME(t.Discriminator, { LABEL: "network" }) },
+      ]),
+    );
+    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.OPTION2(() => this.SUBRULE(this.object));
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `train { settings }` */
+  trainStatement = this.RULE("trainStatement", () => {
+    const head = this.CONSUME(t.Train);
+    this.CONSUME(t.LCurly);
+    this.MANY(() => this.SUBRULE(this.trainSetting));
+    this.CONSUME(t.RCurly);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  trainSetting = this.RULE("trainSetting", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(t.Steps, { LABEL: "setting" }) },
+            { ALT: () => this.CONSUME(t.Batch, { LABEL: "setting" }) },
+            { ALT: () => this.CONSUME(t.Seed, { LABEL: "setting" }) },
+          ]);
+          this.SUBRULE(this.expression);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([
+            { ALT: () => this.CONSUME(t.Sample, { LABEL: "setting" }) },
+            { ALT: () => this.CONSUME(t.Checkpoint, { LABEL: "setting" }) },
+            { ALT: () => this.CONSUME(t.Log, { LABEL: "setting" }) },
+          ]);
+          this.CONSUME(t.Every);
+          this.SUBRULE2(this.expression);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Backend, { LABEL: "setting" });
+          this.CONSUME(t.Identifier, { LABEL: "word" });
+        },
+      },
+      // An unknown setting (`stesp 20000`): kept, so the compiler can suggest the setting meant.
+      {
+        ALT: () => {
+          this.CONSUME2(t.Identifier, { LABEL: "setting" });
+          this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.CONSUME2(t.Every) });
+          this.OPTION2({
+            GATE: () => this.nextOnSameLine(),
+            DEF: () =>
+              this.OR4([
+                { ALT: () => this.SUBRULE3(this.expression) },
+                { ALT: () => this.CONSUME3(t.Identifier, { LABEL: "word" }) },
+                { ALT: () => this.CONSUME(t.StringLiteral) },
+              ]),
+          });
+        },
+      },
+    ]);
+  });
+
+  /** `use "PACKAGE" [{ options }] [from N] [until M]` */
+  useStatement = this.RULE("useStatement", () => {
+    const head = this.CONSUME(t.Use);
+    this.CONSUME(t.StringLiteral, { LABEL: "package" });
+    this.OPTION(() => this.SUBRULE(this.object));
+    this.OPTION2(() => {
+      this.CONSUME(t.From);
+      this.SUBRULE(this.expression, { LABEL: "from" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(t.Until);
+      this.SUBRULE2(this.expression, { LABEL: "until" });
+    });
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** A word that starts no statement: reported by the visitor, its line skipped. */
+  unknownStatement = this.RULE("unknownStatement", () => {
+    const word = this.CONSUME(t.LooseWord, { LABEL: "word" });
+    this.ACTION(() => this.skipLine(word.startLine ?? 0));
+  });
+
+  // -------------------------------------------------------------------------
+  // Layers.
+  // -------------------------------------------------------------------------
+
+  layer = this.RULE("layer", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.sizedLayer) },
+      { ALT: () => this.SUBRULE(this.reshapeLayer) },
+      { ALT: () => this.SUBRULE(this.plainLayer) },
+      { ALT: () => this.SUBRULE(this.activationLayer) },
+      { ALT: () => this.SUBRULE(this.unknownLayer) },
+    ]);
+  });
+
+  /** `dense 128`, `conv 64`, `deconv 64`, `maxpool 2`, `avgpool 2`, `dropout 0.3`, then the words after it. */
+  sizedLayer = this.RULE("sizedLayer", () => {
+    const head = this.OR([
+      { ALT: () => this.CONSUME(t.Dense, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Conv, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Deconv, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Maxpool, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Avgpool, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Dropout, { LABEL: "kind" }) },
+    ]);
+    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "argument" }) });
+    this.SUBRULE(this.layerTail);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `reshape [7, 7, 128]` */
+  reshapeLayer = this.RULE("reshapeLayer", () => {
+    const head = this.CONSUME(t.Reshape, { LABEL: "kind" });
+    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.list, { LABEL: "argument" }) });
+    this.SUBRULE(this.layerTail);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `flatten`, `batchnorm [momentum M] [epsilon E]` */
+  plainLayer = this.RULE("plainLayer", () => {
+    const head = this.OR([
+      { ALT: () => this.CONSUME(t.Flatten, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Batchnorm, { LABEL: "kind" }) },
+    ]);
+    this.SUBRULE(this.layerTail);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** An activation on its own line: `relu`, `leakyrelu 0.2`, ... */
+  activationLayer = this.RULE("activationLayer", () => {
+    const first = this.LA(1);
+    this.SUBRULE(this.activation);
+    this.SUBRULE(this.layerTail);
+    this.ACTION(() => this.skipJunk(first));
+  });
+
+  /** The words after a layer, on its line: options and an activation. */
+  layerTail = this.RULE("layerTail", () => {
+    this.MANY({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.tailItem) });
+  });
+
+  tailItem = this.RULE("tailItem", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.layerOption) }, { ALT: () => this.SUBRULE(this.activation) }]);
+  });
+
+  /** `kernel 4`, `stride 2`, `padding same`, `momentum 0.9`, `epsilon 1e-3` */
+  layerOption = this.RULE("layerOption", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.Kernel, { LABEL: "option" }) },
+      { ALT: () => this.CONSUME(t.Stride, { LABEL: "option" }) },
+      { ALT: () => this.CONSUME(t.Padding, { LABEL: "option" }) },
+      { ALT: () => this.CONSUME(t.Momentum, { LABEL: "option" }) },
+      { ALT: () => this.CONSUME(t.Epsilon, { LABEL: "option" }) },
+    ]);
+    this.OPTION({
+      GATE: () => this.nextOnSameLine(),
+      DEF: () =>
+        this.OR2([
+          { ALT: () => this.SUBRULE(this.expression, { LABEL: "value" }) },
+          { ALT: () => this.CONSUME(t.Identifier, { LABEL: "word" }) },
+        ]),
+    });
+  });
+
+  /** `relu`, `leakyrelu [ALPHA]`, `tanh`, `sigmoid`, `linear` */
+  activation = this.RULE("activation", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.Relu, { LABEL: "kind" }) },
+      {
+        ALT: () => {
+          this.CONSUME(t.Leakyrelu, { LABEL: "kind" });
+          this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "alpha" }) });
+        },
+      },
+      { ALT: () => this.CONSUME(t.Tanh, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Sigmoid, { LABEL: "kind" }) },
+      { ALT: () => this.CONSUME(t.Linear, { LABEL: "kind" }) },
+    ]);
+  });
+
+  /** A word that starts no layer: reported by the visitor, its line skipped. */
+  unknownLayer = this.RULE("unknownLayer", () => {
+    const word = this.CONSUME(t.StrayWord, { LABEL: "word" });
+    this.ACTION(() => this.skipLine(word.startLine ?? 0));
+  });
+
+  // -------------------------------------------------------------------------
+  // Values.
+  // -------------------------------------------------------------------------
+
+  value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.schedule) },
+      { ALT: () => this.SUBRULE(this.expression) },
+      { ALT: () => this.CONSUME(t.StringLiteral) },
+      { ALT: () => this.CONSUME(t.True) },
+      { ALT: () => this.CONSUME(t.False) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.object) },
+    ]);
+  });
+
+  /** `[a, b, c]`, a trailing comma allowed. */
+  list = this.RULE("list", () => {
+    this.CONSUME(t.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY({
+        GATE: () => !tokenMatcher(this.LA(2), t.RBracket),
+        DEF: () => {
+          this.CONSUME(t.Comma);
+          this.SUBRULE2(this.value);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(t.Comma, { LABEL: "trailingComma" }));
+    });
+    this.CONSUME(t.RBracket);
+  });
+
+  /** `{ key: value, ... }`, a trailing comma allowed. */
+  object = this.RULE("object", () => {
+    this.CONSUME(t.LCurly);
+    this.OPTION(() => {
+      this.SUBRULE(this.objectEntry);
+      this.MANY({
+        GATE: () => !tokenMatcher(this.LA(2), t.RCurly),
+        DEF: () => {
+          this.CONSUME(t.Comma);
+          this.SUBRULE2(this.objectEntry);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(t.Comma, { LABEL: "trailingComma" }));
+    });
+    this.CONSUME(t.RCurly);
+  });
+
+  objectEntry = this.RULE("objectEntry", () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Name, { LABEL: "key" }) }, { ALT: () => this.CONSUME(t.StringLiteral, { LABEL: "key" }) }]);
+    this.CONSUME(t.Colon);
+    this.SUBRULE(this.value);
+  });
+
+  schedule = this.RULE("schedule", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.rampSchedule) }, { ALT: () => this.SUBRULE(this.stepSchedule) }]);
+  });
+
+  /** `linear(a -> b[, from M][ until N])`, `cosine(...)`: without `until`, the ramp ends with the run. */
+  rampSchedule = this.RULE("rampSchedule", () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Linear, { LABEL: "kind" }) }, { ALT: () => this.CONSUME(t.Cosine, { LABEL: "kind" }) }]);
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.expression, { LABEL: "from" });
+    this.CONSUME(t.Arrow);
+    this.SUBRULE2(this.expression, { LABEL: "to" });
+    this.OPTION(() => {
+      this.CONSUME(t.Comma);
+      this.OPTION2(() => {
+        this.CONSUME(t.From);
+        this.SUBRULE3(this.expression, { LABEL: "start" });
+        this.OPTION3(() => this.CONSUME2(t.Comma));
+      });
+      this.OPTION4(() => {
+        this.CONSUME(t.Until);
+        this.SUBRULE4(this.expression, { LABEL: "end" });
+      });
+    });
+    this.CONSUME(t.RParen);
+  });
+
+  /** `step(a, b at N, c at M)`: a until step N, then b until step M, then c. */
+  stepSchedule = this.RULE("stepSchedule", () => {
+    this.CONSUME(t.Step, { LABEL: "kind" });
+    this.CONSUME(t.LParen);
+    this.SUBRULE(this.expression, { LABEL: "initial" });
+    this.MANY({
+      GATE: () => !tokenMatcher(this.LA(2), t.RParen),
+      DEF: () => {
+        this.CONSUME(t.Comma);
+        this.SUBRULE(this.stepChange);
+      },
+    });
+    this.OPTION(() => this.CONSUME2(t.Comma, { LABEL: "trailingComma" }));
+    this.CONSUME(t.RParen);
+  });
+
+  stepChange = this.RULE("stepChange", () => {
+    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.CONSUME(t.At);
+    this.SUBRULE2(this.expression, { LABEL: "at" });
+  });
+
+  /** Arithmetic: `+ - * /`, unary minus, parentheses. */
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(t.AdditiveOperator, { LABEL: "operators" });
+      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(t.MultiplicativeOperator, { LABEL: "operators" });
+      this.SUBRULE2(this.unary, { LABEL: "operands" });
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.AdditiveOperator, { LABEL: "sign" });
+          this.SUBRULE(this.unary, { LABEL: "operand" });
+        },
+      },
+      { ALT: () => this.CONSUME(t.NumberLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(t.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(t.RParen);
+        },
+      },
+    ]);
+  });
+}
+
+/** One parser for the process: building one runs the grammar analysis, which takes milliseconds. */
+let shared: GanParser | undefined;
+export function ganParser(): GanParser {
+  shared ??= new GanParser();
+  return shared;
+}
