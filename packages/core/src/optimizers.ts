@@ -1,0 +1,186 @@
+/**
+ * Optimizers with scheduled learning rates, over tfjs's own (adam, sgd / momentum, rmsprop).
+ *
+ * tfjs optimizers take a fixed learning rate at construction, and they do not all read it
+ * the same way: Adam and RMSProp read their `learningRate` field at every update, but SGD
+ * and Momentum bake it into a kept scalar tensor `c` that only `setLearningRate()` rebuilds,
+ * so assigning the field there silently changes nothing (tested). `setStep` does the right
+ * thing for each, and only when the rate changes, so a constant rate costs nothing per step.
+ *
+ * The learning rate at a step is `valueAt(spec.lr, step) * scale`; the scale starts at 1
+ * and is what `scaleLearningRate` changes (halving after a NaN rollback), so it survives
+ * schedule changes and is saved with the state.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { valueAt, type Optimizer as OptimizerSpec, type OptimizerKind } from "@gan/plan";
+import { UserError } from "./errors.js";
+
+/** A tensor with a name, as tfjs optimizers give out their slots (tfjs-core does not export the type). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** What a checkpoint keeps of an optimizer besides its slot tensors. */
+export interface OptimizerStateJson {
+  kind: OptimizerKind;
+  /** Updates applied so far (Adam's bias correction depends on it). */
+  iterations: number;
+  /** The factor `scaleLearningRate` has built up. */
+  learningRateScale: number;
+}
+
+export interface OptimizerState {
+  json: OptimizerStateJson;
+  /**
+   * The slot variables (Adam's first and second moments, momentum accumulators, RMSProp's
+   * mean squares), in tfjs's order: positional, one per trained variable in the order the
+   * gradients were applied. Restore them into an optimizer that sees its variables in the
+   * same order.
+   */
+  tensors: NamedTensor[];
+}
+
+export interface ScheduledOptimizer {
+  readonly kind: OptimizerKind;
+  /** The tfjs optimizer: call `applyGradients` / `minimize` on it. */
+  readonly optimizer: tf.Optimizer;
+  /** Sets the learning rate for `step` from the schedule (call before the step's updates). */
+  setStep(step: number): void;
+  /** The learning rate in force. */
+  learningRate(): number;
+  /** Multiplies the learning rate by `factor` from now on, across schedule changes. */
+  scaleLearningRate(factor: number): void;
+  /** The product of every `scaleLearningRate` factor so far (1 at first). */
+  learningRateScale(): number;
+  /**
+   * The state, for a checkpoint. `tensors` are the optimizer's live slot variables, as
+   * tfjs's getWeights hands them out: read them before the next update and do not dispose
+   * them.
+   */
+  saveState(): Promise<OptimizerState>;
+  /**
+   * Restores a state from `saveState` (of this run or a checkpoint). The caller may dispose
+   * `state.tensors` afterwards. Slots this optimizer held before are
+   * freed.
+   */
+  restoreState(state: OptimizerState): Promise<void>;
+  /** Frees the optimizer's slots. */
+  dispose(): void;
+}
+
+/** The parts of tfjs optimizers the typings keep protected or leave out. */
+interface TfjsOptimizerInternals {
+  learningRate: number;
+  setLearningRate?(learningRate: number): void;
+}
+
+function checkLearningRate(rate: number, where: string): number {
+  if (!Number.isFinite(rate) || rate < 0) throw new UserError(`${where}: the learning rate must be a finite number >= 0, got ${rate}`);
+  return rate;
+}
+
+function construct(spec: OptimizerSpec, rate: number): tf.Optimizer {
+  switch (spec.kind) {
+    case "adam":
+      return tf.train.adam(rate, spec.beta1, spec.beta2, spec.epsilon);
+    case "sgd":
+      return spec.momentum > 0 ? tf.train.momentum(rate, spec.momentum) : tf.train.sgd(rate);
+    case "rmsprop":
+      return tf.train.rmsprop(rate, spec.decay, spec.momentum, spec.epsilon);
+  }
+}
+
+class Scheduled implements ScheduledOptimizer {
+  readonly kind: OptimizerKind;
+  readonly optimizer: tf.Optimizer;
+  private scale = 1;
+  private step = 0;
+  private rate: number;
+
+  constructor(private readonly spec: OptimizerSpec) {
+    this.kind = spec.kind;
+    this.rate = checkLearningRate(valueAt(spec.lr, 0), `${spec.kind} at step 0`);
+    this.optimizer = construct(spec, this.rate);
+  }
+
+  setStep(step: number): void {
+    this.step = step;
+    this.apply(valueAt(this.spec.lr, step) * this.scale);
+  }
+
+  private apply(rate: number): void {
+    if (rate === this.rate) return;
+    checkLearningRate(rate, `${this.kind} at step ${this.step}`);
+    const internals = this.optimizer as unknown as TfjsOptimizerInternals;
+    // SGD and Momentum hold the rate in a kept scalar that only setLearningRate rebuilds.
+    if (typeof internals.setLearningRate === "function") internals.setLearningRate(rate);
+    else internals.learningRate = rate;
+    this.rate = rate;
+  }
+
+  learningRate(): number {
+    return this.rate;
+  }
+
+  scaleLearningRate(factor: number): void {
+    if (!Number.isFinite(factor) || factor <= 0) throw new Error(`learning-rate scale factor must be a finite number > 0, got ${factor}`);
+    this.scale *= factor;
+    this.apply(valueAt(this.spec.lr, this.step) * this.scale);
+  }
+
+  learningRateScale(): number {
+    return this.scale;
+  }
+
+  async saveState(): Promise<OptimizerState> {
+    const [iterations, ...slots] = await this.optimizer.getWeights();
+    // tfjs makes a fresh scalar for the iteration count at every getWeights; it goes in the JSON.
+    const count = (await iterations!.tensor.data())[0]!;
+    iterations!.tensor.dispose();
+    return { json: { kind: this.kind, iterations: count, learningRateScale: this.scale }, tensors: slots };
+  }
+
+  async restoreState(state: OptimizerState): Promise<void> {
+    const { json, tensors } = state;
+    if (json.kind !== this.kind) {
+      throw new UserError(`the saved optimizer state is for ${json.kind}, but this optimizer is ${this.kind}`);
+    }
+    if (!Number.isInteger(json.iterations) || json.iterations < 0 || !(json.learningRateScale > 0)) {
+      throw new UserError(`not a saved optimizer state: ${JSON.stringify(json).slice(0, 200)}`);
+    }
+    const groups = this.slotGroups();
+    if (tensors.length % groups !== 0) {
+      throw new UserError(`a saved ${this.kind} state has ${tensors.length} slot tensors, not a multiple of ${groups}`);
+    }
+    // setWeights replaces the slot arrays without freeing what they held.
+    const [current, ...held] = await this.optimizer.getWeights();
+    current!.tensor.dispose();
+    for (const slot of held) slot.tensor.dispose();
+    const iterations = tf.scalar(json.iterations, "int32");
+    try {
+      // setWeights turns each tensor into a new variable that holds its own reference to the
+      // data, so the caller's tensors can be disposed (or keep changing) without touching ours.
+      await this.optimizer.setWeights([{ name: "iter", tensor: iterations }, ...tensors]);
+    } finally {
+      iterations.dispose();
+    }
+    this.scale = json.learningRateScale;
+    this.apply(valueAt(this.spec.lr, this.step) * this.scale);
+  }
+
+  /** How many slot tensors each trained variable has. */
+  private slotGroups(): number {
+    if (this.spec.kind === "adam" || this.spec.kind === "rmsprop") return 2;
+    return 1;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/** An optimizer for the plan's `spec`, its learning rate set for step 0. */
+export function createOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
+  return new Scheduled(spec);
+}
