@@ -1,2 +1,30 @@
 export * from "./schema.js";
 export type * from "./compile-host.js";
+export { formatPath, type PathSegment } from "./path.js";
+export {
+  findSchedules,
+  isSchedule,
+  looksLikeSchedule,
+  resolveSchedules,
+  SCHEDULE_KINDS,
+  scheduleProblems,
+  valueAt,
+  type SchedulableInput,
+  type ScheduleInput,
+  type ScheduleKind,
+} from "./schedule.js";
+export {
+  convOutputLength,
+  deconvLength,
+  formatShape,
+  inferNetworkShapes,
+  shapesEqual,
+  shapeSize,
+  type ShapeError,
+  type ShapeInferenceOptions,
+  type ShapeInferenceResult,
+} from "./shapes.js";
+export { formatPlanErrors, validatePlan, type PlanError, type PlanValidation, type ValidatePlanOptions } from "./validate.js";
+export { planJsonSchema, planJsonSchemaText } from "./json-schema.js";
+export { canonicalJson, planHash } from "./canonical.js";
+export { formatPlanDiff, planDiff, type PlanDiffEntry } from "./plan-diff.js";

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import * as plan from "./index.js";
+
+describe("@gan/plan entry point", () => {
+  it("exports the plan's functions next to its schemas", () => {
+    const functions = Object.entries(plan)
+      .filter(([, value]) => typeof value === "function" && !(value as { _zod?: unknown })._zod)
+      .map(([name]) => name)
+      .sort();
+    expect(functions).toEqual([
+      "canonicalJson", "convOutputLength", "deconvLength", "findSchedules", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "planDiff", "planHash", "planJsonSchema",
+      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt",
+    ]);
+    expect(plan.PLAN_VERSION).toBe(1);
+    expect(plan.SCHEDULE_KINDS).toEqual(["linear", "cosine", "step"]);
+  });
+});
