@@ -44,3 +44,6 @@ export type {
   TrickLayer,
   TrickUse,
 } from "@gan/plan";
+// Model helpers for runtime tricks (EMA's sampling copy of G), and a harness to test hooks.
+export { cloneModel, copyWeights } from "./trick/model-helpers.js";
+export { createTrickHarness, type LoggedScalar, type TrickHarness, type TrickHarnessOptions } from "./trick/trick-harness.js";

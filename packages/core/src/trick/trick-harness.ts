@@ -1,0 +1,97 @@
+/**
+ * A harness for testing a trick's runtime hooks without a training run: it validates the
+ * options as the compiler does (defaults filled in, schedules kept), selects a backend, and
+ * builds the `setup` context the hook bus builds (seeded random stream, `at` and `step()`
+ * following the step the test sets), collecting what the trick logs and warns.
+ *
+ * For what only a run shows (update counts, checkpoints and resume), train a tiny plan with
+ * `train(plan, { tricks: [...] })` instead.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendName, JsonValue, Plan, Schedulable } from "@gan/plan";
+import { valueAt } from "@gan/plan";
+import { selectBackend } from "../backend/select-backend.js";
+import { createRng, type RngState } from "../random.js";
+import type { Trick } from "./define-trick.js";
+import type { TrickHooks, TrickSetupContext } from "./hooks.js";
+import { validateTrickOptions } from "./options.js";
+
+export interface TrickHarnessOptions {
+  /** The plan the trick sees (its `use` line is added to `plan.tricks` if missing). */
+  plan: Plan;
+  /** The options as written in a spec; validated against the trick's schema. */
+  options?: Record<string, JsonValue>;
+  /** Seed of the trick's random stream (default: the plan's seed). */
+  seed?: number;
+  /** Backend to run on (default "cpu", the reference). */
+  backend?: Exclude<BackendName, "auto">;
+  /** Replaces parts of the context (e.g. `randomUniform`, to know the values a trick draws). */
+  context?: Partial<TrickSetupContext<unknown>>;
+}
+
+export interface LoggedScalar {
+  step: number;
+  name: string;
+  value: number;
+}
+
+export interface TrickHarness<Options> {
+  hooks: TrickHooks;
+  context: TrickSetupContext<Options>;
+  /** The options after validation, with defaults. */
+  options: Options;
+  /** Everything the trick logged, read at once. */
+  logs: LoggedScalar[];
+  warnings: string[];
+  /** Sets the step that `at`, `step()` and the logs see. */
+  setStep(step: number): void;
+  /** The trick's random stream, to save and restore around a simulated checkpoint. */
+  randomState(): RngState;
+  setRandomState(state: RngState): void;
+  tf: typeof tf;
+}
+
+/** Sets up `trick` as a run would; throws with the option problems when the options are invalid. */
+export async function createTrickHarness<Options>(trick: Trick, harness: TrickHarnessOptions): Promise<TrickHarness<Options>> {
+  await selectBackend(harness.backend ?? "cpu");
+  const checked = validateTrickOptions(trick.options, harness.options ?? {});
+  if (!checked.ok) {
+    throw new Error(`${trick.name}: invalid options: ${checked.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+  }
+  const use = { package: trick.name, version: "0.0.0-test", options: checked.options, window: {} };
+  const plan: Plan = harness.plan.tricks.some((item) => item.package === trick.name)
+    ? harness.plan
+    : { ...harness.plan, tricks: [...harness.plan.tricks, use] };
+  const rng = createRng(harness.seed ?? plan.train.seed).split(`trick:test:${trick.name}`);
+  let step = 0;
+  const logs: LoggedScalar[] = [];
+  const warnings: string[] = [];
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const context: TrickSetupContext<Options> = {
+    options: checked.options as Options,
+    plan,
+    tf,
+    at: (value: Schedulable) => valueAt(value, step),
+    step: () => step,
+    log: (name, value) => logs.push({ step, name, value: typeof value === "number" ? value : value.dataSync()[0]! }),
+    warn: (message) => warnings.push(message),
+    random: () => rng.next(),
+    randomNormal: (shape, mean = 0, std = 1) => tf.tensor(rng.fillNormal(new Float32Array(size(shape)), mean, std), shape),
+    randomUniform: (shape, lo = 0, hi = 1) => tf.tensor(rng.fillUniform(new Float32Array(size(shape)), lo, hi), shape),
+    ...(harness.context as Partial<TrickSetupContext<Options>>),
+  };
+  const hooks = trick.setup?.(context as TrickSetupContext<never>) ?? {};
+  return {
+    hooks,
+    context,
+    options: checked.options as Options,
+    logs,
+    warnings,
+    setStep: (next) => {
+      step = next;
+    },
+    randomState: () => rng.getState(),
+    setRandomState: (state) => rng.setState(state),
+    tf,
+  };
+}
