@@ -141,6 +141,17 @@ describe("validatePlan: what the schema refuses", () => {
   });
 });
 
+describe("validatePlan: data", () => {
+  it("refuses a range that goes down", () => {
+    expect(errorsAfter((p) => (p.data.range = [1, -1]), mnistDcgan)).toEqual([
+      { path: "data.range", message: "must go from a lower to a higher value, got [1, -1]" },
+    ]);
+    expect(errorsAfter((p) => (p.data.nativeRange = [0, 0]), mnistDcgan)).toEqual([
+      { path: "data.nativeRange", message: "must go from a lower to a higher value, got [0, 0]" },
+    ]);
+  });
+});
+
 describe("validatePlan: schedules", () => {
   it("refuses a window that ends before it starts", () => {
     expect(errorsAfter((p) => (p.optimizers.discriminator.lr = { schedule: "cosine", from: 1, to: 0, start: 200, end: 100 }))).toEqual([

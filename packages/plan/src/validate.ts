@@ -1,8 +1,8 @@
 /**
  * Validation of a plan given as JSON (a compiled plan, or one written by hand for
  * `gan train plan.json`): the zod schema first, then what a schema cannot express —
- * schedules in order, trick windows that are not empty, layer shapes that fit together,
- * and networks that fit the data and the latent vector.
+ * data ranges in order, schedules in order, trick windows that are not empty, layer shapes
+ * that fit together, and networks that fit the data and the latent vector.
  */
 import { PlanSchema, ScheduleSchema, type Layer, type Network, type NetworkName, type Plan } from "./schema.js";
 import { formatPath, type PathSegment } from "./path.js";
@@ -35,7 +35,7 @@ export function validatePlan(json: unknown, options: ValidatePlanOptions = {}): 
   if (!parsed.success) return failure(describeIssues(parsed.error.issues, json));
   const plan = parsed.data;
 
-  const problems: LocatedMessage[] = [...checkSchedules(plan), ...checkWindows(plan)];
+  const problems: LocatedMessage[] = [...checkRanges(plan), ...checkSchedules(plan), ...checkWindows(plan)];
   const networks: Partial<Record<NetworkName, Network>> = {};
   for (const name of ["generator", "discriminator"] as const) {
     problems.push(...checkInput(plan, name));
@@ -58,6 +58,15 @@ export function formatPlanErrors(errors: readonly PlanError[]): string {
 
 function failure(problems: LocatedMessage[]): PlanValidation {
   return { ok: false, errors: problems.map((p) => ({ path: formatPath(p.path), message: p.message })) };
+}
+
+/** A reversed range would silently flip the data when it is mapped from one range onto the other. */
+function checkRanges(plan: Plan): LocatedMessage[] {
+  return (["nativeRange", "range"] as const).flatMap((key) => {
+    const range = plan.data[key];
+    if (range === null || range[0] < range[1]) return [];
+    return [{ path: ["data", key], message: `must go from a lower to a higher value, got ${formatShape(range)}` }];
+  });
 }
 
 /**
