@@ -1,0 +1,129 @@
+/**
+ * Choosing the TensorFlow.js backend of a run (DESIGN.md section 6).
+ *
+ * - tensorflow: @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node: optional peers the
+ *   user installs where libtensorflow can be downloaded; imported only when asked for.
+ * - wasm: @tensorflow/tfjs-backend-wasm with @gan/backend-wasm's training kernels.
+ * - cpu: pure JavaScript; the reference in tests.
+ * - auto: the first of tensorflow, wasm, cpu that starts.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+// tfjs-layers' entry registers tfjs-core's gradients, which tfjs-core's main entry does not.
+import "@tensorflow/tfjs-layers";
+import type { BackendName } from "@gan/plan";
+import { UserError } from "../errors.js";
+
+export type ResolvedBackendName = Exclude<BackendName, "auto">;
+
+export interface SelectedBackend {
+  /** The backend the run uses. */
+  name: ResolvedBackendName;
+  /** What was asked for. */
+  requested: BackendName;
+  /** The npm package that provides it, and its version. */
+  package: string;
+  version: string;
+}
+
+const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+export const TENSORFLOW_MISSING =
+  "backend 'tensorflow' needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu: npm install @tensorflow/tfjs-node";
+
+function isModuleNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = (error as Error | undefined)?.message ?? "";
+  return (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message.includes(specifier);
+}
+
+/** Loads tfjs-node(-gpu); undefined when neither is installed. Other load failures are reported. */
+async function loadTensorflow(): Promise<SelectedBackend | undefined> {
+  for (const specifier of TENSORFLOW_PACKAGES) {
+    let module: { version?: Record<string, string> };
+    try {
+      // A variable specifier: these optional peers are never installed in this workspace.
+      module = (await import(specifier)) as typeof module;
+    } catch (error) {
+      if (isModuleNotFound(error, specifier)) continue;
+      throw new UserError(`backend 'tensorflow': ${specifier} is installed but failed to load: ${(error as Error).message}`);
+    }
+    if (!tf.findBackend("tensorflow")) {
+      throw new UserError(
+        `backend 'tensorflow': ${specifier} registered its backend with another copy of @tensorflow/tfjs-core than @gan/core's ` +
+          `(${tf.version_core}); install matching versions`,
+      );
+    }
+    return { name: "tensorflow", requested: "tensorflow", package: specifier, version: module.version?.["tfjs-node"] ?? tf.version_core };
+  }
+  return undefined;
+}
+
+let wasmReady: Promise<void> | undefined;
+
+/** Registers the wasm backend and the kernels it lacks for training (once per process). */
+function prepareWasm(): Promise<void> {
+  wasmReady ??= (async () => {
+    await import("@tensorflow/tfjs-backend-wasm");
+    const { registerWasmTraining } = await import("@gan/backend-wasm");
+    await registerWasmTraining();
+  })();
+  return wasmReady;
+}
+
+async function activate(name: ResolvedBackendName): Promise<boolean> {
+  return (await tf.setBackend(name)) && tf.getBackend() === name;
+}
+
+async function useWasm(requested: BackendName): Promise<SelectedBackend | undefined> {
+  try {
+    await prepareWasm();
+    if (!(await activate("wasm"))) return undefined;
+  } catch (error) {
+    if (requested === "wasm") throw new UserError(`backend 'wasm' failed to start: ${(error as Error).message}`);
+    return undefined;
+  }
+  const wasm = (await import("@tensorflow/tfjs-backend-wasm")) as { version_wasm?: string };
+  return { name: "wasm", requested, package: "@tensorflow/tfjs-backend-wasm", version: wasm.version_wasm ?? tf.version_core };
+}
+
+/**
+ * Sets up the backend `requested` and makes it tfjs's current one. Throws a UserError when
+ * an explicitly requested backend cannot be used.
+ */
+export async function selectBackend(requested: BackendName): Promise<SelectedBackend> {
+  // tfjs prints a banner on Node recommending tfjs-node, and other advice a user cannot act
+  // on; messages that matter reach the user through gan's own errors.
+  tf.env().set("PROD", true);
+  const { registerDoubleBackpropGradients } = await import("@gan/backend-wasm");
+  registerDoubleBackpropGradients();
+
+  let selected: SelectedBackend | undefined;
+  switch (requested) {
+    case "tensorflow":
+      selected = await loadTensorflow();
+      if (!selected) throw new UserError(TENSORFLOW_MISSING);
+      if (!(await activate("tensorflow"))) throw new UserError("backend 'tensorflow' failed to start (see the messages of tfjs-node above)");
+      break;
+    case "wasm":
+      selected = await useWasm("wasm");
+      if (!selected) throw new UserError("backend 'wasm' failed to start");
+      break;
+    case "cpu":
+      if (!(await activate("cpu"))) throw new UserError("backend 'cpu' failed to start");
+      selected = { name: "cpu", requested, package: "@tensorflow/tfjs-backend-cpu", version: tf.version_core };
+      break;
+    case "auto": {
+      const tensorflow = await loadTensorflow().catch(() => undefined);
+      if (tensorflow && (await activate("tensorflow"))) {
+        selected = { ...tensorflow, requested };
+        break;
+      }
+      selected = (await useWasm("auto")) ?? undefined;
+      if (selected) break;
+      if (!(await activate("cpu"))) throw new UserError("no TensorFlow.js backend could be started (tried tensorflow, wasm, cpu)");
+      selected = { name: "cpu", requested, package: "@tensorflow/tfjs-backend-cpu", version: tf.version_core };
+      break;
+    }
+  }
+  return { ...selected, requested };
+}

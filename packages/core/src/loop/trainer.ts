@@ -1,0 +1,259 @@
+/**
+ * The training loop's state and its step: the two networks, their optimizers, the data
+ * source, the random streams and the hook bus, and what one step does with them.
+ *
+ * One step (DESIGN.md section 5): the `first` hooks say how many discriminator and generator
+ * updates to make (default 1 and 1). Each discriminator update sees an all-real and an
+ * all-fake batch in separate forward passes (ganhacks #4), with the waterfall hooks
+ * discriminatorInputs, labels and discriminatorLoss at their places; each generator update
+ * passes its fake batch through discriminatorFakeInputs and its loss through generatorLoss.
+ * afterDiscriminatorStep and afterGeneratorStep follow each update.
+ *
+ * Nothing is read back to JavaScript on a step that is not logged: losses and tricks'
+ * scalars stay tensors (StepScalars) and are read in one batch on logged steps. Every
+ * update runs inside tf.tidy, so the number of live tensors stays flat across steps.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { valueAt, type JsonValue, type Plan } from "@gan/plan";
+import { openDataSource, type DataSource } from "../data/source.js";
+import { discriminatorLoss, generatorLoss } from "../losses.js";
+import { buildNetwork, trainableVariables } from "../model/build-network.js";
+import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
+import { createRng, type Rng, type RngState } from "../random.js";
+import { HookBus, type TrickCheckpoint } from "../trick/bus.js";
+import type { Trick } from "../trick/define-trick.js";
+import type { Labels, RunContext } from "../trick/hooks.js";
+import { sampleLatent } from "./latent.js";
+import { StepScalars } from "./step-scalars.js";
+import { readTensorSync } from "./tensor-reads.js";
+
+export interface TrainerOptions {
+  /** The trick modules, aligned with plan.tricks (the CLI loads them with loadTrickModule). */
+  tricks?: readonly Trick[];
+  /** A data source to use instead of opening plan.data (tests). */
+  dataSource?: DataSource;
+  /** Where tricks' warnings go. */
+  warn?(message: string): void;
+}
+
+/** The random streams of the loop itself, saved in checkpoints. */
+export interface LoopRngStates {
+  latent: RngState;
+  dropout: RngState;
+}
+
+/** Everything but the networks' weights and the optimizers' slots that a checkpoint keeps. */
+export interface LoopState {
+  /** The next step to run (= steps completed). */
+  step: number;
+  rng: LoopRngStates;
+  data: JsonValue;
+}
+
+/** Names of the scalars every logged step carries. */
+export const LOSS_METRICS = ["d_loss", "g_loss"] as const;
+
+export class Trainer {
+  readonly generator: tfl.LayersModel;
+  readonly discriminator: tfl.LayersModel;
+  readonly generatorOptimizer: ScheduledOptimizer;
+  readonly discriminatorOptimizer: ScheduledOptimizer;
+  readonly bus: HookBus;
+  /** The next step to run; equals the number of steps completed. */
+  step = 0;
+
+  private readonly scalars = new StepScalars();
+  private readonly latentRng: Rng;
+  private readonly dropoutRng: Rng;
+  private readonly generatorVariables: tf.Variable[];
+  private readonly discriminatorVariables: tf.Variable[];
+  private readonly applyDiscriminator = (x: tf.Tensor): tf.Tensor => this.discriminator.apply(x, { training: true }) as tf.Tensor;
+
+  private constructor(
+    readonly plan: Plan,
+    readonly data: DataSource,
+    rng: Rng,
+    tricks: readonly Trick[],
+    warn: (message: string) => void,
+  ) {
+    this.latentRng = rng.split("latent");
+    this.dropoutRng = rng.split("dropout");
+    const dropoutRng = () => this.dropoutRng;
+    const seed = plan.train.seed;
+    this.generator = buildNetwork(plan.networks.generator, "generator", { seed, tricks, dropoutRng });
+    this.discriminator = buildNetwork(plan.networks.discriminator, "discriminator", { seed, tricks, dropoutRng });
+    this.generatorVariables = trainableVariables(this.generator);
+    this.discriminatorVariables = trainableVariables(this.discriminator);
+    this.generatorOptimizer = createOptimizer(plan.optimizers.generator);
+    this.discriminatorOptimizer = createOptimizer(plan.optimizers.discriminator);
+    this.bus = HookBus.create({
+      plan,
+      tricks,
+      tf,
+      rng,
+      sinks: {
+        log: (name, value) => this.scalars.record(name, value),
+        // Some tricks name themselves in their messages already.
+        warn: (trick, message) => warn(message.startsWith(`${trick}:`) ? message : `${trick}: ${message}`),
+      },
+    });
+  }
+
+  /** Builds the networks (weights from plan.train.seed), the optimizers, the data source and the tricks' hooks. */
+  static async create(plan: Plan, options: TrainerOptions = {}): Promise<Trainer> {
+    const rng = createRng(plan.train.seed);
+    const data = options.dataSource ?? (await openDataSource(plan.data, { rng: rng.split("data") }));
+    return new Trainer(plan, data, rng, options.tricks ?? [], options.warn ?? (() => {}));
+  }
+
+  /** True when step `step` (0-based) ends with a line in metrics.jsonl. */
+  isLogStep(step: number): boolean {
+    const done = step + 1;
+    return done % this.plan.train.logEvery === 0 || done === this.plan.train.steps;
+  }
+
+  runContext(): RunContext {
+    return { step: this.step, generator: this.generator, discriminator: this.discriminator };
+  }
+
+  /** The latent vectors of `count` samples, from the given stream (the loop's by default). */
+  sampleLatent(count: number, rng: Rng = this.latentRng): Float32Array {
+    return sampleLatent(this.plan.latent, count, rng);
+  }
+
+  private latentTensor(values: Float32Array): tf.Tensor2D {
+    return tf.tensor2d(values, [values.length / this.plan.latent.size, this.plan.latent.size]);
+  }
+
+  /** One discriminator update; returns its loss (a scalar the caller owns). */
+  private discriminatorUpdate(step: number): tf.Scalar {
+    const batch = this.plan.train.batch;
+    const realValues = this.data.nextBatch(batch);
+    const latentValues = this.sampleLatent(batch);
+    const bus = this.bus;
+    return tf.tidy(() => {
+      const real = tf.tensor(realValues, [batch, ...this.data.shape]);
+      // The fake batch is made outside the tape: D's update must not differentiate through G.
+      const fake = this.generator.apply(this.latentTensor(latentValues), { training: true }) as tf.Tensor;
+      const { value, grads } = tf.variableGrads(() => {
+        const inputs = bus.waterfall("discriminatorInputs", { real, fake }, step);
+        const labels: Labels = bus.waterfall("labels", { real: 1, fake: 0 }, step);
+        const realLogits = this.applyDiscriminator(inputs.real);
+        const fakeLogits = this.applyDiscriminator(inputs.fake);
+        const loss = discriminatorLoss(this.plan.loss.kind, realLogits, fakeLogits, labels);
+        return bus.waterfall(
+          "discriminatorLoss",
+          loss,
+          { discriminator: this.applyDiscriminator, real: inputs.real, fake: inputs.fake, realLogits, fakeLogits, labels },
+          step,
+        );
+      }, this.discriminatorVariables);
+      this.discriminatorOptimizer.optimizer.applyGradients(grads);
+      return value;
+    });
+  }
+
+  /** One generator update; returns its loss (a scalar the caller owns). */
+  private generatorUpdate(step: number): tf.Scalar {
+    const latentValues = this.sampleLatent(this.plan.train.batch);
+    const bus = this.bus;
+    return tf.tidy(() => {
+      const latent = this.latentTensor(latentValues);
+      const { value, grads } = tf.variableGrads(() => {
+        const generated = this.generator.apply(latent, { training: true }) as tf.Tensor;
+        const fake = bus.waterfall("discriminatorFakeInputs", generated, step);
+        const fakeLogits = this.applyDiscriminator(fake);
+        const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
+        return bus.waterfall("generatorLoss", loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
+      }, this.generatorVariables);
+      this.generatorOptimizer.optimizer.applyGradients(grads);
+      return value;
+    });
+  }
+
+  /**
+   * Runs step `this.step` and advances. On a logged step, resolves to its scalars (d_loss,
+   * g_loss, the learning rates and every trick scalar), read in one batch; otherwise to
+   * undefined, having read nothing.
+   */
+  async runStep(): Promise<Record<string, number> | undefined> {
+    const step = this.step;
+    const logging = this.isLogStep(step);
+    this.bus.setStep(step);
+    this.scalars.begin(logging);
+    try {
+      this.discriminatorOptimizer.setStep(step);
+      this.generatorOptimizer.setStep(step);
+      const discriminatorUpdates = this.bus.count("discriminatorUpdates", 1);
+      const generatorUpdates = this.bus.count("generatorUpdates", 1);
+      const run = this.runContext();
+      for (let i = 0; i < discriminatorUpdates; i++) {
+        this.scalars.own("d_loss", this.discriminatorUpdate(step));
+        this.bus.series("afterDiscriminatorStep", run);
+      }
+      for (let i = 0; i < generatorUpdates; i++) {
+        this.scalars.own("g_loss", this.generatorUpdate(step));
+        this.bus.series("afterGeneratorStep", run);
+      }
+      this.step = step + 1;
+      if (!logging) return undefined;
+      const values = await this.scalars.read();
+      return {
+        ...values,
+        d_lr: valueAt(this.plan.optimizers.discriminator.lr, step),
+        g_lr: valueAt(this.plan.optimizers.generator.lr, step),
+      };
+    } finally {
+      this.scalars.clear();
+    }
+  }
+
+  /** The generator samples are drawn from: a trick's (EMA weights) or the trained one. */
+  samplingGenerator(): tfl.LayersModel {
+    return this.bus.first("samplingGenerator", this.runContext()) ?? this.generator;
+  }
+
+  /** Generator outputs (inference mode) for the given latent vectors, as one flat array. */
+  generate(latentValues: Float32Array, model: tfl.LayersModel = this.samplingGenerator()): Float32Array {
+    const output = tf.tidy(() => model.apply(this.latentTensor(latentValues), { training: false }) as tf.Tensor);
+    try {
+      return readTensorSync(output);
+    } finally {
+      output.dispose();
+    }
+  }
+
+  loopState(): LoopState {
+    return {
+      step: this.step,
+      rng: { latent: this.latentRng.getState(), dropout: this.dropoutRng.getState() },
+      data: this.data.getState(),
+    };
+  }
+
+  restoreLoopState(state: LoopState): void {
+    this.step = state.step;
+    this.bus.setStep(state.step);
+    this.latentRng.setState(state.rng.latent);
+    this.dropoutRng.setState(state.rng.dropout);
+    this.data.setState(state.data);
+  }
+
+  trickStates(): TrickCheckpoint[] {
+    return this.bus.saveStates();
+  }
+
+  restoreTrickStates(states: readonly TrickCheckpoint[]): void {
+    this.bus.restoreStates(states);
+  }
+
+  /** Frees the networks' and optimizers' tensors. */
+  dispose(): void {
+    this.scalars.clear();
+    this.generator.dispose();
+    this.discriminator.dispose();
+    this.generatorOptimizer.dispose();
+    this.discriminatorOptimizer.dispose();
+  }
+}
