@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import semver from "semver";
 import type { CompileHost, LoadedTrick, TrickLoadResult } from "@gan/plan";
+import { readDataShape } from "../data/index.js";
 import { UserError } from "../errors.js";
 import { isTrick, type Trick } from "./define-trick.js";
 import { optionNames, validateTrickOptions } from "./options.js";
@@ -157,6 +158,6 @@ export function createCompileHost(): CompileHost {
     async installedTricks(fromDir) {
       return installedTricks(fromDir).map((info) => info.name);
     },
-    // TODO(data sources): dataShape: readDataShape
+    dataShape: readDataShape,
   };
 }
