@@ -57,7 +57,10 @@ describe("resolving trick packages from the spec's directory", () => {
   });
 
   test("installed tricks are those with the gan-trick keyword", async () => {
-    expect(installedTricks(project).map((t) => `${t.name}@${t.version}`)).toEqual(["gan-trick-fixture@1.2.3", "gan-trick-old-core@2.0.0"]);
+    // Node resolution walks up, so the workspace's own tricks are visible too; only keyworded packages count.
+    const names = installedTricks(project).map((t) => `${t.name}@${t.version}`);
+    expect(names).toEqual(expect.arrayContaining(["gan-trick-fixture@1.2.3", "gan-trick-old-core@2.0.0"]));
+    expect(names.some((name) => name.startsWith("not-a-trick") || name.startsWith("@acme/"))).toBe(false);
     expect(await host.installedTricks!(project)).toContain("gan-trick-fixture");
   });
 
@@ -119,5 +122,13 @@ describe("rewrite hooks", () => {
     ]);
     // The input plan is left untouched: rewrites are pure.
     expect(plan.networks.discriminator.layers).toHaveLength(2);
+  });
+});
+
+describe("malformed schedules in options", () => {
+  test("a schedule whose steps go backwards is refused at its option", async () => {
+    const trick = await load("gan-trick-fixture");
+    const result = trick.validateOptions({ real: { schedule: "step", initial: 0.9, changes: [{ at: 20, value: 0.95 }, { at: 10, value: 0.8 }] } });
+    expect(result).toEqual({ ok: false, issues: [{ path: ["real"], message: "step changes must be in increasing order of 'at': 10 comes after 20" }] });
   });
 });

@@ -9,21 +9,9 @@
  * object; the runtime evaluates it at each step.
  */
 import { z } from "zod";
-import type { JsonValue, Schedule, TrickOptionIssue, TrickOptionsResult } from "@gan/plan";
+import { ScheduleSchema, findSchedules, scheduleProblems, type JsonValue, type Schedule, type TrickOptionIssue, type TrickOptionsResult } from "@gan/plan";
 
 type Path = (string | number)[];
-
-function isScheduleObject(value: unknown): value is Schedule {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { schedule?: unknown }).schedule === "string";
-}
-
-/** Every schedule inside `value`, with its path. */
-function findSchedules(value: JsonValue, path: Path = []): { path: Path; schedule: Schedule }[] {
-  if (isScheduleObject(value)) return [{ path, schedule: value }];
-  if (Array.isArray(value)) return value.flatMap((item, index) => findSchedules(item, [...path, index]));
-  if (value && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => findSchedules(item, [...path, key]));
-  return [];
-}
 
 /** The values a schedule takes at its breakpoints: enough to check bounds of a piecewise monotone function. */
 function breakpointValues(schedule: Schedule): number[] {
@@ -58,7 +46,15 @@ function strictSchema(schema: z.ZodObject): z.ZodObject {
 
 export function validateTrickOptions(schema: z.ZodObject, raw: Record<string, JsonValue>): TrickOptionsResult {
   const strict = strictSchema(schema);
-  const schedules = findSchedules(raw);
+  const schedules: { path: Path; schedule: Schedule }[] = [];
+  const malformed: TrickOptionIssue[] = [];
+  for (const found of findSchedules(raw)) {
+    const parsed = ScheduleSchema.safeParse(found.value);
+    const problems = parsed.success ? scheduleProblems(parsed.data) : [`not a valid ${String(found.value.schedule)} schedule`];
+    if (parsed.success && problems.length === 0) schedules.push({ path: found.path, schedule: parsed.data });
+    else malformed.push(...problems.map((message) => ({ path: found.path, message })));
+  }
+  if (malformed.length > 0) return { ok: false, issues: malformed };
   // With every schedule at its first breakpoint: the shape and defaults come from this pass.
   let probe: JsonValue = raw;
   for (const found of schedules) probe = setAt(probe, found.path, breakpointValues(found.schedule)[0] as number);
