@@ -88,3 +88,24 @@ export {
   type Extent,
   type ScatterPlotOptions,
 } from "./output/index.js";
+// The training runtime: backends, networks, the loop, runs and their directories.
+export { selectBackend, TENSORFLOW_MISSING, type SelectedBackend, type ResolvedBackendName } from "./backend/select-backend.js";
+export { buildNetwork, layerSeed, trainableVariables, type BuildNetworkOptions } from "./model/build-network.js";
+export { HookBus, TrickHookError, type TrickCheckpoint } from "./trick/bus.js";
+export { Trainer, type TrainerOptions, type LoopState } from "./loop/trainer.js";
+export { sampleLatent } from "./loop/latent.js";
+export { tensorReadCount } from "./loop/tensor-reads.js";
+export { train, applyOverrides, type TrainOptions, type TrainResult, type MetricsLine } from "./run/train.js";
+export { sampleRun, generatorWeightsDir, type SampleRunOptions, type RunSamples } from "./run/sample-run.js";
+export { fileModelIO, saveModel, loadWeightsInto } from "./run/model-io.js";
+export {
+  writeCheckpoint,
+  restoreCheckpoint,
+  findLatestCheckpoint,
+  verifyCheckpoint,
+  listCheckpoints,
+  type CheckpointManifest,
+} from "./run/checkpoint.js";
+export { RUN_FILES, readRunPlan, type RunInfo } from "./run/run-dir.js";
+export { renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
+export type { ProgressStream } from "./run/progress.js";

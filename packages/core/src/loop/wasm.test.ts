@@ -1,0 +1,77 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, test } from "vitest";
+import { PlanSchema } from "@gan/plan";
+import { selectBackend } from "../backend/select-backend.js";
+import { tinyRingPlan } from "./test-plan.js";
+import { Trainer } from "./trainer.js";
+
+beforeAll(async () => {
+  const backend = await selectBackend("wasm");
+  expect(backend.name).toBe("wasm");
+});
+
+async function lossesOf(plan = tinyRingPlan({ train: { steps: 12, logEvery: 1, backend: "wasm" } })) {
+  const trainer = await Trainer.create(plan);
+  const values: (number | undefined)[][] = [];
+  for (let i = 0; i < plan.train.steps; i++) {
+    const logged = await trainer.runStep();
+    if (logged) values.push([logged.d_loss, logged.g_loss]);
+  }
+  trainer.dispose();
+  return values;
+}
+
+describe("training on wasm", () => {
+  test("the same plan and seed give identical losses twice", async () => {
+    const first = await lossesOf();
+    expect(first).toHaveLength(12);
+    expect(first.flat().every(Number.isFinite)).toBe(true);
+    expect(await lossesOf()).toEqual(first);
+  });
+
+  test("a small conv GAN trains (the filter-gradient kernel is registered) with a flat tensor count", async () => {
+    const base = tinyRingPlan();
+    const plan = PlanSchema.parse({
+      ...base,
+      name: "tiny-conv",
+      data: { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] },
+      latent: { size: 8 },
+      networks: {
+        generator: {
+          inputShape: [8],
+          layers: [
+            { type: "dense", units: 7 * 7 * 4, activation: { kind: "relu" } },
+            { type: "reshape", shape: [7, 7, 4] },
+            { type: "deconv", filters: 4, kernel: 4, stride: 2, padding: "same" },
+            { type: "batchnorm" },
+            { type: "activation", activation: { kind: "relu" } },
+            { type: "deconv", filters: 1, kernel: 4, stride: 2, padding: "same", activation: { kind: "sigmoid" } },
+          ],
+        },
+        discriminator: {
+          inputShape: [28, 28, 1],
+          layers: [
+            { type: "conv", filters: 4, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
+            { type: "conv", filters: 8, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
+            { type: "dropout", rate: 0.3 },
+            { type: "flatten" },
+            { type: "dense", units: 1 },
+          ],
+        },
+      },
+      train: { ...base.train, steps: 6, batch: 8, logEvery: 3, backend: "wasm" },
+    });
+    const trainer = await Trainer.create(plan);
+    await trainer.runStep();
+    const tensors = tf.memory().numTensors;
+    const weightsBefore = Array.from(trainer.discriminator.getWeights()[0]!.dataSync());
+    const logged = [];
+    for (let i = 1; i < 6; i++) logged.push(await trainer.runStep());
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Array.from(trainer.discriminator.getWeights()[0]!.dataSync())).not.toEqual(weightsBefore);
+    const values = logged.filter((v) => v !== undefined);
+    expect(values).toHaveLength(2);
+    for (const v of values) expect(Number.isFinite(v!.d_loss) && Number.isFinite(v!.g_loss)).toBe(true);
+    trainer.dispose();
+  });
+});

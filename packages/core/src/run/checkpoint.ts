@@ -1,0 +1,281 @@
+/**
+ * Checkpoints: everything a run needs to continue exactly where it stopped.
+ *
+ * checkpoints/step-000500/
+ *   generator/model.json, generator/weights.bin        tfjs LayersModel format
+ *   discriminator/model.json, discriminator/weights.bin
+ *   optimizers.json, optimizers.bin                    the optimizers' slots (Adam's moments...)
+ *   tricks.json, tricks.bin                            each trick's state and random stream
+ *   state.json                                         step, the loop's random streams, the data source
+ *   manifest.json                                      written last: the sha256 of every other file
+ *
+ * A checkpoint is written into a temporary directory and renamed into place, so a crash
+ * (even `kill -9`) leaves either the whole new checkpoint or none of it. On resume, every
+ * file is checked against the manifest; a checkpoint that fails is skipped, with a warning,
+ * for the one before it.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import type { JsonValue } from "@gan/plan";
+import type { LoopState, Trainer } from "../loop/trainer.js";
+import type { TrickCheckpoint } from "../trick/bus.js";
+import { UserError } from "../errors.js";
+import { sha256OfFile, syncDirectory, writeFileDurable, writeJsonDurable } from "./files.js";
+import type { NamedTensor, OptimizerStateJson } from "../optimizers.js";
+import { decodeTensors, encodeTensors, loadWeightsInto, saveModel } from "./model-io.js";
+
+export const CHECKPOINT_FORMAT = "gan-checkpoint";
+export const CHECKPOINT_VERSION = 1;
+const MANIFEST = "manifest.json";
+const NAME_PATTERN = /^step-(\d{6,})$/;
+
+export interface CheckpointManifest {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  step: number;
+  planHash: string;
+  createdAt: string;
+  /** Path (relative to the checkpoint, with "/") to sha256. */
+  files: Record<string, string>;
+}
+
+interface TensorGroupJson {
+  specs: tf.io.WeightsManifestEntry[];
+}
+
+interface OptimizerJson extends TensorGroupJson {
+  state: OptimizerStateJson;
+}
+
+interface OptimizersJson {
+  generator: OptimizerJson;
+  discriminator: OptimizerJson;
+  /** Byte length of the generator's part of optimizers.bin; the discriminator's follows. */
+  generatorBytes: number;
+}
+
+interface TricksJson {
+  tricks: { index: number; package: string; rng: TrickCheckpoint["rng"]; json?: JsonValue; tensors?: TensorGroupJson; offset?: number; bytes?: number }[];
+}
+
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(6, "0")}`;
+}
+
+function listFiles(dir: string, prefix = ""): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...listFiles(path.join(dir, entry.name), relative));
+    else files.push(relative);
+  }
+  return files.sort();
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Writes the trainer's whole state as checkpoints/step-NNNNNN (atomically); returns its path.
+ * An existing checkpoint of the same step is replaced.
+ */
+export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, planHash: string): Promise<string> {
+  mkdirSync(checkpointsDir, { recursive: true });
+  const name = checkpointName(trainer.step);
+  const finalDir = path.join(checkpointsDir, name);
+  const temporary = path.join(checkpointsDir, `.tmp-${name}-${process.pid}`);
+  rmSync(temporary, { recursive: true, force: true });
+  mkdirSync(temporary, { recursive: true });
+
+  await saveModel(trainer.generator, path.join(temporary, "generator"));
+  await saveModel(trainer.discriminator, path.join(temporary, "discriminator"));
+
+  const generatorState = await trainer.generatorOptimizer.saveState();
+  const discriminatorState = await trainer.discriminatorOptimizer.saveState();
+  const generatorSlots = await encodeTensors(generatorState.tensors);
+  const discriminatorSlots = await encodeTensors(discriminatorState.tensors);
+  const optimizers: OptimizersJson = {
+    generator: { state: generatorState.json, specs: generatorSlots.specs },
+    discriminator: { state: discriminatorState.json, specs: discriminatorSlots.specs },
+    generatorBytes: generatorSlots.data.byteLength,
+  };
+  writeJsonDurable(path.join(temporary, "optimizers.json"), optimizers);
+  writeFileDurable(path.join(temporary, "optimizers.bin"), concat([generatorSlots.data, discriminatorSlots.data]));
+
+  const tricks: TricksJson = { tricks: [] };
+  const trickBlobs: Uint8Array[] = [];
+  let offset = 0;
+  for (const saved of trainer.trickStates()) {
+    const entry: TricksJson["tricks"][number] = { index: saved.index, package: saved.package, rng: saved.rng };
+    if (saved.state?.json !== undefined) entry.json = saved.state.json;
+    const named = Object.entries(saved.state?.tensors ?? {}).map(([tensorName, tensor]) => ({ name: tensorName, tensor }));
+    if (named.length > 0) {
+      const encoded = await encodeTensors(named);
+      entry.tensors = { specs: encoded.specs };
+      entry.offset = offset;
+      entry.bytes = encoded.data.byteLength;
+      offset += encoded.data.byteLength;
+      trickBlobs.push(encoded.data);
+    }
+    tricks.tricks.push(entry);
+  }
+  writeJsonDurable(path.join(temporary, "tricks.json"), tricks);
+  writeFileDurable(path.join(temporary, "tricks.bin"), concat(trickBlobs));
+
+  writeJsonDurable(path.join(temporary, "state.json"), trainer.loopState());
+
+  const files: Record<string, string> = {};
+  for (const file of listFiles(temporary)) files[file] = sha256OfFile(path.join(temporary, ...file.split("/")));
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    step: trainer.step,
+    planHash,
+    createdAt: new Date().toISOString(),
+    files,
+  };
+  writeJsonDurable(path.join(temporary, MANIFEST), manifest);
+  syncDirectory(temporary);
+
+  if (existsSync(finalDir)) {
+    // A directory cannot be renamed onto a non-empty one: move the old one aside first. A
+    // crash between the two renames leaves a valid older checkpoint, never a broken one.
+    const old = path.join(checkpointsDir, `.old-${name}-${process.pid}`);
+    rmSync(old, { recursive: true, force: true });
+    renameSync(finalDir, old);
+    renameSync(temporary, finalDir);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(temporary, finalDir);
+  }
+  syncDirectory(checkpointsDir);
+  return finalDir;
+}
+
+/** Why a checkpoint cannot be used, or its manifest. */
+export function verifyCheckpoint(dir: string): { ok: true; manifest: CheckpointManifest } | { ok: false; reason: string } {
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), "utf8")) as CheckpointManifest;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === "ENOENT" ? "it has no manifest.json" : `its manifest.json is unreadable (${(error as Error).message})` };
+  }
+  if (manifest.format !== CHECKPOINT_FORMAT || typeof manifest.files !== "object" || manifest.files === null) {
+    return { ok: false, reason: "its manifest.json is not a gan checkpoint manifest" };
+  }
+  if (manifest.version > CHECKPOINT_VERSION) {
+    return { ok: false, reason: `it was written by a newer gan (checkpoint format ${manifest.version})` };
+  }
+  for (const [file, hash] of Object.entries(manifest.files)) {
+    const full = path.join(dir, ...file.split("/"));
+    if (!existsSync(full)) return { ok: false, reason: `${file} is missing` };
+    if (sha256OfFile(full) !== hash) return { ok: false, reason: `${file} does not match its sha256 in the manifest` };
+  }
+  return { ok: true, manifest };
+}
+
+/** Checkpoint directories of a run, newest first. */
+export function listCheckpoints(checkpointsDir: string): { step: number; dir: string }[] {
+  if (!existsSync(checkpointsDir)) return [];
+  return readdirSync(checkpointsDir)
+    .map((entry) => ({ match: NAME_PATTERN.exec(entry), dir: path.join(checkpointsDir, entry) }))
+    .filter((item): item is { match: RegExpExecArray; dir: string } => item.match !== null && statSync(item.dir).isDirectory())
+    .map((item) => ({ step: Number(item.match[1]), dir: item.dir }))
+    .sort((a, b) => b.step - a.step);
+}
+
+/**
+ * The newest checkpoint whose files match their manifest; `warn` hears about each newer one
+ * skipped. Undefined when the run has no usable checkpoint.
+ */
+export function findLatestCheckpoint(
+  checkpointsDir: string,
+  warn: (message: string) => void = () => {},
+): { dir: string; manifest: CheckpointManifest } | undefined {
+  for (const candidate of listCheckpoints(checkpointsDir)) {
+    const verified = verifyCheckpoint(candidate.dir);
+    if (verified.ok) return { dir: candidate.dir, manifest: verified.manifest };
+    warn(`checkpoint ${path.basename(candidate.dir)} is damaged (${verified.reason}); trying the one before it`);
+  }
+  return undefined;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
+
+function slice(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  return bytes.subarray(start, start + length);
+}
+
+function namedList(map: tf.NamedTensorMap, specs: tf.io.WeightsManifestEntry[]): NamedTensor[] {
+  // Optimizer slots are positional: keep the order in which they were saved.
+  return specs.map((spec) => ({ name: spec.name, tensor: map[spec.name]! }));
+}
+
+/** Restores a trainer (built from the same plan) from a verified checkpoint directory. */
+export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<void> {
+  await loadWeightsInto(trainer.generator, path.join(dir, "generator"));
+  await loadWeightsInto(trainer.discriminator, path.join(dir, "discriminator"));
+
+  const optimizers = readJson<OptimizersJson>(path.join(dir, "optimizers.json"));
+  const optimizerBytes = new Uint8Array(readFileSync(path.join(dir, "optimizers.bin")));
+  const generatorBytes = slice(optimizerBytes, 0, optimizers.generatorBytes);
+  const discriminatorBytes = optimizerBytes.subarray(optimizers.generatorBytes);
+  const generatorSlots = decodeTensors(generatorBytes, optimizers.generator.specs);
+  const discriminatorSlots = decodeTensors(discriminatorBytes, optimizers.discriminator.specs);
+  try {
+    await trainer.generatorOptimizer.restoreState({
+      json: optimizers.generator.state,
+      tensors: namedList(generatorSlots, optimizers.generator.specs),
+    });
+    await trainer.discriminatorOptimizer.restoreState({
+      json: optimizers.discriminator.state,
+      tensors: namedList(discriminatorSlots, optimizers.discriminator.specs),
+    });
+  } finally {
+    for (const tensor of [...Object.values(generatorSlots), ...Object.values(discriminatorSlots)]) tensor.dispose();
+  }
+
+  const tricks = readJson<TricksJson>(path.join(dir, "tricks.json"));
+  const trickBytes = new Uint8Array(readFileSync(path.join(dir, "tricks.bin")));
+  const toDispose: tf.Tensor[] = [];
+  try {
+    const states: TrickCheckpoint[] = tricks.tricks.map((entry) => {
+      const saved: TrickCheckpoint = { index: entry.index, package: entry.package, rng: entry.rng };
+      let tensors: Record<string, tf.Tensor> | undefined;
+      if (entry.tensors && entry.offset !== undefined && entry.bytes !== undefined) {
+        tensors = decodeTensors(slice(trickBytes, entry.offset, entry.bytes), entry.tensors.specs);
+        toDispose.push(...Object.values(tensors));
+      }
+      if (entry.json !== undefined || tensors) {
+        saved.state = {};
+        if (entry.json !== undefined) saved.state.json = entry.json;
+        if (tensors) saved.state.tensors = tensors;
+      }
+      return saved;
+    });
+    trainer.restoreTrickStates(states);
+  } finally {
+    for (const tensor of toDispose) tensor.dispose();
+  }
+
+  trainer.restoreLoopState(readJson<LoopState>(path.join(dir, "state.json")));
+}
+
+/** Reads a checkpoint's step without verifying it (for messages). */
+export function checkpointStep(dir: string): number {
+  const match = NAME_PATTERN.exec(path.basename(dir));
+  if (!match) throw new UserError(`${dir} is not a checkpoint directory (expected a name like step-000500)`);
+  return Number(match[1]);
+}

@@ -1,0 +1,53 @@
+/**
+ * File writing for run directories: whole files through a temporary name and a rename,
+ * flushed to disk, so that a reader (or a resume after `kill -9`) never sees half a file.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import path from "node:path";
+
+/** Writes and flushes a file under its final name directly (inside a directory that is itself renamed into place). */
+export function writeFileDurable(file: string, content: string | Uint8Array): void {
+  const fd = openSync(file, "w");
+  try {
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes through a temporary file in the same directory and a rename. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  writeFileDurable(temporary, content);
+  renameSync(temporary, file);
+  syncDirectory(path.dirname(file));
+}
+
+/** Flushes a directory's entries (a rename is durable only once its directory is). */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function sha256(content: Uint8Array | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+export function sha256OfFile(file: string): string {
+  return sha256(readFileSync(file));
+}
+
+export function writeJsonDurable(file: string, value: unknown): void {
+  writeFileDurable(file, `${JSON.stringify(value, null, 2)}\n`);
+}

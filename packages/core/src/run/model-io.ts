@@ -1,0 +1,98 @@
+/**
+ * Saving and loading tfjs-layers models as files: `model.json` and `weights.bin`, the format
+ * of `tf.io.browserFiles` / tfjs-node's `file://`, so a saved generator loads in a browser
+ * with `tf.loadLayersModel(url)` and in Node with `tf.loadLayersModel(fileModelIO(dir))`.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { NamedTensor } from "../optimizers.js";
+import { writeFileDurable } from "./files.js";
+
+export const MODEL_JSON = "model.json";
+export const WEIGHTS_BIN = "weights.bin";
+
+function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
+  if (data === undefined) return new Uint8Array(0);
+  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
+}
+
+/**
+ * An IOHandler that writes `dir/model.json` and `dir/weights.bin` (flushed to disk) and
+ * loads them back. Pass it to `model.save()` or `tf.loadLayersModel()`.
+ */
+export function fileModelIO(dir: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      mkdirSync(dir, { recursive: true });
+      const weights = weightBytes(artifacts.weightData);
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as tf.io.ModelJSON["modelTopology"],
+        format: artifacts.format ?? "layers-model",
+        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers`,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+      writeFileDurable(path.join(dir, WEIGHTS_BIN), weights);
+      writeFileDurable(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: "JSON",
+          modelTopologyBytes: JSON.stringify(artifacts.modelTopology).length,
+          weightSpecsBytes: JSON.stringify(artifacts.weightSpecs).length,
+          weightDataBytes: weights.byteLength,
+        },
+      };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_JSON), "utf8")) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs: tf.io.WeightsManifestEntry[] = [];
+        const buffers: ArrayBuffer[] = [];
+        for (const group of manifest) {
+          specs.push(...group.weights);
+          for (const file of group.paths) {
+            const bytes = readFileSync(path.join(dir, file));
+            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+          }
+        }
+        return [specs, tf.io.concatenateArrayBuffers(buffers)];
+      });
+    },
+  };
+}
+
+/** Saves a model's topology and weights into `dir`. */
+export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  await model.save(fileModelIO(dir));
+}
+
+/**
+ * Loads the weights saved in `dir` into `model` (built from the same plan), matching them by
+ * layer and weight name. The topology in model.json is not used: trick layers and seeded
+ * dropout are rebuilt from the plan, which needs no class registry.
+ */
+export async function loadWeightsInto(model: tfl.LayersModel, dir: string): Promise<void> {
+  const artifacts = await fileModelIO(dir).load!();
+  const named = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []);
+  try {
+    model.loadWeights(named, true);
+  } finally {
+    for (const tensor of Object.values(named)) tensor.dispose();
+  }
+}
+
+/** Encodes named tensors as a JSON-able spec list and one binary blob (optimizer and trick state). */
+export async function encodeTensors(tensors: NamedTensor[]): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: Uint8Array }> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  return { specs, data: weightBytes(data) };
+}
+
+export function decodeTensors(data: Uint8Array, specs: tf.io.WeightsManifestEntry[]): tf.NamedTensorMap {
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  return tf.io.decodeWeights(buffer, specs);
+}

@@ -1,0 +1,99 @@
+/**
+ * The run directory (DESIGN.md section 7):
+ *
+ *   runs/<name>/<timestamp>/
+ *     plan.json          the plan that ran (with --steps/--seed/--backend applied)
+ *     run.json           backend, versions, seed, plan hash, start and end time, status
+ *     metrics.jsonl      one JSON line per logged step
+ *     samples/           step-NNNNNN.png: image grids, or scatter plots for 2-D data
+ *     checkpoints/       step-NNNNNN/: see checkpoint.ts
+ *     generator/         the final generator (model.json + weights.bin)
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Plan } from "@gan/plan";
+import { UserError } from "../errors.js";
+import type { SelectedBackend } from "../backend/select-backend.js";
+import { writeFileAtomic } from "./files.js";
+
+export const RUN_FILES = {
+  plan: "plan.json",
+  run: "run.json",
+  metrics: "metrics.jsonl",
+  samples: "samples",
+  checkpoints: "checkpoints",
+  generator: "generator",
+} as const;
+
+export interface RunInfo {
+  name: string;
+  planHash: string;
+  seed: number;
+  steps: number;
+  backend: SelectedBackend;
+  versions: Record<string, string>;
+  machine: { platform: string; arch: string; cpus: number; cpuModel: string };
+  startedAt: string;
+  endedAt: string | null;
+  status: "running" | "completed" | "stopped" | "failed";
+  stepsCompleted: number;
+  error?: string;
+  /** Every time the run was continued with --resume: when, and from which checkpoint step. */
+  resumes: { at: string; fromStep: number; backend: string }[];
+}
+
+/** `20261129-175526`: sortable, and valid in a path on every system. */
+export function timestampName(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-` +
+    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+  );
+}
+
+/** Creates runs/<name>/<timestamp>/ (with a suffix when two runs start in the same second). */
+export function createRunDir(root: string, name: string, date: Date): string {
+  const safeName = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  const base = path.resolve(root, safeName, timestampName(date));
+  let dir = base;
+  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UserError(`cannot create the run directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return dir;
+}
+
+export function machineInfo(): RunInfo["machine"] {
+  const cpus = os.cpus();
+  return { platform: os.platform(), arch: os.arch(), cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown" };
+}
+
+export function writeRunInfo(runDir: string, info: RunInfo): void {
+  writeFileAtomic(path.join(runDir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readJsonFile<T>(file: string, what: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(code === "ENOENT" ? `${file}: no such file (${what})` : `${file}: cannot be read (${code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** The plan stored in a run directory, checked to be a directory that gan wrote. */
+export function readRunPlan(runDir: string): Plan {
+  if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
+  const file = path.join(runDir, RUN_FILES.plan);
+  if (!existsSync(file)) throw new UserError(`${runDir} is not a run directory: it has no ${RUN_FILES.plan}`);
+  return readJsonFile<Plan>(file, "the run's plan");
+}

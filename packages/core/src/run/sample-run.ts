@@ -1,0 +1,97 @@
+/**
+ * Drawing samples from a finished (or interrupted) run: what `gan sample` calls.
+ *
+ * The generator is rebuilt from the run's plan and given the weights of generator/ (the
+ * final generator), or of the last valid checkpoint when the run did not finish. Rebuilding
+ * from the plan rather than from model.json's topology means trick layers need no class
+ * registry, only the trick package.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendName, Plan } from "@gan/plan";
+import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
+import { UserError } from "../errors.js";
+import { sampleLatent } from "../loop/latent.js";
+import { readTensorSync } from "../loop/tensor-reads.js";
+import { buildNetwork } from "../model/build-network.js";
+import { createRng } from "../random.js";
+import type { Trick } from "../trick/define-trick.js";
+import { loadTrickModule } from "../trick/load.js";
+import { findLatestCheckpoint } from "./checkpoint.js";
+import { loadWeightsInto } from "./model-io.js";
+import { RUN_FILES, readRunPlan } from "./run-dir.js";
+
+export interface SampleRunOptions {
+  /** How many samples. */
+  count: number;
+  /** Seed of the latent vectors (default 0: the same samples every time). */
+  seed?: number;
+  backend?: BackendName;
+  /** Trick modules providing the generator's trick layers; loaded from `tricksFrom` when absent. */
+  tricks?: readonly Trick[];
+  tricksFrom?: string;
+  /** Hears why a checkpoint was used or skipped. */
+  warn?(message: string): void;
+}
+
+export interface RunSamples {
+  /** count * prod(shape) values, sample after sample, in the plan's data range. */
+  values: Float32Array;
+  count: number;
+  /** One sample's shape ([2] for 2-D data, [h, w, c] for images). */
+  shape: number[];
+  plan: Plan;
+  /** The directory whose weights were used. */
+  weightsFrom: string;
+  backend: SelectedBackend;
+}
+
+/** Where the run's generator weights are: generator/, else the newest valid checkpoint's. */
+export function generatorWeightsDir(runDir: string, warn: (message: string) => void = () => {}): string {
+  const final = path.join(runDir, RUN_FILES.generator);
+  if (existsSync(path.join(final, "model.json"))) return final;
+  const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), warn);
+  if (!checkpoint) throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
+  warn(`the run did not finish: using the generator of checkpoint ${path.basename(checkpoint.dir)}`);
+  return path.join(checkpoint.dir, "generator");
+}
+
+async function generatorTricks(plan: Plan, options: SampleRunOptions): Promise<Trick[]> {
+  if (options.tricks) return [...options.tricks];
+  const needed = new Set(plan.networks.generator.layers.flatMap((layer) => (layer.type === "trick" ? [layer.trick] : [])));
+  const fromDir = options.tricksFrom ?? process.cwd();
+  return Promise.all([...needed].map((name) => loadTrickModule(name, fromDir)));
+}
+
+export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<RunSamples> {
+  if (!Number.isInteger(options.count) || options.count < 1) throw new UserError(`the number of samples must be a positive integer, got ${options.count}`);
+  const plan = readRunPlan(runDir);
+  const weightsFrom = generatorWeightsDir(runDir, options.warn);
+  const backend = await selectBackend(options.backend ?? "auto");
+  const generator = buildNetwork(plan.networks.generator, "generator", { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
+  try {
+    await loadWeightsInto(generator, weightsFrom);
+    const latent = sampleLatent(plan.latent, options.count, createRng(options.seed ?? 0).split("gan-sample"));
+    // In chunks: a large -n must not need one huge batch in memory at once.
+    const shape = plan.data.shape;
+    const perSample = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(options.count * perSample);
+    const chunk = 1024;
+    for (let start = 0; start < options.count; start += chunk) {
+      const n = Math.min(chunk, options.count - start);
+      const output = tf.tidy(() => {
+        const z = tf.tensor2d(latent.subarray(start * plan.latent.size, (start + n) * plan.latent.size), [n, plan.latent.size]);
+        return generator.apply(z, { training: false }) as tf.Tensor;
+      });
+      try {
+        values.set(readTensorSync(output), start * perSample);
+      } finally {
+        output.dispose();
+      }
+    }
+    return { values, count: options.count, shape, plan, weightsFrom, backend };
+  } finally {
+    generator.dispose();
+  }
+}

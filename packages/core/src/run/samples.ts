@@ -1,0 +1,73 @@
+/**
+ * samples/step-NNNNNN.png: what the generator makes of one fixed latent batch, so that
+ * pictures from different steps compare like with like. A grid for image data, a scatter
+ * plot with the mixture's modes for 2-D data.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Plan } from "@gan/plan";
+import { mixtureMeans } from "../data/mixtures.js";
+import type { Trainer } from "../loop/trainer.js";
+import { imageGrid } from "../output/image-grid.js";
+import { scatterPlot } from "../output/scatter-plot.js";
+import { createRng } from "../random.js";
+import { checkpointName } from "./checkpoint.js";
+import { writeFileAtomic } from "./files.js";
+
+/** Points in a scatter plot: enough to see every mode of a 25-mode grid, few enough to draw in milliseconds. */
+export const SCATTER_SAMPLES = 1000;
+/** Tiles in an image grid (8 x 8). */
+export const GRID_SAMPLES = 64;
+
+export type SampleKind = "scatter" | "grid";
+
+/** How a plan's samples are pictured; undefined for data that is neither 2-D nor an image. */
+export function sampleKind(plan: Plan): SampleKind | undefined {
+  const shape = plan.data.shape;
+  if (shape.length === 1 && shape[0] === 2) return "scatter";
+  if (shape.length === 3 && [1, 3, 4].includes(shape[2]!)) return "grid";
+  return undefined;
+}
+
+/** A PNG of generated samples: a scatter plot with the modes, or an image grid. */
+export function renderSamples(plan: Plan, values: Float32Array): Buffer | undefined {
+  const kind = sampleKind(plan);
+  if (kind === "scatter") {
+    const data = plan.data;
+    const modes = data.kind === "ring" || data.kind === "grid" ? mixtureMeans(data) : undefined;
+    return scatterPlot(values, modes ? { modes } : {});
+  }
+  if (kind === "grid") {
+    const [h, w, c] = plan.data.shape as [number, number, number];
+    return imageGrid(values, [h, w, c], plan.data.range ?? plan.data.nativeRange);
+  }
+  return undefined;
+}
+
+export class SampleWriter {
+  private readonly latent: Float32Array | undefined;
+
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly plan: Plan,
+    private readonly dir: string,
+  ) {
+    const kind = sampleKind(plan);
+    if (kind) {
+      // Its own stream: the same pictures at every step, whatever the training drew.
+      const count = kind === "scatter" ? SCATTER_SAMPLES : GRID_SAMPLES;
+      this.latent = trainer.sampleLatent(count, createRng(plan.train.seed).split("samples"));
+    }
+  }
+
+  /** Writes samples/step-NNNNNN.png for `step` steps done; returns its path (undefined for data that cannot be pictured). */
+  write(step: number): string | undefined {
+    if (!this.latent) return undefined;
+    const png = renderSamples(this.plan, this.trainer.generate(this.latent));
+    if (!png) return undefined;
+    mkdirSync(this.dir, { recursive: true });
+    const file = path.join(this.dir, `${checkpointName(step)}.png`);
+    writeFileAtomic(file, png);
+    return file;
+  }
+}

@@ -1,0 +1,244 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { selectBackend } from "../backend/select-backend.js";
+import { UserError } from "../errors.js";
+import { tinyRingPlan, useOf } from "../loop/test-plan.js";
+import { Trainer } from "../loop/trainer.js";
+import { defineTrick, z } from "../trick/define-trick.js";
+import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { fileModelIO } from "./model-io.js";
+import { train, type MetricsLine } from "./train.js";
+
+let root: string;
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), "gan-train-test-"));
+  await selectBackend("cpu");
+});
+afterAll(() => {
+  // Left in the OS temp dir on purpose when a test fails: the run directory is the evidence.
+});
+
+function metrics(runDir: string): MetricsLine[] {
+  return readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as MetricsLine);
+}
+
+const lossesOf = (lines: MetricsLine[]) => lines.map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
+
+describe("a run", () => {
+  test("writes plan.json, run.json, metrics.jsonl, samples, checkpoints and the final generator", async () => {
+    const plan = tinyRingPlan({ train: { steps: 12, logEvery: 4, sampleEvery: 6, checkpointEvery: 5 } });
+    const result = await train(plan, { out: root, progress: false });
+    const dir = result.runDir;
+    expect(path.dirname(path.dirname(dir))).toBe(root);
+    expect(path.basename(path.dirname(dir))).toBe("tiny-ring");
+    expect(path.basename(dir)).toMatch(/^\d{8}-\d{6}(-\d+)?$/);
+    expect(readdirSync(dir).sort()).toEqual(["checkpoints", "generator", "metrics.jsonl", "plan.json", "run.json", "samples"]);
+    expect(JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8"))).toEqual(plan);
+
+    const run = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8"));
+    expect(run).toMatchObject({ name: "tiny-ring", seed: 1, steps: 12, status: "completed", stepsCompleted: 12 });
+    expect(run.backend).toMatchObject({ name: "cpu", requested: "cpu" });
+    expect(run.planHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.versions["@tensorflow/tfjs-core"]).toBe("4.22.0");
+    expect(Date.parse(run.endedAt)).toBeGreaterThanOrEqual(Date.parse(run.startedAt));
+
+    const lines = metrics(dir);
+    expect(lines.map((l) => l.step)).toEqual([4, 8, 12]);
+    for (const line of lines) {
+      expect(Object.keys(line).sort()).toEqual(["d_loss", "d_lr", "g_loss", "g_lr", "step", "steps_per_sec"]);
+      expect(line.d_lr).toBe(1e-3);
+      expect(line.steps_per_sec).toBeGreaterThan(0);
+    }
+    expect(readdirSync(path.join(dir, "samples")).sort()).toEqual(["step-000006.png", "step-000012.png"]);
+    const png = readFileSync(path.join(dir, "samples", "step-000012.png"));
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect(readdirSync(path.join(dir, "checkpoints")).sort()).toEqual(["step-000005", "step-000010", "step-000012"]);
+    expect(readdirSync(path.join(dir, "checkpoints", "step-000010")).sort()).toEqual([
+      "discriminator", "generator", "manifest.json", "optimizers.bin", "optimizers.json", "state.json", "tricks.bin", "tricks.json",
+    ]);
+    const manifest = JSON.parse(readFileSync(path.join(dir, "checkpoints", "step-000010", "manifest.json"), "utf8"));
+    expect(manifest.step).toBe(10);
+    expect(Object.keys(manifest.files)).toContain("generator/weights.bin");
+    expect(result.lastMetrics?.step).toBe(12);
+  });
+
+  test("the final generator loads with tfjs-layers and computes what the trained one does", async () => {
+    const plan = tinyRingPlan({ train: { steps: 5 } });
+    const { runDir } = await train(plan, { out: root, progress: false });
+    const loaded = await tfl.loadLayersModel(fileModelIO(path.join(runDir, "generator")));
+    const trainer = await Trainer.create(plan);
+    await restoreCheckpoint(findLatestCheckpoint(path.join(runDir, "checkpoints"))!.dir, trainer);
+    const z = tf.randomNormal([7, 4], 0, 1, "float32", 3);
+    const expected = (trainer.generator.predict(z) as tf.Tensor).dataSync();
+    const actual = (loaded.predict(z) as tf.Tensor).dataSync();
+    expect(Array.from(actual)).toEqual(Array.from(expected));
+    expect(loaded.layers.map((l) => l.name)).toEqual(trainer.generator.layers.map((l) => l.name));
+    loaded.dispose();
+    trainer.dispose();
+  });
+
+  test("--steps and --seed override the plan and are recorded in the stored plan", async () => {
+    const plan = tinyRingPlan({ train: { steps: 50 } });
+    const { runDir, steps } = await train(plan, { out: root, progress: false, steps: 3, seed: 9, backend: "cpu" });
+    expect(steps).toBe(3);
+    const stored = JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8"));
+    expect(stored.train).toMatchObject({ steps: 3, seed: 9, backend: "cpu" });
+  });
+
+  test("a resumed run's losses equal an uninterrupted run's, exactly", async () => {
+    const plan = tinyRingPlan({ train: { steps: 20, logEvery: 1, sampleEvery: 0, checkpointEvery: 0 } });
+    const straight = await train(plan, { out: path.join(root, "straight"), progress: false });
+
+    const controller = new AbortController();
+    const first = await train(plan, {
+      out: path.join(root, "interrupted"),
+      progress: false,
+      signal: controller.signal,
+      onMetrics: (line) => line.step === 10 && controller.abort(),
+    });
+    expect(first.stopped).toBe(true);
+    expect(first.steps).toBe(10);
+    expect(JSON.parse(readFileSync(path.join(first.runDir, "run.json"), "utf8")).status).toBe("stopped");
+    const resumed = await train(plan, { resume: first.runDir, progress: false });
+    expect(resumed.runDir).toBe(first.runDir);
+    expect(resumed.steps).toBe(20);
+
+    const expected = lossesOf(metrics(straight.runDir));
+    expect(expected).toHaveLength(20);
+    expect(lossesOf(metrics(first.runDir))).toEqual(expected);
+    const run = JSON.parse(readFileSync(path.join(first.runDir, "run.json"), "utf8"));
+    expect(run.status).toBe("completed");
+    expect(run.resumes).toMatchObject([{ fromStep: 10, backend: "cpu" }]);
+    // The final generators are the same to the bit.
+    expect(readFileSync(path.join(first.runDir, "generator", "weights.bin"))).toEqual(readFileSync(path.join(straight.runDir, "generator", "weights.bin")));
+  });
+
+  test("a resume with a changed plan is refused and shows what changed; more steps are allowed", async () => {
+    const plan = tinyRingPlan({ train: { steps: 4 } });
+    const { runDir } = await train(plan, { out: root, progress: false });
+    const changed = { ...plan, loss: { kind: "hinge" as const }, train: { ...plan.train, batch: 32 } };
+    let error: unknown;
+    try {
+      await train(changed, { resume: runDir, progress: false });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    const message = (error as Error).message;
+    expect(message).toContain(`cannot resume ${runDir}: the plan differs from the one the run was started with`);
+    expect(message).toContain("loss.kind");
+    expect(message).toContain("train.batch");
+    await expect(train(plan, { resume: runDir, progress: false })).rejects.toThrow(
+      "its last checkpoint is at step 4 and the plan trains for 4 steps (give --steps N with N > 4 to train longer)",
+    );
+    const longer = await train(plan, { resume: runDir, progress: false, steps: 6 });
+    expect(longer.steps).toBe(6);
+    expect(JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8")).train.steps).toBe(6);
+  });
+
+  test("a damaged checkpoint is skipped for the one before it, with a warning", async () => {
+    const plan = tinyRingPlan({ train: { steps: 8, checkpointEvery: 4, logEvery: 1 } });
+    const controller = new AbortController();
+    const { runDir } = await train(plan, {
+      out: root,
+      progress: false,
+      signal: controller.signal,
+      onMetrics: (line) => line.step === 6 && controller.abort(),
+    });
+    const checkpoints = path.join(runDir, "checkpoints");
+    expect(readdirSync(checkpoints).sort()).toEqual(["step-000004", "step-000006"]);
+    const weights = path.join(checkpoints, "step-000006", "generator", "weights.bin");
+    const bytes = readFileSync(weights);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(weights, bytes);
+    const warnings: string[] = [];
+    const resumed = await train(plan, { resume: runDir, progress: false, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual(["checkpoint step-000006 is damaged (generator/weights.bin does not match its sha256 in the manifest); trying the one before it"]);
+    expect(resumed.steps).toBe(8);
+    // metrics.jsonl was cut back to the checkpoint, then continued: one line per step, in order.
+    expect(metrics(runDir).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test("a leftover temporary checkpoint (a crash mid-write) is ignored", async () => {
+    const plan = tinyRingPlan({ train: { steps: 4, checkpointEvery: 2 } });
+    const { runDir } = await train(plan, { out: root, progress: false });
+    const checkpoints = path.join(runDir, "checkpoints");
+    const trainer = await Trainer.create(plan);
+    const written = await writeCheckpoint(checkpoints, trainer, "x");
+    expect(path.basename(written)).toBe("step-000000");
+    trainer.dispose();
+    // A half-written one under its temporary name never counts.
+    writeFileSync(path.join(checkpoints, ".tmp-step-000009-1"), "");
+    expect(path.basename(findLatestCheckpoint(checkpoints)!.dir)).toBe("step-000004");
+  });
+
+  test("a checkpoint round trip restores weights, optimizer slots, streams and the data source", async () => {
+    const plan = tinyRingPlan({ train: { steps: 30, logEvery: 1 } });
+    const dir = mkdtempSync(path.join(root, "ckpt-"));
+    const a = await Trainer.create(plan);
+    for (let i = 0; i < 7; i++) await a.runStep();
+    const written = await writeCheckpoint(dir, a, "hash");
+    const b = await Trainer.create(plan);
+    await restoreCheckpoint(written, b);
+    expect(b.step).toBe(7);
+    const weights = (t: Trainer) => [...t.generator.getWeights(), ...t.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
+    expect(weights(b)).toEqual(weights(a));
+    for (let i = 0; i < 3; i++) expect(await b.runStep()).toEqual(await a.runStep());
+    a.dispose();
+    b.dispose();
+  });
+
+  test("tricks' state and tensors go through checkpoints", async () => {
+    const makeTrick = () => {
+      let kept: tf.Tensor | undefined;
+      let count = 0;
+      return defineTrick({
+        name: "keeper",
+        options: z.object({}),
+        setup: ({ tf }) => ({
+          afterGeneratorStep: () => {
+            count++;
+            kept?.dispose();
+            kept = tf.keep(tf.fill([2], count));
+          },
+          state: {
+            save: () => ({ json: { count }, ...(kept ? { tensors: { kept } } : {}) }),
+            restore: (saved) => {
+              count = (saved.json as { count: number }).count;
+              kept = tf.keep(saved.tensors!.kept!.clone());
+            },
+          },
+          labels: (labels) => ({ ...labels, real: kept ? 1 - 0.01 * kept.dataSync()[0]! : 1 }),
+        }),
+      });
+    };
+    const plan = tinyRingPlan({ train: { steps: 6, logEvery: 1 }, tricks: [useOf("keeper")] });
+    const straight = await train(plan, { out: path.join(root, "keeper-a"), progress: false, tricks: [makeTrick()] });
+    const controller = new AbortController();
+    const first = await train(plan, {
+      out: path.join(root, "keeper-b"),
+      progress: false,
+      tricks: [makeTrick()],
+      signal: controller.signal,
+      onMetrics: (line) => line.step === 3 && controller.abort(),
+    });
+    const tricksJson = JSON.parse(readFileSync(path.join(first.runDir, "checkpoints", "step-000003", "tricks.json"), "utf8"));
+    expect(tricksJson.tricks[0]).toMatchObject({ index: 0, package: "keeper", json: { count: 3 } });
+    await train(plan, { resume: first.runDir, progress: false, tricks: [makeTrick()] });
+    expect(lossesOf(metrics(first.runDir))).toEqual(lossesOf(metrics(straight.runDir)));
+  });
+
+  test("a run directory that does not exist, or is not a run, is named", async () => {
+    const plan = tinyRingPlan();
+    await expect(train(plan, { resume: path.join(root, "nope"), progress: false })).rejects.toThrow(`${path.join(root, "nope")}: no such run directory`);
+    expect(existsSync(root)).toBe(true);
+    await expect(train(plan, { resume: root, progress: false })).rejects.toThrow(`${root} is not a run directory: it has no plan.json`);
+  });
+});

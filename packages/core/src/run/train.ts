@@ -1,0 +1,336 @@
+/**
+ * `train(plan, options)`: runs a plan to the end and leaves a run directory behind
+ * (DESIGN.md section 7). What the CLI's `gan train` calls, and the API for programs.
+ *
+ * Order of a run: choose the backend; create (or, with `resume`, reopen) the run directory;
+ * build the trainer; restore the last valid checkpoint when resuming; beforeTraining; the
+ * steps, with metrics lines, samples and checkpoints at their intervals; afterTraining; a
+ * last checkpoint, the last samples and the final generator.
+ *
+ * Stopping: when `signal` is aborted the run finishes the step it is in, writes a checkpoint
+ * and returns with `stopped: true` (the CLI wires SIGINT/SIGTERM to it).
+ */
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { formatPlanDiff, planDiff, planHash, type BackendName, type Plan } from "@gan/plan";
+import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
+import type { DataSource } from "../data/source.js";
+import { UserError } from "../errors.js";
+import { Trainer } from "../loop/trainer.js";
+import type { Trick } from "../trick/define-trick.js";
+import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
+import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { syncDirectory, writeFileAtomic } from "./files.js";
+import { saveModel } from "./model-io.js";
+import { Progress, type ProgressStream } from "./progress.js";
+import { RUN_FILES, createRunDir, machineInfo, readRunPlan, writeRunInfo, type RunInfo } from "./run-dir.js";
+import { SampleWriter } from "./samples.js";
+
+export interface TrainOptions {
+  /**
+   * The trick modules, aligned with plan.tricks. When absent they are loaded by package
+   * name from `tricksFrom` (tests pass fixtures here).
+   */
+  tricks?: readonly Trick[];
+  /** Where trick packages are resolved from when `tricks` is absent (default: the working directory). */
+  tricksFrom?: string;
+  /** Overrides plan.train.backend (recorded in the stored plan). */
+  backend?: BackendName;
+  /** Overrides plan.train.steps (recorded in the stored plan). When resuming, trains on to this step. */
+  steps?: number;
+  /** Overrides plan.train.seed (recorded in the stored plan). */
+  seed?: number;
+  /** Root of run directories (default ./runs): the run goes to <out>/<plan name>/<timestamp>/. */
+  out?: string;
+  /** A run directory to continue from its last valid checkpoint. */
+  resume?: string;
+  /** Where progress goes (default process.stderr); false for none. */
+  progress?: ProgressStream | false;
+  /** Aborting stops the run after the current step, with a checkpoint. */
+  signal?: AbortSignal;
+  /** A data source to use instead of opening plan.data (tests). */
+  dataSource?: DataSource;
+  /** Called with each metrics line as it is written. */
+  onMetrics?(line: MetricsLine): void;
+  /** Called with each warning (besides the progress line). */
+  onWarning?(message: string): void;
+}
+
+/** One line of metrics.jsonl. */
+export interface MetricsLine {
+  step: number;
+  d_loss?: number;
+  g_loss?: number;
+  d_lr: number;
+  g_lr: number;
+  steps_per_sec: number;
+  [name: string]: number | undefined;
+}
+
+export interface TrainResult {
+  runDir: string;
+  /** Steps completed (the plan's steps unless stopped). */
+  steps: number;
+  stopped: boolean;
+  backend: SelectedBackend;
+  /** The last metrics line written. */
+  lastMetrics: MetricsLine | undefined;
+  plan: Plan;
+}
+
+/** The plan with the command line's overrides applied. */
+export function applyOverrides(plan: Plan, options: Pick<TrainOptions, "steps" | "seed" | "backend">): Plan {
+  const train = { ...plan.train };
+  if (options.steps !== undefined) train.steps = options.steps;
+  if (options.seed !== undefined) train.seed = options.seed;
+  if (options.backend !== undefined) train.backend = options.backend;
+  return { ...plan, train };
+}
+
+/**
+ * What may differ between a run's stored plan and the plan it is resumed with: how long to
+ * train and on which backend. Everything else changes what the checkpoint means.
+ */
+function comparable(plan: Plan): Plan {
+  return { ...plan, train: { ...plan.train, steps: 0, backend: "auto" } };
+}
+
+function checkResumable(stored: Plan, given: Plan, runDir: string): void {
+  if (planHash(comparable(stored)) === planHash(comparable(given))) return;
+  const diff = planDiff(comparable(stored), comparable(given));
+  throw new UserError(
+    `cannot resume ${runDir}: the plan differs from the one the run was started with ` +
+      `(only train.steps and train.backend may change):\n${formatPlanDiff(diff)}`,
+  );
+}
+
+async function loadTricks(plan: Plan, options: TrainOptions): Promise<Trick[]> {
+  if (options.tricks) return [...options.tricks];
+  const fromDir = options.tricksFrom ?? process.cwd();
+  return Promise.all(plan.tricks.map((use) => loadTrickModule(use.package, fromDir)));
+}
+
+async function trickVersions(plan: Plan, options: TrainOptions): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
+  for (const use of plan.tricks) {
+    versions[use.package] = use.version;
+    if (!options.tricks) {
+      try {
+        versions[use.package] = (await resolveTrick(use.package, options.tricksFrom ?? process.cwd())).version;
+      } catch {
+        // loadTricks reports it
+      }
+    }
+  }
+  return versions;
+}
+
+/** Keeps metrics.jsonl consistent with a checkpoint: drops lines of steps after it. */
+function truncateMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => {
+      if (line.trim() === "") return false;
+      try {
+        return (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        // A line cut short by a crash.
+        return false;
+      }
+    });
+  writeFileAtomic(file, kept.map((line) => `${line}\n`).join(""));
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export async function train(inputPlan: Plan, options: TrainOptions = {}): Promise<TrainResult> {
+  let plan = applyOverrides(inputPlan, options);
+  let runDir: string;
+  const resuming = options.resume !== undefined;
+  if (resuming) {
+    runDir = path.resolve(options.resume!);
+    const stored = readRunPlan(runDir);
+    checkResumable(stored, plan, runDir);
+    // The stored plan stays the reference; only the allowed fields come from the new one.
+    plan = { ...stored, train: { ...stored.train, steps: plan.train.steps, backend: plan.train.backend } };
+  } else {
+    runDir = "";
+  }
+
+  const tricks = await loadTricks(plan, options);
+  const backend = await selectBackend(plan.train.backend);
+  const hash = planHash(plan);
+  const warnings: string[] = [];
+  let progress: Progress | undefined;
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+    progress?.warn(message);
+  };
+
+  const trainer = await Trainer.create(plan, { tricks, ...(options.dataSource ? { dataSource: options.dataSource } : {}), warn });
+  let info: RunInfo | undefined;
+  try {
+    const startedAt = new Date();
+    let startStep = 0;
+    if (resuming) {
+      const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), warn);
+      if (!checkpoint) throw new UserError(`cannot resume ${runDir}: it has no valid checkpoint`);
+      await restoreCheckpoint(checkpoint.dir, trainer);
+      startStep = trainer.step;
+      if (startStep >= plan.train.steps) {
+        throw new UserError(
+          `cannot resume ${runDir}: its last checkpoint is at step ${startStep} and the plan trains for ${plan.train.steps} steps (give --steps N with N > ${startStep} to train longer)`,
+        );
+      }
+      truncateMetrics(path.join(runDir, RUN_FILES.metrics), startStep);
+      const previous = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.run), "utf8")) as RunInfo;
+      info = {
+        ...previous,
+        steps: plan.train.steps,
+        planHash: hash,
+        backend,
+        endedAt: null,
+        status: "running",
+        stepsCompleted: startStep,
+        resumes: [...(previous.resumes ?? []), { at: startedAt.toISOString(), fromStep: startStep, backend: backend.name }],
+      };
+      delete info.error;
+    } else {
+      runDir = createRunDir(options.out ?? "runs", plan.name, startedAt);
+      info = {
+        name: plan.name,
+        planHash: hash,
+        seed: plan.train.seed,
+        steps: plan.train.steps,
+        backend,
+        versions: {
+          node: process.versions.node,
+          "@gan/core": CORE_VERSION,
+          "@tensorflow/tfjs-core": tf.version_core,
+          ...(await trickVersions(plan, options)),
+        },
+        machine: machineInfo(),
+        startedAt: startedAt.toISOString(),
+        endedAt: null,
+        status: "running",
+        stepsCompleted: 0,
+        resumes: [],
+      };
+    }
+    writeFileAtomic(path.join(runDir, RUN_FILES.plan), `${JSON.stringify(plan, null, 2)}\n`);
+    writeRunInfo(runDir, info);
+
+    const result = await runLoop(trainer, plan, runDir, hash, startStep, options, warn, (p) => (progress = p));
+    info = { ...info, endedAt: new Date().toISOString(), status: result.stopped ? "stopped" : "completed", stepsCompleted: trainer.step };
+    writeRunInfo(runDir, info);
+    return { runDir, steps: trainer.step, stopped: result.stopped, backend, lastMetrics: result.lastMetrics, plan };
+  } catch (error) {
+    if (info && runDir) {
+      try {
+        writeRunInfo(runDir, {
+          ...info,
+          endedAt: new Date().toISOString(),
+          status: "failed",
+          stepsCompleted: trainer.step,
+          error: (error as Error).message,
+        });
+      } catch {
+        // The original error matters more than a failure to record it.
+      }
+    }
+    throw error;
+  } finally {
+    progress?.finish();
+    trainer.dispose();
+  }
+}
+
+async function runLoop(
+  trainer: Trainer,
+  plan: Plan,
+  runDir: string,
+  hash: string,
+  startStep: number,
+  options: TrainOptions,
+  warn: (message: string) => void,
+  setProgress: (progress: Progress) => void,
+): Promise<{ stopped: boolean; lastMetrics: MetricsLine | undefined }> {
+  const { steps, sampleEvery, checkpointEvery, logEvery } = plan.train;
+  const metricsFile = path.join(runDir, RUN_FILES.metrics);
+  const checkpointsDir = path.join(runDir, RUN_FILES.checkpoints);
+  const samples = new SampleWriter(trainer, plan, path.join(runDir, RUN_FILES.samples));
+  const stream = options.progress === undefined ? process.stderr : options.progress;
+  const progress = stream
+    ? new Progress({
+        stream,
+        totalSteps: steps,
+        startStep,
+        // About 20 plain lines per run, on logged steps (the only ones with losses to show).
+        lineEvery: Math.max(logEvery, Math.ceil(steps / 20 / logEvery) * logEvery),
+      })
+    : undefined;
+  if (progress) setProgress(progress);
+
+  await trainer.bus.lifecycle("beforeTraining", trainer.runContext());
+  let lastMetrics: MetricsLine | undefined;
+  let stopped = false;
+  let lastLogTime = performance.now();
+  let lastLogStep = startStep;
+  while (trainer.step < steps) {
+    const values = await trainer.runStep();
+    const done = trainer.step;
+    if (values) {
+      const now = performance.now();
+      const line: MetricsLine = {
+        step: done,
+        ...values,
+        d_lr: values.d_lr!,
+        g_lr: values.g_lr!,
+        steps_per_sec: round(((done - lastLogStep) * 1000) / Math.max(now - lastLogTime, 1e-3), 3),
+      };
+      lastLogTime = now;
+      lastLogStep = done;
+      appendFileSync(metricsFile, `${JSON.stringify(line)}\n`);
+      lastMetrics = line;
+      options.onMetrics?.(line);
+      progress?.setLosses(values.d_loss, values.g_loss);
+    }
+    progress?.update(done);
+    if (done === steps) break;
+    if (sampleEvery > 0 && done % sampleEvery === 0) samples.write(done);
+    const stopping = options.signal?.aborted === true;
+    if ((checkpointEvery > 0 && done % checkpointEvery === 0) || stopping) await writeCheckpoint(checkpointsDir, trainer, hash);
+    if (stopping) {
+      stopped = true;
+      break;
+    }
+    // Lets a signal handler run between steps; costs microseconds, and only when someone listens.
+    if (options.signal) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  if (!stopped) {
+    await trainer.bus.lifecycle("afterTraining", trainer.runContext());
+    await writeCheckpoint(checkpointsDir, trainer, hash);
+    samples.write(trainer.step);
+    await writeFinalGenerator(trainer, runDir);
+  }
+  progress?.update(trainer.step, true);
+  return { stopped, lastMetrics };
+}
+
+/** generator/: the sampling generator (a trick's EMA weights, if any) in tfjs LayersModel format. */
+async function writeFinalGenerator(trainer: Trainer, runDir: string): Promise<void> {
+  const finalDir = path.join(runDir, RUN_FILES.generator);
+  const temporary = path.join(runDir, `.tmp-generator-${process.pid}`);
+  rmSync(temporary, { recursive: true, force: true });
+  await saveModel(trainer.samplingGenerator(), temporary);
+  rmSync(finalDir, { recursive: true, force: true });
+  renameSync(temporary, finalDir);
+  syncDirectory(runDir);
+}
