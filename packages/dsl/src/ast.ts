@@ -68,6 +68,9 @@ export interface BooleanValue {
 export interface ListValue {
   kind: "list";
   items: Value[];
+  /** The brackets (absent after a syntax error). */
+  open?: Span;
+  close?: Span;
   span: Span;
 }
 export interface ObjectEntry {
@@ -78,6 +81,9 @@ export interface ObjectEntry {
 export interface ObjectValue {
   kind: "object";
   entries: ObjectEntry[];
+  /** The braces (absent after a syntax error). */
+  open?: Span;
+  close?: Span;
   span: Span;
 }
 /** `linear(from -> to, from start until end)` or `cosine(...)`; `start` and `end` may be left out. */
@@ -185,6 +191,8 @@ export interface NetworkStatement {
   network: "generator" | "discriminator";
   keyword: Word;
   layers: LayerNode[];
+  open?: Span;
+  close?: Span;
   span: Span;
 }
 export interface LossStatement {
@@ -211,6 +219,8 @@ export interface TrainSetting {
 export interface TrainStatement {
   kind: "train";
   settings: TrainSetting[];
+  open?: Span;
+  close?: Span;
   span: Span;
 }
 export interface UseStatement {
@@ -235,5 +245,7 @@ export interface SpecNode {
   kind: "spec";
   name?: Word | StringValue;
   statements: Statement[];
+  open?: Span;
+  close?: Span;
   span: Span;
 }

@@ -82,6 +82,13 @@ function nodeSpan(cst: CstNode): ast.Span | undefined {
   };
 }
 
+/** The spans of a node's opening and closing brace (or bracket), where they are real tokens. */
+function braces(children: Children, openKey = "LCurly", closeKey = "RCurly"): { open?: ast.Span; close?: ast.Span } {
+  const open = token(children, openKey);
+  const close = token(children, closeKey);
+  return { ...(open && { open: tokenSpan(open) }), ...(close && { close: tokenSpan(close) }) };
+}
+
 function word(tok: IToken): ast.Word {
   return { text: tok.image, span: tokenSpan(tok) };
 }
@@ -149,7 +156,7 @@ class AstBuilder extends BaseVisitor {
         : nameToken.tokenType === StringLiteral
           ? this.stringValue(nameToken)
           : word(nameToken);
-    return { kind: "spec", ...(name && { name }), statements: this.buildAll(nodes(children, "statement")), span };
+    return { kind: "spec", ...(name && { name }), statements: this.buildAll(nodes(children, "statement")), ...braces(children), span };
   }
 
   statement(children: Children): ast.Statement | undefined {
@@ -192,6 +199,7 @@ class AstBuilder extends BaseVisitor {
       network: head.image as "generator" | "discriminator",
       keyword: word(head),
       layers: this.buildAll(nodes(children, "layer")),
+      ...braces(children),
       span,
     };
   }
@@ -221,7 +229,7 @@ class AstBuilder extends BaseVisitor {
   trainStatement(children: Children, cst: CstNode): ast.TrainStatement | undefined {
     const span = nodeSpan(cst);
     if (span === undefined) return undefined;
-    return { kind: "train", settings: this.buildAll(nodes(children, "trainSetting")), span };
+    return { kind: "train", settings: this.buildAll(nodes(children, "trainSetting")), ...braces(children), span };
   }
 
   trainSetting(children: Children, cst: CstNode): ast.TrainSetting | undefined {
@@ -374,13 +382,13 @@ class AstBuilder extends BaseVisitor {
   list(children: Children, cst: CstNode): ast.ListValue | undefined {
     const span = nodeSpan(cst);
     if (span === undefined) return undefined;
-    return { kind: "list", items: this.buildAll(nodes(children, "value")), span };
+    return { kind: "list", items: this.buildAll(nodes(children, "value")), ...braces(children, "LBracket", "RBracket"), span };
   }
 
   object(children: Children, cst: CstNode): ast.ObjectValue | undefined {
     const span = nodeSpan(cst);
     if (span === undefined) return undefined;
-    return { kind: "object", entries: this.buildAll(nodes(children, "objectEntry")), span };
+    return { kind: "object", entries: this.buildAll(nodes(children, "objectEntry")), ...braces(children), span };
   }
 
   objectEntry(children: Children, cst: CstNode): ast.ObjectEntry | undefined {

@@ -1,0 +1,494 @@
+/**
+ * `compile`: a `.gan` file -> a plan, or the diagnostics that say why not.
+ *
+ * parse -> lower (AST -> plan parts) -> tricks (load, validate options, rewrite in order
+ * pre, normal, post) -> shape inference and the checks that need the whole plan -> the
+ * plan's own validation. Every stage reports into one list, so one run shows every
+ * mistake it can find; a stage that depends on a part with an error skips that part rather
+ * than report a consequence of it.
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, resolve } from "node:path";
+import {
+  formatPath,
+  formatShape,
+  inferNetworkShapes,
+  PlanSchema,
+  PLAN_VERSION,
+  shapesEqual,
+  shapeSize,
+  validatePlan,
+  type CompileHost,
+  type Data,
+  type JsonValue,
+  type Layer,
+  type LoadedTrick,
+  type NetworkName,
+  type Plan,
+  type Rewrite,
+  type TrickLayer,
+  type TrickUse,
+} from "@gan/plan";
+import type { NetworkStatement, Span } from "./ast.js";
+import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { lowerSpec, type LoweredSpec, type LoweredUse } from "./lower.js";
+import { parseDetailed } from "./parse.js";
+import { closest, listQuoted } from "./suggest.js";
+import { locate } from "./values.js";
+
+export interface CompileOptions {
+  /** The spec's path: diagnostics name it, tricks and data files are resolved from its directory. */
+  file: string;
+  /** Loads trick packages (and reads the shape of file-backed data): @gan/core's createCompileHost(). */
+  host: CompileHost;
+}
+
+export interface CompileResult {
+  /** Present when there is no error (warnings may remain). */
+  plan?: Plan;
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+/** Compiles a spec. Never throws: an internal failure becomes a diagnostic too. */
+export async function compile(text: string, { file, host }: CompileOptions): Promise<CompileResult> {
+  try {
+    return await new Compilation(text, file, host).run();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      diagnostics: [{ file, line: 1, column: 1, severity: "error", message: `internal error in the compiler, please report it: ${message}` }],
+    };
+  }
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The rewrite order of DESIGN.md section 5: "pre" tricks, then the others, then "post"; `use` order within each. */
+const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
+
+interface ResolvedUse {
+  use: LoweredUse;
+  trick: LoadedTrick;
+  options: Record<string, JsonValue>;
+}
+
+class Compilation {
+  private readonly sink: DiagnosticSink;
+  private readonly specDir: string;
+  private quietLines: ReadonlySet<number> = new Set();
+  private installed: Promise<string[]> | undefined;
+  /** Loaded trick packages by name (also those that provide layers without a `use`). */
+  private readonly tricks = new Map<string, LoadedTrick | undefined>();
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+    private readonly host: CompileHost,
+  ) {
+    this.sink = new DiagnosticSink(file);
+    this.specDir = dirname(resolve(file));
+  }
+
+  private report(span: Span | undefined, message: string, severity: "error" | "warning" = "error"): void {
+    if (span !== undefined && this.quietLines.has(span.line)) return;
+    this.sink.add(severity, span, message);
+  }
+
+  async run(): Promise<CompileResult> {
+    const parsed = parseDetailed(this.text, this.file);
+    this.sink.diagnostics.push(...parsed.diagnostics);
+    this.quietLines = parsed.syntaxErrorLines;
+    if (parsed.ast === undefined) return this.result();
+    const syntaxErrors = hasErrors(parsed.diagnostics);
+
+    const lowered = lowerSpec(parsed.ast, { specDir: this.specDir, sink: this.sink, quietLines: this.quietLines, partial: syntaxErrors });
+    const uses = await this.resolveUses(lowered.uses);
+    const dataShape = await this.dataShape(lowered);
+
+    // A network block with a syntax error inside may have lost a line: its shapes would mislead.
+    const networkIntact = (statement: NetworkStatement) =>
+      ![...this.quietLines].some((line) => line >= statement.span.line && line <= statement.span.endLine);
+
+    let plan = this.assemble(lowered, uses, dataShape);
+    if (plan !== undefined && uses.every((u) => u !== undefined) && !hasErrors(this.sink.diagnostics)) {
+      plan = this.applyRewrites(plan, uses as ResolvedUse[]);
+    }
+    if (plan !== undefined) {
+      const checked = await this.checkShapes(plan, lowered, networkIntact);
+      if (checked !== undefined && !hasErrors(this.sink.diagnostics)) return this.finish(checked, lowered);
+      return this.result();
+    }
+    // No whole plan (a part is missing or wrong): the networks that are there are still checked.
+    await this.checkNetworksAlone(lowered, dataShape, networkIntact);
+    return this.result();
+  }
+
+  private result(plan?: Plan): CompileResult {
+    const diagnostics = sortDiagnostics(this.sink.diagnostics);
+    if (plan !== undefined && !hasErrors(diagnostics)) return { plan, diagnostics };
+    if (!hasErrors(diagnostics)) {
+      // Every path that fails reports why; this guards against one that does not.
+      diagnostics.push({ file: this.file, line: 1, column: 1, severity: "error", message: "internal error in the compiler: no plan and no diagnostic" });
+    }
+    return { diagnostics };
+  }
+
+  // -------------------------------------------------------------------------
+  // Tricks
+  // -------------------------------------------------------------------------
+
+  private async loadTrick(packageName: string): Promise<LoadedTrick | string> {
+    if (this.tricks.has(packageName)) {
+      const cached = this.tricks.get(packageName);
+      return cached ?? `trick '${packageName}' could not be loaded`;
+    }
+    let message: string;
+    try {
+      const loaded = await this.host.loadTrick(packageName, this.specDir);
+      if (loaded.ok) {
+        this.tricks.set(packageName, loaded.trick);
+        return loaded.trick;
+      }
+      message = loaded.message;
+    } catch (error) {
+      message = `trick '${packageName}' could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    this.tricks.set(packageName, undefined);
+    return message;
+  }
+
+  private async installedTricks(): Promise<string[]> {
+    this.installed ??= (async () => {
+      try {
+        return (await this.host.installedTricks?.(this.specDir)) ?? [];
+      } catch {
+        return [];
+      }
+    })();
+    return this.installed;
+  }
+
+  /** Loads each used trick and validates its options; undefined entries had a problem (reported). */
+  private async resolveUses(uses: LoweredUse[]): Promise<(ResolvedUse | undefined)[]> {
+    const resolved: (ResolvedUse | undefined)[] = [];
+    for (const use of uses) {
+      const packageSpan = use.statement.package?.span ?? use.statement.span;
+      const loaded = await this.loadTrick(use.package);
+      if (typeof loaded === "string") {
+        const suggestion = closest(use.package, (await this.installedTricks()).filter((name) => name !== use.package));
+        this.report(packageSpan, suggestion !== undefined ? `${loaded} (did you mean '${suggestion}'?)` : loaded);
+        resolved.push(undefined);
+        continue;
+      }
+      const options = this.validateTrickOptions(loaded, use);
+      resolved.push(options === undefined ? undefined : { use, trick: loaded, options });
+    }
+    return resolved;
+  }
+
+  private validateTrickOptions(trick: LoadedTrick, use: LoweredUse): Record<string, JsonValue> | undefined {
+    const object = use.statement.options;
+    const known: Record<string, JsonValue> = {};
+    let unknownKeys = false;
+    for (const [key, value] of Object.entries(use.options)) {
+      if (trick.optionNames.includes(key)) {
+        known[key] = value;
+        continue;
+      }
+      unknownKeys = true;
+      const entry = object?.entries.find((e) => e.key.text === key);
+      const suggestion = closest(key, trick.optionNames);
+      this.report(
+        entry?.key.span ?? use.statement.span,
+        `${use.package} has no option '${key}'` +
+          (suggestion !== undefined
+            ? `, did you mean '${suggestion}'?`
+            : trick.optionNames.length > 0
+              ? `: its options are ${listQuoted(trick.optionNames, "and")}`
+              : ": it takes no options"),
+      );
+    }
+    let result: ReturnType<LoadedTrick["validateOptions"]>;
+    try {
+      result = trick.validateOptions(known);
+    } catch (error) {
+      this.report(use.statement.span, `trick '${use.package}' failed to validate its options: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    if (!result.ok) {
+      for (const issue of result.issues) {
+        const path = issue.path;
+        const span = object !== undefined && path.length > 0 ? locate(object, path) : (object?.span ?? use.statement.span);
+        const message = issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+        this.report(span, path.length > 0 ? `${use.package} option '${formatPath(path)}': ${message}` : `${use.package}: ${message}`);
+      }
+      return undefined;
+    }
+    return unknownKeys ? undefined : result.options;
+  }
+
+  // -------------------------------------------------------------------------
+  // The plan
+  // -------------------------------------------------------------------------
+
+  /** The shape of one sample: from the source's kind, the spec, or the host (file-backed data). */
+  private async dataShape(lowered: LoweredSpec): Promise<number[] | undefined> {
+    const data = lowered.data;
+    if (data === undefined) return undefined;
+    if (data.shape !== undefined) return data.shape;
+    const span = data.statement.source?.span ?? data.statement.span;
+    const hint = `give it in the spec: data ${data.kind} { ..., shape: [28, 28, 1] }`;
+    if (this.host.dataShape === undefined) {
+      this.report(span, `the shape of the samples of data ${data.kind} is not known: ${hint}`);
+      return undefined;
+    }
+    try {
+      const found = await this.host.dataShape(data.fields as unknown as Data);
+      if (found.ok) return found.shape;
+      this.report(span, `cannot tell the shape of the samples of data ${data.kind}: ${found.message}; or ${hint}`);
+    } catch (error) {
+      this.report(span, `cannot tell the shape of the samples of data ${data.kind}: ${error instanceof Error ? error.message : String(error)}; or ${hint}`);
+    }
+    return undefined;
+  }
+
+  /** The plan before rewrites, or undefined when a part is missing or wrong (already reported). */
+  private assemble(lowered: LoweredSpec, uses: (ResolvedUse | undefined)[], dataShape: number[] | undefined): Plan | undefined {
+    const { name, data, latent, networks, loss, optimizers, train } = lowered;
+    if (name === undefined || data === undefined || dataShape === undefined || latent === undefined || loss === undefined) return undefined;
+    if (optimizers === undefined || train === undefined || networks.generator === undefined || networks.discriminator === undefined) return undefined;
+    const dataSpan = data.statement.span;
+    const tricks: TrickUse[] = uses.flatMap((resolved) =>
+      resolved === undefined
+        ? []
+        : [
+            {
+              package: resolved.use.package,
+              version: resolved.trick.version,
+              options: resolved.options,
+              window: resolved.use.window,
+              source: { line: resolved.use.statement.span.line, column: resolved.use.statement.span.column },
+            },
+          ],
+    );
+    const plan = {
+      planVersion: PLAN_VERSION,
+      name,
+      source: { file: basename(this.file), sha256: sha256(this.text) },
+      data: { ...data.fields, shape: dataShape, source: { line: dataSpan.line, column: dataSpan.column } },
+      latent,
+      networks: {
+        generator: { inputShape: [latent.size], layers: networks.generator.layers },
+        discriminator: { inputShape: dataShape, layers: networks.discriminator.layers },
+      },
+      loss,
+      optimizers,
+      train,
+      tricks,
+      rewrites: [],
+    };
+    const parsed = PlanSchema.safeParse(plan);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+        this.report(this.locatePlanPath(path, lowered), `${formatPath(path)}: ${issue.message}`);
+      }
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  /** Runs the rewrite hooks in order, appending what each changed to `plan.rewrites`. */
+  private applyRewrites(plan: Plan, uses: ResolvedUse[]): Plan | undefined {
+    const ordered = uses
+      .map((resolved, index) => ({ resolved, index }))
+      .sort((a, b) => ORDER_RANK[a.resolved.trick.order] - ORDER_RANK[b.resolved.trick.order] || a.index - b.index);
+    let current = plan;
+    for (const { resolved, index } of ordered) {
+      const rewrite = resolved.trick.rewrite;
+      if (rewrite === undefined) continue;
+      const span = resolved.use.statement.span;
+      const name = resolved.use.package;
+      let result: { plan: Plan; rewrites: Rewrite[] };
+      try {
+        // Copies, so that a hook that changes its arguments in place cannot corrupt what the compiler keeps.
+        result = rewrite.call(resolved.trick, structuredClone(current), structuredClone(current.tricks[index]!));
+      } catch (error) {
+        this.report(span, `trick '${name}' failed in its rewrite hook: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      }
+      if (result === null || typeof result !== "object" || result.plan === undefined || !Array.isArray(result.rewrites)) {
+        this.report(span, `trick '${name}' failed in its rewrite hook: it must return { plan, rewrites }`);
+        return undefined;
+      }
+      const next = PlanSchema.safeParse({ ...result.plan, tricks: current.tricks, rewrites: [...current.rewrites, ...result.rewrites] });
+      if (!next.success) {
+        const issue = next.error.issues[0]!;
+        const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+        this.report(span, `trick '${name}' made the plan invalid in its rewrite hook: ${formatPath(path)}: ${issue.message}`);
+        return undefined;
+      }
+      current = next.data;
+    }
+    return current;
+  }
+
+  /** Loads the packages of trick layers that no `use` loaded (a rewrite may add them). */
+  private async loadLayerTricks(layers: readonly Layer[]): Promise<void> {
+    for (const layer of layers) {
+      if (layer.type === "trick" && !this.tricks.has(layer.trick)) await this.loadTrick(layer.trick);
+    }
+  }
+
+  private trickLayerShape = (layer: TrickLayer, input: number[]): number[] => {
+    const trick = this.tricks.get(layer.trick);
+    if (trick === undefined) throw new Error(`the layer '${layer.name}' comes from '${layer.trick}', which could not be loaded`);
+    if (trick.layerShape === undefined) throw new Error(`trick '${layer.trick}' does not tell the output shape of its layer '${layer.name}'`);
+    return trick.layerShape(layer, input);
+  };
+
+  /** Where a layer of a network was written; a layer a trick added points at its network. */
+  private layerSpan(layers: readonly Layer[], index: number, statement: NetworkStatement): Span {
+    const source = layers[index]?.source;
+    if (source === undefined) return statement.keyword.span;
+    const lineText = this.text.split(/\r\n|\r|\n/)[source.line - 1] ?? "";
+    const word = /^[A-Za-z_-]+/.exec(lineText.slice(source.column - 1))?.[0] ?? "";
+    const endColumn = source.column + Math.max(word.length, 1) - 1;
+    return { line: source.line, column: source.column, endLine: source.line, endColumn, startOffset: 0, endOffset: 0 };
+  }
+
+  /** Infers the shape of every layer; checks the generator against the data and the discriminator's score. */
+  private async checkShapes(
+    plan: Plan,
+    lowered: LoweredSpec,
+    networkIntact: (statement: NetworkStatement) => boolean,
+  ): Promise<Plan | undefined> {
+    let ok = true;
+    const networks = { ...plan.networks };
+    for (const name of ["generator", "discriminator"] as const) {
+      const statement = lowered.networks[name]!.statement;
+      if (!networkIntact(statement)) {
+        ok = false;
+        continue;
+      }
+      const network = plan.networks[name];
+      await this.loadLayerTricks(network.layers);
+      const inferred = inferNetworkShapes(network, { trickLayerShape: this.trickLayerShape });
+      if (!inferred.ok) {
+        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.layerIndex, statement), error.message);
+        ok = false;
+        continue;
+      }
+      networks[name] = { ...network, layers: inferred.layers, outputShape: inferred.outputShape };
+      if (!this.checkOutput(name, inferred.outputShape, network.layers, statement, plan.data)) ok = false;
+    }
+    if (!ok) return undefined;
+    const checked = { ...plan, networks };
+    this.checkOutputRange(checked, lowered);
+    return checked;
+  }
+
+  private checkOutput(name: NetworkName, output: number[], layers: readonly Layer[], statement: NetworkStatement, data: Pick<Data, "kind" | "shape">): boolean {
+    const span = this.layerSpan(layers, layers.length - 1, statement);
+    if (name === "generator") {
+      if (shapesEqual(output, data.shape)) return true;
+      const fix = shapeSize(output) === shapeSize(data.shape) ? `: end it with 'reshape ${formatShape(data.shape)}'` : "";
+      this.report(span, `the generator ends with shape ${formatShape(output)} but the data '${data.kind}' has shape ${formatShape(data.shape)}${fix}`);
+      return false;
+    }
+    if (shapesEqual(output, [1])) return true;
+    const fix = output.length === 1 ? ": end it with 'dense 1'" : ": end it with 'flatten' and 'dense 1'";
+    this.report(span, `the discriminator must end in one unit (a score per sample) but ends with shape ${formatShape(output)}${fix}`);
+    return false;
+  }
+
+  /**
+   * A generator whose last activation cannot reach the range the discriminator sees real data
+   * in (tanh outputs [-1, 1], MNIST is in [0, 1]) is told apart from real data by its range
+   * alone. A warning: the spec may map the data with a trick (@gan/normalize) in a way the
+   * compiler cannot see.
+   */
+  private checkOutputRange(plan: Plan, lowered: LoweredSpec): void {
+    const range = plan.data.range;
+    if (range === null) return;
+    const layers = plan.networks.generator.layers;
+    const last = layers[layers.length - 1];
+    if (last === undefined) return;
+    const activation = "activation" in last ? last.activation?.kind : undefined;
+    const produces: Record<string, [number, number]> = { tanh: [-1, 1], sigmoid: [0, 1] };
+    const out = activation === undefined ? undefined : produces[activation];
+    if (out === undefined || (out[0] === range[0] && out[1] === range[1])) return;
+    const better = Object.entries(produces).find(([, r]) => r[0] === range[0] && r[1] === range[1])?.[0];
+    this.report(
+      this.layerSpan(layers, layers.length - 1, lowered.networks.generator!.statement),
+      `the generator ends in ${activation}, which outputs [${out.join(", ")}], but the discriminator sees the data '${plan.data.kind}' in ` +
+        `[${range.join(", ")}]${better !== undefined ? `: end it with ${better}` : ""}, or map the data with use "@gan/normalize"`,
+      "warning",
+    );
+  }
+
+  /** Shape checks for the networks of a spec that did not make a whole plan. */
+  private async checkNetworksAlone(
+    lowered: LoweredSpec,
+    dataShape: number[] | undefined,
+    networkIntact: (statement: NetworkStatement) => boolean,
+  ): Promise<void> {
+    const inputs: Record<NetworkName, number[] | undefined> = {
+      generator: lowered.latent && [lowered.latent.size],
+      discriminator: dataShape,
+    };
+    for (const name of ["generator", "discriminator"] as const) {
+      const network = lowered.networks[name];
+      const inputShape = inputs[name];
+      if (network === undefined || inputShape === undefined || !networkIntact(network.statement)) continue;
+      await this.loadLayerTricks(network.layers);
+      const inferred = inferNetworkShapes({ inputShape, layers: network.layers }, { trickLayerShape: this.trickLayerShape });
+      if (!inferred.ok) {
+        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.layerIndex, network.statement), error.message);
+        continue;
+      }
+      if (name === "discriminator" || (dataShape !== undefined && lowered.data !== undefined)) {
+        this.checkOutput(name, inferred.outputShape, network.layers, network.statement, { kind: lowered.data?.kind ?? "ring", shape: dataShape ?? [] });
+      }
+    }
+  }
+
+  /** The plan's own validation, last: it catches what a rewrite hook may have broken. */
+  private finish(plan: Plan, lowered: LoweredSpec): CompileResult {
+    const validated = validatePlan(plan, { trickLayerShape: this.trickLayerShape });
+    if (validated.ok) return this.result(validated.plan);
+    for (const error of validated.errors) {
+      this.report(this.locatePlanPath(parsePath(error.path), lowered), error.path === "" ? error.message : `${error.path}: ${error.message}`);
+    }
+    return this.result();
+  }
+
+  /** The statement a plan path comes from, for errors found in the plan rather than in the source. */
+  private locatePlanPath(path: readonly (string | number)[], lowered: LoweredSpec): Span | undefined {
+    const [head, second, third, fourth] = path;
+    const spec = lowered.spec;
+    if (head === "networks" && (second === "generator" || second === "discriminator")) {
+      const network = lowered.networks[second];
+      if (network === undefined) return spec.name?.span;
+      return third === "layers" && typeof fourth === "number" ? this.layerSpan(network.layers, fourth, network.statement) : network.statement.keyword.span;
+    }
+    if (head === "tricks" && typeof second === "number") return lowered.uses[second]?.statement.span;
+    if (head === "data") return lowered.data?.statement.span;
+    const statement = spec.statements.find((s) => s.kind === head || (head === "optimizers" && s.kind === "optimizer"));
+    return statement?.span ?? spec.name?.span;
+  }
+}
+
+/** `networks.generator.layers[2].units` -> ["networks", "generator", "layers", 2, "units"] */
+function parsePath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const match of path.matchAll(/([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    if (match[1] !== undefined) out.push(match[1]);
+    else if (match[2] !== undefined) out.push(Number(match[2]));
+    else if (match[3] !== undefined) out.push(JSON.parse(`"${match[3]}"`) as string);
+  }
+  return out;
+}
