@@ -52,6 +52,7 @@ export class Progress {
   private losses: { d?: number; g?: number } = {};
   private warning: string | undefined;
   private drawn = false;
+  private lastLine = -1;
 
   constructor(private readonly options: ProgressOptions) {
     this.tty = options.tty ?? options.stream.isTTY === true;
@@ -83,7 +84,11 @@ export class Progress {
       this.drawn = true;
       return;
     }
-    if (force || stepsDone % lineEvery === 0 || stepsDone === totalSteps) this.options.stream.write(`${this.line(stepsDone, false)}\n`);
+    if (stepsDone === this.lastLine) return;
+    if (force || stepsDone % lineEvery === 0 || stepsDone === totalSteps) {
+      this.lastLine = stepsDone;
+      this.options.stream.write(`${this.line(stepsDone, false)}\n`);
+    }
   }
 
   /** Ends the terminal line (before other output, and at the end). */

@@ -1,0 +1,92 @@
+import { renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { UsageError, UserError, encodeNpy, renderSamples, sampleKind, sampleRun, toCsv } from "@gan/core";
+import { BACKENDS, type BackendName } from "@gan/plan";
+import type { Command } from "../command.js";
+import { integerFlag, parseCommandArgs } from "../command.js";
+import { output } from "../io.js";
+
+const FORMATS = ["png", "csv", "npy"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Through a temporary name and a rename: a reader never sees half a file. */
+function writeBytesAtomic(file: string, content: string | Uint8Array): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
+function formatOf(value: string | undefined, file: string | undefined, defaultFormat: Format): Format {
+  if (value !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(value)) throw new UsageError(`gan sample: --format must be one of ${FORMATS.join(", ")}, got '${value}'`);
+    return value as Format;
+  }
+  const extension = file === undefined ? "" : path.extname(file).slice(1).toLowerCase();
+  return (FORMATS as readonly string[]).includes(extension) ? (extension as Format) : defaultFormat;
+}
+
+export const command: Command = {
+  name: "sample",
+  summary: "draw samples from a run's trained generator (2-D data as CSV, images as a PNG grid)",
+  usage: "gan sample RUN_DIR [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B]",
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      "sample",
+      argv,
+      {
+        n: { type: "string", short: "n" },
+        out: { type: "string", short: "o" },
+        format: { type: "string" },
+        seed: { type: "string" },
+        backend: { type: "string" },
+      },
+      { min: 1, max: 1 },
+    );
+    const runDir = positionals[0]!;
+    const count = integerFlag("sample", "n", values.n, 1) ?? 1000;
+    const seed = integerFlag("sample", "seed", values.seed, 0) ?? 0;
+    if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
+      throw new UsageError(`gan sample: --backend must be one of ${BACKENDS.join(", ")}, got '${values.backend}'`);
+    }
+    const samples = await sampleRun(runDir, {
+      count,
+      seed,
+      backend: (values.backend as BackendName | undefined) ?? "auto",
+      tricksFrom: process.cwd(),
+      warn: (message) => output.err(`warning: ${message}\n`),
+    });
+    const kind = sampleKind(samples.plan);
+    // 2-D samples go out as CSV for evaluation elsewhere; images as a picture.
+    const format = formatOf(values.format, values.out, kind === "grid" ? "png" : "csv");
+
+    let content: string | Uint8Array;
+    if (format === "csv") {
+      const perSample = samples.shape.reduce((a, b) => a * b, 1);
+      content = toCsv(samples.values, perSample);
+    } else if (format === "npy") {
+      content = encodeNpy(samples.values, [samples.count, ...samples.shape]);
+    } else {
+      const png = renderSamples(samples.plan, samples.values);
+      if (!png) {
+        throw new UserError(`samples of shape [${samples.shape.join(", ")}] cannot be drawn as a PNG: use --format csv or npy`);
+      }
+      content = png;
+    }
+
+    if (values.out === undefined) {
+      if (typeof content !== "string" && process.stdout.isTTY) {
+        throw new UsageError(`gan sample: --format ${format} is binary: give -o FILE or redirect the output`);
+      }
+      if (typeof content === "string") output.out(content);
+      else process.stdout.write(content);
+      return 0;
+    }
+    try {
+      writeBytesAtomic(values.out, content);
+    } catch (error) {
+      throw new UserError(`${values.out}: cannot write the samples (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    output.err(`wrote ${count} samples (${format}) from ${path.relative(process.cwd(), samples.weightsFrom) || samples.weightsFrom} to ${values.out}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { UsageError, UserError, readRunPlan, train, type TrainResult } from "@gan/core";
+import { BACKENDS, formatPlanErrors, validatePlan, type BackendName, type Plan } from "@gan/plan";
+import type { Command } from "../command.js";
+import { integerFlag, parseCommandArgs } from "../command.js";
+import { output } from "../io.js";
+import { planFromSpec } from "../spec.js";
+
+/** Exit codes of a run stopped by a signal, as shells report them (128 + signal number). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+function readPlanJson(file: string): Plan {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`${file}: no such file`);
+    if (code) throw new UserError(`${file}: cannot be read (${code})`);
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const result = validatePlan(json);
+  if (!result.ok) throw new UserError(`${file} is not a valid plan:\n${formatPlanErrors(result.errors)}`);
+  return result.plan;
+}
+
+function backendFlag(value: string | undefined): BackendName | undefined {
+  if (value === undefined) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) {
+    throw new UsageError(`gan train: --backend must be one of ${BACKENDS.join(", ")}, got '${value}'`);
+  }
+  return value as BackendName;
+}
+
+function summary(result: TrainResult, seconds: number): string {
+  const relative = path.relative(process.cwd(), result.runDir) || ".";
+  const runDir = relative.startsWith("..") ? result.runDir : relative;
+  const last = result.lastMetrics;
+  const losses = last ? `, last D loss ${last.d_loss?.toFixed(4) ?? "-"}, G loss ${last.g_loss?.toFixed(4) ?? "-"}` : "";
+  const verb = result.stopped ? "stopped after" : "trained";
+  return (
+    `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}\n` +
+    `run directory: ${runDir}\n` +
+    (result.stopped ? `continue with: gan train --resume ${runDir}\n` : "")
+  );
+}
+
+export const command: Command = {
+  name: "train",
+  summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/",
+  usage:
+    "gan train FILE|plan.json [--backend auto|tensorflow|wasm|cpu] [--steps N] [--seed S] [--out DIR]\n" +
+    "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B]",
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      "train",
+      argv,
+      {
+        backend: { type: "string" },
+        steps: { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        resume: { type: "string" },
+      },
+      { min: 0, max: 1 },
+    );
+    const file = positionals[0];
+    if (file === undefined && values.resume === undefined) throw new UsageError("gan train: missing argument: a .gan file or a plan.json");
+    const steps = integerFlag("train", "steps", values.steps, 1);
+    const seed = integerFlag("train", "seed", values.seed, 0);
+    const backend = backendFlag(values.backend);
+    if (values.resume !== undefined && seed !== undefined) {
+      throw new UsageError("gan train: --seed cannot change when resuming (the checkpoint continues the run's own random streams)");
+    }
+
+    let plan: Plan;
+    if (file === undefined) plan = readRunPlan(values.resume!);
+    else if (file.endsWith(".json")) plan = readPlanJson(file);
+    else plan = await planFromSpec(file);
+
+    // First Ctrl-C (or SIGTERM): finish the step, write a checkpoint, exit 130 (143). A second: exit now.
+    const controller = new AbortController();
+    let received: keyof typeof SIGNAL_EXIT | undefined;
+    const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+      if (received) process.exit(SIGNAL_EXIT[signal]);
+      received = signal;
+      output.err(`\n${signal}: stopping after this step and writing a checkpoint (again to quit at once)\n`);
+      controller.abort();
+    };
+    const onInt = () => onSignal("SIGINT");
+    const onTerm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    const started = performance.now();
+    try {
+      const result = await train(plan, {
+        ...(backend ? { backend } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(values.out !== undefined ? { out: values.out } : {}),
+        ...(values.resume !== undefined ? { resume: values.resume } : {}),
+        tricksFrom: file === undefined ? process.cwd() : path.dirname(path.resolve(file)),
+        signal: controller.signal,
+        progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },
+      });
+      output.err(summary(result, (performance.now() - started) / 1000));
+      return result.stopped && received ? SIGNAL_EXIT[received] : 0;
+    } finally {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    }
+  },
+};
