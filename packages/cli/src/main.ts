@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   fmt: () => import("./commands/fmt.js"),
   grammar: () => import("./commands/grammar.js"),
   tricks: () => import("./commands/tricks.js"),
+  train: () => import("./commands/train.js"),
+  sample: () => import("./commands/sample.js"),
 };
 
 /** Registers a command module (used for commands that live in their own files, e.g. train). */
