@@ -16,9 +16,20 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/**
+ * Named so that declaration emit can write the return type of parseCommandArgs: the types
+ * parseArgs' result is built from are not exported by @types/node ("cannot be named", TS4058).
+ */
+type ParsedCommandArgs<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
 /** node:util parseArgs, with its errors turned into usage errors that name the command. */
-export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O, positionals: { min: number; max: number }) {
-  let parsed;
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  positionals: { min: number; max: number },
+): ParsedCommandArgs<O> {
+  let parsed: ParsedCommandArgs<O>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
