@@ -184,7 +184,7 @@ class Compilation {
         continue;
       }
       const options = this.validateTrickOptions(loaded, use);
-      resolved.push(options === undefined ? undefined : { use, trick: loaded, options });
+      resolved.push(options === undefined || !use.valid ? undefined : { use, trick: loaded, options });
     }
     return resolved;
   }

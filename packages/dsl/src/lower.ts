@@ -83,6 +83,8 @@ export interface LoweredUse {
   options: Record<string, JsonValue>;
   window: Window;
   statement: UseStatement;
+  /** False when the window had a problem (reported): the trick is still loaded and its options checked. */
+  valid: boolean;
 }
 
 /** The plan's parts; a part is absent when its statement is missing or has an error. */
@@ -280,6 +282,9 @@ class Lowering {
       }
       const key = { sample: "sampleEvery", checkpoint: "checkpointEvery", log: "logEvery" }[name] ?? name;
       raw[key] = number;
+      // Known as soon as it is valid: schedules and windows are checked against it even if
+      // another setting of the block is wrong.
+      if (name === "steps") this.values.steps = number;
     }
     if (raw.steps === undefined) {
       if (ok) this.report(statement.span, "train { ... } needs the number of steps: steps 10000");
@@ -311,6 +316,7 @@ class Lowering {
 
     const options = this.lowerOptionObject(statement.options, DATA_OPTIONS[kind], `data ${kind}`);
     if (options === undefined) return undefined;
+    if (!this.optionsOk) ok = false;
     let shape: number[] | undefined = DATA_SHAPES[kind];
     for (const [key, { json, value }] of options) {
       if (key === "shape") {
@@ -325,14 +331,17 @@ class Lowering {
       this.report(source.span, `data idx needs the file of its images: idx { images: "train-images-idx3-ubyte" }`);
       ok = false;
     }
-    if (!ok) return undefined;
 
     const range = DATA_RANGES[kind];
-    const check = DATA_SCHEMAS[kind].safeParse({ ...fields, shape: shape ?? [1], nativeRange: range, range });
+    // Placeholders for what is reported above as missing, so the schema reports only the rest.
+    const placeholders = { images: "-", dir: "-" };
+    const required = kind === "idx" ? { images: placeholders.images } : kind === "images" ? { dir: placeholders.dir } : {};
+    const check = DATA_SCHEMAS[kind].safeParse({ ...required, ...fields, shape: shape ?? [1], nativeRange: range, range });
     if (!check.success) {
       this.reportIssues(check.error.issues, statement.options, `data ${kind}`, { ...fields });
       return undefined;
     }
+    if (!ok) return undefined;
     const { shape: _placeholder, ...withDefaults } = check.data as Record<string, JsonValue>;
     return { kind, fields: withDefaults, ...(shape && { shape }), statement };
   }
@@ -417,6 +426,7 @@ class Lowering {
     const known = Object.keys(schema.shape).filter((key) => key !== "kind");
     const options = this.lowerOptionObject(statement.options, known, kind);
     if (options === undefined) return undefined;
+    const optionsOk = this.optionsOk;
     const raw: Record<string, JsonValue> = { kind };
     for (const [key, { json }] of options) raw[key] = json;
     const parsed = schema.safeParse(raw);
@@ -424,7 +434,7 @@ class Lowering {
       this.reportIssues(parsed.error.issues, statement.options, kind, raw);
       return undefined;
     }
-    return parsed.data;
+    return optionsOk ? parsed.data : undefined;
   }
 
   private lowerUse(statement: UseStatement): LoweredUse | undefined {
@@ -433,13 +443,13 @@ class Lowering {
     let ok = true;
     if (pkg.value.trim().length === 0) {
       this.report(pkg.span, "the package name of a trick must not be empty");
-      ok = false;
+      return undefined;
     }
     const options: Record<string, JsonValue> = {};
     if (statement.options !== undefined) {
       const entries = objectEntries(statement.options, this.values);
-      if (entries === undefined) ok = false;
-      else for (const [key, { json }] of entries) options[key] = json;
+      if (entries === undefined) return undefined;
+      for (const [key, { json }] of entries) options[key] = json;
     }
     const window: Window = {};
     const steps = this.values.steps;
@@ -463,7 +473,7 @@ class Lowering {
       this.report(statement.until!.span, `the trick's window is empty: until ${window.until} is not after from ${window.from}`);
       ok = false;
     }
-    return ok ? { package: pkg.value, options, window, statement } : undefined;
+    return { package: pkg.value, options, window, statement, valid: ok };
   }
 
   // -------------------------------------------------------------------------
@@ -494,8 +504,15 @@ class Lowering {
       ok = false;
     }
     const entries = objectEntries(object, this.values);
-    return ok && entries !== undefined ? entries : undefined;
+    if (entries === undefined) return undefined;
+    // The known options are still checked (and their problems reported) after an unknown one.
+    for (const key of entries.keys()) if (!known.includes(key)) entries.delete(key);
+    this.optionsOk = ok;
+    return entries;
   }
+
+  /** False when the last lowerOptionObject met an unknown key (its known keys were still returned). */
+  private optionsOk = true;
 
   private reportIssues(issues: readonly SchemaIssue[], object: ObjectValue | undefined, owner: string, raw: unknown): void {
     for (const issue of issues) {

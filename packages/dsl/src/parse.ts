@@ -76,6 +76,12 @@ export function parseDetailed(text: string, file: string): ParseDetails {
   }
   for (const error of parseErrors) reportParseError(error, lexed.tokens, sink);
   for (const junk of parser.junk) sink.error(tokenSpan(junk.token), junkMessage(junk));
+  for (const stray of parser.strays) {
+    sink.error(
+      tokenSpan(stray.token),
+      stray.inside === "object" ? `expected ',' or '}' in the object, found ${describe(stray.token)}` : `expected ',' or ']' in the list, found ${describe(stray.token)}`,
+    );
+  }
   const ast = buildAst(cst, sink);
 
   const diagnostics = sortDiagnostics(sink.diagnostics);

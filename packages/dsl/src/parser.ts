@@ -39,6 +39,12 @@ export type ParseProblem =
   | { kind: "earlyExit"; expected: string[]; ruleName: string }
   | { kind: "notAllInput"; ruleName: string };
 
+/** Something that is neither a separator nor the closer inside a list or an object, skipped to the closer. */
+export interface Stray {
+  token: IToken;
+  inside: "list" | "object";
+}
+
 /** Words left over at the end of a statement or layer line, skipped by the parser. */
 export interface Junk {
   /** The first skipped token. */
@@ -70,6 +76,8 @@ const isEof = (token: IToken) => tokenMatcher(token, EOF);
 export class GanParser extends CstParser {
   /** Junk found by the last parse. */
   junk: Junk[] = [];
+  /** Strays found by the last parse. */
+  strays: Stray[] = [];
 
   constructor() {
     super(t.ALL_TOKENS as TokenType[], {
@@ -81,16 +89,67 @@ export class GanParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  // -------------------------------------------------------------------------
+  // Error recovery, adjusted to this grammar. These override chevrotain methods that its
+  // typings do not declare (they are part of its recovery trait).
+  // -------------------------------------------------------------------------
+
+  /** chevrotain's follow set of every rule on the stack. */
+  declare protected flattenFollowSet: () => TokenType[];
+
   /**
-   * Where chevrotain re-synchronises after an error: the first upcoming token that may follow
-   * a rule on the stack. The catch-all word categories of the "unknown ..." productions would
-   * match almost any word, pulling recovery out of an object or a layer to the top level at
-   * the next name (`{ a: foo, b: 1 }` would resume at `foo` as if it started a statement), so
-   * they are left out; recovery then resumes at the next punctuation or keyword.
+   * The catch-all word categories of the "unknown ..." productions would match almost any
+   * word, so chevrotain would take nearly any name as the start of a new statement or layer
+   * when it looks for where to resume or which token to insert. They are left out of the
+   * follow sets recovery uses: `{ modes: 8 radius: 2 }` then reads as a missing comma
+   * inside the object rather than the end of the statement before a statement `radius`.
    */
-  protected findReSyncTokenType(): TokenType {
-    const candidates = this.flattenFollowSet().filter((type) => type !== t.LooseWord && type !== t.StrayWord);
+  private recoveryFollows(types: readonly TokenType[]): TokenType[] {
+    return types.filter((type) => type !== t.LooseWord && type !== t.StrayWord);
+  }
+
+  protected canRecoverWithSingleTokenInsertion(expected: TokenType, follows: TokenType[]): boolean {
+    const base = Object.getPrototypeOf(GanParser.prototype) as {
+      canRecoverWithSingleTokenInsertion(this: GanParser, expected: TokenType, follows: TokenType[]): boolean;
+    };
+    return base.canRecoverWithSingleTokenInsertion.call(this, expected, this.recoveryFollows(follows));
+  }
+
+  /**
+   * How many tokens ahead the parenthesis that encloses the error closes, when the error is
+   * inside one (a schedule's arguments, a parenthesised expression). Recovery abandons what
+   * is inside whole rather than resume at a comma there that only makes sense outside it
+   * (`{ lr: linear(1e-3, until 50), beta1: 0.5 }`). Undefined when the error is not inside a
+   * parenthesis or the parenthesis never closes. (Lists and objects recover by themselves:
+   * see `skipToCloser`.)
+   */
+  private enclosingParenEnd(): number | undefined {
+    let depth = 0;
+    for (let j = 0; ; j--) {
+      const tok = this.LA(j);
+      if (isEof(tok) || tok.tokenType === t.LCurly || tok.tokenType === t.LBracket) return undefined;
+      if (tok.tokenType === t.RParen) depth++;
+      else if (tok.tokenType === t.LParen) {
+        if (depth === 0) break;
+        depth--;
+      }
+    }
+    depth = 0;
     for (let k = 1; ; k++) {
+      const tok = this.LA(k);
+      if (isEof(tok) || tok.tokenType === t.RCurly || tok.tokenType === t.RBracket) return undefined;
+      if (tok.tokenType === t.LParen) depth++;
+      else if (tok.tokenType === t.RParen) {
+        if (depth === 0) return k;
+        depth--;
+      }
+    }
+  }
+
+  /** Where chevrotain resumes after an error: the first token after the enclosing parenthesis that may follow a rule on the stack. */
+  protected findReSyncTokenType(): TokenType {
+    const candidates = this.recoveryFollows(this.flattenFollowSet());
+    for (let k = (this.enclosingParenEnd() ?? 0) + 1; ; k++) {
       const next = this.LA(k);
       const match = candidates.find((type) => tokenMatcher(next, type));
       if (match !== undefined) return match;
@@ -98,13 +157,21 @@ export class GanParser extends CstParser {
       if (isEof(next)) return EOF;
     }
   }
-  /** chevrotain's (untyped) follow set of every rule on the stack. */
-  declare protected flattenFollowSet: () => TokenType[];
+
+  /** Skips to the token found by findReSyncTokenType (past the enclosing parenthesis first). */
+  protected reSyncTo(tokenType: TokenType): IToken[] {
+    const skipped: IToken[] = [];
+    const groupEnd = this.enclosingParenEnd();
+    if (groupEnd !== undefined) for (let k = 0; k < groupEnd; k++) skipped.push(this.SKIP_TOKEN());
+    while (!tokenMatcher(this.LA(1), tokenType) && !isEof(this.LA(1))) skipped.push(this.SKIP_TOKEN());
+    return skipped;
+  }
 
   /** Parses a whole spec; errors are in `this.errors`, junk in `this.junk`. */
   parseSpec(tokens: IToken[]): CstNode {
     this.input = tokens;
     this.junk = [];
+    this.strays = [];
     return this.spec();
   }
 
@@ -140,6 +207,43 @@ export class GanParser extends CstParser {
       skipped.push(this.SKIP_TOKEN());
     }
     return skipped;
+  }
+
+  /**
+   * Inside a list or an object, before its closer: skips (and records) anything else, up to
+   * the closer that matches, so `{ modes: 8 radius: 2 }` costs one error and the statement
+   * after it still parses. A statement keyword at the start of a line means the closer is
+   * missing: that is left to chevrotain, which inserts it.
+   */
+  private skipToCloser(closer: TokenType, inside: Stray["inside"]): void {
+    const first = this.LA(1);
+    if (isEof(first) || tokenMatcher(first, closer) || this.startsStatementLine(1)) return;
+    const openers = [t.LCurly, t.LBracket, t.LParen];
+    const closers = [t.RCurly, t.RBracket, t.RParen];
+    let depth = 0;
+    let k = 1;
+    for (; ; k++) {
+      const tok = this.LA(k);
+      if (isEof(tok) || (k > 1 && this.startsStatementLine(k))) return;
+      if (openers.includes(tok.tokenType)) depth++;
+      else if (closers.includes(tok.tokenType)) {
+        if (depth === 0) {
+          if (tok.tokenType !== closer) return;
+          break;
+        }
+        depth--;
+      }
+    }
+    this.strays.push({ token: first, inside });
+    for (let i = 1; i < k; i++) this.SKIP_TOKEN();
+  }
+
+  /** True when LA(k) is a statement keyword that starts its line (a new statement, not a word inside a value). */
+  private startsStatementLine(k: number): boolean {
+    const tok = this.LA(k);
+    const before = this.LA(k - 1);
+    const startsLine = isEof(before) || before.endLine !== tok.startLine;
+    return startsLine && t.STATEMENT_KEYWORD_TOKENS.some((type) => tokenMatcher(tok, type));
   }
 
   /** Records and skips whatever is left on the current line after a statement or layer. */
@@ -436,6 +540,7 @@ export class GanParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(t.Comma, { LABEL: "trailingComma" }));
     });
+    this.ACTION(() => this.skipToCloser(t.RBracket, "list"));
     this.CONSUME(t.RBracket);
   });
 
@@ -453,6 +558,7 @@ export class GanParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(t.Comma, { LABEL: "trailingComma" }));
     });
+    this.ACTION(() => this.skipToCloser(t.RCurly, "object"));
     this.CONSUME(t.RCurly);
   });
 
