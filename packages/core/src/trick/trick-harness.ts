@@ -8,11 +8,12 @@
  * `train(plan, { tricks: [...] })` instead.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { BackendName, JsonValue, Plan, Schedulable } from "@gan/plan";
-import { valueAt } from "@gan/plan";
+import { z } from "zod";
+import { PlanSchema, valueAt, type BackendName, type JsonValue, type Plan, type PlanInput, type Schedulable, type Window } from "@gan/plan";
 import { selectBackend } from "../backend/select-backend.js";
+import { Trainer } from "../loop/trainer.js";
 import { createRng, type RngState } from "../random.js";
-import type { Trick } from "./define-trick.js";
+import { defineTrick, type Trick } from "./define-trick.js";
 import type { TrickHooks, TrickSetupContext } from "./hooks.js";
 import { validateTrickOptions } from "./options.js";
 
@@ -94,4 +95,67 @@ export async function createTrickHarness<Options>(trick: Trick, harness: TrickHa
     setRandomState: (state) => rng.setState(state),
     tf,
   };
+}
+
+/**
+ * A small, valid plan for trick tests: 8 Gaussians on a ring, a 2-layer MLP generator
+ * (latent 4) and discriminator (leaky ReLU), nonsaturating loss, Adam, batch 16, 20 steps on
+ * cpu. Every part can be replaced; the result is validated and has its defaults filled in.
+ */
+export function tinyPlan(overrides: Partial<PlanInput> = {}): Plan {
+  const input: PlanInput = {
+    planVersion: 1,
+    name: "tiny",
+    source: { file: "tiny.gan", sha256: "0".repeat(64) },
+    data: { kind: "ring", modes: 8, radius: 1, std: 0.02, shape: [2], nativeRange: null, range: null },
+    latent: { size: 4 },
+    networks: {
+      generator: {
+        inputShape: [4],
+        layers: [
+          { type: "dense", units: 8, activation: { kind: "relu" } },
+          { type: "dense", units: 2 },
+        ],
+      },
+      discriminator: {
+        inputShape: [2],
+        layers: [
+          { type: "dense", units: 8, activation: { kind: "leakyrelu", alpha: 0.2 } },
+          { type: "dense", units: 1 },
+        ],
+      },
+    },
+    loss: { kind: "nonsaturating" },
+    optimizers: { generator: { kind: "adam", lr: 1e-3, beta1: 0.5 }, discriminator: { kind: "adam", lr: 1e-3, beta1: 0.5 } },
+    train: { steps: 20, batch: 16, seed: 1, logEvery: 1, backend: "cpu" },
+    tricks: [],
+    rewrites: [],
+    ...overrides,
+  };
+  return PlanSchema.parse(input);
+}
+
+/** A trick of a test run, with its options as a spec would write them. */
+export interface TrickInRun {
+  trick: Trick;
+  options?: Record<string, JsonValue>;
+  window?: Window;
+}
+
+/**
+ * A Trainer for `plan` with the given tricks in that order (their `use` lines replace
+ * `plan.tricks`), on the plan's backend (cpu by default in `tinyPlan`). Call `runStep()` to
+ * train and read `generator` / `discriminator` between steps; warnings are collected.
+ */
+export async function createTrickTrainer(plan: Plan, tricks: readonly TrickInRun[]): Promise<{ trainer: Trainer; warnings: string[] }> {
+  await selectBackend(plan.train.backend === "auto" ? "cpu" : plan.train.backend);
+  const uses = tricks.map(({ trick, options = {}, window = {} }) => ({ package: trick.name, version: "0.0.0-test", options, window }));
+  const warnings: string[] = [];
+  const trainer = await Trainer.create({ ...plan, tricks: uses }, { tricks: tricks.map((item) => item.trick), warn: (message) => warnings.push(message) });
+  return { trainer, warnings };
+}
+
+/** A trick without options that only registers `hooks`: to watch what a run does around the trick under test. */
+export function probeTrick(hooks: TrickHooks | (() => TrickHooks), name = "probe"): Trick {
+  return defineTrick({ name, options: z.object({}), setup: () => (typeof hooks === "function" ? hooks() : hooks) });
 }
