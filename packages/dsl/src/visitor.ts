@@ -270,11 +270,14 @@ class AstBuilder extends BaseVisitor {
       return undefined;
     }
     const suggestion = closest(tok.image, STATEMENT_KEYWORDS);
+    const layer = suggestion === undefined ? closest(tok.image, [...LAYER_KEYWORDS, ...ACTIVATION_KEYWORDS], LAYER_ALIASES) : undefined;
     this.sink.error(
       tokenSpan(tok),
       suggestion !== undefined
         ? `unknown statement '${tok.image}', did you mean '${suggestion}'?`
-        : `unknown statement '${tok.image}': a spec holds ${listWords(STATEMENT_KEYWORDS.map((k) => `'${k}'`), "and")} statements`,
+        : layer !== undefined
+          ? `unknown statement '${tok.image}': did you mean the layer '${layer}'? Layers go inside generator { ... } or discriminator { ... }`
+          : `unknown statement '${tok.image}': a spec holds ${listWords(STATEMENT_KEYWORDS.map((k) => `'${k}'`), "and")} statements`,
     );
     return undefined;
   }

@@ -1,0 +1,273 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { PlanSchema, validatePlan, type Plan } from "@gan/plan";
+import { compile } from "./compile.js";
+import { testHost } from "./test-host.js";
+import { brief, compileText, errorsOf, MINIMAL, minimalWith } from "./test-support.js";
+
+async function planOf(text: string, options: Parameters<typeof compileText>[1] = {}): Promise<Plan> {
+  const result = await compileText(text, options);
+  expect(brief(result.diagnostics)).toEqual([]);
+  expect(result.plan).toBeDefined();
+  return result.plan!;
+}
+
+const withStatements = (...statements: string[]) => minimalWith("  train { steps 100 }\n", `  train { steps 100 }\n${statements.map((s) => `  ${s}\n`).join("")}`);
+
+describe("compile: the plan of a small spec", () => {
+  it("fills every part, with defaults from the plan's schemas, and validates", async () => {
+    const plan = await planOf(MINIMAL);
+    expect(validatePlan(plan).ok).toBe(true);
+    expect(PlanSchema.parse(plan)).toEqual(plan);
+    expect(plan).toMatchObject({
+      planVersion: 1,
+      name: "t",
+      source: { file: "t.gan", sha256: createHash("sha256").update(MINIMAL).digest("hex") },
+      data: { kind: "ring", modes: 8, radius: 1, std: 0.01, shape: [2], nativeRange: null, range: null, source: { line: 2, column: 3 } },
+      latent: { size: 8, distribution: "normal" },
+      loss: { kind: "nonsaturating" },
+      optimizers: {
+        generator: { kind: "adam", lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+        discriminator: { kind: "adam", lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+      },
+      train: { steps: 100, batch: 64, seed: 0, sampleEvery: 0, checkpointEvery: 0, logEvery: 10, backend: "auto" },
+      tricks: [],
+      rewrites: [],
+    });
+    expect(plan.networks.generator).toEqual({
+      inputShape: [8],
+      outputShape: [2],
+      layers: [
+        { type: "dense", units: 16, activation: { kind: "relu" }, outputShape: [16], source: { line: 5, column: 5 } },
+        { type: "dense", units: 2, outputShape: [2], source: { line: 6, column: 5 } },
+      ],
+    });
+    expect(plan.networks.discriminator).toMatchObject({ inputShape: [2], outputShape: [1] });
+  });
+
+  it("never resolves relative to the working directory: tricks load from the spec's directory", async () => {
+    const host = testHost();
+    const result = await compile(withStatements('use "@gan/fixture"'), { file: "/work/specs/a.gan", host });
+    expect(result.plan).toBeDefined();
+    expect(host.loads).toEqual([{ packageName: "@gan/fixture", fromDir: "/work/specs" }]);
+  });
+});
+
+describe("compile: lowering of each construct", () => {
+  it("train settings", async () => {
+    const plan = await planOf(minimalWith("train { steps 100 }", "train { steps 20_000 batch 512 seed 1 sample every 1000 checkpoint every 5000 log every 50 backend wasm }"));
+    expect(plan.train).toEqual({ steps: 20000, batch: 512, seed: 1, sampleEvery: 1000, checkpointEvery: 5000, logEvery: 50, backend: "wasm" });
+  });
+
+  it("data sources: ring, grid and mnist with their shapes and ranges", async () => {
+    const ring = await planOf(minimalWith("data ring", "data ring { modes: 6, radius: 2, std: 0.02 }"));
+    expect(ring.data).toMatchObject({ kind: "ring", modes: 6, radius: 2, std: 0.02, shape: [2], nativeRange: null, range: null });
+    const grid = await planOf(minimalWith("data ring", "data grid { side: 4 }"));
+    expect(grid.data).toMatchObject({ kind: "grid", side: 4, spacing: 2, std: 0.05, shape: [2] });
+    const mnist = await planOf(
+      minimalWith("data ring", 'data mnist { split: "test" }')
+        .replace("dense 2\n", "dense 784 sigmoid\n    reshape [28, 28, 1]\n")
+        .replace("dense 16 relu\n    dense 1", "flatten\n    dense 16 relu\n    dense 1"),
+    );
+    expect(mnist.data).toMatchObject({ kind: "mnist", split: "test", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] });
+    expect(mnist.networks.discriminator.inputShape).toEqual([28, 28, 1]);
+  });
+
+  it("idx and images data: paths resolved against the spec's directory, shape from the spec or the host", async () => {
+    const idx = await planOf(minimalWith("data ring", 'data idx { images: "data/img.idx", labels: "/abs/lbl.idx", shape: [2] }'), { file: "/specs/x/t.gan" });
+    expect(idx.data).toMatchObject({ kind: "idx", images: "/specs/x/data/img.idx", labels: "/abs/lbl.idx", shape: [2], nativeRange: [0, 1] });
+
+    const asked: unknown[] = [];
+    const images = await planOf(minimalWith("data ring", 'data images "faces"'), {
+      file: "/specs/t.gan",
+      dataShape: (data) => {
+        asked.push(data);
+        return { ok: true, shape: [2] };
+      },
+    });
+    expect(images.data).toMatchObject({ kind: "images", dir: "/specs/faces", shape: [2] });
+    expect(asked).toEqual([{ kind: "images", dir: "/specs/faces", nativeRange: [0, 1], range: [0, 1] }]);
+
+    expect(await errorsOf(minimalWith("data ring", 'data images "faces"'))).toEqual([
+      "2:8 the shape of the samples of data images is not known: give it in the spec: data images { ..., shape: [28, 28, 1] }",
+    ]);
+    expect(await errorsOf(minimalWith("data ring", 'data idx { images: "a" }'), { dataShape: () => ({ ok: false, message: "a: no such file" }) })).toEqual([
+      "2:8 cannot tell the shape of the samples of data idx: a: no such file; or give it in the spec: data idx { ..., shape: [28, 28, 1] }",
+    ]);
+    expect(await errorsOf(minimalWith("data ring", "data idx { shape: [2] }"))).toEqual([
+      '2:8 data idx needs the file of its images: idx { images: "train-images-idx3-ubyte" }',
+    ]);
+  });
+
+  it("latent size and distribution", async () => {
+    expect((await planOf(minimalWith("latent 8", "latent 4*2 uniform"))).latent).toEqual({ size: 8, distribution: "uniform" });
+  });
+
+  it("every layer kind, with defaults and activations after layers that have none of their own", async () => {
+    const text = `gan t {
+  data mnist
+  latent 16
+  generator {
+    dense 7*7*8
+    batchnorm relu
+    reshape [7, 7, 8]
+    deconv 8 kernel 4 stride 2 padding same leakyrelu 0.1
+    dropout 0.25
+    deconv 1 kernel 4 stride 2 sigmoid
+  }
+  discriminator {
+    conv 8 kernel 3 stride 1 padding valid leakyrelu
+    maxpool 2
+    avgpool 2 stride 1 padding same relu
+    batchnorm momentum 0.9 epsilon 1e-5
+    flatten
+    dense 1 linear
+  }
+  train { steps 10 }
+}`;
+    const plan = await planOf(text);
+    const strip = (layers: Plan["networks"]["generator"]["layers"]) => layers.map(({ source: _source, ...layer }) => layer);
+    expect(strip(plan.networks.generator.layers)).toEqual([
+      { type: "dense", units: 392, outputShape: [392] },
+      { type: "batchnorm", momentum: 0.99, epsilon: 1e-3, outputShape: [392] },
+      { type: "activation", activation: { kind: "relu" }, outputShape: [392] },
+      { type: "reshape", shape: [7, 7, 8], outputShape: [7, 7, 8] },
+      { type: "deconv", filters: 8, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.1 }, outputShape: [14, 14, 8] },
+      { type: "dropout", rate: 0.25, outputShape: [14, 14, 8] },
+      { type: "deconv", filters: 1, kernel: 4, stride: 2, padding: "same", activation: { kind: "sigmoid" }, outputShape: [28, 28, 1] },
+    ]);
+    expect(strip(plan.networks.discriminator.layers)).toEqual([
+      { type: "conv", filters: 8, kernel: 3, stride: 1, padding: "valid", activation: { kind: "leakyrelu", alpha: 0.2 }, outputShape: [26, 26, 8] },
+      { type: "maxpool", size: 2, padding: "valid", outputShape: [13, 13, 8] },
+      { type: "avgpool", size: 2, stride: 1, padding: "same", outputShape: [13, 13, 8] },
+      { type: "activation", activation: { kind: "relu" }, outputShape: [13, 13, 8] },
+      { type: "batchnorm", momentum: 0.9, epsilon: 1e-5, outputShape: [13, 13, 8] },
+      { type: "flatten", outputShape: [1352] },
+      { type: "dense", units: 1, activation: { kind: "linear" }, outputShape: [1] },
+    ]);
+    // The activation layer after batchnorm points at the activation's word.
+    expect(plan.networks.generator.layers[2]!.source).toEqual({ line: 6, column: 15 });
+  });
+
+  it("losses", async () => {
+    for (const loss of ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"]) {
+      expect((await planOf(withStatements(`loss ${loss}`))).loss).toEqual({ kind: loss });
+    }
+  });
+
+  it("optimizers: one for both, one per network (which wins whatever the order), schedules for lr", async () => {
+    const plan = await planOf(
+      withStatements(
+        "optimizer discriminator sgd { lr: 0.01, momentum: 0.9 }",
+        "optimizer adam { lr: 2e-4, beta1: 0.5 }",
+        "optimizer generator rmsprop { lr: linear(1e-3 -> 1e-4, until 80) }",
+      ),
+    );
+    expect(plan.optimizers).toEqual({
+      generator: { kind: "rmsprop", lr: { schedule: "linear", from: 1e-3, to: 1e-4, start: 0, end: 80 }, decay: 0.9, momentum: 0, epsilon: 1e-7 },
+      discriminator: { kind: "sgd", lr: 0.01, momentum: 0.9 },
+    });
+    const both = await planOf(withStatements("optimizer adam { lr: 1e-3, beta1: 0, beta2: 0.9 }"));
+    expect(both.optimizers.generator).toEqual({ kind: "adam", lr: 1e-3, beta1: 0, beta2: 0.9, epsilon: 1e-8 });
+    expect(both.optimizers.discriminator).toEqual(both.optimizers.generator);
+  });
+
+  it("schedules: linear and cosine with their bounds, until the end of the run by default, step", async () => {
+    const lrOf = async (schedule: string) => (await planOf(withStatements(`optimizer adam { lr: ${schedule} }`))).optimizers.generator.lr;
+    expect(await lrOf("linear(1e-3 -> 1e-4, until 50)")).toEqual({ schedule: "linear", from: 1e-3, to: 1e-4, start: 0, end: 50 });
+    expect(await lrOf("linear(1e-3 -> 1e-4, from 10 until 50)")).toEqual({ schedule: "linear", from: 1e-3, to: 1e-4, start: 10, end: 50 });
+    expect(await lrOf("cosine(1e-3 -> 0, from 20)")).toEqual({ schedule: "cosine", from: 1e-3, to: 0, start: 20, end: 100 });
+    expect(await lrOf("cosine(2 * 1e-3 -> 1e-3 / 2)")).toEqual({ schedule: "cosine", from: 2e-3, to: 5e-4, start: 0, end: 100 });
+    expect(await lrOf("step(1e-3, 1e-4 at 50, 1e-5 at 90)")).toEqual({
+      schedule: "step",
+      initial: 1e-3,
+      changes: [
+        { at: 50, value: 1e-4 },
+        { at: 90, value: 1e-5 },
+      ],
+    });
+  });
+});
+
+describe("compile: tricks", () => {
+  it("records each use with its version, validated options (defaults filled, schedules kept), window and source", async () => {
+    const plan = await planOf(
+      withStatements('use "@gan/fixture" { slope: 0.1, rate: linear(1 -> 0, until 50) } from 10 until 90', 'use "@gan/label-smoothing"'),
+    );
+    expect(plan.tricks).toEqual([
+      {
+        package: "@gan/fixture",
+        version: "1.2.3",
+        options: { slope: 0.1, mode: "fast", rate: { schedule: "linear", from: 1, to: 0, start: 0, end: 50 } },
+        window: { from: 10, until: 90 },
+        source: { line: 13, column: 3 },
+      },
+      { package: "@gan/label-smoothing", version: "1.2.3", options: { real: 0.9, fake: 0 }, window: {}, source: { line: 14, column: 3 } },
+    ]);
+  });
+
+  it("applies rewrites and records what they changed; the plan printed is the plan that runs", async () => {
+    const plan = await planOf(withStatements('use "@gan/fixture" { slope: 0.3 }'));
+    expect(plan.networks.discriminator.layers[0]).toMatchObject({ type: "dense", activation: { kind: "leakyrelu", alpha: 0.3 } });
+    expect(plan.networks.generator.layers[0]).toMatchObject({ activation: { kind: "relu" } });
+    expect(plan.rewrites).toEqual([
+      {
+        trick: "@gan/fixture",
+        network: "discriminator",
+        index: 0,
+        action: "replace",
+        description: "relu -> leakyrelu",
+        before: { type: "dense", units: 16, activation: { kind: "relu" }, source: { line: 9, column: 5 } },
+        after: { type: "dense", units: 16, activation: { kind: "leakyrelu", alpha: 0.3 }, source: { line: 9, column: 5 } },
+      },
+    ]);
+  });
+
+  it("runs rewrites in the order pre, normal, post, each in use order", async () => {
+    const plan = await planOf(withStatements('use "@gan/last"', 'use "@gan/fixture"', 'use "@gan/first"'));
+    expect(plan.rewrites.map((r) => r.trick)).toEqual(["@gan/first", "@gan/fixture", "@gan/last"]);
+    // plan.tricks keeps the order of the spec.
+    expect(plan.tricks.map((t) => t.package)).toEqual(["@gan/last", "@gan/fixture", "@gan/first"]);
+  });
+
+  it("infers the shape of a layer that a trick adds, through that trick", async () => {
+    const text = `gan t {
+  data mnist
+  latent 8
+  generator {
+    dense 784 sigmoid
+    reshape [28, 28, 1]
+  }
+  discriminator {
+    conv 4 stride 2
+    flatten
+    dense 1
+  }
+  train { steps 10 }
+  use "@gan/stddev"
+}`;
+    const plan = await planOf(text);
+    expect(plan.networks.discriminator.layers.map((l) => [l.type, l.outputShape])).toEqual([
+      ["conv", [14, 14, 4]],
+      ["trick", [14, 14, 5]],
+      ["flatten", [980]],
+      ["dense", [1]],
+    ]);
+    expect(plan.rewrites).toMatchObject([{ trick: "@gan/stddev", action: "insert", index: 1 }]);
+  });
+
+  it("names the trick whose rewrite throws, at its use line", async () => {
+    expect(await errorsOf(withStatements('use "@gan/stddev"'))).toEqual([
+      "13:3 trick '@gan/stddev' failed in its rewrite hook: the discriminator has no flatten to put the stddev layer before",
+    ]);
+  });
+
+  it("reports a host that throws instead of answering", async () => {
+    const host = testHost();
+    host.loadTrick = async () => {
+      throw new Error("disk on fire");
+    };
+    const result = await compile(withStatements('use "@gan/fixture"'), { file: "t.gan", host });
+    expect(brief(result.diagnostics)).toEqual(["13:7 trick '@gan/fixture' could not be loaded: disk on fire"]);
+  });
+});
