@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { PlanSchema, valueAt, type BackendName, type JsonValue, type Plan, type PlanInput, type Schedulable, type Window } from "@gan/plan";
 import { selectBackend } from "../backend/select-backend.js";
+import type { DataSource } from "../data/source.js";
 import { Trainer } from "../loop/trainer.js";
 import { createRng, type RngState } from "../random.js";
 import { defineTrick, type Trick } from "./define-trick.js";
@@ -147,15 +148,56 @@ export interface TrickInRun {
  * `plan.tricks`), on the plan's backend (cpu by default in `tinyPlan`). Call `runStep()` to
  * train and read `generator` / `discriminator` between steps; warnings are collected.
  */
-export async function createTrickTrainer(plan: Plan, tricks: readonly TrickInRun[]): Promise<{ trainer: Trainer; warnings: string[] }> {
+export async function createTrickTrainer(
+  plan: Plan,
+  tricks: readonly TrickInRun[],
+  options: { dataSource?: DataSource } = {},
+): Promise<{ trainer: Trainer; warnings: string[] }> {
   await selectBackend(plan.train.backend === "auto" ? "cpu" : plan.train.backend);
   const uses = tricks.map(({ trick, options = {}, window = {} }) => ({ package: trick.name, version: "0.0.0-test", options, window }));
   const warnings: string[] = [];
-  const trainer = await Trainer.create({ ...plan, tricks: uses }, { tricks: tricks.map((item) => item.trick), warn: (message) => warnings.push(message) });
+  const trainer = await Trainer.create(
+    { ...plan, tricks: uses },
+    { tricks: tricks.map((item) => item.trick), warn: (message) => warnings.push(message), ...(options.dataSource ? { dataSource: options.dataSource } : {}) },
+  );
   return { trainer, warnings };
 }
 
 /** A trick without options that only registers `hooks`: to watch what a run does around the trick under test. */
 export function probeTrick(hooks: TrickHooks | (() => TrickHooks), name = "probe"): Trick {
   return defineTrick({ name, options: z.object({}), setup: () => (typeof hooks === "function" ? hooks() : hooks) });
+}
+
+/**
+ * A data source over fixed examples (`values` holds them one after another), handed out in
+ * order and round again: image-shaped data for trick tests without reading files.
+ */
+export function arrayDataSource(values: Float32Array | number[], shape: number[], range: [number, number] | null = null): DataSource {
+  const perExample = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from(values);
+  if (data.length === 0 || data.length % perExample !== 0) {
+    throw new Error(`arrayDataSource: ${data.length} values do not make whole examples of shape [${shape.join(", ")}]`);
+  }
+  const size = data.length / perExample;
+  let next = 0;
+  return {
+    kind: "images",
+    shape,
+    size,
+    range,
+    labels: null,
+    nextBatch(batch, out) {
+      const batchValues = out ?? new Float32Array(batch * perExample);
+      for (let i = 0; i < batch; i++) {
+        batchValues.set(data.subarray(next * perExample, (next + 1) * perExample), i * perExample);
+        next = (next + 1) % size;
+      }
+      return batchValues;
+    },
+    getState: () => ({ next }),
+    setState(state) {
+      next = (state as { next: number }).next;
+    },
+    describe: () => `${size} fixed examples of [${shape.join(", ")}]`,
+  };
 }
