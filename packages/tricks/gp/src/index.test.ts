@@ -190,3 +190,19 @@ describe("@gan/gp in a run", () => {
     }
   });
 });
+
+describe("@gan/gp and pooling", () => {
+  test("a discriminator with pooling is refused before training while tfjs has no second-order pooling gradient", async () => {
+    const plan = tinyPlan({
+      data: { kind: "mnist", shape: [4, 4, 1], nativeRange: [0, 1], range: [0, 1] },
+      networks: {
+        generator: { inputShape: [4], layers: [{ type: "dense", units: 16 }, { type: "reshape", shape: [4, 4, 1] }] },
+        discriminator: { inputShape: [4, 4, 1], layers: [{ type: "conv", filters: 2 }, { type: "avgpool", size: 2 }, { type: "flatten" }, { type: "dense", units: 1 }] },
+      },
+    });
+    if (tf.getGradient("AvgPoolGrad") != null) return; // registered by now: nothing to refuse
+    await expect(createTrickHarness(gp, { plan })).rejects.toThrow(
+      "the discriminator's layer 2 (avgpool) cannot be differentiated twice, as a gradient penalty needs (TensorFlow.js has no gradient for AvgPoolGrad): downsample with a strided conv ('conv ... stride 2') instead",
+    );
+  });
+});
