@@ -3,7 +3,7 @@
  * packages/metrics/classifier/ (model.json + weights.bin, tfjs LayersModel format) with
  * training.json and README.md recording what was measured.
  *
- *   cd packages/metrics && node --conditions=@gan/source --import tsx scripts/train-classifier.ts [--seed 1] [--epochs 6]
+ *   cd packages/metrics && node --conditions=@gan/source --import tsx scripts/train-classifier.ts [--seed 1] [--epochs 5]
  *
  * Deterministic: initializers are seeded, batches are drawn by a seeded shuffle, the wasm
  * backend is single-threaded in Node and has no nondeterministic kernels, so the same seed
@@ -27,7 +27,7 @@ import { saveLayersModel } from "../src/model-files.js";
 const { values: args } = parseArgs({
   options: {
     seed: { type: "string", default: "1" },
-    epochs: { type: "string", default: "6" },
+    epochs: { type: "string", default: "5" },
     batch: { type: "string", default: "128" },
     "learning-rate": { type: "string", default: "0.001" },
     backend: { type: "string", default: "wasm" },
