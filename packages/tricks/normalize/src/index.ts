@@ -81,7 +81,7 @@ export default defineTrick({
         if (excess > TOLERANCE * Math.max(1, hi - lo) && excess > worst) {
           worst = excess;
           warn(
-            `@gan/normalize: the real batch of step ${step} has values in [${min!.toPrecision(4)}, ${max!.toPrecision(4)}], ` +
+            `the real batch of step ${step} has values in [${min!.toPrecision(4)}, ${max!.toPrecision(4)}], ` +
               `outside the data range ${formatRange([lo, hi])}: the data source produces values outside its declared native range`,
           );
         }
