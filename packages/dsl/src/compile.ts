@@ -69,6 +69,12 @@ export function sha256(text: string): string {
 /** The rewrite order of DESIGN.md section 5: "pre" tricks, then the others, then "post"; `use` order within each. */
 const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
 
+interface RewriteStep {
+  use: LoweredUse;
+  /** The plan after this use's rewrite hook. */
+  plan: Plan;
+}
+
 interface ResolvedUse {
   use: LoweredUse;
   trick: LoadedTrick;
@@ -113,12 +119,33 @@ class Compilation {
       ![...this.quietLines].some((line) => line >= statement.span.line && line <= statement.span.endLine);
 
     let plan = this.assemble(lowered, uses, dataShape);
+    let rewrites: RewriteStep[] = [];
     if (plan !== undefined && uses.every((u) => u !== undefined) && !hasErrors(this.sink.diagnostics)) {
-      plan = this.applyRewrites(plan, uses as ResolvedUse[]);
+      const rewritten = this.applyRewrites(plan, uses as ResolvedUse[]);
+      plan = rewritten?.plan;
+      rewrites = rewritten?.steps ?? [];
     }
     if (plan !== undefined) {
-      const checked = await this.checkShapes(plan, lowered, networkIntact);
-      if (checked !== undefined && !hasErrors(this.sink.diagnostics)) return this.finish(checked, lowered);
+      if (!hasErrors(this.sink.diagnostics)) {
+        // The plan's own validation (schema, schedules, windows, shapes) is the last word, and
+        // on success the only one needed: the checks below exist to say where a problem is.
+        for (const network of Object.values(plan.networks)) await this.loadLayerTricks(network.layers);
+        const validated = validatePlan(plan, { trickLayerShape: this.trickLayerShape });
+        if (validated.ok) {
+          this.checkOutputRange(validated.plan, lowered);
+          return this.result(validated.plan);
+        }
+        if (rewrites.length > 0 && this.blameRewrite(rewrites)) return this.result();
+        const checked = await this.checkShapes(plan, lowered, networkIntact);
+        if (checked !== undefined) {
+          // Nothing found at a place in the source: report the plan's errors as they are.
+          for (const error of validated.errors) {
+            this.report(this.locatePlanPath(parsePath(error.path), lowered), error.path === "" ? error.message : `${error.path}: ${error.message}`);
+          }
+        }
+        return this.result();
+      }
+      await this.checkShapes(plan, lowered, networkIntact);
       return this.result();
     }
     // No whole plan (a part is missing or wrong): the networks that are there are still checked.
@@ -290,23 +317,21 @@ class Compilation {
       tricks,
       rewrites: [],
     };
-    const parsed = PlanSchema.safeParse(plan);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
-        this.report(this.locatePlanPath(path, lowered), `${formatPath(path)}: ${issue.message}`);
-      }
-      return undefined;
-    }
-    return parsed.data;
+    // Each part was built through its schema; the whole is validated after the rewrites.
+    return plan as unknown as Plan;
   }
 
-  /** Runs the rewrite hooks in order, appending what each changed to `plan.rewrites`. */
-  private applyRewrites(plan: Plan, uses: ResolvedUse[]): Plan | undefined {
+  /**
+   * Runs the rewrite hooks in order, appending what each changed to `plan.rewrites`. The
+   * plan is validated once, after the last hook (a spec may use hundreds of tricks on
+   * thousands of layers); `blameRewrite` finds the hook to name when that fails.
+   */
+  private applyRewrites(plan: Plan, uses: ResolvedUse[]): { plan: Plan; steps: RewriteStep[] } | undefined {
     const ordered = uses
       .map((resolved, index) => ({ resolved, index }))
       .sort((a, b) => ORDER_RANK[a.resolved.trick.order] - ORDER_RANK[b.resolved.trick.order] || a.index - b.index);
     let current = plan;
+    const steps: RewriteStep[] = [];
     for (const { resolved, index } of ordered) {
       const rewrite = resolved.trick.rewrite;
       if (rewrite === undefined) continue;
@@ -314,26 +339,38 @@ class Compilation {
       const name = resolved.use.package;
       let result: { plan: Plan; rewrites: Rewrite[] };
       try {
-        // Copies, so that a hook that changes its arguments in place cannot corrupt what the compiler keeps.
-        result = rewrite.call(resolved.trick, structuredClone(current), structuredClone(current.tricks[index]!));
+        // The use is a copy: a hook that changed it would change what the plan records.
+        result = rewrite.call(resolved.trick, current, structuredClone(current.tricks[index]!));
       } catch (error) {
         this.report(span, `trick '${name}' failed in its rewrite hook: ${error instanceof Error ? error.message : String(error)}`);
         return undefined;
       }
-      if (result === null || typeof result !== "object" || result.plan === undefined || !Array.isArray(result.rewrites)) {
+      if (result === null || typeof result !== "object" || result.plan === null || typeof result.plan !== "object" || !Array.isArray(result.rewrites)) {
         this.report(span, `trick '${name}' failed in its rewrite hook: it must return { plan, rewrites }`);
         return undefined;
       }
-      const next = PlanSchema.safeParse({ ...result.plan, tricks: current.tricks, rewrites: [...current.rewrites, ...result.rewrites] });
-      if (!next.success) {
-        const issue = next.error.issues[0]!;
-        const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
-        this.report(span, `trick '${name}' made the plan invalid in its rewrite hook: ${formatPath(path)}: ${issue.message}`);
-        return undefined;
-      }
-      current = next.data;
+      if (result.plan === current && result.rewrites.length === 0) continue;
+      // The tricks and the record of rewrites are the compiler's, whatever the hook returned.
+      current = { ...result.plan, tricks: plan.tricks, rewrites: [...current.rewrites, ...result.rewrites] };
+      steps.push({ use: resolved.use, plan: current });
     }
-    return current;
+    return { plan: current, steps };
+  }
+
+  /**
+   * After the rewritten plan failed validation: names the first hook whose plan does not
+   * match the plan's schema. False when they all do (the problem is elsewhere, e.g. shapes).
+   */
+  private blameRewrite(steps: readonly RewriteStep[]): boolean {
+    for (const step of steps) {
+      const parsed = PlanSchema.safeParse(step.plan);
+      if (parsed.success) continue;
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
+      this.report(step.use.statement.span, `trick '${step.use.package}' made the plan invalid in its rewrite hook: ${formatPath(path)}: ${issue.message}`);
+      return true;
+    }
+    return false;
   }
 
   /** Loads the packages of trick layers that no `use` loaded (a rewrite may add them). */
@@ -454,16 +491,6 @@ class Compilation {
         this.checkOutput(name, inferred.outputShape, network.layers, network.statement, { kind: lowered.data?.kind ?? "ring", shape: dataShape ?? [] });
       }
     }
-  }
-
-  /** The plan's own validation, last: it catches what a rewrite hook may have broken. */
-  private finish(plan: Plan, lowered: LoweredSpec): CompileResult {
-    const validated = validatePlan(plan, { trickLayerShape: this.trickLayerShape });
-    if (validated.ok) return this.result(validated.plan);
-    for (const error of validated.errors) {
-      this.report(this.locatePlanPath(parsePath(error.path), lowered), error.path === "" ? error.message : `${error.path}: ${error.message}`);
-    }
-    return this.result();
   }
 
   /** The statement a plan path comes from, for errors found in the plan rather than in the source. */

@@ -266,17 +266,20 @@ export class GanParser extends CstParser {
     this.CONSUME(t.RCurly);
   });
 
+  // Alternatives and gated repetitions are built once and kept: chevrotain calls a rule's
+  // body for every match, and building them there allocates on every token of a big spec.
+  private readonly statementAlternatives = [
+    { ALT: () => this.SUBRULE(this.dataStatement) },
+    { ALT: () => this.SUBRULE(this.latentStatement) },
+    { ALT: () => this.SUBRULE(this.networkStatement) },
+    { ALT: () => this.SUBRULE(this.lossStatement) },
+    { ALT: () => this.SUBRULE(this.optimizerStatement) },
+    { ALT: () => this.SUBRULE(this.trainStatement) },
+    { ALT: () => this.SUBRULE(this.useStatement) },
+    { ALT: () => this.SUBRULE(this.unknownStatement) },
+  ];
   statement = this.RULE("statement", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.dataStatement) },
-      { ALT: () => this.SUBRULE(this.latentStatement) },
-      { ALT: () => this.SUBRULE(this.networkStatement) },
-      { ALT: () => this.SUBRULE(this.lossStatement) },
-      { ALT: () => this.SUBRULE(this.optimizerStatement) },
-      { ALT: () => this.SUBRULE(this.trainStatement) },
-      { ALT: () => this.SUBRULE(this.useStatement) },
-      { ALT: () => this.SUBRULE(this.unknownStatement) },
-    ]);
+    this.OR(this.statementAlternatives);
   });
 
   /** `data KIND ["PATH"] [{ options }]` */
@@ -409,45 +412,50 @@ export class GanParser extends CstParser {
   // Layers.
   // -------------------------------------------------------------------------
 
+  private readonly layerAlternatives = [
+    { ALT: () => this.SUBRULE(this.sizedLayer) },
+    { ALT: () => this.SUBRULE(this.reshapeLayer) },
+    { ALT: () => this.SUBRULE(this.plainLayer) },
+    { ALT: () => this.SUBRULE(this.activationLayer) },
+    { ALT: () => this.SUBRULE(this.unknownLayer) },
+  ];
   layer = this.RULE("layer", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.sizedLayer) },
-      { ALT: () => this.SUBRULE(this.reshapeLayer) },
-      { ALT: () => this.SUBRULE(this.plainLayer) },
-      { ALT: () => this.SUBRULE(this.activationLayer) },
-      { ALT: () => this.SUBRULE(this.unknownLayer) },
-    ]);
+    this.OR(this.layerAlternatives);
   });
 
   /** `dense 128`, `conv 64`, `deconv 64`, `maxpool 2`, `avgpool 2`, `dropout 0.3`, then the words after it. */
+  private readonly sizedLayerHeads = [
+    { ALT: () => this.CONSUME(t.Dense, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Conv, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Deconv, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Maxpool, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Avgpool, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Dropout, { LABEL: "kind" }) },
+  ];
+  private readonly sizedLayerArgument = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "argument" }) };
   sizedLayer = this.RULE("sizedLayer", () => {
-    const head = this.OR([
-      { ALT: () => this.CONSUME(t.Dense, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Conv, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Deconv, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Maxpool, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Avgpool, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Dropout, { LABEL: "kind" }) },
-    ]);
-    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "argument" }) });
+    const head = this.OR(this.sizedLayerHeads);
+    this.OPTION(this.sizedLayerArgument);
     this.SUBRULE(this.layerTail);
     this.ACTION(() => this.skipJunk(head));
   });
 
+  private readonly reshapeArgument = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.list, { LABEL: "argument" }) };
   /** `reshape [7, 7, 128]` */
   reshapeLayer = this.RULE("reshapeLayer", () => {
     const head = this.CONSUME(t.Reshape, { LABEL: "kind" });
-    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.list, { LABEL: "argument" }) });
+    this.OPTION(this.reshapeArgument);
     this.SUBRULE(this.layerTail);
     this.ACTION(() => this.skipJunk(head));
   });
 
   /** `flatten`, `batchnorm [momentum M] [epsilon E]` */
+  private readonly plainLayerHeads = [
+    { ALT: () => this.CONSUME(t.Flatten, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Batchnorm, { LABEL: "kind" }) },
+  ];
   plainLayer = this.RULE("plainLayer", () => {
-    const head = this.OR([
-      { ALT: () => this.CONSUME(t.Flatten, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Batchnorm, { LABEL: "kind" }) },
-    ]);
+    const head = this.OR(this.plainLayerHeads);
     this.SUBRULE(this.layerTail);
     this.ACTION(() => this.skipJunk(head));
   });
@@ -461,47 +469,50 @@ export class GanParser extends CstParser {
   });
 
   /** The words after a layer, on its line: options and an activation. */
+  private readonly tailItems = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.tailItem) };
   layerTail = this.RULE("layerTail", () => {
-    this.MANY({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.tailItem) });
+    this.MANY(this.tailItems);
   });
 
+  private readonly tailItemAlternatives = [{ ALT: () => this.SUBRULE(this.layerOption) }, { ALT: () => this.SUBRULE(this.activation) }];
   tailItem = this.RULE("tailItem", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.layerOption) }, { ALT: () => this.SUBRULE(this.activation) }]);
+    this.OR(this.tailItemAlternatives);
   });
 
   /** `kernel 4`, `stride 2`, `padding same`, `momentum 0.9`, `epsilon 1e-3` */
+  private readonly layerOptionNames = [
+    { ALT: () => this.CONSUME(t.Kernel, { LABEL: "option" }) },
+    { ALT: () => this.CONSUME(t.Stride, { LABEL: "option" }) },
+    { ALT: () => this.CONSUME(t.Padding, { LABEL: "option" }) },
+    { ALT: () => this.CONSUME(t.Momentum, { LABEL: "option" }) },
+    { ALT: () => this.CONSUME(t.Epsilon, { LABEL: "option" }) },
+  ];
+  private readonly layerOptionValues = [
+    { ALT: () => this.SUBRULE(this.expression, { LABEL: "value" }) },
+    { ALT: () => this.CONSUME(t.Identifier, { LABEL: "word" }) },
+  ];
+  private readonly layerOptionValue = { GATE: () => this.nextOnSameLine(), DEF: () => this.OR2(this.layerOptionValues) };
   layerOption = this.RULE("layerOption", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(t.Kernel, { LABEL: "option" }) },
-      { ALT: () => this.CONSUME(t.Stride, { LABEL: "option" }) },
-      { ALT: () => this.CONSUME(t.Padding, { LABEL: "option" }) },
-      { ALT: () => this.CONSUME(t.Momentum, { LABEL: "option" }) },
-      { ALT: () => this.CONSUME(t.Epsilon, { LABEL: "option" }) },
-    ]);
-    this.OPTION({
-      GATE: () => this.nextOnSameLine(),
-      DEF: () =>
-        this.OR2([
-          { ALT: () => this.SUBRULE(this.expression, { LABEL: "value" }) },
-          { ALT: () => this.CONSUME(t.Identifier, { LABEL: "word" }) },
-        ]),
-    });
+    this.OR(this.layerOptionNames);
+    this.OPTION(this.layerOptionValue);
   });
 
   /** `relu`, `leakyrelu [ALPHA]`, `tanh`, `sigmoid`, `linear` */
-  activation = this.RULE("activation", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(t.Relu, { LABEL: "kind" }) },
-      {
-        ALT: () => {
-          this.CONSUME(t.Leakyrelu, { LABEL: "kind" });
-          this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "alpha" }) });
-        },
+  private readonly leakyreluSlope = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "alpha" }) };
+  private readonly activationAlternatives = [
+    { ALT: () => this.CONSUME(t.Relu, { LABEL: "kind" }) },
+    {
+      ALT: () => {
+        this.CONSUME(t.Leakyrelu, { LABEL: "kind" });
+        this.OPTION(this.leakyreluSlope);
       },
-      { ALT: () => this.CONSUME(t.Tanh, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Sigmoid, { LABEL: "kind" }) },
-      { ALT: () => this.CONSUME(t.Linear, { LABEL: "kind" }) },
-    ]);
+    },
+    { ALT: () => this.CONSUME(t.Tanh, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Sigmoid, { LABEL: "kind" }) },
+    { ALT: () => this.CONSUME(t.Linear, { LABEL: "kind" }) },
+  ];
+  activation = this.RULE("activation", () => {
+    this.OR(this.activationAlternatives);
   });
 
   /** A word that starts no layer: reported by the visitor, its line skipped. */
@@ -514,16 +525,17 @@ export class GanParser extends CstParser {
   // Values.
   // -------------------------------------------------------------------------
 
+  private readonly valueAlternatives = [
+    { ALT: () => this.SUBRULE(this.schedule) },
+    { ALT: () => this.SUBRULE(this.expression) },
+    { ALT: () => this.CONSUME(t.StringLiteral) },
+    { ALT: () => this.CONSUME(t.True) },
+    { ALT: () => this.CONSUME(t.False) },
+    { ALT: () => this.SUBRULE(this.list) },
+    { ALT: () => this.SUBRULE(this.object) },
+  ];
   value = this.RULE("value", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.schedule) },
-      { ALT: () => this.SUBRULE(this.expression) },
-      { ALT: () => this.CONSUME(t.StringLiteral) },
-      { ALT: () => this.CONSUME(t.True) },
-      { ALT: () => this.CONSUME(t.False) },
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.object) },
-    ]);
+    this.OR(this.valueAlternatives);
   });
 
   /** `[a, b, c]`, a trailing comma allowed. */
@@ -633,23 +645,24 @@ export class GanParser extends CstParser {
     });
   });
 
+  private readonly unaryAlternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(t.AdditiveOperator, { LABEL: "sign" });
+        this.SUBRULE(this.unary, { LABEL: "operand" });
+      },
+    },
+    { ALT: () => this.CONSUME(t.NumberLiteral) },
+    {
+      ALT: () => {
+        this.CONSUME(t.LParen);
+        this.SUBRULE(this.expression);
+        this.CONSUME(t.RParen);
+      },
+    },
+  ];
   unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(t.AdditiveOperator, { LABEL: "sign" });
-          this.SUBRULE(this.unary, { LABEL: "operand" });
-        },
-      },
-      { ALT: () => this.CONSUME(t.NumberLiteral) },
-      {
-        ALT: () => {
-          this.CONSUME(t.LParen);
-          this.SUBRULE(this.expression);
-          this.CONSUME(t.RParen);
-        },
-      },
-    ]);
+    this.OR(this.unaryAlternatives);
   });
 }
 
