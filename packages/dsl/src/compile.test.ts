@@ -262,6 +262,18 @@ describe("compile: tricks", () => {
     ]);
   });
 
+  it("names the trick whose rewrite makes the plan invalid", async () => {
+    expect(await errorsOf(withStatements('use "@gan/fixture"', 'use "@gan/breaks"'))).toEqual([
+      "14:3 trick '@gan/breaks' made the plan invalid in its rewrite hook: networks.generator.layers[0].units: Too small: expected number to be >=1",
+    ]);
+  });
+
+  it("refuses a rewrite that changes the plan it is given", async () => {
+    expect(await errorsOf(withStatements('use "@gan/mutates"'))).toEqual([
+      "13:3 trick '@gan/mutates' failed in its rewrite hook: Cannot delete property '1' of [object Array] (a rewrite hook returns a new plan: it must not change the one it is given)",
+    ]);
+  });
+
   it("reports a host that throws instead of answering", async () => {
     const host = testHost();
     host.loadTrick = async () => {

@@ -330,7 +330,9 @@ class Compilation {
     const ordered = uses
       .map((resolved, index) => ({ resolved, index }))
       .sort((a, b) => ORDER_RANK[a.resolved.trick.order] - ORDER_RANK[b.resolved.trick.order] || a.index - b.index);
-    let current = plan;
+    // Hooks get a frozen plan: one that changed it in place would change the plans before
+    // it too, and the record of which trick did what would be wrong.
+    let current = deepFreeze(plan);
     const steps: RewriteStep[] = [];
     for (const { resolved, index } of ordered) {
       const rewrite = resolved.trick.rewrite;
@@ -342,7 +344,9 @@ class Compilation {
         // The use is a copy: a hook that changed it would change what the plan records.
         result = rewrite.call(resolved.trick, current, structuredClone(current.tricks[index]!));
       } catch (error) {
-        this.report(span, `trick '${name}' failed in its rewrite hook: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = error instanceof TypeError && /read.only|not extensible|frozen|cannot (assign|delete|add|define)/i.test(message) ? " (a rewrite hook returns a new plan: it must not change the one it is given)" : "";
+        this.report(span, `trick '${name}' failed in its rewrite hook: ${message}${hint}`);
         return undefined;
       }
       if (result === null || typeof result !== "object" || result.plan === null || typeof result.plan !== "object" || !Array.isArray(result.rewrites)) {
@@ -351,7 +355,7 @@ class Compilation {
       }
       if (result.plan === current && result.rewrites.length === 0) continue;
       // The tricks and the record of rewrites are the compiler's, whatever the hook returned.
-      current = { ...result.plan, tricks: plan.tricks, rewrites: [...current.rewrites, ...result.rewrites] };
+      current = deepFreeze({ ...result.plan, tricks: plan.tricks, rewrites: [...current.rewrites, ...result.rewrites] });
       steps.push({ use: resolved.use, plan: current });
     }
     return { plan: current, steps };
@@ -507,6 +511,14 @@ class Compilation {
     const statement = spec.statements.find((s) => s.kind === head || (head === "optimizers" && s.kind === "optimizer"));
     return statement?.span ?? spec.name?.span;
   }
+}
+
+/** Freezes `value` and everything in it; what is frozen already is not walked again. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }
 
 /** `networks.generator.layers[2].units` -> ["networks", "generator", "layers", 2, "units"] */

@@ -5,7 +5,8 @@
  *   the discriminator becomes leakyrelu `slope`), recorded in plan.rewrites;
  * - `@gan/first` (order "pre") and `@gan/last` (order "post"): rewrites that only record
  *   that they ran, to see the order;
- * - `@gan/throws`: a rewrite that throws;
+ * - `@gan/throws`: a rewrite that throws; `@gan/breaks`: one that makes the plan invalid;
+ *   `@gan/mutates`: one that changes the plan it is given;
  * - `@gan/stddev`: adds a `trick` layer (minibatch stddev: one more channel) before the
  *   discriminator's flatten, whose shape only it knows;
  * - stand-ins for the real tricks the examples use, with their option names.
@@ -123,6 +124,33 @@ const TRICKS: Record<string, LoadedTrick> = {
     },
   ),
   "@gan/stddev": stddev,
+  "@gan/breaks": trick(
+    "@gan/breaks",
+    {},
+    {
+      // Leaves a layer the schema refuses.
+      rewrite(plan) {
+        const [first, ...rest] = plan.networks.generator.layers;
+        const broken = { ...first!, units: 0 } as Layer;
+        const generator = { ...plan.networks.generator, layers: [broken, ...rest] };
+        return {
+          plan: { ...plan, networks: { ...plan.networks, generator } },
+          rewrites: [{ trick: "@gan/breaks", network: "generator", index: 0, action: "replace", description: "units -> 0" }],
+        };
+      },
+    },
+  ),
+  "@gan/mutates": trick(
+    "@gan/mutates",
+    {},
+    {
+      // Changes the plan it is given in place.
+      rewrite(plan) {
+        plan.networks.generator.layers.pop();
+        return { plan, rewrites: [] };
+      },
+    },
+  ),
   // Stand-ins for the real packages (option names as they declare them).
   "@gan/label-smoothing": trick("@gan/label-smoothing", { real: { check: number(0, 1), default: 0.9 }, fake: { check: number(0, 1), default: 0 } }),
   "@gan/leaky-relu": trick("@gan/leaky-relu", { alpha: { check: number(0, 1), default: 0.2 }, networks: { check: oneOf("generator", "discriminator", "both"), default: "both" } }),
