@@ -1,12 +1,17 @@
 /**
  * Choosing the TensorFlow.js backend of a run (DESIGN.md section 6).
  *
- * - tensorflow: @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node: optional peers the
- *   user installs where libtensorflow can be downloaded; imported only when asked for.
+ * - tensorflow: @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node, which the user installs
+ *   where libtensorflow can be downloaded; imported only when asked for (or tried by auto).
+ *   Not declared as optional peers: pnpm installs those, and their install step would
+ *   download libtensorflow on machines that cannot.
  * - wasm: @tensorflow/tfjs-backend-wasm with @gan/backend-wasm's training kernels.
  * - cpu: pure JavaScript; the reference in tests.
  * - auto: the first of tensorflow, wasm, cpu that starts.
  */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 // tfjs-layers' entry registers tfjs-core's gradients, which tfjs-core's main entry does not.
@@ -30,6 +35,20 @@ const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node
 export const TENSORFLOW_MISSING =
   "backend 'tensorflow' needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu: npm install @tensorflow/tfjs-node";
 
+/**
+ * Imports an optional peer as the user's project sees it (resolved from the working
+ * directory, which a strict pnpm layout requires), else as @gan/core sees it.
+ */
+async function importOptional(specifier: string): Promise<unknown> {
+  let resolved: string | undefined;
+  try {
+    resolved = createRequire(path.join(process.cwd(), "package.json")).resolve(specifier);
+  } catch {
+    // Not installed in the project: try from here.
+  }
+  return resolved ? import(pathToFileURL(resolved).href) : import(specifier);
+}
+
 function isModuleNotFound(error: unknown, specifier: string): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = (error as Error | undefined)?.message ?? "";
@@ -41,8 +60,7 @@ async function loadTensorflow(): Promise<SelectedBackend | undefined> {
   for (const specifier of TENSORFLOW_PACKAGES) {
     let module: { version?: Record<string, string> };
     try {
-      // A variable specifier: these optional peers are never installed in this workspace.
-      module = (await import(specifier)) as typeof module;
+      module = (await importOptional(specifier)) as typeof module;
     } catch (error) {
       if (isModuleNotFound(error, specifier)) continue;
       throw new UserError(`backend 'tensorflow': ${specifier} is installed but failed to load: ${(error as Error).message}`);

@@ -51,9 +51,6 @@ export interface LoopState {
   data: JsonValue;
 }
 
-/** Names of the scalars every logged step carries. */
-export const LOSS_METRICS = ["d_loss", "g_loss"] as const;
-
 export class Trainer {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
