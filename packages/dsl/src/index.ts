@@ -3,7 +3,7 @@
  * through a CompileHost), format it, and render its diagnostics and grammar.
  */
 export { compile, type CompileOptions, type CompileResult } from "./compile.js";
-export { parse, type ParseResult } from "./parse.js";
+export { checkSyntax, parse, type ParseResult } from "./parse.js";
 export { format, type FormatResult } from "./format.js";
 export { grammarDiagramsHtml, type GrammarDiagramsOptions } from "./grammar.js";
 export { formatDiagnostic, formatDiagnostics, hasErrors, type Diagnostic, type Severity } from "./diagnostics.js";

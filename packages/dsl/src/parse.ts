@@ -38,6 +38,11 @@ export function parse(text: string, file: string): ParseResult {
   return ast === undefined ? { diagnostics } : { ast, diagnostics };
 }
 
+/** The syntax errors of a spec (no trick is loaded): what an editor can check on every keystroke. */
+export function checkSyntax(text: string, file: string): Diagnostic[] {
+  return parseDetailed(text, file).diagnostics;
+}
+
 export function parseDetailed(text: string, file: string): ParseDetails {
   const sink = new DiagnosticSink(file);
   const lexed = ganLexer().tokenize(text);
