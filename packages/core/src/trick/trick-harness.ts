@@ -163,9 +163,12 @@ export async function createTrickTrainer(
   return { trainer, warnings };
 }
 
-/** A trick without options that only registers `hooks`: to watch what a run does around the trick under test. */
-export function probeTrick(hooks: TrickHooks | (() => TrickHooks), name = "probe"): Trick {
-  return defineTrick({ name, options: z.object({}), setup: () => (typeof hooks === "function" ? hooks() : hooks) });
+/**
+ * A trick without options that only registers `hooks` (or what a function of the setup
+ * context returns): to watch what a run does around the trick under test.
+ */
+export function probeTrick(hooks: TrickHooks | ((context: TrickSetupContext<Record<string, never>>) => TrickHooks), name = "probe"): Trick {
+  return defineTrick({ name, options: z.object({}), setup: (context) => (typeof hooks === "function" ? hooks(context as never) : hooks) });
 }
 
 /**
