@@ -9,6 +9,7 @@ import { UserError } from "../errors.js";
 import { tinyRingPlan, useOf } from "../loop/test-plan.js";
 import { Trainer } from "../loop/trainer.js";
 import { defineTrick, z } from "../trick/define-trick.js";
+import { cloneModel } from "../trick/model-helpers.js";
 import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { fileModelIO } from "./model-io.js";
 import { train, type MetricsLine } from "./train.js";
@@ -233,6 +234,33 @@ describe("a run", () => {
     expect(tricksJson.tricks[0]).toMatchObject({ index: 0, package: "keeper", json: { count: 3 } });
     await train(plan, { resume: first.runDir, progress: false, tricks: [makeTrick()] });
     expect(lossesOf(metrics(first.runDir))).toEqual(lossesOf(metrics(straight.runDir)));
+  });
+
+  test("a trick's sampling generator (EMA) is the one the samples and the final generator come from", async () => {
+    let shadow: tfl.LayersModel | undefined;
+    const ema = defineTrick({
+      name: "shadow",
+      options: z.object({}),
+      setup: () => ({
+        beforeTraining: (run) => {
+          shadow = cloneModel(run.generator);
+          const zeros = shadow.weights.map((w) => tf.zeros(w.shape as number[]));
+          shadow.setWeights(zeros);
+          for (const zero of zeros) zero.dispose();
+        },
+        samplingGenerator: () => shadow,
+      }),
+    });
+    const plan = tinyRingPlan({ train: { steps: 3 }, tricks: [useOf("shadow")] });
+    const { runDir } = await train(plan, { out: root, progress: false, tricks: [ema] });
+    const loaded = await tfl.loadLayersModel(fileModelIO(path.join(runDir, "generator")));
+    for (const weight of loaded.getWeights()) expect(Array.from(weight.dataSync()).every((v) => v === 0)).toBe(true);
+    // The trained generator's weights are in the checkpoint, not zero.
+    const trained = await tfl.loadLayersModel(fileModelIO(path.join(runDir, "checkpoints", "step-000003", "generator")));
+    expect(Array.from(trained.getWeights()[0]!.dataSync()).some((v) => v !== 0)).toBe(true);
+    loaded.dispose();
+    trained.dispose();
+    shadow?.dispose();
   });
 
   test("a run directory that does not exist, or is not a run, is named", async () => {
