@@ -24,6 +24,15 @@ describe("progress", () => {
     progress.finish();
   });
 
+  test("on a narrow terminal the bar goes first, the numbers stay", () => {
+    const writes: string[] = [];
+    let now = 0;
+    const progress = new Progress({ stream: { write: (t: string) => writes.push(t), isTTY: true, columns: 55 }, totalSteps: 1000, startStep: 0, lineEvery: 50, now: () => now });
+    now = 1000;
+    progress.update(5);
+    expect(writes[0]).toBe("\rstep    5/1000  D -  G -  5.00 steps/s  ETA 3m19s\x1b[K");
+  });
+
   test("elsewhere: a plain line every N steps and at the end", () => {
     let now = 0;
     const { stream, writes } = recorder(false);

@@ -124,9 +124,12 @@ export class Progress {
     let text = parts.join("  ");
     if (bar) {
       const columns = this.options.stream.columns ?? 100;
-      const barWidth = Math.max(10, Math.min(30, columns - text.length - 4));
-      const filled = Math.round((stepsDone / totalSteps) * barWidth);
-      text = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${text}`;
+      // The bar takes what room the numbers leave (none on a narrow terminal), never the numbers' room.
+      const barWidth = Math.min(30, columns - 1 - text.length - 3);
+      if (barWidth >= 10) {
+        const filled = Math.round((stepsDone / totalSteps) * barWidth);
+        text = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${text}`;
+      }
       if (this.warning) text += `  ! ${this.warning}`;
       if (text.length > columns - 1) text = text.slice(0, columns - 1);
     }
