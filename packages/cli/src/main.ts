@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   tricks: () => import("./commands/tricks.js"),
   train: () => import("./commands/train.js"),
   sample: () => import("./commands/sample.js"),
+  eval: () => import("./commands/eval.js"),
+  ablate: () => import("./commands/ablate.js"),
 };
 
 /** Registers a command module (used for commands that live in their own files, e.g. train). */

@@ -50,7 +50,7 @@ export const command: Command = {
   name: "train",
   summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/",
   usage:
-    "gan train FILE|plan.json [--backend auto|tensorflow|wasm|cpu] [--steps N] [--seed S] [--out DIR]\n" +
+    "gan train FILE|plan.json [--backend auto|tensorflow|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
@@ -62,6 +62,7 @@ export const command: Command = {
         seed: { type: "string" },
         out: { type: "string" },
         resume: { type: "string" },
+        "tricks-from": { type: "string" },
       },
       { min: 0, max: 1 },
     );
@@ -100,7 +101,8 @@ export const command: Command = {
         ...(seed !== undefined ? { seed } : {}),
         ...(values.out !== undefined ? { out: values.out } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
-        tricksFrom: file === undefined ? process.cwd() : path.dirname(path.resolve(file)),
+        // A plan.json written elsewhere (gan ablate's plans/) names where its tricks are installed.
+        tricksFrom: values["tricks-from"] ?? (file === undefined ? process.cwd() : path.dirname(path.resolve(file))),
         signal: controller.signal,
         progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },
       });

@@ -1,0 +1,100 @@
+/**
+ * The results of an ablation's runs as one table: a row per variant, a column per metric,
+ * each cell the mean over seeds with its standard error (sample standard deviation / sqrt(n)).
+ */
+
+export interface RunResult {
+  runId: string;
+  variant: string;
+  label: string;
+  seed: number;
+  /** Named metrics of the run; null where a metric is undefined for it (reverse KL without any high-quality sample). */
+  metrics?: Record<string, number | null>;
+  /** Why the run has no metrics. */
+  error?: string;
+}
+
+export interface SummaryCell {
+  mean: number;
+  /** null with a single value. */
+  standardError: number | null;
+  /** Values that went into the mean. */
+  n: number;
+  /** Runs of the variant with metrics but without this one (null values). */
+  undefinedCount: number;
+}
+
+export interface SummaryRow {
+  variant: string;
+  label: string;
+  runs: number;
+  failed: number;
+  cells: Record<string, SummaryCell | null>;
+}
+
+export interface AblationSummary {
+  metrics: string[];
+  rows: SummaryRow[];
+}
+
+export function meanAndStandardError(values: readonly number[]): { mean: number; standardError: number | null } {
+  if (values.length === 0) throw new Error("meanAndStandardError: no values");
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length === 1) return { mean, standardError: null };
+  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1);
+  return { mean, standardError: Math.sqrt(variance / values.length) };
+}
+
+export function summarise(results: readonly RunResult[]): AblationSummary {
+  const metrics: string[] = [];
+  const byVariant = new Map<string, RunResult[]>();
+  for (const result of results) {
+    const list = byVariant.get(result.variant) ?? [];
+    list.push(result);
+    byVariant.set(result.variant, list);
+    for (const name of Object.keys(result.metrics ?? {})) if (!metrics.includes(name)) metrics.push(name);
+  }
+  const rows: SummaryRow[] = [];
+  for (const [variant, runs] of byVariant) {
+    const measured = runs.filter((r) => r.metrics !== undefined);
+    const cells: Record<string, SummaryCell | null> = {};
+    for (const name of metrics) {
+      const values = measured.map((r) => r.metrics![name]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+      cells[name] = values.length === 0 ? null : { ...meanAndStandardError(values), n: values.length, undefinedCount: measured.length - values.length };
+    }
+    rows.push({ variant, label: runs[0]!.label, runs: runs.length, failed: runs.length - measured.length, cells });
+  }
+  return { metrics, rows };
+}
+
+const METRIC_LABELS: Record<string, { title: string; digits: number }> = {
+  modes: { title: "modes captured", digits: 1 },
+  high_quality_pct: { title: "high quality %", digits: 1 },
+  reverse_kl: { title: "reverse KL", digits: 3 },
+  frechet_distance: { title: "Fréchet distance", digits: 2 },
+  frechet_floor: { title: "floor", digits: 2 },
+  classifier_score: { title: "classifier score", digits: 2 },
+};
+
+export function metricTitle(name: string): string {
+  return METRIC_LABELS[name]?.title ?? name;
+}
+
+/** `mean ± se`, with as many digits as the metric deserves; `-` for none. */
+export function formatCell(name: string, cell: SummaryCell | null): string {
+  if (cell === null) return "-";
+  const digits = METRIC_LABELS[name]?.digits ?? 3;
+  const text = cell.standardError === null ? cell.mean.toFixed(digits) : `${cell.mean.toFixed(digits)} ± ${cell.standardError.toFixed(digits)}`;
+  return cell.undefinedCount > 0 ? `${text} (${cell.undefinedCount} undefined)` : text;
+}
+
+export function summaryMarkdown(summary: AblationSummary): string {
+  const failures = summary.rows.some((row) => row.failed > 0);
+  const header = ["variant", "runs", ...summary.metrics.map(metricTitle), ...(failures ? ["failed"] : [])];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < 2 ? "---" : "--:")).join("|")}|`];
+  for (const row of summary.rows) {
+    const cells = [row.label, String(row.runs - row.failed), ...summary.metrics.map((name) => formatCell(name, row.cells[name] ?? null)), ...(failures ? [String(row.failed)] : [])];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}

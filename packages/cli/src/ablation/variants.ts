@@ -1,0 +1,116 @@
+/**
+ * The spec texts of an ablation: the spec as written, one copy per `use` line with that line
+ * taken out, and one copy per added trick with a `use "PKG"` line put in.
+ *
+ * The edits are made to the text, at the places the parser reports, and the result is
+ * compiled like any spec: removing a `use` therefore removes its compile-time rewrites as
+ * well (leaky-relu's relu -> leakyrelu, batchnorm's inserted layers), which filtering the
+ * plan's `tricks[]` after compilation would not.
+ */
+import { parse, type SpecNode, type UseStatement } from "@gan/dsl";
+import { UsageError, UserError } from "@gan/core";
+
+export type VariantChange =
+  | { kind: "none" }
+  | { kind: "remove"; package: string; line: number }
+  | { kind: "add"; package: string };
+
+export interface SpecVariant {
+  /** A short name, safe in a path: `as-written`, `without-leaky-relu`, `with-ema`. */
+  id: string;
+  /** For tables: `as written`, `without @gan/leaky-relu`, `with @gan/ema`. */
+  label: string;
+  change: VariantChange;
+  /** The spec text of this variant. */
+  text: string;
+}
+
+function parsedSpec(text: string, file: string): SpecNode {
+  const { ast, diagnostics } = parse(text, file);
+  const error = diagnostics.find((d) => d.severity === "error");
+  if (!ast || error) {
+    throw new UserError(`${file}:${error?.line ?? 1}:${error?.column ?? 1}: ${error?.message ?? "the spec cannot be parsed"} (gan check ${file} shows every error)`);
+  }
+  return ast;
+}
+
+function useStatements(spec: SpecNode): (UseStatement & { package: NonNullable<UseStatement["package"]> })[] {
+  return spec.statements.filter((s): s is UseStatement & { package: NonNullable<UseStatement["package"]> } => s.kind === "use" && s.package !== undefined);
+}
+
+/** The last path segment of a package name, as a path-safe word: `@gan/leaky-relu` -> `leaky-relu`. */
+export function packageSlug(name: string): string {
+  return (name.split("/").pop() ?? name).replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/**
+ * `text` without the characters of `use`: when nothing but blanks and a comment is left on
+ * its lines, the lines go too (a comment after the use described it).
+ */
+export function removeUse(text: string, use: UseStatement): string {
+  let start = use.span.startOffset;
+  let end = use.span.endOffset + 1;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const nextNewline = text.indexOf("\n", end);
+  const lineEnd = nextNewline === -1 ? text.length : nextNewline;
+  const before = text.slice(lineStart, start);
+  const after = text.slice(end, lineEnd);
+  if (before.trim() === "" && (after.trim() === "" || /^\s*(\/\/|\/\*)/.test(after))) {
+    start = lineStart;
+    end = nextNewline === -1 ? lineEnd : lineEnd + 1;
+  }
+  return text.slice(0, start) + text.slice(end);
+}
+
+/** `text` with `use "PKG"` (the trick's default options) as the last statement of the spec. */
+export function addUse(text: string, spec: SpecNode, packageName: string): string {
+  if (!spec.close) throw new UserError("the spec has no closing brace to add a `use` line before");
+  const at = spec.close.startOffset;
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const indentation = "  ";
+  if (text.slice(lineStart, at).trim() === "") {
+    // The brace is on a line of its own: a new line before it.
+    return `${text.slice(0, lineStart)}${indentation}use "${packageName}"\n${text.slice(lineStart)}`;
+  }
+  return `${text.slice(0, at)}\n${indentation}use "${packageName}"\n${text.slice(at)}`;
+}
+
+export interface VariantOptions {
+  /** Trick packages to add, one variant each, with their default options. */
+  add?: readonly string[];
+}
+
+export function ablationVariants(text: string, file: string, options: VariantOptions = {}): SpecVariant[] {
+  const spec = parsedSpec(text, file);
+  const uses = useStatements(spec);
+  const variants: SpecVariant[] = [{ id: "as-written", label: "as written", change: { kind: "none" }, text }];
+  const usedTwice = new Set(uses.map((u) => u.package.value).filter((name, i, all) => all.indexOf(name) !== i));
+  for (const use of uses) {
+    const name = use.package.value;
+    const line = use.span.line;
+    const twice = usedTwice.has(name);
+    variants.push({
+      id: `without-${packageSlug(name)}${twice ? `-line${line}` : ""}`,
+      label: `without ${name}${twice ? ` (line ${line})` : ""}`,
+      change: { kind: "remove", package: name, line },
+      text: removeUse(text, use),
+    });
+  }
+  const added = new Set<string>();
+  for (const name of options.add ?? []) {
+    if (uses.some((u) => u.package.value === name)) {
+      throw new UsageError(`gan ablate: --add ${name}: ${file} already uses it (line ${uses.find((u) => u.package.value === name)!.span.line}); its variant without it is measured anyway`);
+    }
+    if (added.has(name)) throw new UsageError(`gan ablate: --add ${name} is given twice`);
+    added.add(name);
+    variants.push({ id: `with-${packageSlug(name)}`, label: `with ${name}`, change: { kind: "add", package: name }, text: addUse(text, spec, name) });
+  }
+  // @gan/gp and @acme/gp share a slug: number the later ones.
+  const seen = new Map<string, number>();
+  for (const variant of variants) {
+    const count = (seen.get(variant.id) ?? 0) + 1;
+    seen.set(variant.id, count);
+    if (count > 1) variant.id = `${variant.id}-${count}`;
+  }
+  return variants;
+}
