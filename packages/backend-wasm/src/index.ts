@@ -1,2 +1,6 @@
 export { registerWasmTraining, WASM_TRAINING_KERNELS } from "./register.js";
-export { registerDoubleBackpropGradients, ZERO_GRADIENT_KERNELS } from "./double-backprop-gradients.js";
+export {
+  registerDoubleBackpropGradients,
+  OUTPUT_GRADIENT_KERNELS,
+  ZERO_GRADIENT_KERNELS,
+} from "./double-backprop-gradients.js";

@@ -8,7 +8,6 @@ export interface BackendWasmState {
   /** The wasm backend's own kernel functions, captured before any replacement. */
   originals: Map<string, KernelFunc>;
   trainingKernelsRegistered: boolean;
-  doubleBackpropGradientsRegistered: boolean;
 }
 
 const key = Symbol.for("@gan/backend-wasm/state");
@@ -20,7 +19,6 @@ export function backendWasmState(): BackendWasmState {
     state = {
       originals: new Map(),
       trainingKernelsRegistered: false,
-      doubleBackpropGradientsRegistered: false,
     };
     holder[key] = state;
   }
