@@ -363,6 +363,9 @@ function junkMessage(junk: Junk): string {
   if (isLayerHead) {
     const layer = head as LayerKeyword;
     const options = LAYER_OPTIONS[layer] ?? [];
+    if (head === "linear" && found.tokenType === t.NumberLiteral) {
+      return `'linear' is the identity activation: a fully connected layer (PyTorch's nn.Linear) is 'dense ${found.image}'`;
+    }
     if (layer === "reshape" && (found.tokenType === t.NumberLiteral || found.tokenType === t.LBracket)) {
       return `reshape takes its shape in brackets: reshape [7, 7, 128]`;
     }

@@ -285,7 +285,7 @@ export class GanParser extends CstParser {
   /** `data KIND ["PATH"] [{ options }]` */
   dataStatement = this.RULE("dataStatement", () => {
     const head = this.CONSUME(t.Data);
-    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.CONSUME(t.Identifier, { LABEL: "kind" });
     this.OPTION(() => this.CONSUME(t.StringLiteral, { LABEL: "path" }));
     this.OPTION2(() => this.SUBRULE(this.object));
     this.ACTION(() => this.skipJunk(head));
@@ -311,7 +311,7 @@ export class GanParser extends CstParser {
   /** `loss KIND` */
   lossStatement = this.RULE("lossStatement", () => {
     const head = this.CONSUME(t.Loss);
-    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.CONSUME(t.Identifier, { LABEL: "kind" });
     this.ACTION(() => this.skipJunk(head));
   });
 
@@ -324,7 +324,7 @@ export class GanParser extends CstParser {
         { ALT: () => this.CONSUME(t.Discriminator, { LABEL: "network" }) },
       ]),
     );
-    this.CONSUME(t.Name, { LABEL: "kind" });
+    this.CONSUME(t.Identifier, { LABEL: "kind" });
     this.OPTION2(() => this.SUBRULE(this.object));
     this.ACTION(() => this.skipJunk(head));
   });
