@@ -172,6 +172,23 @@ describe("the training step", () => {
     trainer.dispose();
   });
 
+  test("a hook that returns the wrong shape is named", async () => {
+    const cases: [string, TrickHooks, string][] = [
+      ["crop", { discriminatorInputs: (inputs) => ({ real: tf.slice(inputs.real, [0, 0], [8, 2]), fake: inputs.fake }) },
+        "trick 'crop' failed in hook 'discriminatorInputs' at step 0: it returned a tensor of shape [8, 2] for the real batch, which has shape [16, 2]"],
+      ["vector-loss", { generatorLoss: (loss, { fakeLogits }) => tf.add(loss, fakeLogits) as tf.Scalar },
+        "trick 'vector-loss' failed in hook 'generatorLoss' at step 0: it returned a loss of shape [16, 1]: a loss is a scalar (reduce it with tf.mean)"],
+      ["labels-3", { labels: (labels) => ({ ...labels, real: tf.ones([3]) }) },
+        "trick 'labels-3' failed in hook 'labels' at step 0: its real labels have shape [3]: give one number, or one value per sample (16)"],
+    ];
+    for (const [name, hooks, message] of cases) {
+      const plan = tinyRingPlan({ train: { steps: 2 }, tricks: [useOf(name)] });
+      const trainer = await Trainer.create(plan, { tricks: [fixture(name, () => hooks)] });
+      await expect(trainer.runStep()).rejects.toThrow(message);
+      trainer.dispose();
+    }
+  });
+
   test("a trick that throws inside the step is named with its hook and step, and leaks nothing", async () => {
     const faulty = fixture("@gan/x", () => ({
       labels: (labels, step) => {

@@ -51,6 +51,46 @@ export interface LoopState {
   data: JsonValue;
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
+}
+
+function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+// What waterfall hooks must hand on: a trick returning something else is named at once,
+// instead of failing later inside tfjs with a message about neither the trick nor the hook.
+
+function checkShape(what: string, expected: readonly number[]) {
+  return (value: tf.Tensor): string | undefined =>
+    value instanceof tf.Tensor && sameShape(value.shape, expected)
+      ? undefined
+      : `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}`;
+}
+
+function checkInputs(realShape: readonly number[], fakeShape: readonly number[]) {
+  const real = checkShape("the real batch", realShape);
+  const fake = checkShape("the fake batch", fakeShape);
+  return (inputs: { real: tf.Tensor; fake: tf.Tensor }) => real(inputs.real) ?? fake(inputs.fake);
+}
+
+function checkLabels(batch: number) {
+  const one = (label: number | tf.Tensor, which: string): string | undefined => {
+    if (typeof label === "number") return Number.isFinite(label) ? undefined : `its ${which} label is ${label}`;
+    if (!(label instanceof tf.Tensor)) return `its ${which} label is neither a number nor a tensor`;
+    return label.size === 1 || label.size === batch
+      ? undefined
+      : `its ${which} labels have shape ${formatShape(label.shape)}: give one number, or one value per sample (${batch})`;
+  };
+  return (labels: Labels) => one(labels.real, "real") ?? one(labels.fake, "fake");
+}
+
+function checkScalar(loss: tf.Scalar): string | undefined {
+  if (!(loss instanceof tf.Tensor)) return "it returned a loss that is not a tensor";
+  return loss.rank === 0 ? undefined : `it returned a loss of shape ${formatShape(loss.shape)}: a loss is a scalar (reduce it with tf.mean)`;
+}
+
 export class Trainer {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
@@ -134,13 +174,14 @@ export class Trainer {
       // The fake batch is made outside the tape: D's update must not differentiate through G.
       const fake = this.generator.apply(this.latentTensor(latentValues), { training: true }) as tf.Tensor;
       const { value, grads } = tf.variableGrads(() => {
-        const inputs = bus.waterfall("discriminatorInputs", { real, fake }, step);
-        const labels: Labels = bus.waterfall("labels", { real: 1, fake: 0 }, step);
+        const inputs = bus.checkedWaterfall("discriminatorInputs", checkInputs(real.shape, fake.shape), { real, fake }, step);
+        const labels: Labels = bus.checkedWaterfall("labels", checkLabels(batch), { real: 1, fake: 0 }, step);
         const realLogits = this.applyDiscriminator(inputs.real);
         const fakeLogits = this.applyDiscriminator(inputs.fake);
         const loss = discriminatorLoss(this.plan.loss.kind, realLogits, fakeLogits, labels);
-        return bus.waterfall(
+        return bus.checkedWaterfall(
           "discriminatorLoss",
+          checkScalar,
           loss,
           { discriminator: this.applyDiscriminator, real: inputs.real, fake: inputs.fake, realLogits, fakeLogits, labels },
           step,
@@ -159,10 +200,10 @@ export class Trainer {
       const latent = this.latentTensor(latentValues);
       const { value, grads } = tf.variableGrads(() => {
         const generated = this.generator.apply(latent, { training: true }) as tf.Tensor;
-        const fake = bus.waterfall("discriminatorFakeInputs", generated, step);
+        const fake = bus.checkedWaterfall("discriminatorFakeInputs", checkShape("the fake batch", generated.shape), generated, step);
         const fakeLogits = this.applyDiscriminator(fake);
         const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
-        return bus.waterfall("generatorLoss", loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
+        return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
       }, this.generatorVariables);
       this.generatorOptimizer.optimizer.applyGradients(grads);
       return value;

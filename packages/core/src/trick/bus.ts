@@ -174,6 +174,18 @@ export class HookBus {
 
   /** Passes `value` through every active trick's `hook`, in order. */
   waterfall<K extends WaterfallHookName>(hook: K, ...args: WaterfallArgs<K>): WaterfallArgs<K>[0] {
+    return this.checkedWaterfall(hook, undefined, ...args);
+  }
+
+  /**
+   * A waterfall whose every intermediate value is checked by `check` (which returns what is
+   * wrong, or undefined), so that a trick returning a value of the wrong shape is named.
+   */
+  checkedWaterfall<K extends WaterfallHookName>(
+    hook: K,
+    check: ((value: WaterfallArgs<K>[0]) => string | undefined) | undefined,
+    ...args: WaterfallArgs<K>
+  ): WaterfallArgs<K>[0] {
     const [initial, ...rest] = args as unknown as [unknown, ...unknown[]];
     let value = initial;
     for (const entry of this.active(hook)) {
@@ -182,6 +194,8 @@ export class HookBus {
       if (result === undefined || result === null) {
         throw new TrickHookError(entry.name, hook, this.step, new Error(`the hook returned ${result}; a waterfall hook must return the value it was given, changed or not`));
       }
+      const problem = check?.(result as WaterfallArgs<K>[0]);
+      if (problem !== undefined) throw new TrickHookError(entry.name, hook, this.step, new Error(problem));
       value = result;
     }
     return value as WaterfallArgs<K>[0];
