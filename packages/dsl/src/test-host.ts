@@ -166,7 +166,30 @@ const TRICKS: Record<string, LoadedTrick> = {
   "@gan/label-noise": trick("@gan/label-noise", { flip: { check: number(0, 1), default: 0.05 }, soft: { check: boolean, default: false } }),
 };
 
+/** Option names that include every name: a stand-in that takes any option. */
+class AnyOptionNames extends Array<string> {
+  override includes(): boolean {
+    return true;
+  }
+}
+
+/** A stand-in for a package this host does not know, taking any options and rewriting nothing. */
+function anyTrick(name: string): LoadedTrick {
+  return {
+    package: name,
+    version: "0.0.0",
+    order: "normal",
+    optionNames: new AnyOptionNames(),
+    validateOptions: (raw) => ({ ok: true, options: raw }),
+  };
+}
+
 export interface TestHostOptions {
+  /**
+   * Load any package, as a trick that takes any option and rewrites nothing: for specs
+   * (the examples) that name tricks this host does not stand in for.
+   */
+  anyTrick?: boolean;
   /** What `dataShape` answers; without it the host cannot read data files. */
   dataShape?: (data: Data) => { ok: true; shape: number[] } | { ok: false; message: string };
 }
@@ -182,7 +205,7 @@ export function testHost(options: TestHostOptions = {}): TestHost {
     loads,
     async loadTrick(packageName, fromDir) {
       loads.push({ packageName, fromDir });
-      const found = TRICKS[packageName];
+      const found = TRICKS[packageName] ?? (options.anyTrick ? anyTrick(packageName) : undefined);
       return found !== undefined ? { ok: true, trick: found } : { ok: false, message: `trick '${packageName}' is not installed: pnpm add ${packageName}` };
     },
     async installedTricks() {
