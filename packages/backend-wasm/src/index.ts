@@ -4,3 +4,4 @@ export {
   OUTPUT_GRADIENT_KERNELS,
   ZERO_GRADIENT_KERNELS,
 } from "./double-backprop-gradients.js";
+export { registerFastGradients, FAST_GRADIENT_KERNELS } from "./fast-gradients.js";

@@ -18,6 +18,8 @@ describe("registerWasmTraining", () => {
         "Conv2DBackpropInput",
         "DepthwiseConv2dNativeBackpropFilter",
         "DepthwiseConv2dNativeBackpropInput",
+        "LeakyRelu",
+        "Tanh",
         "_FusedMatMul",
       ].sort(),
     );
@@ -27,7 +29,7 @@ describe("registerWasmTraining", () => {
   });
 
   it("keeps the setupFunc of each kernel it replaces, so a backend re-initialisation still binds wasm", async () => {
-    for (const name of ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"]) {
+    for (const name of ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "LeakyRelu", "Tanh"]) {
       expect(typeof tf.getKernel(name, "wasm")?.setupFunc, name).toBe("function");
     }
     // setBackend runs every setupFunc again; the replaced kernels must still work after it.
@@ -78,6 +80,8 @@ describe("no leaks", () => {
           { strides: 2, pad: "same", dilations: 1, inputShape: [2, 5, 7, 2] } as never,
         ) as tf.Tensor,
     ],
+    ["LeakyRelu", () => tf.leakyRelu(seededTensor([2, 3, 4], 18), 0.2)],
+    ["Tanh", () => tf.tanh(seededTensor([2, 3, 4], 19))],
     ["BatchMatMul", () => tf.matMul(seededTensor([4, 3], 9), seededTensor([5, 4], 10), true, true)],
     [
       "_FusedMatMul",

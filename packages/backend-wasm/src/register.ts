@@ -7,6 +7,8 @@ import {
   depthwiseConv2dNativeBackpropInputConfig,
 } from "./kernels/depthwise-backprop.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
+import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
+import { registerFastGradients } from "./fast-gradients.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
 
@@ -18,18 +20,23 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
+  leakyReluConfig,
+  tanhConfig,
 ];
 
 /**
  * Makes the wasm backend train conv nets, and faster: registers the missing gradient
- * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces the slow ones
- * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes) by compositions of
- * wasm's XNNPACK kernels, and registers the zero gradients double backprop needs.
+ * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces slow ones
+ * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh) by
+ * compositions of wasm's XNNPACK kernels, registers a faster LeakyRelu gradient, and the
+ * gradients double backprop needs (see registerDoubleBackpropGradients).
  *
- * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`.
+ * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`,
+ * and after importing tfjs-layers (whose bundle registers tfjs-core's gradients on import).
  */
 export async function registerWasmTraining(): Promise<void> {
   registerDoubleBackpropGradients();
+  registerFastGradients();
   const state = backendWasmState();
   if (state.trainingKernelsRegistered) return;
   // Loading the module registers wasm's own kernels, which the replacements are made of.

@@ -41,18 +41,7 @@ export function subPixelTransposedConv(ops: WasmOps, p: SubPixelProblem): Tensor
       }
     }
     if (sh === 1 && sw === 1) return phaseOutputs.pop() as TensorInfo;
-    // Phase (rh, rw) holds outputs (q*sh + rh, p*sw + rw): stack the phases in front,
-    // move the phase axes next to the spatial axes they refine, and merge them.
-    const stacked = ops.concat(phaseOutputs, 0); // [sh*sw*N, qh, qw, C]
-    const split = ops.reshape(stacked, [sh, sw, n, qh, qw, p.outChannels]);
-    const interleaved = ops.transpose(split, [2, 3, 0, 4, 1, 5]); // [N, qh, sh, qw, sw, C]
-    ops.dispose(stacked, split);
-    const merged = ops.reshape(interleaved, [n, qh * sh, qw * sw, p.outChannels]);
-    ops.dispose(interleaved);
-    if (qh * sh === p.outHeight && qw * sw === p.outWidth) return merged;
-    const cropped = ops.slice(merged, [0, 0, 0, 0], [n, p.outHeight, p.outWidth, p.outChannels]);
-    ops.dispose(merged);
-    return cropped;
+    return interleavePhases(ops, phaseOutputs, p, [qh, qw]);
   } finally {
     ops.dispose(...phaseOutputs);
   }
@@ -88,5 +77,39 @@ function convolvePhase(
   const out = p.convolve(window, filter, pad);
   ops.dispose(filter);
   if (window !== p.dy) ops.dispose(window);
+  return out;
+}
+
+/**
+ * Writes phase (rh, rw), [N, qh, qw, C], to output rows q*sh + rh and columns p*sw + rw,
+ * dropping the positions past the output's edge. A plain copy loop over the wasm heap:
+ * the equivalent 6-D Transpose of the stacked phases measured about 100x slower.
+ */
+function interleavePhases(ops: WasmOps, phases: TensorInfo[], p: SubPixelProblem, [qh, qw]: [number, number]): TensorInfo {
+  const [sh, sw] = p.strides;
+  const { batch: n, outHeight: h, outWidth: w, outChannels: c } = p;
+  const out = ops.backend.makeOutput([n, h, w, c], "float32");
+  const dst = ops.heapView(out); // views taken after the last allocation
+  for (let rh = 0; rh < sh; rh++) {
+    for (let rw = 0; rw < sw; rw++) {
+      const src = ops.heapView(phases[rh * sw + rw] as TensorInfo);
+      const rows = Math.ceil((h - rh) / sh); // q with q*sh + rh < h
+      const cols = Math.ceil((w - rw) / sw);
+      for (let b = 0; b < n; b++) {
+        for (let q = 0; q < rows; q++) {
+          let from = ((b * qh + q) * qw) * c;
+          let to = ((b * h + q * sh + rh) * w + rw) * c;
+          const step = sw * c;
+          if (c >= 16) {
+            for (let col = 0; col < cols; col++, from += c, to += step) dst.set(src.subarray(from, from + c), to);
+          } else {
+            for (let col = 0; col < cols; col++, to += step) {
+              for (let k = 0; k < c; k++) dst[to + k] = src[from++] as number;
+            }
+          }
+        }
+      }
+    }
+  }
   return out;
 }

@@ -81,6 +81,22 @@ export class WasmOps {
     return this.run("Sum", { x }, { axis, keepDims: false });
   }
 
+  prelu(x: TensorInfo, alpha: TensorInfo): TensorInfo {
+    return this.run("Prelu", { x, alpha });
+  }
+
+  sigmoid(x: TensorInfo): TensorInfo {
+    return this.run("Sigmoid", { x });
+  }
+
+  mul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run("Multiply", { a, b });
+  }
+
+  sub(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run("Sub", { a, b });
+  }
+
   batchMatMul(a: TensorInfo, b: TensorInfo): TensorInfo {
     return this.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
   }
@@ -116,7 +132,12 @@ export class WasmOps {
 
   /** A float32 tensor filled with zeros. */
   zeros(shape: number[]): TensorInfo {
-    return this.run("Fill", {}, { shape, value: 0, dtype: "float32" });
+    return this.fill(shape, 0);
+  }
+
+  /** A float32 tensor filled with `value`. */
+  fill(shape: number[], value: number): TensorInfo {
+    return this.run("Fill", {}, { shape, value, dtype: "float32" });
   }
 
   /** A new float32 tensor holding `values`, written straight into the wasm heap. */
