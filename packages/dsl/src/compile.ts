@@ -32,7 +32,7 @@ import {
 import type { NetworkStatement, Span } from "./ast.js";
 import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { lowerSpec, type LoweredSpec, type LoweredUse } from "./lower.js";
-import { parseDetailed } from "./parse.js";
+import { parseDetailed, TOO_DEEP_MESSAGE } from "./parse.js";
 import { closest, listQuoted } from "./suggest.js";
 import { locate } from "./values.js";
 
@@ -55,10 +55,11 @@ export async function compile(text: string, { file, host }: CompileOptions): Pro
   try {
     return await new Compilation(text, file, host).run();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      diagnostics: [{ file, line: 1, column: 1, severity: "error", message: `internal error in the compiler, please report it: ${message}` }],
-    };
+    const message =
+      error instanceof RangeError
+        ? TOO_DEEP_MESSAGE
+        : `internal error in the compiler, please report it: ${error instanceof Error ? error.message : String(error)}`;
+    return { diagnostics: [{ file, line: 1, column: 1, severity: "error", message }] };
   }
 }
 

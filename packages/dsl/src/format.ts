@@ -16,7 +16,7 @@
 import type { IToken } from "chevrotain";
 import type * as ast from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import { parseDetailed } from "./parse.js";
+import { parseDetailed, TOO_DEEP_MESSAGE } from "./parse.js";
 import { BlockComment } from "./tokens.js";
 
 export interface FormatResult {
@@ -31,8 +31,11 @@ export function format(text: string, file: string): FormatResult {
     if (parsed.ast === undefined || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
     return { text: new Printer(parsed.comments).spec(parsed.ast), diagnostics: parsed.diagnostics };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { diagnostics: [{ file, line: 1, column: 1, severity: "error", message: `internal error in the formatter, please report it: ${message}` }] };
+    const message =
+      error instanceof RangeError
+        ? TOO_DEEP_MESSAGE
+        : `internal error in the formatter, please report it: ${error instanceof Error ? error.message : String(error)}`;
+    return { diagnostics: [{ file, line: 1, column: 1, severity: "error", message }] };
   }
 }
 
@@ -46,10 +49,21 @@ export function expressionText(expression: ast.Expression | undefined): string {
     case "unary":
       return `${expression.operator}${expressionText(expression.operand)}`;
     case "binary": {
-      // As PEP 8 suggests: space around the operators of lowest priority only (`7*7*128`, `2*64 + 1`).
-      const spaced = expression.operator === "+" || expression.operator === "-";
-      const operator = spaced ? ` ${expression.operator} ` : expression.operator;
-      return `${expressionText(expression.left)}${operator}${expressionText(expression.right)}`;
+      // Down the left spine in a loop, as a long sum is as deep as it is long.
+      const spine: ast.BinaryExpression[] = [];
+      let leftmost: ast.Expression = expression;
+      while (leftmost.kind === "binary") {
+        spine.push(leftmost);
+        leftmost = leftmost.left;
+      }
+      let text = expressionText(leftmost);
+      for (let i = spine.length - 1; i >= 0; i--) {
+        const node = spine[i]!;
+        // As PEP 8 suggests: space around the operators of lowest priority only (`7*7*128`, `2*64 + 1`).
+        const operator = node.operator === "+" || node.operator === "-" ? ` ${node.operator} ` : node.operator;
+        text += `${operator}${expressionText(node.right)}`;
+      }
+      return text;
     }
     case "paren":
       return `(${expressionText(expression.expression)})`;

@@ -43,7 +43,39 @@ export function checkSyntax(text: string, file: string): Diagnostic[] {
   return parseDetailed(text, file).diagnostics;
 }
 
+/**
+ * How deep brackets (and signs, `--1`) may nest. The parser, the compiler and the formatter
+ * recurse once per level; no spec needs more than a handful, and a limit far below what the
+ * stack allows turns a pathological file into one diagnostic instead of a crash.
+ */
+export const MAX_NESTING = 100;
+
+/** The first token nested deeper than MAX_NESTING, if any. */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let signs = 0;
+  for (const tok of tokens) {
+    if (tok.tokenType === t.LParen || tok.tokenType === t.LBracket || tok.tokenType === t.LCurly) depth++;
+    else if (tok.tokenType === t.RParen || tok.tokenType === t.RBracket || tok.tokenType === t.RCurly) depth = Math.max(0, depth - 1);
+    signs = tok.tokenType === t.Plus || tok.tokenType === t.Minus ? signs + 1 : 0;
+    if (depth + signs > MAX_NESTING) return tok;
+  }
+  return undefined;
+}
+
+/** What the user sees when recursion runs out of stack all the same (a very long expression). */
+export const TOO_DEEP_MESSAGE = "this spec is nested too deeply (or an expression is too long) to be read";
+
 export function parseDetailed(text: string, file: string): ParseDetails {
+  try {
+    return parseUnguarded(text, file);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return { diagnostics: [{ file, line: 1, column: 1, severity: "error", message: TOO_DEEP_MESSAGE }], comments: [], syntaxErrorLines: new Set([1]) };
+  }
+}
+
+function parseUnguarded(text: string, file: string): ParseDetails {
   const sink = new DiagnosticSink(file);
   const lexed = ganLexer().tokenize(text);
   for (const error of lexed.errors) {
@@ -68,6 +100,13 @@ export function parseDetailed(text: string, file: string): ParseDetails {
   }
   for (const tok of lexed.tokens) {
     if (tok.tokenType === t.StringLiteral) checkString(tok, sink);
+  }
+
+  const deep = tooDeep(lexed.tokens);
+  if (deep !== undefined) {
+    sink.error(tokenSpan(deep), `nested more than ${MAX_NESTING} levels deep: a spec needs far fewer`);
+    const diagnostics = sortDiagnostics(sink.diagnostics);
+    return { diagnostics, comments, syntaxErrorLines: new Set(diagnostics.map((d) => d.line)) };
   }
 
   const parser = ganParser();

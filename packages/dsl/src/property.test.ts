@@ -48,6 +48,9 @@ gan everything {
 }
 `;
 
+const MINIMAL_WITH_LATENT = (size: string) =>
+  `gan t {\n  data ring\n  latent ${size}\n  generator {\n    dense 2\n  }\n  discriminator {\n    dense 1\n  }\n  train { steps 10 }\n}\n`;
+
 const SEEDS = [
   EVERYTHING,
   ...readdirSync(examplesDir)
@@ -162,9 +165,35 @@ describe("every input gets a plan or diagnostics", () => {
     );
   }, 120_000);
 
+  it("a very long expression: evaluated and printed without running out of stack", async () => {
+    const sum = Array.from({ length: 50_000 }, () => "1").join(" + ");
+    const text = MINIMAL_WITH_LATENT(sum);
+    const result = await compile(text, { file: "/specs/m.gan", host: testHost() });
+    expect(result.plan?.latent.size).toBe(50_000);
+    expect(format(text, "/specs/m.gan").text).toContain(`latent ${sum}\n`);
+  });
+
   it("pathological inputs", async () => {
     const host = testHost();
-    const inputs = ["", " ", "\n\n", "gan", "gan {", "}", "{{{{", "((((((((", "[".repeat(2000), "gan t {".repeat(300), '"', "/*", "\u0000\uffff", "gan t { latent 1e999 }"];
+    const inputs = [
+      "",
+      " ",
+      "\n\n",
+      "gan",
+      "gan {",
+      "}",
+      "{{{{",
+      "((((((((",
+      "[".repeat(2000),
+      "gan t {".repeat(300),
+      '"',
+      "/*",
+      "\u0000\uffff",
+      "gan t { latent 1e999 }",
+      `gan t { latent ${"(".repeat(5000)}1${")".repeat(5000)} }`,
+      `gan t { latent ${"-".repeat(5000)}1 }`,
+      `gan t { use "x" { a: ${"[".repeat(500)}${"]".repeat(500)} } }`,
+    ];
     for (const text of inputs) {
       const result = await compile(text, { file: "/specs/m.gan", host });
       checkDiagnostics(result.diagnostics, text);

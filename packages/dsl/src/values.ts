@@ -3,7 +3,7 @@
  * schedule objects, and problems reported at the sub-expression that causes them.
  */
 import type { JsonValue, Schedule } from "@gan/plan";
-import type { Expression, ObjectValue, Span, Value } from "./ast.js";
+import type { BinaryExpression, Expression, ObjectValue, Span, Value } from "./ast.js";
 
 /** Reports a problem at a span (the lowering decides whether a line is quiet). */
 export type Report = (span: Span | undefined, message: string) => void;
@@ -34,35 +34,51 @@ export function evaluate(expression: Expression | undefined, report: Report): nu
       return expression.operator === "-" ? -operand : operand;
     }
     case "binary": {
-      const left = evaluate(expression.left, report);
-      const right = evaluate(expression.right, report);
-      if (left === undefined || right === undefined) return undefined;
-      let result: number;
-      switch (expression.operator) {
-        case "+":
-          result = left + right;
-          break;
-        case "-":
-          result = left - right;
-          break;
-        case "*":
-          result = left * right;
-          break;
-        case "/":
-          if (right === 0) {
-            report(expression.right?.span ?? expression.span, "division by zero");
-            return undefined;
-          }
-          result = left / right;
-          break;
+      // `a + b + c + ...` is a tree as deep as it is long: it is walked down its left spine
+      // and folded back up in a loop, so a long sum cannot exhaust the stack.
+      const spine: BinaryExpression[] = [];
+      let leftmost: Expression = expression;
+      while (leftmost.kind === "binary") {
+        spine.push(leftmost);
+        leftmost = leftmost.left;
       }
-      if (!Number.isFinite(result)) {
-        report(expression.span, "the result is too large to be a number");
-        return undefined;
+      let result = evaluate(leftmost, report);
+      for (let i = spine.length - 1; i >= 0; i--) {
+        const node = spine[i]!;
+        const right = evaluate(node.right, report);
+        if (result === undefined || right === undefined) return undefined;
+        result = applyOperator(node, result, right, report);
       }
       return result;
     }
   }
+}
+
+function applyOperator(node: BinaryExpression, left: number, right: number, report: Report): number | undefined {
+  let result: number;
+  switch (node.operator) {
+    case "+":
+      result = left + right;
+      break;
+    case "-":
+      result = left - right;
+      break;
+    case "*":
+      result = left * right;
+      break;
+    case "/":
+      if (right === 0) {
+        report(node.right?.span ?? node.span, "division by zero");
+        return undefined;
+      }
+      result = left / right;
+      break;
+  }
+  if (!Number.isFinite(result)) {
+    report(node.span, "the result is too large to be a number");
+    return undefined;
+  }
+  return result;
 }
 
 export function isExpression(value: Value | undefined): value is Expression {
