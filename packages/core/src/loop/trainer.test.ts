@@ -56,6 +56,23 @@ describe("the training step", () => {
     trainer.dispose();
   });
 
+  test("the learning rates logged are the schedule's at each step", async () => {
+    const base = tinyRingPlan({ train: { steps: 12, logEvery: 4 } });
+    const plan = {
+      ...base,
+      optimizers: {
+        ...base.optimizers,
+        discriminator: { kind: "adam" as const, lr: { schedule: "linear" as const, from: 1e-3, to: 0, start: 0, end: 10 }, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+      },
+    };
+    const trainer = await Trainer.create(plan);
+    const logged = await losses(trainer, 12);
+    // Steps 4, 8, 12 are logged after step indices 3, 7, 11.
+    expect(logged.map((v) => v.d_lr)).toEqual([1e-3 * 0.7, 1e-3 * 0.3, 0].map((v) => expect.closeTo(v, 12)));
+    expect(logged.map((v) => v.g_lr)).toEqual([1e-3, 1e-3, 1e-3]);
+    trainer.dispose();
+  });
+
   test("the same plan and seed give identical losses twice; another seed other losses", async () => {
     const run = async (seed: number) => {
       const trainer = await Trainer.create(tinyRingPlan({ train: { seed, steps: 15, logEvery: 1 } }));

@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { valueAt, type JsonValue, type Plan } from "@gan/plan";
+import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource, type DataSource } from "../data/source.js";
 import { discriminatorLoss, generatorLoss } from "../losses.js";
 import { buildNetwork, trainableVariables } from "../model/build-network.js";
@@ -239,8 +239,9 @@ export class Trainer {
       const values = await this.scalars.read();
       return {
         ...values,
-        d_lr: valueAt(this.plan.optimizers.discriminator.lr, step),
-        g_lr: valueAt(this.plan.optimizers.generator.lr, step),
+        // The rates in force: the schedule's value, times any scale applied since (a NaN rollback's halving).
+        d_lr: this.discriminatorOptimizer.learningRate(),
+        g_lr: this.generatorOptimizer.learningRate(),
       };
     } finally {
       this.scalars.clear();
