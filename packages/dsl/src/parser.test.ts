@@ -1,6 +1,8 @@
+import { Lexer, type TokenType } from "chevrotain";
 import { describe, expect, it } from "vitest";
 import type { KeywordLayerNode, NetworkStatement, ObjectValue, SpecNode, TrainStatement, UseStatement, Value } from "./ast.js";
 import { parse } from "./parse.js";
+import { ALL_TOKENS } from "./tokens.js";
 
 function parseOk(text: string): SpecNode {
   const result = parse(text, "t.gan");
@@ -29,6 +31,19 @@ function optionsOf(body: string): ObjectValue {
 function valueOf(source: string): Value {
   return optionsOf(`use "x" { v: ${source} }`).entries[0]!.value!;
 }
+
+describe("parse: the tokens", () => {
+  it("keep chevrotain's first-character optimisation of the lexer (a big spec lexes in linear time)", () => {
+    expect(() => new Lexer(ALL_TOKENS as TokenType[], { ensureOptimizations: true, positionTracking: "full" })).not.toThrow();
+  });
+
+  it("tell keywords from longer words that start with one", () => {
+    const [train] = statementsOf("train { steps 10 }");
+    expect((train as TrainStatement).settings[0]!.name.text).toBe("steps");
+    expect(statementsOf("data ring_step")[0]).toMatchObject({ source: { text: "ring_step" } });
+    expect(statementsOf("loss least-squares")[0]).toMatchObject({ loss: { text: "least-squares" } });
+  });
+});
 
 describe("parse: the spec", () => {
   it("reads the name, as a word or a string", () => {

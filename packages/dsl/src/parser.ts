@@ -7,19 +7,23 @@
  *     dense 128
  *     relu
  *
- * reads as two layers. GATEs compare token lines to decide this; whitespace is otherwise
- * skipped by the lexer.
+ * reads as two layers. GATEs compare token lines to decide this (and a statement ends with
+ * its line); whitespace is otherwise skipped by the lexer.
  *
  * Recovery: chevrotain's own (single-token insertion and deletion, re-synchronisation
- * inside repetitions and between rules) handles most mistakes. Three "unknown ..."
- * productions catch what a user most often gets wrong, an unknown word at the start of a
- * statement, a layer or a train setting, and skip the rest of that line (and any block it
- * opens) so that the lines after it parse normally. Leftover words at the end of a
- * statement or layer line are skipped the same way and recorded as junk.
+ * inside repetitions and between rules) handles most mistakes, with three adjustments:
+ * - "unknown ..." productions catch what a user most often gets wrong, an unknown word at
+ *   the start of a statement or a layer, and skip the rest of that line (and any block it
+ *   opens) so that the lines after it parse normally; an unknown train setting is kept with
+ *   its value. Leftover words at the end of a statement or layer line are skipped the same
+ *   way and recorded as junk.
+ * - lists and objects skip what they cannot read up to their closing bracket (`strays`);
+ * - re-synchronisation ignores the catch-all word categories and abandons a parenthesis
+ *   whole (see `findReSyncTokenType`).
  *
  * Error messages are not written here: the message provider records what went wrong as
- * structured data (see `ParseProblem`), and diagnostics.ts turns it into a sentence with
- * the context it has (the source text, the known words for a did-you-mean).
+ * structured data (see `ParseProblem`), and parse.ts turns it into a sentence with the
+ * context it has (the tokens around it, the known words for a did-you-mean).
  */
 import {
   CstParser,
