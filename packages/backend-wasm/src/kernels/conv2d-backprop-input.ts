@@ -1,6 +1,7 @@
 import { Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
+import { conv2DBackpropInputByGemm, GEMM_MAX_IN_CHANNELS } from "../im2col.js";
 import { subPixelTransposedConv } from "../sub-pixel.js";
 import { WasmOps, type Shape4 } from "../wasm-ops.js";
 
@@ -11,7 +12,8 @@ import { WasmOps, type Shape4 } from "../wasm-ops.js";
  * convolutions of a generator and the input gradients of a discriminator, so it dominated
  * a DCGAN step. Here it is a stride-1 convolution of dy with the spatially flipped filter,
  * its channel axes swapped, split into one small convolution per output phase when the
- * stride is 2 or more (see sub-pixel.ts).
+ * stride is 2 or more (see sub-pixel.ts). With 4 input channels or fewer (the result's
+ * channels), one matrix product and col2im are faster (see im2col.ts).
  */
 export function conv2DBackpropInputWasm(
   dy: TensorInfo,
@@ -33,6 +35,7 @@ export function conv2DBackpropInputWasm(
   const ops = new WasmOps(backend);
   if (n * h * w * ci === 0) return ops.zeros(inputShape);
   if (oh * ow * co === 0) return ops.zeros(inputShape);
+  if (ci <= GEMM_MAX_IN_CHANNELS) return conv2DBackpropInputByGemm(ops, dy, filter, info);
 
   return subPixelTransposedConv(ops, {
     dy,

@@ -9,12 +9,16 @@ interface ConvCase {
   pad: Pad;
 }
 
-/** Odd spatial sizes, batch 3, several channel counts, 3x3/4x4/2x3 kernels, strides 1 and 2. */
+/**
+ * Odd spatial sizes, batch 3, several channel counts, 3x3/4x4/2x3 kernels, strides 1 and 2.
+ * Up to 4 input channels the kernels take the im2col + matrix product path, above it the
+ * convolution forms (dilated for the filter, sub-pixel for the input): both are covered.
+ */
 const grid: ConvCase[] = [];
 for (const [kh, kw] of [[3, 3], [4, 4], [2, 3]] as const) {
   for (const strides of [1, 2]) {
     for (const pad of ["same", "valid"] as const) {
-      for (const [ci, co] of [[1, 4], [3, 2]] as const) {
+      for (const [ci, co] of [[1, 4], [3, 2], [6, 5]] as const) {
         grid.push({ x: [3, 5, 7, ci], filter: [kh, kw, ci, co], strides, pad });
       }
     }
@@ -23,12 +27,19 @@ for (const [kh, kw] of [[3, 3], [4, 4], [2, 3]] as const) {
 /** Geometry the grid misses: even sizes, explicit and oversized pads, other strides, 1x1. */
 const edges: ConvCase[] = [
   { x: [2, 6, 6, 2], filter: [3, 3, 2, 3], strides: 2, pad: "valid" }, // an input row no output reads
+  { x: [2, 6, 6, 5], filter: [3, 3, 5, 3], strides: 2, pad: "valid" },
   { x: [2, 6, 8, 2], filter: [3, 3, 2, 3], strides: 2, pad: "same" },
+  { x: [2, 6, 8, 6], filter: [3, 3, 6, 3], strides: 2, pad: "same" },
   { x: [2, 6, 8, 3], filter: [2, 3, 3, 5], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [2, 6, 8, 7], filter: [2, 3, 7, 5], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [2, 6, 6, 2], filter: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
+  { x: [2, 6, 6, 5], filter: [3, 3, 5, 3], strides: 2, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
   { x: [2, 9, 8, 3], filter: [3, 5, 3, 4], strides: 3, pad: "same" },
+  { x: [2, 9, 8, 5], filter: [3, 5, 5, 4], strides: 3, pad: "same" },
   { x: [2, 9, 8, 3], filter: [3, 2, 3, 4], strides: [2, 3], pad: "valid" },
-  { x: [2, 9, 8, 3], filter: [1, 1, 3, 4], strides: 2, pad: "same" }, // phases no tap reaches
+  { x: [2, 9, 8, 6], filter: [3, 2, 6, 4], strides: [2, 3], pad: "valid" },
+  { x: [2, 9, 8, 3], filter: [1, 1, 3, 4], strides: 2, pad: "same" },
+  { x: [2, 9, 8, 6], filter: [1, 1, 6, 4], strides: 2, pad: "same" }, // phases no tap reaches
   { x: [1, 28, 28, 1], filter: [5, 5, 1, 8], strides: 2, pad: "same" },
   { x: [4, 7, 7, 16], filter: [4, 4, 16, 8], strides: 2, pad: "same" },
 ];
