@@ -20,6 +20,7 @@ import {
   validatePlan,
   type CompileHost,
   type Data,
+  type DataWithoutShape,
   type JsonValue,
   type Layer,
   type LoadedTrick,
@@ -274,7 +275,7 @@ class Compilation {
       return undefined;
     }
     try {
-      const found = await this.host.dataShape(data.fields as unknown as Data);
+      const found = await this.host.dataShape(data.fields as unknown as DataWithoutShape);
       if (found.ok) return found.shape;
       this.report(span, `cannot tell the shape of the samples of data ${data.kind}: ${found.message}; or ${hint}`);
     } catch (error) {

@@ -11,7 +11,7 @@
  *   discriminator's flatten, whose shape only it knows;
  * - stand-ins for the real tricks the examples use, with their option names.
  */
-import type { CompileHost, Data, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
+import type { CompileHost, DataWithoutShape, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
 
 type Check = (value: JsonValue) => string | undefined;
 
@@ -191,7 +191,7 @@ export interface TestHostOptions {
    */
   anyTrick?: boolean;
   /** What `dataShape` answers; without it the host cannot read data files. */
-  dataShape?: (data: Data) => { ok: true; shape: number[] } | { ok: false; message: string };
+  dataShape?: (data: DataWithoutShape) => { ok: true; shape: number[] } | { ok: false; message: string };
 }
 
 export interface TestHost extends CompileHost {

@@ -43,6 +43,9 @@ export interface LoadedTrick {
 
 export type TrickLoadResult = { ok: true; trick: LoadedTrick } | { ok: false; message: string };
 
+/** A data source as written in a spec, before its shape is known. */
+export type DataWithoutShape = Data extends infer Source ? (Source extends Data ? Omit<Source, "shape"> : never) : never;
+
 export interface CompileHost {
   /**
    * Resolves `packageName` with Node's resolution from `fromDir` (the spec's directory) and
@@ -56,5 +59,5 @@ export interface CompileHost {
    * The shape of one sample of a file-backed data source (`idx`, `images`), read from its
    * header or first file, when the spec does not give `shape`. Paths in `data` are absolute.
    */
-  dataShape?(data: Data): Promise<{ ok: true; shape: number[] } | { ok: false; message: string }>;
+  dataShape?(data: DataWithoutShape): Promise<{ ok: true; shape: number[] } | { ok: false; message: string }>;
 }

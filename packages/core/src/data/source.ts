@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { Data, DataKind, JsonValue } from "@gan/plan";
+import type { Data, DataKind, DataWithoutShape, JsonValue } from "@gan/plan";
 import { UserError } from "../errors.js";
 import type { Rng, RngState } from "../random.js";
 import { DataError, displayPath } from "./data-error.js";
@@ -73,7 +73,7 @@ export function mnistFiles(split: "train" | "test"): { images: string; labels: s
  * and MNIST, read from the IDX header or the folder's first PNG otherwise. Problems with
  * the files come back as `{ ok: false, message }` with the DataError's one line.
  */
-export async function readDataShape(data: Data): Promise<DataShapeResult> {
+export async function readDataShape(data: DataWithoutShape): Promise<DataShapeResult> {
   try {
     switch (data.kind) {
       case "ring":
