@@ -3,7 +3,7 @@
  * of an MNIST DCGAN (batch 64, 4x4 kernels, stride 2, 'same') and a 2D-ring MLP GAN
  * (batch 512, 2x128), then whole D+G steps of both. Median of repetitions after warm-up.
  *
- *   node --conditions=@gan/source --import tsx bench/wasm-kernels.ts [--reps N]
+ *   node --conditions=@gan/source --import tsx bench/wasm-kernels.ts [--reps N] [--wall]
  *
  * tfjs resolves from packages/backend-wasm, the package that depends on it.
  */
@@ -34,14 +34,24 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Median wall time of `f` in ms; wasm kernels run synchronously, so no read-back is needed. */
+/**
+ * Median time of `f` in ms. The wasm backend is single-threaded and synchronous, so the
+ * process's CPU time (user + system) is the kernel time, and unlike wall time it does not
+ * grow when other processes share the cores. `--wall` measures wall time instead.
+ */
+const WALL = process.argv.includes("--wall");
+function now(): number {
+  if (WALL) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 function time(f: () => void, reps = REPS, warmup = WARMUP): number {
   for (let i = 0; i < warmup; i++) f();
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
+    const t0 = now();
     f();
-    samples.push(performance.now() - t0);
+    samples.push(now() - t0);
   }
   return median(samples);
 }
@@ -61,12 +71,27 @@ function runKernel(name: string, inputs: Record<string, Tensor>, attrs: object):
   return () => tf.dispose(tf.engine().runKernel(name, inputs, attrs as never) as Tensor);
 }
 
+/** The registered gradient of `name` with respect to x, given dy and the saved x. */
+function runGradient(name: string, inputs: Record<string, Tensor>, attrs: object): () => void {
+  return () =>
+    tf.tidy(() => {
+      const grads = tf.getGradient(name).gradFunc(inputs.dy as Tensor, [inputs.x as Tensor], attrs as never);
+      (grads.x as () => Tensor)();
+    });
+}
+
+function caseRunner(c: Case, inputs: Record<string, Tensor>, attrs: object): () => void {
+  return c.gradient ? runGradient(c.kernel, inputs, attrs) : runKernel(c.kernel, inputs, attrs);
+}
+
 // --- kernel cases ----------------------------------------------------------------------
 interface Case {
   label: string;
   kernel: string;
   /** The cpu backend's naive loops would take minutes here. */
   cpuTooSlow?: boolean;
+  /** Time the kernel's registered gradient (inputs x and dy) instead of the kernel. */
+  gradient?: boolean;
   make: () => { inputs: Record<string, Tensor>; attrs: object };
 }
 const conv = { strides: 2, pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined };
@@ -103,6 +128,27 @@ const cases: Case[] = [
       inputs: { x: rand([64, 28, 28, 1]), dy: rand([64, 14, 14, 64]) },
       attrs: { ...conv, filterShape: [4, 4, 1, 64] },
     }),
+  },
+  {
+    label: "LeakyRelu [64,14,14,64]",
+    kernel: "LeakyRelu",
+    make: () => ({ inputs: { x: rand([64, 14, 14, 64]) }, attrs: { alpha: 0.2 } }),
+  },
+  {
+    label: "LeakyRelu gradient [64,14,14,64]",
+    kernel: "LeakyRelu",
+    gradient: true,
+    make: () => ({ inputs: { x: rand([64, 14, 14, 64]), dy: rand([64, 14, 14, 64]) }, attrs: { alpha: 0.2 } }),
+  },
+  {
+    label: "Sum [64,14,14,64] over N,H,W (bias gradient)",
+    kernel: "Sum",
+    make: () => ({ inputs: { x: rand([64, 14, 14, 64]) }, attrs: { axis: [0, 1, 2], keepDims: false } }),
+  },
+  {
+    label: "Tanh [512,128]",
+    kernel: "Tanh",
+    make: () => ({ inputs: { x: rand([512, 128]) }, attrs: {} }),
   },
   {
     label: "BatchMatMul [512,256]x[128,256]^T (dense dx)",
@@ -213,6 +259,7 @@ async function kernelProfile(step: () => void): Promise<string> {
   const byKernel = new Map<string, number>();
   let total = 0;
   for (const k of profile.kernels) {
+    if (k.name.endsWith("__op")) continue; // op scopes (fused ops) wrap a kernel also listed
     const ms = Number(k.kernelTimeMs);
     byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
     total += ms;
@@ -229,13 +276,16 @@ const report = (line: string) => {
   rows.push(line);
   console.log(line);
 };
-report(`tfjs ${tf.version_core}, wasm SIMD (non-threaded), node ${process.version}, median of ${REPS} after ${WARMUP} warm-up`);
+report(
+  `tfjs ${tf.version_core}, wasm SIMD (non-threaded), node ${process.version}, ` +
+    `${WALL ? "wall" : "CPU"} time, median of ${REPS} after ${WARMUP} warm-up`,
+);
 
 const before = new Map<string, number>();
 for (const c of cases) {
   const { inputs, attrs } = c.make();
   if (tf.getKernel(c.kernel, "wasm") !== undefined) {
-    before.set(c.label, time(runKernel(c.kernel, inputs, attrs)));
+    before.set(c.label, time(caseRunner(c, inputs, attrs)));
   } else if (c.cpuTooSlow) {
     before.set(c.label, Number.NaN);
   } else {
@@ -272,7 +322,7 @@ report("| kernel and shapes | before (ms) | after (ms) | speedup |");
 report("|---|---|---|---|");
 for (const c of cases) {
   const { inputs, attrs } = c.make();
-  const after = time(runKernel(c.kernel, inputs, attrs));
+  const after = time(caseRunner(c, inputs, attrs));
   tf.dispose(Object.values(inputs));
   const b = before.get(c.label) as number;
   const was = Number.isNaN(b) ? "none on wasm" : b < 0 ? `${(-b).toFixed(0)} (cpu backend; none on wasm)` : b.toFixed(2);

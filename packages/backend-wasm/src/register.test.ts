@@ -19,6 +19,7 @@ describe("registerWasmTraining", () => {
         "DepthwiseConv2dNativeBackpropFilter",
         "DepthwiseConv2dNativeBackpropInput",
         "LeakyRelu",
+        "Sum",
         "Tanh",
         "_FusedMatMul",
       ].sort(),
@@ -29,7 +30,7 @@ describe("registerWasmTraining", () => {
   });
 
   it("keeps the setupFunc of each kernel it replaces, so a backend re-initialisation still binds wasm", async () => {
-    for (const name of ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "LeakyRelu", "Tanh"]) {
+    for (const name of ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "LeakyRelu", "Tanh", "Sum"]) {
       expect(typeof tf.getKernel(name, "wasm")?.setupFunc, name).toBe("function");
     }
     // setBackend runs every setupFunc again; the replaced kernels must still work after it.
@@ -82,6 +83,7 @@ describe("no leaks", () => {
     ],
     ["LeakyRelu", () => tf.leakyRelu(seededTensor([2, 3, 4], 18), 0.2)],
     ["Tanh", () => tf.tanh(seededTensor([2, 3, 4], 19))],
+    ["Sum", () => tf.sum(seededTensor([2, 3, 4], 20), [0, 1])],
     ["BatchMatMul", () => tf.matMul(seededTensor([4, 3], 9), seededTensor([5, 4], 10), true, true)],
     [
       "_FusedMatMul",

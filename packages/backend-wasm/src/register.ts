@@ -8,6 +8,7 @@ import {
 } from "./kernels/depthwise-backprop.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
+import { sumConfig } from "./kernels/sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
@@ -22,12 +23,14 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   fusedMatMulConfig,
   leakyReluConfig,
   tanhConfig,
+  sumConfig,
 ];
 
 /**
  * Makes the wasm backend train conv nets, and faster: registers the missing gradient
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces slow ones
- * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh) by
+ * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
+ * over leading axes) by
  * compositions of wasm's XNNPACK kernels, registers a faster LeakyRelu gradient, and the
  * gradients double backprop needs (see registerDoubleBackpropGradients).
  *
