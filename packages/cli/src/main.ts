@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   fmt: () => import("./commands/fmt.js"),
   grammar: () => import("./commands/grammar.js"),
   tricks: () => import("./commands/tricks.js"),
+  new: () => import("./commands/new.js"),
   train: () => import("./commands/train.js"),
   sample: () => import("./commands/sample.js"),
   eval: () => import("./commands/eval.js"),
