@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   sample: () => import("./commands/sample.js"),
   eval: () => import("./commands/eval.js"),
   ablate: () => import("./commands/ablate.js"),
+  report: () => import("./commands/report.js"),
 };
 
 /** Registers a command module (used for commands that live in their own files, e.g. train). */

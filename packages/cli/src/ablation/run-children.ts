@@ -13,6 +13,17 @@ import { writeFileAtomic } from "../files.js";
 import type { RunSpec } from "./expand.js";
 import type { RunResult } from "./summarise.js";
 
+const TSX_SPECIFIER = /^tsx(\/|$)|[\\/]tsx[\\/]dist[\\/]/;
+
+/** Whether Node was started with tsx as its loader (`--import tsx`, `--import=file:///.../tsx/dist/loader.mjs`). */
+export function hasTsxLoader(execArgv: readonly string[]): boolean {
+  return execArgv.some((arg, i) => {
+    if (arg === "--import" || arg === "--loader") return TSX_SPECIFIER.test(execArgv[i + 1] ?? "");
+    const inline = /^--(?:import|loader)=(.*)$/.exec(arg);
+    return inline !== null && TSX_SPECIFIER.test(inline[1]!);
+  });
+}
+
 /** How to start `gan` again: this Node, with the flags it was started with, on this CLI's own entry point. */
 export function ganInvocation(): string[] {
   const here = fileURLToPath(import.meta.url);
@@ -21,8 +32,11 @@ export function ganInvocation(): string[] {
   const execArgv = [...process.execArgv];
   // From sources the child needs the TypeScript loader and the source condition; a process
   // started by another tool (a test runner) may not have been given them.
-  if (extension === ".ts" && !execArgv.some((arg) => arg.includes("tsx"))) {
-    execArgv.push("--conditions=@gan/source", "--import", import.meta.resolve("tsx"));
+  if (extension === ".ts") {
+    if (!hasTsxLoader(execArgv)) execArgv.push("--import", import.meta.resolve("tsx"));
+    if (!execArgv.some((arg, i) => arg === "--conditions=@gan/source" || (arg === "--conditions" && execArgv[i + 1] === "@gan/source"))) {
+      execArgv.push("--conditions=@gan/source");
+    }
   }
   return [process.execPath, ...execArgv, bin];
 }
@@ -116,12 +130,18 @@ function withMetrics(result: RunResult, report: EvalReport): RunResult & { eval:
   return { ...result, metrics: Object.fromEntries(metricValues(report.metrics)), eval: report };
 }
 
-function lastLines(file: string, count: number): string {
+/** What a failed child said: its `gan:` message, else the first error line, else its last lines. */
+function failureLines(file: string): string {
+  let lines: string[];
   try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-count).join("\n");
+    lines = readFileSync(file, "utf8").trimEnd().split("\n");
   } catch {
     return "";
   }
+  const messages = lines.filter((line) => line.startsWith("gan: "));
+  if (messages.length > 0) return messages.join("\n");
+  const error = lines.find((line) => /^\w*Error\b/.test(line));
+  return error ?? lines.slice(-3).join("\n");
 }
 
 /** Trains and evaluates one run in child processes; reuses it when a previous invocation finished it. */
@@ -144,7 +164,7 @@ export async function executeRun(run: RunSpec, options: ExecuteOptions): Promise
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
   const failure = (what: string): ExecutedRun => {
-    const tail = lastLines(logFile, 3);
+    const tail = failureLines(logFile);
     return { ...resultOf(run), error: `${what}${tail ? `:\n${tail}` : ""}`, seconds: seconds() };
   };
 

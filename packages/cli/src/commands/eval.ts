@@ -1,10 +1,13 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "@gan/core";
 import { BACKENDS, type BackendName } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { evaluateRun, writeEvalReport, type EvalReport } from "../eval/evaluate-run.js";
+import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
+import { REPORT_FILE, writeReport } from "../report/write-report.js";
 
 const FORMATS = ["table", "json"] as const;
 
@@ -72,10 +75,18 @@ export const command: Command = {
       warn: (message) => output.err(`warning: ${message}\n`),
     });
     const file = writeEvalReport(runDir, report);
+    // A report written before the evaluation shows the metrics from now on.
+    if (existsSync(path.join(runDir, REPORT_FILE))) {
+      try {
+        writeReport(runDir);
+      } catch (error) {
+        output.err(`warning: report.html was not refreshed: ${(error as Error).message}\n`);
+      }
+    }
     if (format === "json") output.out(`${JSON.stringify(report, null, 2)}\n`);
     else {
       output.out(formatEvalTable(report));
-      output.err(`wrote ${path.relative(process.cwd(), file) || file}\n`);
+      output.err(`wrote ${displayPath(file)}\n`);
     }
     return 0;
   },

@@ -6,6 +6,7 @@ import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { output } from "../io.js";
 import { planFromSpec } from "../spec.js";
+import { writeReport } from "../report/write-report.js";
 
 /** Exit codes of a run stopped by a signal, as shells report them (128 + signal number). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -44,6 +45,15 @@ function summary(result: TrainResult, seconds: number): string {
     `run directory: ${runDir}\n` +
     (result.stopped ? `continue with: gan train --resume ${runDir}\n` : "")
   );
+}
+
+/** report.html at the end of every run; a report that cannot be written must not fail the training. */
+function writeRunReport(runDir: string): void {
+  try {
+    writeReport(runDir);
+  } catch (error) {
+    output.err(`warning: report.html was not written: ${(error as Error).message}\n`);
+  }
 }
 
 export const command: Command = {
@@ -107,6 +117,7 @@ export const command: Command = {
         progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },
       });
       output.err(summary(result, (performance.now() - started) / 1000));
+      writeRunReport(result.runDir);
       return result.stopped && received ? SIGNAL_EXIT[received] : 0;
     } finally {
       process.off("SIGINT", onInt);
