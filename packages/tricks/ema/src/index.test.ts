@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createTrickTrainer, probeTrick, sampleRun, tinyPlan, train, type LayersModel, type Plan } from "@gan/core";
+import { createTrickTrainer, probeTrick, sampleRun, tinyPlan, train, type JsonValue, type LayersModel, type Plan } from "@gan/core";
 import ema from "./index.js";
 
 const flat = (model: LayersModel) => model.trainableWeights.flatMap((weight) => Array.from(weight.read().dataSync()));
@@ -51,7 +51,7 @@ describe("@gan/ema: the average", () => {
   test("decay takes a schedule", async () => {
     const history: number[][] = [];
     const probe = probeTrick({ afterGeneratorStep: ({ generator }) => void history.push(flat(generator)) });
-    const decay = { schedule: "step", initial: 0, changes: [{ at: 2, value: 0.5 }] } as const;
+    const decay: JsonValue = { schedule: "step", initial: 0, changes: [{ at: 2, value: 0.5 }] };
     const { trainer } = await createTrickTrainer(tinyPlan(), [{ trick: ema, options: { decay } }, { trick: probe }]);
     for (let step = 0; step < 4; step++) await trainer.runStep();
     // Steps 0 and 1 with decay 0 (the average is the weights), steps 2 and 3 with 0.5.
