@@ -4,13 +4,16 @@ import type { Shape4, WasmOps } from "./wasm-ops.js";
 /**
  * The conv gradients as one matrix product each, for layers with few input channels.
  *
- * With 1 to 4 input channels (an image layer: the first conv of D, the last deconv of G),
+ * With a few input channels (an image layer: the first conv of D, the last deconv of G),
  * the convolution forms leave XNNPACK with tiny channel counts and it runs at a fraction
  * of its speed. Gathering patches (im2col) in JavaScript and doing one large matrix product
- * is 2-4x faster there; with 8 or more channels the convolution forms win (measured on
- * MNIST DCGAN shapes, see README.md).
+ * is 2-4x faster with 1-3 channels. Measured on MNIST DCGAN shapes (batch 64, 4x4, stride 2):
+ * for the input gradient the two are even at 4 channels and the convolution form wins from
+ * 8 on (1.3-1.9x); for the filter gradient they are even at 8 and the convolution form wins
+ * from 16 on (about 2x).
  */
-export const GEMM_MAX_IN_CHANNELS = 4;
+export const GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT = 4;
+export const GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT = 8;
 
 /** patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c]; zero in the padding. */
 function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {

@@ -64,6 +64,24 @@ describe("no leaks", () => {
         ) as tf.Tensor,
     ],
     [
+      "Conv2DBackpropFilter, dilated-convolution path (12 input channels)",
+      () =>
+        tf.engine().runKernel(
+          "Conv2DBackpropFilter",
+          { x: seededTensor([2, 6, 6, 12], 21), dy: seededTensor([2, 2, 2, 3], 22) },
+          { strides: 2, pad: "valid", dataFormat: "NHWC", filterShape: [3, 3, 12, 3] } as never,
+        ) as tf.Tensor,
+    ],
+    [
+      "Conv2DBackpropInput, sub-pixel path (6 input channels, odd output size)",
+      () =>
+        tf.engine().runKernel(
+          "Conv2DBackpropInput",
+          { dy: seededTensor([2, 3, 4, 3], 23), filter: seededTensor([3, 3, 6, 3], 24) },
+          { strides: 2, pad: "same", dataFormat: "NHWC", inputShape: [2, 5, 7, 6] } as never,
+        ) as tf.Tensor,
+    ],
+    [
       "DepthwiseConv2dNativeBackpropFilter",
       () =>
         tf.engine().runKernel(

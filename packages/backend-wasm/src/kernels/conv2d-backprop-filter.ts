@@ -1,7 +1,7 @@
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
-import { conv2DBackpropFilterByGemm, GEMM_MAX_IN_CHANNELS } from "../im2col.js";
+import { conv2DBackpropFilterByGemm, GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT } from "../im2col.js";
 import { WasmOps, type ExplicitPad, type Shape4 } from "../wasm-ops.js";
 
 /**
@@ -13,7 +13,7 @@ import { WasmOps, type ExplicitPad, type Shape4 } from "../wasm-ops.js";
  * input channels (x -> [ci, H, W, N]), and dy as a filter of size OH x OW (dy -> [OH, OW, N, co])
  * applied with dilation s. Its stride-1 output, [ci, kh, kw, co], is dW up to a transpose.
  * So the whole kernel runs on XNNPACK: two transposes, one dilated convolution, one transpose.
- * With 4 input channels or fewer, im2col and one matrix product are faster (see im2col.ts).
+ * With 8 input channels or fewer, im2col and one matrix product are faster (see im2col.ts).
  */
 export function conv2DBackpropFilterWasm(
   x: TensorInfo,
@@ -35,7 +35,7 @@ export function conv2DBackpropFilterWasm(
   }
   const ops = new WasmOps(backend);
   if (n * oh * ow === 0 || ci * co === 0) return ops.zeros(filterShape);
-  if (ci <= GEMM_MAX_IN_CHANNELS) return conv2DBackpropFilterByGemm(ops, x, dy, info);
+  if (ci <= GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT) return conv2DBackpropFilterByGemm(ops, x, dy, info);
 
   // The dilated correlation reads padded rows 0 .. (oh-1)*sh + kh - 1: pad at the bottom up
   // to that, or drop input rows beyond it (valid padding can leave rows no output reads).

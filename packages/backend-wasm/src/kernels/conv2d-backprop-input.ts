@@ -1,7 +1,7 @@
 import { Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
-import { conv2DBackpropInputByGemm, GEMM_MAX_IN_CHANNELS } from "../im2col.js";
+import { conv2DBackpropInputByGemm, GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT } from "../im2col.js";
 import { subPixelTransposedConv } from "../sub-pixel.js";
 import { WasmOps, type Shape4 } from "../wasm-ops.js";
 
@@ -35,7 +35,7 @@ export function conv2DBackpropInputWasm(
   const ops = new WasmOps(backend);
   if (n * h * w * ci === 0) return ops.zeros(inputShape);
   if (oh * ow * co === 0) return ops.zeros(inputShape);
-  if (ci <= GEMM_MAX_IN_CHANNELS) return conv2DBackpropInputByGemm(ops, dy, filter, info);
+  if (ci <= GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT) return conv2DBackpropInputByGemm(ops, dy, filter, info);
 
   return subPixelTransposedConv(ops, {
     dy,

@@ -11,8 +11,9 @@ interface ConvCase {
 
 /**
  * Odd spatial sizes, batch 3, several channel counts, 3x3/4x4/2x3 kernels, strides 1 and 2.
- * Up to 4 input channels the kernels take the im2col + matrix product path, above it the
- * convolution forms (dilated for the filter, sub-pixel for the input): both are covered.
+ * With few input channels (up to 4 for the input gradient, 8 for the filter gradient) the
+ * kernels take the im2col + matrix product path, above it the convolution forms (sub-pixel
+ * for the input, dilated for the filter): both are covered.
  */
 const grid: ConvCase[] = [];
 for (const [kh, kw] of [[3, 3], [4, 4], [2, 3]] as const) {
@@ -41,6 +42,12 @@ const edges: ConvCase[] = [
   { x: [2, 9, 8, 3], filter: [1, 1, 3, 4], strides: 2, pad: "same" },
   { x: [2, 9, 8, 6], filter: [1, 1, 6, 4], strides: 2, pad: "same" }, // phases no tap reaches
   { x: [1, 28, 28, 1], filter: [5, 5, 1, 8], strides: 2, pad: "same" },
+  // More than 8 input channels: the dilated convolution form of the filter gradient.
+  { x: [2, 6, 8, 9], filter: [3, 3, 9, 4], strides: 2, pad: "same" },
+  { x: [3, 5, 7, 10], filter: [4, 4, 10, 3], strides: 1, pad: "valid" },
+  { x: [2, 6, 6, 9], filter: [3, 3, 9, 3], strides: 2, pad: "valid" },
+  { x: [2, 9, 8, 9], filter: [3, 2, 9, 4], strides: [2, 3], pad: "valid" },
+  { x: [2, 6, 6, 12], filter: [3, 3, 12, 3], strides: 2, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
   { x: [4, 7, 7, 16], filter: [4, 4, 16, 8], strides: 2, pad: "same" },
 ];
 const cases = [...grid, ...edges];
