@@ -164,7 +164,7 @@ function samplesSection(data: RunData): string {
   const kind = data.plan.data.shape.length === 1 ? "scatter plots of generated points (modes marked)" : "grids of generated images";
   const latest = data.samples[data.samples.length - 1]!;
   const figures = data.samples
-    .map((s) => `<figure><img src="${dataUri(s.png)}" alt="samples at step ${s.step}" loading="lazy"><figcaption>step ${s.step.toLocaleString("en")}</figcaption></figure>`)
+    .map((s) => `<figure><img src="${dataUri(s.png)}" alt="samples at step ${s.step}"><figcaption>step ${s.step.toLocaleString("en")}</figcaption></figure>`)
     .join("");
   return (
     `<section id="samples"><h2>Samples</h2><p class="note">${kind}, from one fixed latent batch at every step.</p>` +

@@ -40,11 +40,13 @@ export function niceTicks(min: number, max: number, count = 5): { ticks: number[
   const rough = (max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   const normalised = rough / magnitude;
-  const step = (normalised < 1.5 ? 1 : normalised < 3 ? 2 : normalised < 7 ? 5 : 10) * magnitude;
-  const lo = Math.floor(min / step + 1e-9) * step;
-  const hi = Math.ceil(max / step - 1e-9) * step;
+  // Rounded to 12 digits: 2 * 1e-5 is 1.9999999999999998e-5 in floating point.
+  const tidy = (value: number) => Number(value.toPrecision(12));
+  const step = tidy((normalised < 1.5 ? 1 : normalised < 3 ? 2 : normalised < 7 ? 5 : 10) * magnitude);
+  const lo = tidy(Math.floor(min / step + 1e-9) * step);
+  const hi = tidy(Math.ceil(max / step - 1e-9) * step);
   const ticks: number[] = [];
-  for (let i = 0; lo + i * step <= hi + step * 1e-9; i++) ticks.push(Number((lo + i * step).toPrecision(12)));
+  for (let i = 0; lo + i * step <= hi + step * 1e-9; i++) ticks.push(tidy(lo + i * step));
   return { ticks, step, lo, hi };
 }
 
