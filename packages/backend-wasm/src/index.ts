@@ -1,4 +1,4 @@
-export { registerWasmTraining, WASM_TRAINING_KERNELS } from "./register.js";
+export { registerWasmTraining, useWasmBackend, WASM_TRAINING_KERNELS } from "./register.js";
 export {
   registerDoubleBackpropGradients,
   OUTPUT_GRADIENT_KERNELS,

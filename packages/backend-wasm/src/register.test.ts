@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { liveCounts, seededTensor, setUpBackends, tf } from "./test-helpers.js";
-import { registerDoubleBackpropGradients, registerWasmTraining, WASM_TRAINING_KERNELS } from "./index.js";
+import { registerDoubleBackpropGradients, registerWasmTraining, useWasmBackend, WASM_TRAINING_KERNELS } from "./index.js";
 
 beforeAll(setUpBackends);
 
@@ -38,6 +38,15 @@ describe("registerWasmTraining", () => {
     await tf.setBackend("wasm");
     const out = tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([2, 3]), false, true).dataSync());
     expect([...out]).toEqual([3, 3, 3, 3]);
+  });
+});
+
+describe("useWasmBackend", () => {
+  it("leaves the wasm backend selected, with the training kernels", async () => {
+    await tf.setBackend("cpu");
+    await useWasmBackend();
+    expect(tf.getBackend()).toBe("wasm");
+    expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeTruthy();
   });
 });
 

@@ -1,4 +1,4 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { getKernel, ready, registerKernel, setBackend, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { registerDoubleBackpropGradients } from "./double-backprop-gradients.js";
 import { conv2DBackpropFilterConfig } from "./kernels/conv2d-backprop-filter.js";
 import { conv2DBackpropInputConfig } from "./kernels/conv2d-backprop-input.js";
@@ -59,4 +59,19 @@ function replaceWasmKernel(config: KernelConfig): void {
   // backend is (re)initialised after this.
   const setupFunc = config.setupFunc ?? existing?.setupFunc;
   registerKernel(setupFunc === undefined ? config : { ...config, setupFunc });
+}
+
+/**
+ * Registers the training kernels and gradients, then selects and initialises the wasm
+ * backend (non-threaded SIMD in Node; no `setWasmPaths` needed there).
+ */
+export async function useWasmBackend(): Promise<void> {
+  await registerWasmTraining();
+  if (!(await setBackend("wasm"))) {
+    throw new Error(
+      "@gan/backend-wasm: the wasm backend failed to initialise (tfjs logged the reason above); " +
+        "check that @tensorflow/tfjs-backend-wasm is installed with its .wasm files.",
+    );
+  }
+  await ready();
 }
