@@ -11,7 +11,7 @@ function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
 }
 
 /** Largest singular value of a [rows, cols] matrix, by power iteration on M^T M in float64. */
-function largestSingularValue(values: Float32Array | number[], rows: number, cols: number): number {
+function largestSingularValue(values: ArrayLike<number>, rows: number, cols: number): number {
   let v = Array.from({ length: cols }, (_, i) => 1 + i * 0.01);
   let sigma = 0;
   for (let iteration = 0; iteration < 2000; iteration++) {
