@@ -24,6 +24,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   eval: () => import("./commands/eval.js"),
   ablate: () => import("./commands/ablate.js"),
   report: () => import("./commands/report.js"),
+  sweep: () => import("./commands/sweep.js"),
+  worker: () => import("./commands/worker.js"),
 };
 
 /** Registers a command module (used for commands that live in their own files, e.g. train). */

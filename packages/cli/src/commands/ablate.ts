@@ -11,12 +11,13 @@ import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { writeFileAtomic } from "../files.js";
 import { output } from "../io.js";
+import { runAblationOnQueue } from "../queue/ablate-on-queue.js";
 import { readSpec } from "../spec.js";
 
 export const ABLATION_VERSION = 1;
 
 /** Compiles a variant's text as if it were the spec file itself (tricks and data resolve from its directory). */
-function variantCompiler(file: string): (text: string) => Promise<Plan> {
+export function variantCompiler(file: string): (text: string) => Promise<Plan> {
   const host = createCompileHost();
   return async (text) => {
     const { plan, diagnostics } = await compile(text, { file, host });
@@ -70,7 +71,7 @@ export interface AblationRecord {
 export const command: Command = {
   name: "ablate",
   summary: "train a spec as written and without each of its tricks (or with others added), over seeds; a table of the metrics",
-  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add PKG]... [--first-seed S] [--out DIR]",
+  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add PKG]... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "ablate",
@@ -82,6 +83,7 @@ export const command: Command = {
         add: { type: "string", multiple: true },
         "first-seed": { type: "string" },
         out: { type: "string" },
+        queue: { type: "string" },
       },
       { min: 1, max: 1 },
     );
@@ -109,7 +111,7 @@ export const command: Command = {
     const runSteps = ablation.runs[0]!.plan.train.steps;
     output.err(
       `ablation of ${file}: ${ablation.variants.length} variants x ${ablation.seeds.length} seeds = ${total} runs of ${runSteps} steps, ` +
-        `${Math.min(jobs, total)} at a time, in ${shown}\n`,
+        `${values.queue !== undefined ? "on the queue's workers" : `${Math.min(jobs, total)} at a time`}, in ${shown}\n`,
     );
     for (const variant of ablation.variants) output.err(`  ${variant.id.padEnd(24)} ${variant.label}\n`);
 
@@ -136,15 +138,23 @@ export const command: Command = {
 
     mkdirSync(outDir, { recursive: true });
     let finishedCount = 0;
-    await runPool(ablation.runs, jobs, async (run: RunSpec, index) => {
-      const result = await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(file)) });
+    const finish = (run: RunSpec, index: number, result: ExecutedRun, log = (line: string) => output.err(line)) => {
       results[index] = result;
       finishedCount++;
-      output.err(`[${finishedCount}/${total}] ${run.label}, seed ${run.seed}: ${describeResult(result)}\n`);
+      log(`[${finishedCount}/${total}] ${run.label}, seed ${run.seed}: ${describeResult(result)}\n`);
       // After every run: an interrupted ablation leaves what it measured.
       writeRecord(false);
       return result;
-    });
+    };
+    if (values.queue !== undefined) {
+      // On gan workers (see queue/): the same runs, ids and table; the run directories are in the workers' artifacts directory.
+      const code = await runAblationOnQueue(values.queue, { ablation, file, command: `gan ablate ${argv.join(" ")}`, onResult: finish });
+      if (code !== 0) return code;
+    } else {
+      await runPool(ablation.runs, jobs, async (run: RunSpec, index) =>
+        finish(run, index, await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(file)) })),
+      );
+    }
 
     const finished = results as ExecutedRun[];
     const summary = summarise(finished);

@@ -1,0 +1,255 @@
+import os from "node:os";
+import path from "node:path";
+import { UsageError, UserError } from "@gan/core";
+import { executeRun, runPool, type ExecutedRun } from "../ablation/run-children.js";
+import { formatCell, metricTitle } from "../ablation/summarise.js";
+import type { Command } from "../command.js";
+import { integerFlag, parseCommandArgs } from "../command.js";
+import { displayPath } from "../display-path.js";
+import { output } from "../io.js";
+import { connectRedis } from "../queue/connection.js";
+import { defineSweep, shellCommand, type SweepDefinition } from "../queue/definition.js";
+import { expandSweep, parseGridFlag } from "../queue/grid.js";
+import { SweepProgress } from "../queue/progress.js";
+import { orderedResults, readSweepRecord, sweepDirectory, sweepMarkdown, writeSweepRecord, SWEEP_FILE, SWEEP_MARKDOWN } from "../queue/results.js";
+import { countStates, runOnQueue } from "../queue/run-on-queue.js";
+import { SweepQueue, type RunState } from "../queue/sweep-queue.js";
+import { readSpec } from "../spec.js";
+import { variantCompiler } from "./ablate.js";
+
+/** Where runs and sweep results go unless --artifacts says otherwise; `gan worker` uses the same default. */
+export const DEFAULT_ARTIFACTS = path.join("runs", "artifacts");
+
+const USAGE =
+  'gan sweep FILE --grid "PKG.OPTION=V1,V2,..." [--grid ...] [--seeds N] [--first-seed S] [--steps N] [--queue redis://HOST:PORT] [--jobs J] [--artifacts DIR]\n' +
+  "       gan sweep status ID [--queue URL] [--artifacts DIR]\n" +
+  "       gan sweep collect ID [--queue URL] [--artifacts DIR]";
+
+function defaultJobs(): number {
+  // As gan ablate: each run trains on one core; keep one for the rest.
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+function progressTarget() {
+  return { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns };
+}
+
+function metricsText(result: ExecutedRun): string {
+  if (result.error !== undefined) return `failed: ${result.error.split("\n")[0]}`;
+  return Object.entries(result.metrics ?? {})
+    .map(([name, value]) => `${metricTitle(name)} ${formatCell(name, value === null ? null : { mean: value, standardError: null, n: 1, undefinedCount: 0 })}`)
+    .join(", ");
+}
+
+/** Prints the table, writes sweep.md and sweep.json, and fails (exit 1) when runs failed. */
+function finishSweep(definition: SweepDefinition, results: ExecutedRun[], artifacts: string): number {
+  const dir = sweepDirectory(artifacts, definition.id);
+  writeSweepRecord(dir, definition, results, true);
+  const { table } = sweepMarkdown(definition, results);
+  output.out(table);
+  const failed = results.filter((r) => r.error !== undefined);
+  for (const run of failed) output.err(`failed: ${run.label}, seed ${run.seed} (${run.runId}): ${run.error}\n`);
+  output.err(`wrote ${displayPath(path.join(dir, SWEEP_MARKDOWN))} and ${displayPath(path.join(dir, SWEEP_FILE))}\n`);
+  if (failed.length > 0) throw new UserError(`${failed.length} of ${results.length} runs failed (listed above, and in ${displayPath(path.join(dir, SWEEP_MARKDOWN))})`);
+  return 0;
+}
+
+async function submit(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "sweep",
+    argv,
+    {
+      grid: { type: "string", multiple: true },
+      seeds: { type: "string" },
+      "first-seed": { type: "string" },
+      steps: { type: "string" },
+      queue: { type: "string" },
+      jobs: { type: "string" },
+      artifacts: { type: "string" },
+    },
+    { min: 1, max: 1 },
+  );
+  const file = positionals[0]!;
+  if (file.endsWith(".json")) throw new UsageError("gan sweep: give the .gan spec: grid values are set in its `use` lines");
+  if (!values.grid || values.grid.length === 0) throw new UsageError('gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")');
+  if (values.queue !== undefined && values.jobs !== undefined) throw new UsageError("gan sweep: --jobs is for a local sweep; with --queue, each gan worker has its own --concurrency");
+  const axes = values.grid.map(parseGridFlag);
+  const seeds = integerFlag("sweep", "seeds", values.seeds, 1) ?? 1;
+  const steps = integerFlag("sweep", "steps", values.steps, 1);
+  const firstSeed = integerFlag("sweep", "first-seed", values["first-seed"], 0);
+  const jobs = integerFlag("sweep", "jobs", values.jobs, 1) ?? defaultJobs();
+  const artifacts = path.resolve(values.artifacts ?? DEFAULT_ARTIFACTS);
+  const text = readSpec(file);
+  if (values.queue !== undefined) {
+    // Before compiling every grid point: an unreachable Redis is the first thing to hear about.
+    (await connectRedis(values.queue)).disconnect();
+  }
+
+  const sweep = await expandSweep({ text, file }, axes, {
+    seeds,
+    ...(steps !== undefined ? { steps } : {}),
+    ...(firstSeed !== undefined ? { firstSeed } : {}),
+    compile: variantCompiler(file),
+  });
+  const definition = defineSweep({ kind: "sweep", name: sweep.name, spec: file, command: shellCommand(["gan", "sweep", ...argv]), seeds: sweep.seeds, axes: sweep.axes, runs: sweep.runs });
+  const total = sweep.runs.length;
+  const where = values.queue !== undefined ? "on the queue's workers" : `${Math.min(jobs, total)} at a time here`;
+  output.err(
+    `sweep ${definition.id} of ${file}: ${sweep.points.length} points x ${sweep.seeds.length} seeds = ${total} runs of ${definition.steps} steps, ${where}\n`,
+  );
+  for (const point of sweep.points) output.err(`  ${point.id.padEnd(32)} ${point.label}\n`);
+
+  const dir = sweepDirectory(artifacts, definition.id);
+  const results: (ExecutedRun | undefined)[] = new Array(total).fill(undefined);
+  const progress = new SweepProgress(progressTarget());
+  let done = 0;
+  const record = (index: number, result: ExecutedRun) => {
+    results[index] = result;
+    done++;
+    const run = sweep.runs[index]!;
+    progress.log(`[${done}/${total}] ${run.label}, seed ${run.seed}: ${metricsText(result)}${result.reused ? " (finished earlier, reused)" : ""}`);
+    // After every run: an interrupted sweep leaves what it measured, and `gan sweep status` can read it.
+    writeSweepRecord(dir, definition, orderedResults(definition, results.filter((r): r is ExecutedRun => r !== undefined)), false);
+  };
+
+  if (values.queue !== undefined) {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once("SIGINT", onSignal);
+    try {
+      const { interrupted } = await runOnQueue({
+        url: values.queue,
+        definition,
+        runs: sweep.runs,
+        tricksFrom: path.dirname(path.resolve(file)),
+        progress,
+        artifactsHint: displayPath(artifacts),
+        onResult: record,
+        signal: controller.signal,
+      });
+      progress.finish();
+      if (interrupted) {
+        output.err(
+          `stopped following sweep ${definition.id}; its runs stay queued for the workers:\n` +
+            `  gan sweep status ${definition.id} --queue ${values.queue}\n  gan sweep collect ${definition.id} --queue ${values.queue}\n`,
+        );
+        return 130;
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  } else {
+    const stepsTotal = total * definition.steps;
+    const update = () => {
+      const finished = results.filter((r) => r !== undefined && r.error === undefined).length;
+      const failed = results.filter((r) => r?.error !== undefined).length;
+      progress.update({ total, finished, failed, running: Math.min(jobs, total - finished - failed), stepsDone: (finished + failed) * definition.steps, stepsTotal });
+    };
+    update();
+    await runPool(sweep.runs, jobs, async (run, index) => {
+      const result = await executeRun(run, { outDir: artifacts, tricksFrom: path.dirname(path.resolve(file)) });
+      record(index, result);
+      update();
+      return result;
+    });
+    progress.finish();
+  }
+  return finishSweep(definition, results as ExecutedRun[], artifacts);
+}
+
+function stateLine(state: RunState, width: number, local: boolean): string {
+  // A local sweep's record cannot tell a run in progress from one not started.
+  let what: string = local && state.state === "waiting" ? "not finished" : state.state;
+  if (state.state === "active" && state.progress) what = `active, step ${state.progress.step}/${state.progress.steps}`;
+  if (state.state === "completed") {
+    const details = [state.worker, state.resumedFrom !== undefined ? `resumed from step ${state.resumedFrom}` : undefined].filter(Boolean);
+    what = `completed${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+  }
+  if ((state.state === "failed" || state.state === "missing") && state.result?.error) what = `${state.state}: ${state.result.error.split("\n")[0]}`;
+  if (state.state === "waiting" && state.attemptsMade > 0) what = `waiting (to be tried again after ${state.attemptsMade} failed attempt${state.attemptsMade === 1 ? "" : "s"})`;
+  return `  ${state.run.runId.padEnd(width)}  ${state.run.label}, seed ${state.run.seed}: ${what}`;
+}
+
+async function status(id: string, url: string | undefined, artifacts: string): Promise<number> {
+  let definition: SweepDefinition;
+  let states: RunState[];
+  let workers: number | undefined;
+  if (url !== undefined) {
+    const queue = await SweepQueue.open(url);
+    try {
+      definition = await queue.loadDefinition(id);
+      states = await queue.states(definition);
+      workers = await queue.workerCount();
+    } finally {
+      await queue.close();
+    }
+  } else {
+    // A local sweep: what its sweep.json records, written after every run.
+    const record = readSweepRecord(artifacts, id);
+    definition = record.definition;
+    const byId = new Map(record.runs.map((r) => [r.runId, r]));
+    states = definition.runs.map((run): RunState => {
+      const result = byId.get(run.runId);
+      if (!result) return { run, state: "waiting", attemptsMade: 0 };
+      return { run, state: result.error !== undefined ? "failed" : "completed", attemptsMade: 1, result };
+    });
+  }
+  const counts = countStates(states, definition.steps);
+  const perState = new Map<string, number>();
+  for (const state of states) perState.set(state.state, (perState.get(state.state) ?? 0) + 1);
+  const order = ["completed", "failed", "missing", "active", "waiting"];
+  const tally = order.filter((s) => perState.has(s)).map((s) => `${perState.get(s)} ${url === undefined && s === "waiting" ? "not finished" : s}`);
+  const lines = [
+    `sweep ${definition.id} (${definition.kind} of ${definition.spec}, ${definition.steps} steps per run): ${definition.runs.length} runs: ${tally.join(", ")}; ` +
+      `${((counts.stepsDone / Math.max(1, counts.stepsTotal)) * 100).toFixed(0)}% of all steps`,
+  ];
+  const width = Math.max(...definition.runs.map((r) => r.runId.length));
+  for (const state of states) lines.push(stateLine(state, width, url === undefined));
+  if (workers !== undefined) lines.push(`workers connected: ${workers}`);
+  const complete = counts.finished + counts.failed === counts.total;
+  lines.push(complete ? `complete: gan sweep collect ${id}${url !== undefined ? ` --queue ${url}` : ""}` : "not complete yet");
+  output.out(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+async function collect(id: string, url: string | undefined, artifacts: string): Promise<number> {
+  if (url === undefined) {
+    const record = readSweepRecord(artifacts, id);
+    if (!record.complete) {
+      throw new UserError(`sweep ${id} is not complete: ${record.runs.length} of ${record.definition.runs.length} runs finished (gan sweep status ${id} --artifacts ${displayPath(artifacts)})`);
+    }
+    return finishSweep(record.definition, record.runs, artifacts);
+  }
+  const queue = await SweepQueue.open(url);
+  let definition: SweepDefinition;
+  let states: RunState[];
+  try {
+    definition = await queue.loadDefinition(id);
+    states = await queue.states(definition);
+  } finally {
+    await queue.close();
+  }
+  const unfinished = states.filter((s) => s.result === undefined);
+  if (unfinished.length > 0) {
+    const active = unfinished.filter((s) => s.state === "active").length;
+    throw new UserError(
+      `sweep ${id} is not complete: ${states.length - unfinished.length} of ${states.length} runs finished, ${active} running, ${unfinished.length - active} waiting (gan sweep status ${id} --queue ${url})`,
+    );
+  }
+  return finishSweep(definition, states.map((s) => s.result!), artifacts);
+}
+
+export const command: Command = {
+  name: "sweep",
+  summary: "train a spec over a grid of trick options and seeds, here or on gan workers (--queue); a table of the metrics",
+  usage: USAGE,
+  async run(argv) {
+    const sub = argv[0];
+    if (sub === "status" || sub === "collect") {
+      const { values, positionals } = parseCommandArgs(`sweep ${sub}`, argv.slice(1), { queue: { type: "string" }, artifacts: { type: "string" } }, { min: 1, max: 1 });
+      const artifacts = path.resolve(values.artifacts ?? DEFAULT_ARTIFACTS);
+      return sub === "status" ? status(positionals[0]!, values.queue, artifacts) : collect(positionals[0]!, values.queue, artifacts);
+    }
+    return submit(argv);
+  },
+};

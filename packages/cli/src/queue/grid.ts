@@ -1,0 +1,224 @@
+/**
+ * A sweep as a list of runs: the spec with trick options set to every combination of the
+ * `--grid` values, compiled, times every seed.
+ *
+ * Options are set in the spec's text, in the `use` line of the trick (its `{ ... }` gets the
+ * key, or the key's value is replaced), and the result is compiled like any spec: the
+ * trick's schema validates the value at compile time with the usual file:line:column
+ * diagnostics, and compile-time rewrites that read the option (leaky-relu's alpha) see the
+ * new value, which editing the plan's tricks[].options after compilation would not give.
+ *
+ * Run ids are the ablation's: `<point>-s<seed>-<plan hash>`, so the same spec, trick
+ * versions, grid point, seed and step count always give the same id.
+ */
+import { UsageError, UserError, applyOverrides } from "@gan/core";
+import { parse, type ObjectValue, type SpecNode, type UseStatement } from "@gan/dsl";
+import { planHash, type Plan } from "@gan/plan";
+import { runId, type RunSpec } from "../ablation/expand.js";
+import { packageSlug } from "../ablation/variants.js";
+
+/** One `--grid PKG.OPTION=V1,V2,...`: the values as `.gan` source text. */
+export interface GridAxis {
+  package: string;
+  option: string;
+  values: string[];
+}
+
+/** One combination of grid values: what a run's spec sets. */
+export interface GridPoint {
+  /** Path-safe: `gp.lambda-1_ncritic.n-5`. */
+  id: string;
+  /** For tables: `@gan/gp.lambda=1 @gan/ncritic.n=5`. */
+  label: string;
+  settings: { package: string; option: string; value: string }[];
+  text: string;
+  plan: Plan;
+}
+
+export interface Sweep {
+  name: string;
+  axes: GridAxis[];
+  points: GridPoint[];
+  seeds: number[];
+  /** Point after point, seed after seed within each. */
+  runs: RunSpec[];
+}
+
+/** Splits at commas outside brackets, parentheses, braces and quotes: `linear(1 -> 0, until 9),2`. */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => part.trim());
+}
+
+/**
+ * A bare word is a string to the user (`kind=r1,wgan-gp`) but not to the language, which
+ * wants it quoted; numbers, booleans, quoted strings, lists, objects and schedules stay as written.
+ */
+function valueSource(value: string): string {
+  if (/^[A-Za-z_][\w-]*$/.test(value) && value !== "true" && value !== "false") return JSON.stringify(value);
+  return value;
+}
+
+/** `@gan/gp.lambda=1,10` -> { package: "@gan/gp", option: "lambda", values: ["1", "10"] }. */
+export function parseGridFlag(flag: string): GridAxis {
+  const match = /^(.+)\.([A-Za-z_][\w]*)=(.*)$/s.exec(flag);
+  if (!match) throw new UsageError(`gan sweep: --grid '${flag}' is not PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")`);
+  const [, packageName, option, list] = match as unknown as [string, string, string, string];
+  const values = splitTopLevel(list);
+  if (values.some((value) => value === "")) throw new UsageError(`gan sweep: --grid '${flag}' has an empty value`);
+  const repeated = values.find((value, i) => values.indexOf(value) !== i);
+  if (repeated !== undefined) throw new UsageError(`gan sweep: --grid '${flag}' lists ${repeated} twice`);
+  return { package: packageName, option, values: values.map(valueSource) };
+}
+
+function parsedSpec(text: string, file: string): SpecNode {
+  const { ast, diagnostics } = parse(text, file);
+  const error = diagnostics.find((d) => d.severity === "error");
+  if (!ast || error) {
+    throw new UserError(`${file}:${error?.line ?? 1}:${error?.column ?? 1}: ${error?.message ?? "the spec cannot be parsed"} (gan check ${file} shows every error)`);
+  }
+  return ast;
+}
+
+function usesOf(spec: SpecNode): (UseStatement & { package: NonNullable<UseStatement["package"]> })[] {
+  return spec.statements.filter((s): s is UseStatement & { package: NonNullable<UseStatement["package"]> } => s.kind === "use" && s.package !== undefined);
+}
+
+/** Checks every axis against the spec's use lines: each names a trick used exactly once. */
+export function checkAxes(text: string, file: string, axes: readonly GridAxis[]): void {
+  const uses = usesOf(parsedSpec(text, file));
+  const seen = new Set<string>();
+  for (const axis of axes) {
+    const key = `${axis.package}.${axis.option}`;
+    if (seen.has(key)) throw new UsageError(`gan sweep: --grid ${key} is given twice`);
+    seen.add(key);
+    const lines = uses.filter((use) => use.package.value === axis.package).map((use) => use.span.line);
+    if (lines.length === 0) {
+      const used = uses.map((use) => use.package.value);
+      throw new UserError(
+        `--grid ${key}: ${file} does not use the trick ${axis.package} ` +
+          `(${used.length > 0 ? `it uses ${used.join(", ")}` : "it has no use lines"}); add \`use "${axis.package}"\` to the spec to sweep its options`,
+      );
+    }
+    if (lines.length > 1) throw new UserError(`--grid ${key}: ${file} uses ${axis.package} on lines ${lines.join(" and ")}, so it is not clear which to set`);
+  }
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function editsForUse(use: UseStatement & { package: NonNullable<UseStatement["package"]> }, settings: readonly { option: string; value: string }[]): Edit[] {
+  const options: ObjectValue | undefined = use.options;
+  const edits: Edit[] = [];
+  const added: string[] = [];
+  for (const { option, value } of settings) {
+    const entry = options?.entries.find((e) => e.key.text === option);
+    if (entry?.value) edits.push({ start: entry.value.span.startOffset, end: entry.value.span.endOffset + 1, text: value });
+    else added.push(`${option}: ${value}`);
+  }
+  if (added.length === 0) return edits;
+  if (!options) {
+    edits.push({ start: use.package.span.endOffset + 1, end: use.package.span.endOffset + 1, text: ` { ${added.join(", ")} }` });
+  } else if (options.entries.length > 0) {
+    const last = options.entries.at(-1)!;
+    const end = (last.value?.span ?? last.span).endOffset + 1;
+    edits.push({ start: end, end, text: `, ${added.join(", ")}` });
+  } else {
+    if (!options.close) throw new UserError(`the options of ${use.package.value} on line ${use.span.line} have no closing brace`);
+    edits.push({ start: options.close.startOffset, end: options.close.startOffset, text: ` ${added.join(", ")} ` });
+  }
+  return edits;
+}
+
+/** `text` with each setting's option set in the use line of its trick (checked by checkAxes). */
+export function setUseOptions(text: string, file: string, settings: readonly { package: string; option: string; value: string }[]): string {
+  const uses = usesOf(parsedSpec(text, file));
+  const edits: Edit[] = [];
+  for (const use of uses) {
+    const mine = settings.filter((s) => s.package === use.package.value);
+    if (mine.length > 0) edits.push(...editsForUse(use, mine));
+  }
+  // From the end backwards, so the offsets of the edits still to make stay valid.
+  edits.sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const edit of edits) result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
+  return result;
+}
+
+function cartesian<T>(lists: readonly (readonly T[])[]): T[][] {
+  return lists.reduce<T[][]>((combos, list) => combos.flatMap((combo) => list.map((item) => [...combo, item])), [[]]);
+}
+
+function slugValue(value: string): string {
+  return value.replace(/^"(.*)"$/, "$1").replace(/[^A-Za-z0-9.-]+/g, "_").replace(/^_|_$/g, "");
+}
+
+export interface SweepOptions {
+  seeds?: number;
+  firstSeed?: number;
+  steps?: number;
+  /** Compiles a point's spec text to its plan; throws a UserError that says what is wrong. */
+  compile(text: string): Promise<Plan>;
+}
+
+export async function expandSweep(spec: { text: string; file: string }, axes: readonly GridAxis[], options: SweepOptions): Promise<Sweep> {
+  if (axes.length === 0) throw new UsageError("gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,...");
+  const seedCount = options.seeds ?? 1;
+  if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`a sweep needs at least one seed, got ${seedCount}`);
+  checkAxes(spec.text, spec.file, axes);
+  const points: GridPoint[] = [];
+  for (const combo of cartesian(axes.map((axis) => axis.values.map((value) => ({ package: axis.package, option: axis.option, value }))))) {
+    const label = combo.map((s) => `${s.package}.${s.option}=${s.value}`).join(" ");
+    const id = combo.map((s) => `${packageSlug(s.package)}.${s.option}-${slugValue(s.value)}`).join("_");
+    const text = setUseOptions(spec.text, spec.file, combo);
+    let plan: Plan;
+    try {
+      plan = await options.compile(text);
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`the sweep point ${label} of ${spec.file} does not compile: ${error.message}`);
+      throw error;
+    }
+    points.push({ id, label, settings: combo, text, plan });
+  }
+  const repeatedId = points.find((p, i) => points.findIndex((q) => q.id === p.id) !== i);
+  if (repeatedId) throw new UsageError(`gan sweep: two grid points have the same name ${repeatedId.id}; give values that differ in letters or digits`);
+  const firstSeed = options.firstSeed ?? points[0]!.plan.train.seed;
+  const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
+  const runs: RunSpec[] = [];
+  for (const point of points) {
+    for (const seed of seeds) {
+      const plan = applyOverrides(point.plan, { seed, ...(options.steps !== undefined ? { steps: options.steps } : {}) });
+      runs.push({
+        runId: runId(point.id, seed, plan),
+        variant: point.id,
+        label: point.label,
+        // A sweep point changes option values, not which tricks are used: no ablation change.
+        change: { kind: "none" },
+        seed,
+        plan,
+        planHash: planHash(plan),
+      });
+    }
+  }
+  return { name: points[0]!.plan.name, axes: [...axes], points, seeds, runs };
+}

@@ -1,0 +1,147 @@
+/**
+ * The submitting side of the queue: a sweep's runs added as jobs (job id = run id, so adding
+ * the same run twice is one job, and a run finished by an earlier sweep is not trained
+ * again), its definition stored under gan:sweeps:<id>, and the state of every run read back.
+ */
+import { UserError } from "@gan/core";
+import { Queue, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { RunSpec } from "../ablation/expand.js";
+import type { ExecutedRun } from "../ablation/run-children.js";
+import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl, sweepKey } from "./connection.js";
+import type { SweepDefinition, SweepRunEntry } from "./definition.js";
+import { executedFromResult, JOB_NAME, jobData, type RunJobData, type RunJobProgress, type RunJobResult } from "./job.js";
+
+/** Tries of a run: a crash of the child (out of memory, a signal) is worth one more; a wrong plan is not retried (see run-job.ts). */
+export const JOB_ATTEMPTS = 2;
+const RETRY_DELAY_MS = 2000;
+
+export type RunStateName = "waiting" | "active" | "completed" | "failed" | "missing";
+
+export interface RunState {
+  run: SweepRunEntry;
+  state: RunStateName;
+  /** Training progress of an active run. */
+  progress?: RunJobProgress;
+  attemptsMade: number;
+  /** Completed or failed: the row of the table. */
+  result?: ExecutedRun;
+  /** Completed: which worker, from which checkpoint. */
+  worker?: string;
+  resumedFrom?: number;
+}
+
+export interface EnqueueSummary {
+  added: number;
+  /** Already finished in the queue (by this sweep before, or another with the same runs). */
+  finished: number;
+  /** Failed before, tried again now. */
+  retried: number;
+  /** Waiting or running already. */
+  pending: number;
+}
+
+function stateName(state: string): RunStateName {
+  if (state === "completed" || state === "failed" || state === "active") return state;
+  // delayed (waiting to be retried), prioritized, waiting-children: all wait for a worker.
+  return "waiting";
+}
+
+function isProgress(value: unknown): value is RunJobProgress {
+  return typeof value === "object" && value !== null && typeof (value as RunJobProgress).step === "number" && typeof (value as RunJobProgress).steps === "number";
+}
+
+export class SweepQueue {
+  private constructor(
+    readonly url: string,
+    private readonly redis: Redis,
+    private readonly queue: Queue<RunJobData, RunJobResult>,
+  ) {}
+
+  /** Connects (a UserError naming the URL when Redis cannot be reached). */
+  static async open(url: string): Promise<SweepQueue> {
+    const redis = await connectRedis(url);
+    const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: bullConnection(url), prefix: KEY_PREFIX });
+    // Errors of BullMQ's connection surface as rejected commands; without a listener they would also be printed raw.
+    queue.on("error", () => {});
+    return new SweepQueue(url, redis, queue);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+
+  async storeDefinition(definition: SweepDefinition): Promise<void> {
+    // The first submission's record stays (its createdAt); the runs in it are the same by construction of the id.
+    await this.redis.set(sweepKey(definition.id), JSON.stringify(definition), "NX");
+  }
+
+  async loadDefinition(id: string): Promise<SweepDefinition> {
+    const text = await this.redis.get(sweepKey(id));
+    if (text === null) throw new UserError(`no sweep ${id} on the queue at ${shownUrl(this.url)} (gan sweep FILE --queue URL prints the id of the sweep it submits)`);
+    return JSON.parse(text) as SweepDefinition;
+  }
+
+  async enqueue(runs: readonly RunSpec[], tricksFrom: string): Promise<EnqueueSummary> {
+    const summary: EnqueueSummary = { added: 0, finished: 0, retried: 0, pending: 0 };
+    const toAdd: RunSpec[] = [];
+    for (const run of runs) {
+      const job = await this.queue.getJob(run.runId);
+      if (!job) {
+        toAdd.push(run);
+        continue;
+      }
+      const state = await job.getState();
+      if (state === "completed") summary.finished++;
+      else if (state === "failed") {
+        await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+        summary.retried++;
+      } else summary.pending++;
+    }
+    await this.queue.addBulk(
+      toAdd.map((run) => ({
+        name: JOB_NAME,
+        data: jobData(run, tricksFrom),
+        opts: {
+          jobId: run.runId,
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: "fixed", delay: RETRY_DELAY_MS },
+          // Results stay in Redis: they are the sweep's table, collected whenever someone asks.
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      })),
+    );
+    summary.added = toAdd.length;
+    return summary;
+  }
+
+  async workerCount(): Promise<number> {
+    return this.queue.getWorkersCount();
+  }
+
+  private async stateOf(run: SweepRunEntry): Promise<RunState> {
+    const job: Job<RunJobData, RunJobResult> | undefined = await this.queue.getJob(run.runId);
+    const base = { runId: run.runId, variant: run.variant, label: run.label, seed: run.seed };
+    if (!job) {
+      return { run, state: "missing", attemptsMade: 0, result: { ...base, error: "its job is no longer in the queue (was Redis emptied?); submit the sweep again" } };
+    }
+    const state = stateName(await job.getState());
+    const attemptsMade = job.attemptsMade;
+    if (state === "completed" && job.returnvalue) {
+      const value = job.returnvalue;
+      return { run, state, attemptsMade, result: executedFromResult(value), worker: value.worker, ...(value.resumedFrom !== undefined ? { resumedFrom: value.resumedFrom } : {}) };
+    }
+    if (state === "failed") {
+      const tries = Math.max(attemptsMade, 1);
+      return { run, state, attemptsMade, result: { ...base, error: `${job.failedReason || "failed"} (${tries} attempt${tries === 1 ? "" : "s"})` } };
+    }
+    return { run, state, attemptsMade, ...(isProgress(job.progress) ? { progress: job.progress } : {}) };
+  }
+
+  /** The state of every run of the sweep, in its order. */
+  async states(definition: SweepDefinition): Promise<RunState[]> {
+    return Promise.all(definition.runs.map((run) => this.stateOf(run)));
+  }
+}
