@@ -86,7 +86,9 @@ export const command: Command = {
     } catch (error) {
       throw new UserError(`${values.out}: cannot write the samples (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    output.err(`wrote ${count} samples (${format}) from ${path.relative(process.cwd(), samples.weightsFrom) || samples.weightsFrom} to ${values.out}\n`);
+    const relative = path.relative(process.cwd(), samples.weightsFrom);
+    const from = relative === "" || relative.startsWith("..") ? samples.weightsFrom : relative;
+    output.err(`wrote ${count} samples (${format}) from ${from} to ${values.out}\n`);
     return 0;
   },
 };
