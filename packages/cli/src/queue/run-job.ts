@@ -11,8 +11,7 @@
  * plan resumes from it (`gan train --resume`), anything else starts from nothing.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import os from "node:os";
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLatestCheckpoint, RUN_FILES, type RunInfo } from "@gan/core";
@@ -144,14 +143,16 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** What a failed child said: its `gan:` lines, else its last lines. */
+/** What a failed child of this attempt said: its `gan:` lines, else its last lines. */
 function failureLines(logFile: string, since: number): string {
   let lines: string[];
   try {
-    lines = readFileSync(logFile, "utf8").slice(since).trimEnd().split("\n");
+    lines = readFileSync(logFile).subarray(since).toString("utf8").split("\n");
   } catch {
     return "";
   }
+  // The worker's own header lines and progress lines say nothing about the failure.
+  lines = lines.filter((line) => line.trim() !== "" && !line.startsWith("--- ") && !line.startsWith("$ gan ") && !STEP_LINE.test(line));
   const messages = lines.filter((line) => line.startsWith("gan: "));
   return (messages.length > 0 ? messages : lines.slice(-3)).join("\n");
 }
@@ -198,7 +199,7 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
   const tricksFrom = tricksDirectory(data, options);
   const base = { runId: data.runId, variant: data.variant, label: data.label, seed: data.seed, artifacts, worker: options.worker };
-  createWriteStream(logFile, { flags: "a" }).end(`--- ${new Date().toISOString()} worker ${options.worker} on ${os.hostname()}\n`);
+  appendFileSync(logFile, `--- ${new Date().toISOString()} worker ${options.worker}\n`);
 
   const start = startingPoint(root, data);
   if (start.kind === "reuse") {

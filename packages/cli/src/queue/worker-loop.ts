@@ -42,8 +42,9 @@ export interface RunningWorker {
   stop(): void;
 }
 
-function shortError(error: Error): string {
-  return error.message.split("\n")[0]!;
+/** An error on one line of the worker's log. */
+function oneLine(error: Error): string {
+  return error.message.replace(/:\n/g, ": ").replace(/\n/g, "; ");
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -90,10 +91,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         throw new WaitingError();
       }
       if (error instanceof RunFailure) {
-        log(`${data.runId}: failed: ${shortError(error)}${error.retryable ? "" : " (not retried: the plan or its tricks are at fault)"}`);
+        log(`${data.runId}: failed: ${oneLine(error)}${error.retryable ? "" : " (not retried: the plan or its tricks are at fault)"}`);
         throw error.retryable ? new Error(error.message) : new UnrecoverableError(error.message);
       }
-      log(`${data.runId}: failed: ${shortError(error as Error)}`);
+      log(`${data.runId}: failed: ${oneLine(error as Error)}`);
       throw error;
     } finally {
       controls.delete(job.id!);
