@@ -61,7 +61,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Resolves with every run's row, or `interrupted` when the signal stopped the wait first. */
 export async function runOnQueue(options: QueueRunOptions): Promise<{ results: (ExecutedRun | undefined)[]; interrupted: boolean }> {
   const { definition, progress } = options;
-  const queue = await SweepQueue.open(options.url);
+  let lastConnectionError = "";
+  const queue = await SweepQueue.open(options.url, (error) => {
+    if (error.message === lastConnectionError) return;
+    lastConnectionError = error.message;
+    progress.log(`Redis at ${shownUrl(options.url)}: ${error.message} (waiting for it; the workers go on)`);
+  });
   const results: (ExecutedRun | undefined)[] = new Array(definition.runs.length).fill(undefined);
   try {
     await queue.storeDefinition(definition);

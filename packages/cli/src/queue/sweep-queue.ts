@@ -58,12 +58,15 @@ export class SweepQueue {
     private readonly queue: Queue<RunJobData, RunJobResult>,
   ) {}
 
-  /** Connects (a UserError naming the URL when Redis cannot be reached). */
-  static async open(url: string): Promise<SweepQueue> {
+  /**
+   * Connects (a UserError naming the URL when Redis cannot be reached). Later, while Redis is
+   * away, commands wait for it to come back and `onConnectionError` hears why.
+   */
+  static async open(url: string, onConnectionError: (error: Error) => void = () => {}): Promise<SweepQueue> {
     const redis = await connectRedis(url);
     const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: bullConnection(url), prefix: KEY_PREFIX });
-    // Errors of BullMQ's connection surface as rejected commands; without a listener they would also be printed raw.
-    queue.on("error", () => {});
+    // Without a listener BullMQ's connection errors would also be printed raw.
+    queue.on("error", onConnectionError);
     return new SweepQueue(url, redis, queue);
   }
 
@@ -117,8 +120,13 @@ export class SweepQueue {
     return summary;
   }
 
-  async workerCount(): Promise<number> {
-    return this.queue.getWorkersCount();
+  /** Workers connected now, or undefined where Redis does not allow CLIENT LIST (some managed services). */
+  async workerCount(): Promise<number | undefined> {
+    try {
+      return await this.queue.getWorkersCount();
+    } catch {
+      return undefined;
+    }
   }
 
   private async stateOf(run: SweepRunEntry): Promise<RunState> {
