@@ -93,6 +93,7 @@ export { selectBackend, TENSORFLOW_MISSING, type SelectedBackend, type ResolvedB
 export { buildNetwork, layerSeed, trainableVariables, type BuildNetworkOptions } from "./model/build-network.js";
 export { HookBus, TrickHookError, type TrickCheckpoint } from "./trick/bus.js";
 export { Trainer, type TrainerOptions, type LoopState } from "./loop/trainer.js";
+export { NonFiniteError } from "./loop/numeric-health.js";
 export { sampleLatent } from "./loop/latent.js";
 export { tensorReadCount } from "./loop/tensor-reads.js";
 export { train, applyOverrides, type TrainOptions, type TrainResult, type MetricsLine } from "./run/train.js";

@@ -61,6 +61,7 @@ export const command: Command = {
   summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
+    "                          [--on-nan stop|rollback] [--max-rollbacks K]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
@@ -73,6 +74,8 @@ export const command: Command = {
         out: { type: "string" },
         resume: { type: "string" },
         "tricks-from": { type: "string" },
+        "on-nan": { type: "string" },
+        "max-rollbacks": { type: "string" },
       },
       { min: 0, max: 1 },
     );
@@ -81,6 +84,11 @@ export const command: Command = {
     const steps = integerFlag("train", "steps", values.steps, 1);
     const seed = integerFlag("train", "seed", values.seed, 0);
     const backend = backendFlag(values.backend);
+    const onNan = values["on-nan"];
+    if (onNan !== undefined && onNan !== "stop" && onNan !== "rollback") {
+      throw new UsageError(`gan train: --on-nan must be stop or rollback, got '${onNan}'`);
+    }
+    const maxRollbacks = integerFlag("train", "max-rollbacks", values["max-rollbacks"], 0);
     if (values.resume !== undefined && seed !== undefined) {
       throw new UsageError("gan train: --seed cannot change when resuming (the checkpoint continues the run's own random streams)");
     }
@@ -111,6 +119,8 @@ export const command: Command = {
         ...(seed !== undefined ? { seed } : {}),
         ...(values.out !== undefined ? { out: values.out } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
+        ...(onNan !== undefined ? { onNan } : {}),
+        ...(maxRollbacks !== undefined ? { maxRollbacks } : {}),
         // A plan.json written elsewhere (gan ablate's plans/) names where its tricks are installed.
         tricksFrom: values["tricks-from"] ?? (file === undefined ? process.cwd() : path.dirname(path.resolve(file))),
         signal: controller.signal,

@@ -51,7 +51,7 @@ describe("the training step", () => {
     expect(tensorReadCount()).toBe(before);
     const logged = await trainer.runStep();
     expect(tensorReadCount()).toBe(before + 1);
-    expect(Object.keys(logged!).sort()).toEqual(["d_loss", "d_lr", "g_loss", "g_lr", "logger/d"]);
+    expect(Object.keys(logged!).sort()).toEqual(["d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "logger/d"]);
     expect(logged!["logger/d"]).toBeCloseTo(2 * logged!.d_loss!, 5);
     trainer.dispose();
   });

@@ -25,6 +25,7 @@ import { HookBus, type TrickCheckpoint } from "../trick/bus.js";
 import type { Trick } from "../trick/define-trick.js";
 import type { Labels, RunContext } from "../trick/hooks.js";
 import { sampleLatent } from "./latent.js";
+import { NumericHealth, type NonFiniteError } from "./numeric-health.js";
 import { StepScalars } from "./step-scalars.js";
 import { readTensorSync } from "./tensor-reads.js";
 
@@ -91,6 +92,12 @@ function checkScalar(loss: tf.Scalar): string | undefined {
   return loss.rank === 0 ? undefined : `it returned a loss of shape ${formatShape(loss.shape)}: a loss is a scalar (reduce it with tf.mean)`;
 }
 
+/** The squared global norm of a set of gradients (non-finite when any gradient is). */
+function gradientNormSquared(grads: tf.NamedTensorMap): tf.Scalar {
+  const parts = Object.values(grads).map((gradient) => tf.sum(tf.square(gradient)));
+  return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
+}
+
 export class Trainer {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
@@ -101,6 +108,7 @@ export class Trainer {
   step = 0;
 
   private readonly scalars = new StepScalars();
+  private readonly health = new NumericHealth();
   private readonly latentRng: Rng;
   private readonly dropoutRng: Rng;
   private readonly generatorVariables: tf.Variable[];
@@ -187,6 +195,7 @@ export class Trainer {
           step,
         );
       }, this.discriminatorVariables);
+      this.health.observe("d_loss", value, gradientNormSquared(grads), step);
       this.discriminatorOptimizer.optimizer.applyGradients(grads);
       return value;
     });
@@ -205,6 +214,10 @@ export class Trainer {
         const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
         return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
       }, this.generatorVariables);
+      const normSquared = gradientNormSquared(grads);
+      this.health.observe("g_loss", value, normSquared, step);
+      // G's gradient norm is what explodes first; logged so that runs can warn about it.
+      if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(normSquared));
       this.generatorOptimizer.optimizer.applyGradients(grads);
       return value;
     });
@@ -236,7 +249,11 @@ export class Trainer {
       }
       this.step = step + 1;
       if (!logging) return undefined;
+      // The NaN watch rides along in the step's one batched read.
+      this.health.recordInto((name, value) => this.scalars.record(name, value));
       const values = await this.scalars.read();
+      const nonFinite = this.health.extract(values);
+      if (nonFinite) throw nonFinite;
       return {
         ...values,
         // The rates in force: the schedule's value, times any scale applied since (a NaN rollback's halving).
@@ -246,6 +263,19 @@ export class Trainer {
     } finally {
       this.scalars.clear();
     }
+  }
+
+  /**
+   * The first NaN or infinite loss or gradient since the start (or the last
+   * clearNonFinite), if any. Read before a checkpoint is written, so none holds a NaN.
+   */
+  nonFinite(): Promise<NonFiniteError | undefined> {
+    return this.health.read();
+  }
+
+  /** After a rollback to a checkpoint: the run is finite again. */
+  clearNonFinite(): void {
+    this.health.reset();
   }
 
   /** The generator samples are drawn from: a trick's (EMA weights) or the trained one. */
@@ -290,6 +320,7 @@ export class Trainer {
   /** Frees the networks' and optimizers' tensors. */
   dispose(): void {
     this.scalars.clear();
+    this.health.dispose();
     this.generator.dispose();
     this.discriminator.dispose();
     this.generatorOptimizer.dispose();

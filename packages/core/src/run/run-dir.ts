@@ -24,6 +24,8 @@ export const RUN_FILES = {
   samples: "samples",
   checkpoints: "checkpoints",
   generator: "generator",
+  /** Warnings and the error that ended the run, one per line. */
+  log: "log.txt",
 } as const;
 
 export interface RunInfo {

@@ -53,7 +53,7 @@ describe("a run", () => {
     const lines = metrics(dir);
     expect(lines.map((l) => l.step)).toEqual([4, 8, 12]);
     for (const line of lines) {
-      expect(Object.keys(line).sort()).toEqual(["d_loss", "d_lr", "g_loss", "g_lr", "step", "steps_per_sec"]);
+      expect(Object.keys(line).sort()).toEqual(["d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "step", "steps_per_sec"]);
       expect(line.d_lr).toBe(1e-3);
       expect(line.steps_per_sec).toBeGreaterThan(0);
     }

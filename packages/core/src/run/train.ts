@@ -17,7 +17,9 @@ import { formatPlanDiff, planDiff, planHash, type BackendName, type Plan } from 
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import type { DataSource } from "../data/source.js";
 import { UserError } from "../errors.js";
+import { NonFiniteError } from "../loop/numeric-health.js";
 import { Trainer } from "../loop/trainer.js";
+import { TrainingMonitor } from "./training-monitor.js";
 import type { Trick } from "../trick/define-trick.js";
 import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
 import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
@@ -55,6 +57,14 @@ export interface TrainOptions {
   onMetrics?(line: MetricsLine): void;
   /** Called with each warning (besides the progress line). */
   onWarning?(message: string): void;
+  /**
+   * What a NaN or infinite loss or gradient does: "stop" (default) fails the run and keeps
+   * the last checkpoint, which never holds one; "rollback" restores the last checkpoint,
+   * halves both learning rates and goes on.
+   */
+  onNan?: "stop" | "rollback";
+  /** With onNan "rollback": how many rollbacks before giving up (default 3). */
+  maxRollbacks?: number;
 }
 
 /** One line of metrics.jsonl. */
@@ -143,6 +153,22 @@ function truncateMetrics(file: string, step: number): void {
   writeFileAtomic(file, kept.map((line) => `${line}\n`).join(""));
 }
 
+/** log.txt of the run directory: its warnings and the error that ended it, one per line. */
+function appendLog(runDir: string, line: string): void {
+  try {
+    appendFileSync(path.join(runDir, RUN_FILES.log), `${new Date().toISOString()} ${line.replace(/\n/g, "\n  ")}\n`);
+  } catch {
+    // A log that cannot be written must not hide what it was about.
+  }
+}
+
+/** Writes a checkpoint only when nothing has gone NaN since the last one: a checkpoint is always good. */
+async function writeGoodCheckpoint(checkpointsDir: string, trainer: Trainer, hash: string): Promise<void> {
+  const nonFinite = await trainer.nonFinite();
+  if (nonFinite) throw nonFinite;
+  await writeCheckpoint(checkpointsDir, trainer, hash);
+}
+
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -169,6 +195,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   let progress: Progress | undefined;
   const warn = (message: string) => {
     warnings.push(message);
+    if (runDir) appendLog(runDir, `warning: ${message}`);
     options.onWarning?.(message);
     progress?.warn(message);
   };
@@ -233,6 +260,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   } catch (error) {
     if (info && runDir) {
       try {
+        appendLog(runDir, `error: ${(error as Error).message}`);
         writeRunInfo(runDir, {
           ...info,
           endedAt: new Date().toISOString(),
@@ -278,12 +306,25 @@ async function runLoop(
   if (progress) setProgress(progress);
 
   await trainer.bus.lifecycle("beforeTraining", trainer.runContext());
+  const onNan = options.onNan ?? "stop";
+  const maxRollbacks = options.maxRollbacks ?? 3;
+  let rollbacks = 0;
+  // A rollback needs a checkpoint to return to, even before the first interval.
+  if (onNan === "rollback" && findLatestCheckpoint(checkpointsDir) === undefined) await writeCheckpoint(checkpointsDir, trainer, hash);
+  const monitor = new TrainingMonitor();
   let lastMetrics: MetricsLine | undefined;
   let stopped = false;
   let lastLogTime = performance.now();
   let lastLogStep = startStep;
   while (trainer.step < steps) {
-    const values = await trainer.runStep();
+    let values: Record<string, number> | undefined;
+    try {
+      values = await trainer.runStep();
+    } catch (error) {
+      if (!(error instanceof NonFiniteError)) throw error;
+      await handleNonFinite(error);
+      continue;
+    }
     const done = trainer.step;
     if (values) {
       const now = performance.now();
@@ -300,12 +341,21 @@ async function runLoop(
       lastMetrics = line;
       options.onMetrics?.(line);
       progress?.setLosses(values.d_loss, values.g_loss);
+      for (const message of monitor.observe(line)) warn(message);
     }
     progress?.update(done);
     if (done === steps) break;
     if (sampleEvery > 0 && done % sampleEvery === 0) samples.write(done);
     const stopping = options.signal?.aborted === true;
-    if ((checkpointEvery > 0 && done % checkpointEvery === 0) || stopping) await writeCheckpoint(checkpointsDir, trainer, hash);
+    if ((checkpointEvery > 0 && done % checkpointEvery === 0) || stopping) {
+      try {
+        await writeGoodCheckpoint(checkpointsDir, trainer, hash);
+      } catch (error) {
+        if (!(error instanceof NonFiniteError)) throw error;
+        await handleNonFinite(error);
+        continue;
+      }
+    }
     if (stopping) {
       stopped = true;
       break;
@@ -316,12 +366,39 @@ async function runLoop(
 
   if (!stopped) {
     await trainer.bus.lifecycle("afterTraining", trainer.runContext());
-    await writeCheckpoint(checkpointsDir, trainer, hash);
+    await writeGoodCheckpoint(checkpointsDir, trainer, hash);
     samples.write(trainer.step);
     await writeFinalGenerator(trainer, runDir);
   }
   progress?.update(trainer.step, true);
   return { stopped, lastMetrics };
+
+  /** --on-nan: stop with the last good checkpoint kept, or return to it with halved learning rates. */
+  async function handleNonFinite(error: NonFiniteError): Promise<void> {
+    const checkpoint = findLatestCheckpoint(checkpointsDir);
+    const kept = checkpoint ? `the last good checkpoint is ${path.relative(runDir, checkpoint.dir)}` : "no checkpoint was written before it";
+    if (onNan === "stop") {
+      throw new UserError(`${error.message}; ${kept} (try --on-nan rollback, or lower learning rates)`);
+    }
+    if (!checkpoint || rollbacks >= maxRollbacks) {
+      throw new UserError(`${error.message}; gave up after ${rollbacks} rollback${rollbacks === 1 ? "" : "s"} (--max-rollbacks ${maxRollbacks}); ${kept}`);
+    }
+    rollbacks++;
+    // Halve the rates in force at the failure, not the checkpoint's: a second rollback to the same checkpoint quarters them.
+    const generatorScale = trainer.generatorOptimizer.learningRateScale() / 2;
+    const discriminatorScale = trainer.discriminatorOptimizer.learningRateScale() / 2;
+    await restoreCheckpoint(checkpoint.dir, trainer);
+    trainer.generatorOptimizer.scaleLearningRate(generatorScale / trainer.generatorOptimizer.learningRateScale());
+    trainer.discriminatorOptimizer.scaleLearningRate(discriminatorScale / trainer.discriminatorOptimizer.learningRateScale());
+    trainer.clearNonFinite();
+    truncateMetrics(metricsFile, trainer.step);
+    lastLogStep = trainer.step;
+    lastLogTime = performance.now();
+    warn(
+      `${error.message}; rolled back to step ${trainer.step} with the learning rates halved ` +
+        `(rollback ${rollbacks} of at most ${maxRollbacks})`,
+    );
+  }
 }
 
 /** generator/: the sampling generator (a trick's EMA weights, if any) in tfjs LayersModel format. */

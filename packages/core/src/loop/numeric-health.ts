@@ -1,0 +1,104 @@
+/**
+ * Where the losses and gradients of a run first stop being finite, without reading anything
+ * back per step.
+ *
+ * Trade-off (README "When things go wrong"): reading one boolean per step would stop the run
+ * at the very step a NaN appears, but it forces a device sync every step, which on GPU and
+ * wasm costs as much as a small model's step. Instead each update folds "is everything
+ * finite?" into a small variable on the device (a fused isFinite + all + where: a few tiny
+ * kernels, no read), recording the first step at which each quantity went bad. The variable
+ * is read in the same single read as the logged scalars, and before every checkpoint is written. So a
+ * NaN is reported with the exact step and quantity it appeared at, at most logEvery steps
+ * later, and never reaches a checkpoint: the last checkpoint is always a good one, which is
+ * what `--on-nan rollback` returns to.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { UserError } from "../errors.js";
+import { readTensor } from "./tensor-reads.js";
+
+/** The quantities watched, in the order of the health variable. */
+export const WATCHED = ["d_loss", "g_loss", "d_gradients", "g_gradients"] as const;
+export type Watched = (typeof WATCHED)[number];
+
+const DESCRIPTION: Record<Watched, string> = {
+  d_loss: "the discriminator loss (d_loss)",
+  g_loss: "the generator loss (g_loss)",
+  d_gradients: "the discriminator's gradients",
+  g_gradients: "the generator's gradients",
+};
+
+/** A loss or gradient became NaN or infinite. */
+export class NonFiniteError extends UserError {
+  constructor(
+    readonly step: number,
+    readonly quantity: Watched,
+  ) {
+    super(`${DESCRIPTION[quantity]} became NaN or infinite at step ${step}`);
+    this.name = "NonFiniteError";
+  }
+}
+
+const HEALTH_PREFIX = "\u0000nonfinite:";
+
+/** The earliest bad step (losses before gradients on a tie). */
+function firstBadOf(steps: readonly number[]): NonFiniteError | undefined {
+  let found: NonFiniteError | undefined;
+  WATCHED.forEach((quantity, i) => {
+    const step = steps[i]!;
+    if (step >= 0 && (found === undefined || step < found.step)) found = new NonFiniteError(step, quantity);
+  });
+  return found;
+}
+
+export class NumericHealth {
+  /** Per watched quantity, the first (0-based) step at which it was not finite; -1 while it is. */
+  private readonly firstBad = tf.variable(tf.fill([WATCHED.length], -1), false, undefined, "float32");
+
+  /**
+   * Folds one update's loss and the squared norm of its gradients in (call inside the
+   * update's tidy). A NaN or infinite gradient anywhere makes the squared norm non-finite.
+   */
+  observe(loss: "d_loss" | "g_loss", value: tf.Tensor, gradientNormSquared: tf.Tensor, step: number): void {
+    const lossIndex = WATCHED.indexOf(loss);
+    const gradientIndex = WATCHED.indexOf(loss === "d_loss" ? "d_gradients" : "g_gradients");
+    tf.tidy(() => {
+      const badLoss = tf.logicalNot(tf.all(tf.isFinite(value)));
+      const badGradients = tf.logicalNot(tf.all(tf.isFinite(gradientNormSquared)));
+      const bad = tf.stack(WATCHED.map((_, i) => (i === lossIndex ? badLoss : i === gradientIndex ? badGradients : tf.scalar(false, "bool"))));
+      const fresh = tf.logicalAnd(bad, tf.equal(this.firstBad, -1));
+      this.firstBad.assign(tf.where(fresh, tf.fill([WATCHED.length], step), this.firstBad));
+    });
+  }
+
+  /**
+   * Hands each watched quantity's first bad step to `record` as a scalar (within a tidy), so
+   * that it is read in the same batch as the step's logged scalars.
+   */
+  recordInto(record: (name: string, value: tf.Tensor) => void): void {
+    tf.tidy(() => WATCHED.forEach((quantity, i) => record(`${HEALTH_PREFIX}${quantity}`, tf.reshape(tf.slice(this.firstBad, [i], [1]), []))));
+  }
+
+  /** Takes recordInto's values out of a batch of read scalars; the first quantity that went bad, if any. */
+  extract(values: Record<string, number>): NonFiniteError | undefined {
+    const steps = WATCHED.map((quantity) => {
+      const step = values[`${HEALTH_PREFIX}${quantity}`]!;
+      delete values[`${HEALTH_PREFIX}${quantity}`];
+      return step;
+    });
+    return firstBadOf(steps);
+  }
+
+  /** Reads the health variable on its own (before a checkpoint is written). */
+  async read(): Promise<NonFiniteError | undefined> {
+    return firstBadOf([...(await readTensor(this.firstBad))]);
+  }
+
+  /** After a rollback: everything is finite again. */
+  reset(): void {
+    tf.tidy(() => this.firstBad.assign(tf.fill([WATCHED.length], -1)));
+  }
+
+  dispose(): void {
+    this.firstBad.dispose();
+  }
+}
