@@ -1,0 +1,159 @@
+/**
+ * Bad input through `gan train`: data files that cannot be used and plans that are not
+ * valid are refused before anything runs, in one line that names the file and what is
+ * wrong, with exit code 1, and no run directory is created.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { encodePng } from "@gan/core";
+import { beforeAll, describe, expect, test } from "vitest";
+import { captureOutput } from "../io.js";
+import { main, registerCommand } from "../main.js";
+
+registerCommand("train", () => import("./train.js"));
+
+async function gan(...argv: string[]) {
+  const { result, stdout, stderr } = await captureOutput(() => main(argv));
+  return { code: result, stdout, stderr };
+}
+
+const networks = (inputShape: number[]) => ({
+  generator: { inputShape: [4], layers: [{ type: "dense", units: inputShape.reduce((a, b) => a * b) }, { type: "reshape", shape: inputShape }] },
+  discriminator: { inputShape, layers: [{ type: "flatten" }, { type: "dense", units: 1 }] },
+});
+
+function planWith(data: object, shape: number[]) {
+  return {
+    planVersion: 1,
+    name: "bad",
+    source: { file: "bad.gan", sha256: "0".repeat(64) },
+    data: { ...data, shape, nativeRange: [0, 1], range: [0, 1] },
+    latent: { size: 4 },
+    networks: networks(shape),
+    loss: { kind: "nonsaturating" },
+    optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
+    train: { steps: 2, batch: 2, logEvery: 1, backend: "cpu" },
+    tricks: [],
+    rewrites: [],
+  };
+}
+
+/** An IDX file: magic 0x00 0x00 type rank, big-endian sizes, then `body`. */
+function idxBytes(dims: number[], body: Uint8Array, typeCode = 0x08): Uint8Array {
+  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+  header.setUint8(2, typeCode);
+  header.setUint8(3, dims.length);
+  dims.forEach((size, i) => header.setUint32(4 + 4 * i, size));
+  const bytes = new Uint8Array(header.byteLength + body.length);
+  bytes.set(new Uint8Array(header.buffer), 0);
+  bytes.set(body, header.byteLength);
+  return bytes;
+}
+
+const grey = (width: number, height: number) => encodePng(width, height, 1, new Uint8Array(width * height).fill(128));
+
+let dir: string;
+let cases = 0;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-bad-input-"));
+});
+
+/** Runs `gan train` on a plan; expects exit 1, one line, and no run directory. */
+async function refused(plan: object): Promise<string> {
+  const caseDir = path.join(dir, `case-${cases++}`);
+  mkdirSync(caseDir, { recursive: true });
+  const planFile = path.join(caseDir, "plan.json");
+  writeFileSync(planFile, JSON.stringify(plan));
+  const out = path.join(caseDir, "runs");
+  const { code, stdout, stderr } = await gan("train", planFile, "--out", out);
+  expect(code).toBe(1);
+  expect(stdout).toBe("");
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  return stderr.trimEnd();
+}
+
+function file(name: string, bytes: Uint8Array | string): string {
+  const full = path.join(dir, name);
+  writeFileSync(full, bytes);
+  return full;
+}
+
+function folder(name: string, files: Record<string, Uint8Array | string>): string {
+  const full = path.join(dir, name);
+  mkdirSync(full, { recursive: true });
+  for (const [entry, content] of Object.entries(files)) writeFileSync(path.join(full, entry), content);
+  return full;
+}
+
+describe("gan train refuses unusable data in one line naming the file", () => {
+  const pixels = new Uint8Array(3 * 4).fill(7);
+
+  test("a missing IDX file", async () => {
+    const missing = path.join(dir, "nowhere-images-idx3-ubyte");
+    const line = await refused(planWith({ kind: "idx", images: missing }, [2, 2, 1]));
+    expect(line).toContain(missing);
+    expect(line).toMatch(/^gan: .*(no such file|not found|does not exist)/);
+  });
+
+  test("an IDX file with a wrong magic number", async () => {
+    const bytes = idxBytes([3, 2, 2], pixels);
+    bytes[0] = 0x12;
+    const images = file("magic.idx", bytes);
+    const line = await refused(planWith({ kind: "idx", images }, [2, 2, 1]));
+    expect(line).toContain(images);
+    expect(line).toMatch(/magic/i);
+  });
+
+  test("a truncated IDX file", async () => {
+    const images = file("truncated.idx", idxBytes([3, 2, 2], pixels).subarray(0, 20));
+    const line = await refused(planWith({ kind: "idx", images }, [2, 2, 1]));
+    expect(line).toContain(images);
+    expect(line).toMatch(/truncated|short|bytes/i);
+  });
+
+  test("an IDX file whose dimensions disagree with its size", async () => {
+    const images = file("dims.idx", idxBytes([5, 2, 2], pixels));
+    const line = await refused(planWith({ kind: "idx", images }, [2, 2, 1]));
+    expect(line).toContain(images);
+    expect(line).toMatch(/bytes|size/i);
+  });
+
+  test("a PNG folder with mixed sizes", async () => {
+    const images = folder("mixed", { "a.png": grey(2, 2), "b.png": grey(3, 2) });
+    const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
+    expect(line).toContain(path.join(images, "b.png"));
+    expect(line).toMatch(/3x2|2x3|size/);
+  });
+
+  test("a PNG folder with a file that is not an image", async () => {
+    const images = folder("not-image", { "a.png": grey(2, 2), "notes.txt": "hello" });
+    const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
+    expect(line).toBe(`gan: ${path.join(images, "notes.txt")}: not a PNG file: an images folder may hold only .png files`);
+  });
+
+  test("an empty PNG folder", async () => {
+    const images = folder("empty", {});
+    const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
+    expect(line).toContain(images);
+    expect(line).toMatch(/no PNG files in the folder/);
+  });
+});
+
+describe("gan train validates a plan.json before anything runs", () => {
+  test("an unknown field is refused with its path, and nothing is created", async () => {
+    const plan = planWith({ kind: "ring" }, [2]) as Record<string, unknown>;
+    const withUnknown = { ...plan, networks: { ...(plan.networks as object), generator: { inputShape: [4], layers: [{ type: "dense", units: 2, actvation: "relu" }] } } };
+    const caseDir = path.join(dir, "unknown-field");
+    mkdirSync(caseDir);
+    const planFile = path.join(caseDir, "plan.json");
+    writeFileSync(planFile, JSON.stringify(withUnknown));
+    const out = path.join(caseDir, "runs");
+    const { code, stderr } = await gan("train", planFile, "--out", out);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/is not a valid plan:\n/);
+    expect(stderr).toContain("\nnetworks.generator.layers[0].actvation: unknown field");
+    expect(existsSync(out)).toBe(false);
+  });
+});
