@@ -11,7 +11,7 @@
  * plan resumes from it (`gan train --resume`), anything else starts from nothing.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLatestCheckpoint, RUN_FILES, type RunInfo } from "@gan/core";
@@ -152,7 +152,7 @@ function failureLines(logFile: string, since: number): string {
     return "";
   }
   // The worker's own header lines and progress lines say nothing about the failure.
-  lines = lines.filter((line) => line.trim() !== "" && !line.startsWith("--- ") && !line.startsWith("$ gan ") && !STEP_LINE.test(line));
+  lines = lines.filter((line) => line.trim() !== "" && !line.startsWith("--- ") && !line.startsWith("$ gan ") && !line.startsWith("starting again from nothing: ") && !STEP_LINE.test(line));
   const messages = lines.filter((line) => line.startsWith("gan: "));
   return (messages.length > 0 ? messages : lines.slice(-3)).join("\n");
 }
@@ -193,7 +193,7 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
   const root = path.join(artifacts, "runs", data.runId);
   const logFile = path.join(artifacts, "logs", `${data.runId}.log`);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const logStart = existsSync(logFile) ? readFileSync(logFile).length : 0;
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const relative = (p: string) => path.relative(artifacts, p);
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
@@ -202,6 +202,7 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
   appendFileSync(logFile, `--- ${new Date().toISOString()} worker ${options.worker}\n`);
 
   const start = startingPoint(root, data);
+  if (start.kind === "fresh" && start.why) appendFileSync(logFile, `starting again from nothing: ${start.why}\n`);
   if (start.kind === "reuse") {
     return { ...base, metrics: Object.fromEntries(metricValues(start.report.metrics)), runDir: relative(start.runDir), seconds: 0, reused: true };
   }
