@@ -1,0 +1,149 @@
+/**
+ * Interrupted runs, with real `gan train` processes:
+ * - SIGINT / SIGTERM: the step in progress finishes, a checkpoint is written, exit 130 / 143;
+ * - kill -9 at arbitrary moments (checkpoints are written at every step, so many kills land
+ *   inside a write): the last checkpoint is valid, --resume continues from it, and the
+ *   resumed run's losses equal those of a run that was never interrupted.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { findLatestCheckpoint, listCheckpoints } from "@gan/core";
+import { beforeAll, describe, expect, test } from "vitest";
+import { captureOutput } from "../io.js";
+import { main, registerCommand } from "../main.js";
+
+registerCommand("train", () => import("./train.js"));
+
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const bin = path.join(repoRoot, "packages/cli/src/bin.ts");
+
+async function gan(...argv: string[]) {
+  const { result, stdout, stderr } = await captureOutput(() => main(argv));
+  return { code: result, stdout, stderr };
+}
+
+const STEPS = 60;
+const plan = {
+  planVersion: 1,
+  name: "tiny",
+  source: { file: "tiny.gan", sha256: "0".repeat(64) },
+  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
+  latent: { size: 4 },
+  networks: {
+    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
+    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
+  },
+  loss: { kind: "nonsaturating" },
+  optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
+  // A checkpoint at every step: most of the process's time is spent writing one.
+  train: { steps: STEPS, batch: 16, logEvery: 1, checkpointEvery: 1, sampleEvery: 0, backend: "cpu", seed: 3 },
+  tricks: [],
+  rewrites: [],
+};
+
+let dir: string;
+let planFile: string;
+let reference: { step: number; d_loss: number; g_loss: number }[];
+
+const losses = (runDir: string) =>
+  readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
+    .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
+
+function runDirIn(out: string): string | undefined {
+  const nameDir = path.join(out, "tiny");
+  if (!existsSync(nameDir)) return undefined;
+  const runs = readdirSync(nameDir);
+  return runs.length === 1 ? path.join(nameDir, runs[0]!) : undefined;
+}
+
+function startTrain(out: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const child = spawn(process.execPath, ["--conditions=@gan/source", "--import", "tsx", bin, "train", planFile, "--out", out], {
+    cwd: repoRoot,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the run has a first checkpoint (or the process ends). */
+async function firstCheckpoint(out: string, exited: Promise<unknown>): Promise<string | undefined> {
+  let done = false;
+  void exited.then(() => (done = true));
+  for (;;) {
+    const runDir = runDirIn(out);
+    if (runDir && listCheckpoints(path.join(runDir, "checkpoints")).length > 0) return runDir;
+    if (done) return runDir;
+    await sleep(5);
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-interrupt-"));
+  planFile = path.join(dir, "tiny.json");
+  writeFileSync(planFile, JSON.stringify(plan));
+  const straight = await gan("train", planFile, "--out", path.join(dir, "straight"));
+  expect(straight.code).toBe(0);
+  reference = losses(runDirIn(path.join(dir, "straight"))!);
+  expect(reference).toHaveLength(STEPS);
+}, 120_000);
+
+describe("an interrupted gan train", () => {
+  for (const [signal, exitCode] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    test(`${signal}: finishes the step, writes a checkpoint, exits ${exitCode}; --resume continues exactly`, async () => {
+      const out = path.join(dir, signal);
+      const { child, exited } = startTrain(out);
+      const runDir = await firstCheckpoint(out, exited);
+      child.kill(signal);
+      const { code, stderr } = await exited;
+      expect(code).toBe(exitCode);
+      expect(stderr).toContain(`${signal}: stopping after this step and writing a checkpoint`);
+      const run = JSON.parse(readFileSync(path.join(runDir!, "run.json"), "utf8"));
+      expect(run.status).toBe("stopped");
+      // The checkpoint of the step it stopped at is the newest, and valid.
+      const latest = findLatestCheckpoint(path.join(runDir!, "checkpoints"));
+      expect(latest?.manifest.step).toBe(run.stepsCompleted);
+      expect(stderr).toContain(`stopped after ${run.stepsCompleted} steps`);
+
+      const resumed = await gan("train", "--resume", runDir!);
+      expect(resumed.code).toBe(0);
+      expect(losses(runDir!)).toEqual(reference);
+    }, 120_000);
+  }
+
+  test("kill -9 at arbitrary moments, also inside checkpoint writes: --resume continues from the last valid checkpoint, with the losses of an uninterrupted run", async () => {
+    // Delays after the first checkpoint appears; spread so that kills land at different steps and phases.
+    const delays = [0, 17, 45, 90, 150];
+    let resumedTries = 0;
+    for (const [i, delay] of delays.entries()) {
+      const out = path.join(dir, `kill-${i}`);
+      const { child, exited } = startTrain(out);
+      const runDir = await firstCheckpoint(out, exited);
+      await sleep(delay);
+      child.kill("SIGKILL");
+      const { signal } = await exited;
+      if (signal !== "SIGKILL") continue; // finished before the kill: nothing to resume
+      const latest = findLatestCheckpoint(path.join(runDir!, "checkpoints"));
+      expect(latest, `try ${i}: a valid checkpoint survives`).toBeDefined();
+      const resumed = await gan("train", "--resume", runDir!);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(losses(runDir!)).toEqual(reference);
+      resumedTries++;
+    }
+    expect(resumedTries).toBeGreaterThanOrEqual(3);
+  }, 300_000);
+});
