@@ -283,5 +283,18 @@ describe.skipIf(!installed)("sweeps on Redis workers (skipped without redis-serv
     expect(again.stderr).toContain(`sweep ${id} on ${redis.url}: 0 queued, 6 finished before\n`);
     expect(again.stdout).toBe(sweep.stdout);
     expect(third.exitCode).toBeNull();
-  }, 300_000);
+
+    // gan ablate --queue: its variants on the same workers, its table as a local ablation writes it.
+    const out = path.join(dir, "ablation");
+    const ablation = await run("ablate", file, "--seeds", "1", "--steps", "20", "--queue", redis.url, "--out", out);
+    expect(ablation.code, ablation.stderr).toBe(0);
+    expect(ablation.stderr).toContain(`ablation of ${file}: 3 variants x 1 seeds = 3 runs of 20 steps, on the queue's workers, in ${out}\n`);
+    expect(ablation.stdout).toMatch(/^\| variant \| runs \| modes captured \| high quality % \| reverse KL \|\n\|---\|---\|--:\|--:\|--:\|\n\| as written \| 1 \| /);
+    expect(ablation.stdout).toContain("| without @gan/leaky-relu | 1 |");
+    expect(ablation.stdout).toContain("| without @gan/label-smoothing | 1 |");
+    const ablationRecord = JSON.parse(readFileSync(path.join(out, "ablation.json"), "utf8")) as { complete: boolean; runs: { runId: string; runDir: string }[] };
+    expect(ablationRecord.complete).toBe(true);
+    for (const result of ablationRecord.runs) expect(existsSync(path.join(artifacts, result.runDir, "eval.json"))).toBe(true);
+    // A ceiling for a machine shared with other work: about a minute and a half on two idle cores.
+  }, 480_000);
 });
