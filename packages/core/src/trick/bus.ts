@@ -57,6 +57,15 @@ interface BusEntry {
 
 const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
 
+/**
+ * Series hooks run outside any tf.tidy, so a tensor they create and neither dispose nor keep
+ * as state is lost for good. A trick may grow once (EMA weights, a replay buffer made on
+ * first use) and then replace what it keeps; a leak grows at every call. So a hook is named
+ * as leaking when the live tensor count rose across this many calls in a row. Counting costs
+ * two reads of tfjs's tensor counter per call, no device work.
+ */
+const LEAK_CALLS = 3;
+
 type WaterfallArgs<K extends WaterfallHookName> = Parameters<NonNullable<TrickHooks[K]>>;
 type FirstResult<K extends FirstHookName> = NonNullable<ReturnType<NonNullable<TrickHooks[K]>>>;
 
@@ -74,6 +83,10 @@ export class HookBus {
   private step = 0;
   /** Per hook name, the entries that implement it, in calling order. */
   private readonly byHook = new Map<string, BusEntry[]>();
+
+  /** Per trick and series hook, how many calls in a row left more live tensors behind. */
+  private readonly growth = new Map<string, number>();
+  private countTensors: () => number = () => 0;
 
   private constructor(private readonly entries: BusEntry[]) {
     for (const entry of entries) {
@@ -139,6 +152,7 @@ export class HookBus {
     // Array.prototype.sort is stable: within a rank, spec order is kept.
     entries.sort((a, b) => a.rank - b.rank);
     bus.current = new HookBus(entries);
+    bus.current.countTensors = () => tf.memory().numTensors;
     return bus.current;
   }
 
@@ -232,7 +246,23 @@ export class HookBus {
   series(hook: "afterDiscriminatorStep" | "afterGeneratorStep", run: RunContext): void {
     for (const entry of this.active(hook)) {
       const fn = entry.hooks[hook]!;
+      const before = this.countTensors();
       this.call(entry, hook, () => fn.call(entry.hooks, run));
+      const added = this.countTensors() - before;
+      const key = `${entry.index}:${hook}`;
+      const calls = added > 0 ? (this.growth.get(key) ?? 0) + 1 : 0;
+      this.growth.set(key, calls);
+      if (calls >= LEAK_CALLS) {
+        throw new TrickHookError(
+          entry.name,
+          hook,
+          this.step,
+          new Error(
+            `it leaks tensors: each of its last ${LEAK_CALLS} calls left more live tensors behind (${added} at this one); ` +
+              `dispose what it creates, wrap its work in tf.tidy, or tf.keep only what it replaces`,
+          ),
+        );
+      }
     }
   }
 
