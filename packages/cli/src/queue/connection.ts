@@ -85,6 +85,7 @@ function describeConnectionError(error: Error): string {
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "unknown host";
   if (code === "ETIMEDOUT" || /timed? ?out/i.test(error.message)) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
   if (/NOAUTH|WRONGPASS|invalid password/i.test(error.message)) return `authentication failed (${error.message})`;
+  if (/Protocol error/i.test(error.message)) return "something other than Redis answers there";
   return code ? `${error.message} (${code})` : error.message;
 }
 
