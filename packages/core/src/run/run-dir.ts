@@ -56,7 +56,8 @@ export function timestampName(date: Date): string {
 
 /** Creates runs/<name>/<timestamp>/ (with a suffix when two runs start in the same second). */
 export function createRunDir(root: string, name: string, date: Date): string {
-  const safeName = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  // Separators become "_", and so do leading dots: a plan named ".." must not put its run outside `root`.
+  const safeName = name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, (dots) => "_".repeat(dots.length));
   const base = path.resolve(root, safeName, timestampName(date));
   let dir = base;
   for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
