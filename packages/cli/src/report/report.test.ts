@@ -83,8 +83,9 @@ describe("reportHtml", () => {
     expect(html).not.toContain("<script");
     // Three sample pictures in the timeline and the latest one again on its own.
     expect(html.match(/<img [^>]*src="data:image\/png;base64,/g)).toHaveLength(4);
-    expect(html.match(/<svg class="chart" data-chart="/g)!.length).toBe(5);
-    for (const chart of ["losses", "learning-rates", "speed", "scalar:step-logger/phase", "mode-counts"]) expect(html).toContain(`data-chart="${chart}"`);
+    // G's gradient norm is logged by every run (the numeric-failure watch), and charted as a scalar.
+    expect(html.match(/<svg class="chart" data-chart="/g)!.length).toBe(6);
+    for (const chart of ["losses", "learning-rates", "speed", "scalar:g_grad_norm", "scalar:step-logger/phase", "mode-counts"]) expect(html).toContain(`data-chart="${chart}"`);
   });
 });
 
@@ -157,7 +158,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("report.html in headless Chrom
         return { id: svg.getAttribute("data-chart"), width: box.width, height: box.height, elements: lines.length, drawn: lines.filter((length) => length > 0).length };
       }),
     );
-    expect(charts.map((c) => c.id).sort()).toEqual(["learning-rates", "losses", "mode-counts", "scalar:step-logger/phase", "speed"]);
+    expect(charts.map((c) => c.id).sort()).toEqual(["learning-rates", "losses", "mode-counts", "scalar:g_grad_norm", "scalar:step-logger/phase", "speed"]);
     for (const chart of charts) {
       expect(chart.width, chart.id!).toBeGreaterThan(300);
       expect(chart.height, chart.id!).toBeGreaterThan(100);
