@@ -150,7 +150,7 @@ function curvesSection(data: RunData): string {
   return (
     `<section id="curves"><h2>Training curves</h2><p class="note">${data.metrics.length} logged steps; faint lines are the values logged, solid ones their moving average.</p>` +
     `<div class="charts">${charts.join("")}</div>${skipped}` +
-    (trickCharts.length > 0 ? `<h3>Scalars logged by tricks</h3><div class="charts">${trickCharts.join("")}</div>` : "") +
+    (trickCharts.length > 0 ? `<h3>Other logged scalars (the loop's and the tricks')</h3><div class="charts">${trickCharts.join("")}</div>` : "") +
     `</section>`
   );
 }
