@@ -6,6 +6,7 @@ import { output } from "../io.js";
 interface OptionRow {
   name: string;
   type: string;
+  required: boolean;
   default: unknown;
   description?: string;
 }
@@ -14,12 +15,14 @@ interface OptionRow {
 function describeOptions(schema: z.ZodObject): OptionRow[] {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as {
     properties?: Record<string, { type?: string; enum?: unknown[]; default?: unknown; description?: string; anyOf?: { type?: string }[] }>;
+    required?: string[];
   };
+  const required = new Set(json.required ?? []);
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const type = property.enum
       ? property.enum.map((value) => JSON.stringify(value)).join(" | ")
       : (property.type ?? property.anyOf?.map((option) => option.type ?? "?").join(" | ") ?? "any");
-    const row: OptionRow = { name, type, default: property.default };
+    const row: OptionRow = { name, type, required: required.has(name), default: property.default };
     if (property.description) row.description = property.description;
     return row;
   });
@@ -53,7 +56,8 @@ export const command: Command = {
       output.out(`${row.name} ${row.version}${row.description ? `  ${row.description}` : ""}\n`);
       if ("error" in row) output.out(`  cannot be loaded: ${row.error}\n`);
       for (const option of row.options) {
-        const fallback = option.default === undefined ? "required" : `default ${JSON.stringify(option.default)}`;
+        // An option without a default is either required or optional, in which case the trick derives it (gp's target).
+        const fallback = option.default !== undefined ? `default ${JSON.stringify(option.default)}` : option.required ? "required" : "optional";
         output.out(`  ${option.name}: ${option.type} (${fallback})${option.description ? `  ${option.description}` : ""}\n`);
       }
     }
