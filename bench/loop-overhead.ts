@@ -2,15 +2,20 @@
  * Loop overhead: the step time of @gan/core's training loop against a hand-written tfjs
  * loop that does the same work on the same backend, measured side by side in one process.
  *
- *   node --conditions=@gan/source --import tsx bench/loop-overhead.ts [--reps N] [--only ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/loop-overhead.ts [--scale F] [--only ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *
  * "The same work": the same networks (tfjs-layers, written out by hand here), the same
  * losses (core's, which are plain tfjs math), Adam, real batches from the same data source
  * and latent vectors from the same seeded generator, losses read back every 10 steps. What
  * differs is only the framework: the plan-built models, the hook bus, tidy scopes,
- * StepScalars, schedules, the step bookkeeping. Repetitions of the two loops alternate, so
- * drifts in machine load hit both; the ratio is of the medians. Results go to
- * bench/RESULTS.md, section "Loop overhead" (other sections are left alone).
+ * StepScalars, schedules, the step bookkeeping.
+ *
+ * The time that counts is the process's CPU time per step (user + system), not wall time:
+ * the build machines are shared, and other processes' load stretches wall time by a factor
+ * that changes from one second to the next, while the CPU time a single-threaded step needs
+ * stays put. The two loops take turns step by step, so what drift remains hits both sides.
+ * Wall times are reported too, and the kernels each step dispatches.
+ * Results go to bench/RESULTS.md, section "Loop overhead" (other sections are left alone).
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -45,7 +50,8 @@ const flag = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const REPS = Number(flag("--reps") ?? 7);
+/** Scales every workload's number of measured steps (0.2 for a quick look). */
+const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
 const WRITE = !args.includes("--no-write");
 const LOG_EVERY = 10;
@@ -55,7 +61,7 @@ interface Workload {
   title: string;
   backend: "wasm" | "cpu";
   plan: Plan;
-  /** Steps timed per repetition, and warm-up steps before the first. */
+  /** Steps measured of each loop (interleaved one by one), and warm-up steps before them. */
   steps: number;
   warmup: number;
   handWritten(tf: Tf, tfl: Tfl): { generator: import("@tensorflow/tfjs-layers").LayersModel; discriminator: import("@tensorflow/tfjs-layers").LayersModel };
@@ -179,9 +185,9 @@ function dcganHandWritten(tf: Tf, tfl: Tfl) {
 }
 
 const WORKLOADS: Workload[] = [
-  { id: "ring-wasm", title: "ring MLP (2x128, batch 512)", backend: "wasm", plan: ringPlan("wasm"), steps: 10, warmup: 5, handWritten: ringHandWritten },
-  { id: "ring-cpu", title: "ring MLP (2x128, batch 512)", backend: "cpu", plan: ringPlan("cpu"), steps: 2, warmup: 1, handWritten: ringHandWritten },
-  { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan(), steps: 3, warmup: 2, handWritten: dcganHandWritten },
+  { id: "ring-wasm", title: "ring MLP (2x128, batch 512)", backend: "wasm", plan: ringPlan("wasm"), steps: 300, warmup: 20, handWritten: ringHandWritten },
+  { id: "ring-cpu", title: "ring MLP (2x128, batch 512)", backend: "cpu", plan: ringPlan("cpu"), steps: 20, warmup: 2, handWritten: ringHandWritten },
+  { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan(), steps: 30, warmup: 3, handWritten: dcganHandWritten },
 ];
 
 /** The textbook tfjs GAN loop (tfjs-examples mnist-acgan style), with the same data, latent, losses and reads. */
@@ -261,18 +267,56 @@ function median(xs: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function timeSteps(run: () => Promise<unknown>, steps: number): Promise<number> {
+interface Timing {
+  /** CPU time of this process (user + system) per step, ms. */
+  cpu: number;
+  /** Wall time per step, ms. */
+  wall: number;
+}
+
+async function timeStep(run: () => Promise<unknown>): Promise<Timing> {
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
-  for (let i = 0; i < steps; i++) await run();
-  return (performance.now() - start) / steps;
+  await run();
+  const wall = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  return { cpu: (cpu.user + cpu.system) / 1000, wall };
+}
+
+/** Mean of the middle 80%: a few steps that met a GC pause or a burst of load do not decide. */
+function trimmedMean(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length * 0.1);
+  const middle = sorted.slice(cut, sorted.length - cut);
+  return middle.reduce((a, b) => a + b, 0) / middle.length;
+}
+
+/** The tfjs kernels one step runs, by name: the same list means the same arithmetic. */
+async function kernelsOf(run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const info = await tf.profile(async () => {
+    await run();
+  });
+  const counts = new Map<string, number>();
+  for (const kernel of info.kernels) counts.set(kernel.name, (counts.get(kernel.name) ?? 0) + 1);
+  return counts;
+}
+
+function sameKernels(a: Map<string, number>, b: Map<string, number>): string {
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const differences = names.filter((name) => a.get(name) !== b.get(name)).map((name) => `${name} ${a.get(name) ?? 0} vs ${b.get(name) ?? 0}`);
+  return differences.length === 0 ? "identical" : differences.join(", ");
 }
 
 interface Result {
   workload: Workload;
-  framework: number;
-  handWritten: number;
-  frameworkReps: number[];
-  handWrittenReps: number[];
+  steps: number;
+  framework: Timing;
+  handWritten: Timing;
+  /** framework / hand-written, trimmed-mean CPU time per step. */
+  ratio: number;
+  /** Median of the per-step ratios of adjacent steps. */
+  pairedRatio: number;
+  kernels: { framework: number; handWritten: number; comparison: string };
 }
 
 async function measure(workload: Workload): Promise<Result> {
@@ -283,24 +327,47 @@ async function measure(workload: Workload): Promise<Result> {
   const hand = new HandWrittenLoop(workload.plan, data, rng.split("latent"), workload.handWritten);
   const frameworkStep = () => trainer.runStep();
   const handStep = () => hand.runStep();
-  await timeSteps(frameworkStep, workload.warmup);
-  await timeSteps(handStep, workload.warmup);
-  const frameworkReps: number[] = [];
-  const handWrittenReps: number[] = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    // Alternate which goes first, so neither always runs right after the other's garbage.
-    if (rep % 2 === 0) {
-      frameworkReps.push(await timeSteps(frameworkStep, workload.steps));
-      handWrittenReps.push(await timeSteps(handStep, workload.steps));
+  for (let i = 0; i < workload.warmup; i++) {
+    await frameworkStep();
+    await handStep();
+  }
+  const frameworkKernels = await kernelsOf(frameworkStep);
+  const handKernels = await kernelsOf(handStep);
+  const steps = Math.max(4, Math.round(workload.steps * SCALE));
+  const framework: Timing[] = [];
+  const handWritten: Timing[] = [];
+  // One step of each in turn, the order swapped every time: load that comes and goes falls
+  // on both loops alike.
+  for (let i = 0; i < steps; i++) {
+    if (i % 2 === 0) {
+      framework.push(await timeStep(frameworkStep));
+      handWritten.push(await timeStep(handStep));
     } else {
-      handWrittenReps.push(await timeSteps(handStep, workload.steps));
-      frameworkReps.push(await timeSteps(frameworkStep, workload.steps));
+      handWritten.push(await timeStep(handStep));
+      framework.push(await timeStep(frameworkStep));
     }
-    process.stderr.write(`${workload.id} rep ${rep + 1}/${REPS}: gan ${frameworkReps.at(-1)!.toFixed(1)} ms, hand-written ${handWrittenReps.at(-1)!.toFixed(1)} ms\n`);
+    if ((i + 1) % Math.max(1, Math.floor(steps / 5)) === 0) {
+      process.stderr.write(`${workload.id}: ${i + 1}/${steps} steps of each\n`);
+    }
   }
   trainer.dispose();
   hand.dispose();
-  return { workload, framework: median(frameworkReps), handWritten: median(handWrittenReps), frameworkReps, handWrittenReps };
+  const summary = (xs: Timing[]): Timing => ({ cpu: trimmedMean(xs.map((x) => x.cpu)), wall: trimmedMean(xs.map((x) => x.wall)) });
+  const f = summary(framework);
+  const h = summary(handWritten);
+  return {
+    workload,
+    steps,
+    framework: f,
+    handWritten: h,
+    ratio: f.cpu / h.cpu,
+    pairedRatio: median(framework.map((x, i) => x.cpu / handWritten[i]!.cpu)),
+    kernels: {
+      framework: [...frameworkKernels.values()].reduce((a, b) => a + b, 0),
+      handWritten: [...handKernels.values()].reduce((a, b) => a + b, 0),
+      comparison: sameKernels(frameworkKernels, handKernels),
+    },
+  };
 }
 
 function section(results: Result[]): string {
@@ -309,24 +376,26 @@ function section(results: Result[]): string {
     "## Loop overhead",
     "",
     "Step time (one D update and one G update) of `@gan/core`'s loop against a hand-written tfjs loop doing the same work on",
-    "the same backend: same networks, losses, Adam, data source and latent generator, losses read every 10 steps.",
-    `Median of ${REPS} alternating repetitions after warm-up, measured in one run of \`bench/loop-overhead.ts\`. Target: at most 5% overhead.`,
+    "the same backend: same networks, losses, Adam, data source and latent generator, losses read every 10 steps. The two",
+    "loops run in one process, one step of each in turn. The time is the process's CPU time per step (a step is",
+    "single-threaded; the build machine is shared, and other processes' load stretches wall time by a factor that changes",
+    "from second to second), as the mean of the middle 80% of steps; the paired ratio is the median over adjacent pairs.",
+    "Kernels: the tfjs kernels one step dispatches (by `tf.profile`), gan against hand-written. gan's extra kernels are its",
+    "NaN watch: isFinite of each loss and the squared global norm of each update's gradients, kept on the device and read",
+    "with the logged steps' one batched read (so a NaN is caught at the step it appears without a read per step).",
+    "Target: at most 5% overhead.",
     "",
-    `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${os.platform()} ${os.arch()}; Node ${process.versions.node};`,
+    `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${os.platform()} ${os.arch()}, load average ${os.loadavg()[0]!.toFixed(1)} at the end; Node ${process.versions.node};`,
     `@tensorflow/tfjs-core ${tf.version_core}, tfjs-layers ${(tfl as unknown as { version_layers: string }).version_layers}, @gan/core ${CORE_VERSION}; ${new Date().toISOString().slice(0, 10)}.`,
+    "`node --conditions=@gan/source --import tsx bench/loop-overhead.ts`",
     "",
-    "| workload | backend | gan ms/step | hand-written ms/step | ratio | overhead |",
-    "|---|---|---:|---:|---:|---:|",
-    ...results.map((r) => {
-      const ratio = r.framework / r.handWritten;
-      return `| ${r.workload.title} | ${r.workload.backend} | ${r.framework.toFixed(1)} | ${r.handWritten.toFixed(1)} | ${ratio.toFixed(3)} | ${((ratio - 1) * 100).toFixed(1)}% |`;
-    }),
-    "",
-    "Every repetition (ms/step, gan / hand-written):",
-    "",
+    "| workload | backend | steps | gan CPU ms/step | hand-written CPU ms/step | ratio | paired ratio | wall ms/step gan / hand-written | kernels per step |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ...results.map(
       (r) =>
-        `- ${r.workload.id}: ${r.frameworkReps.map((v) => v.toFixed(1)).join(", ")} / ${r.handWrittenReps.map((v) => v.toFixed(1)).join(", ")}`,
+        `| ${r.workload.title} | ${r.workload.backend} | ${r.steps} | ${r.framework.cpu.toFixed(1)} | ${r.handWritten.cpu.toFixed(1)} | ` +
+        `${r.ratio.toFixed(3)} | ${r.pairedRatio.toFixed(3)} | ${r.framework.wall.toFixed(0)} / ${r.handWritten.wall.toFixed(0)} | ` +
+        `${r.kernels.framework} / ${r.kernels.handWritten} (${r.kernels.comparison}) |`,
     ),
     "",
   ];
