@@ -8,6 +8,7 @@
  *     samples/           step-NNNNNN.png: image grids, or scatter plots for 2-D data
  *     checkpoints/       step-NNNNNN/: see checkpoint.ts
  *     generator/         the final generator (model.json + weights.bin)
+ *     log.txt            warnings, and the error that ended the run (only when there are any)
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
