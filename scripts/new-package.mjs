@@ -15,6 +15,6 @@ const pkg = {
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: `${rel}/tsconfig.base.json`, compilerOptions: { noEmit: true }, include: ["src", "test"] }, null, 2) + "\n");
-writeFileSync(join(dir, "tsconfig.build.json"), JSON.stringify({ extends: `${rel}/tsconfig.base.json`, compilerOptions: { outDir: "dist", rootDir: "src", noEmit: false }, include: ["src"], exclude: ["src/**/*.test.ts", "src/**/test-*"] }, null, 2) + "\n");
+writeFileSync(join(dir, "tsconfig.build.json"), JSON.stringify({ extends: `${rel}/tsconfig.base.json`, compilerOptions: { outDir: "dist", rootDir: "src", noEmit: false, customConditions: [] }, include: ["src"], exclude: ["src/**/*.test.ts", "src/**/test-*"] }, null, 2) + "\n");
 writeFileSync(join(dir, "vitest.config.ts"), `import { ganProject } from "${rel}/vitest.shared.js";\n\nexport default ganProject(${JSON.stringify(name)});\n`);
 if (!existsSync(join(dir, "src/index.ts"))) writeFileSync(join(dir, "src/index.ts"), "export {};\n");
