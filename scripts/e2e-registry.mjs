@@ -36,7 +36,7 @@
 // Usage: node scripts/e2e-registry.mjs [--skip-build] [--keep] [--summary FILE] [--patch PACKAGE]
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -140,6 +140,24 @@ async function copyWorkspace(target, env) {
 
 // --- the registry ---------------------------------------------------------------------
 
+/**
+ * Where this machine's npm gets packages, and through which proxy: Verdaccio's uplink must go
+ * the same way (it reads proxies from its config only, not from the environment). The CA
+ * certificates of an intercepting proxy reach it through NODE_EXTRA_CA_CERTS, which Node reads
+ * at start; examples/consumer/turbo.json lets these variables through turbo's strict env mode.
+ */
+async function hostNpmNetwork(env) {
+  const { stdout } = await exec("npm", ["config", "get", "registry", "https-proxy", "proxy", "noproxy"], { env });
+  const config = Object.fromEntries(stdout.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).trim()]));
+  const value = (...candidates) => candidates.find((candidate) => candidate && candidate !== "null" && candidate !== "undefined");
+  return {
+    registry: value(config.registry) ?? "https://registry.npmjs.org/",
+    httpsProxy: value(config["https-proxy"], process.env.HTTPS_PROXY, process.env.https_proxy),
+    httpProxy: value(config.proxy, process.env.HTTP_PROXY, process.env.http_proxy),
+    noProxy: value(config.noproxy, process.env.NO_PROXY, process.env.no_proxy),
+  };
+}
+
 /** YAML for Verdaccio: our names are local only; everything else is proxied (see the top of this file). */
 function verdaccioConfig({ storage, htpasswd, upstream, ourPackages }) {
   const local = (name) => `  '${name}':\n    access: $all\n    publish: $authenticated\n`;
@@ -159,7 +177,10 @@ function verdaccioConfig({ storage, htpasswd, upstream, ourPackages }) {
     "        expiresIn: 1d",
     "uplinks:",
     "  upstream:",
-    `    url: ${JSON.stringify(upstream)}`,
+    `    url: ${JSON.stringify(upstream.registry)}`,
+    ...(upstream.httpsProxy ? [`    https_proxy: ${JSON.stringify(upstream.httpsProxy)}`] : []),
+    ...(upstream.httpProxy ? [`    http_proxy: ${JSON.stringify(upstream.httpProxy)}`] : []),
+    ...(upstream.noProxy ? [`    no_proxy: ${JSON.stringify(upstream.noProxy)}`] : []),
     "    timeout: 120s",
     "    max_fails: 10",
     "    cache: false",
@@ -204,6 +225,13 @@ async function startRegistry(dir, upstream, ourPackages) {
   });
   const ping = await fetch(`${url}-/ping`);
   check(ping.ok, `Verdaccio does not answer on ${url} (-/ping: ${ping.status})`);
+  // The consumer's third-party dependencies come through the uplink: say so now if it cannot work.
+  const proxied = await fetch(`${url}zod`);
+  check(
+    proxied.ok,
+    `Verdaccio cannot fetch third-party packages from ${upstream.registry} (GET zod: ${proxied.status}). ` +
+      "Behind a proxy, npm's https-proxy setting or HTTPS_PROXY must name it, and NODE_EXTRA_CA_CERTS its certificate if it intercepts TLS.",
+  );
   return {
     url,
     stop: () =>
@@ -304,8 +332,8 @@ async function main(temp) {
   writeFileSync(emptyUserConfig, "");
   writeFileSync(emptyGlobalConfig, "");
 
-  const upstream = (await exec("npm", ["config", "get", "registry"], { env: hostEnv })).stdout.trim() || "https://registry.npmjs.org/";
-  check(!/^https?:\/\/(127\.|localhost)/.test(upstream), `this machine's npm registry is already local (${upstream}); refusing to proxy a registry to itself`);
+  const upstream = await hostNpmNetwork(hostEnv);
+  check(!/^https?:\/\/(127\.|localhost)/.test(upstream.registry), `this machine's npm registry is already local (${upstream.registry}); refusing to proxy a registry to itself`);
   await pnpmOnPath(binDir, hostEnv);
   const toolEnv = cleanEnvironment({ PATH: `${binDir}:${process.env.PATH}` });
 
