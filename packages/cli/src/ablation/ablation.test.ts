@@ -137,6 +137,11 @@ describe("expandAblation", () => {
     expect(longer.runs[0]!.runId).not.toBe(ablation.runs[0]!.runId);
   });
 
+  test("asWrittenOnly: the seeds of the spec as written and nothing else", async () => {
+    const seeds = await expandAblation({ text: SPEC, file }, { seeds: 3, firstSeed: 1, asWrittenOnly: true, compile: compileText });
+    expect(seeds.runs.map((r) => `${r.variant}:${r.seed}`)).toEqual(["as-written:1", "as-written:2", "as-written:3"]);
+  });
+
   test("a variant that does not compile is named", async () => {
     await expect(
       expandAblation({ text: SPEC, file }, { compile: async (text) => (text === SPEC ? compileText(text) : Promise.reject(new UserError("it broke"))) }),
@@ -241,6 +246,10 @@ describe("gan ablate", () => {
     expect(await run("ablate", file, "--seeds", "0")).toMatchObject({ code: 2, stderr: "gan: gan ablate: --seeds needs an integer of at least 1, got '0'\n" });
     expect(await run("ablate", "plan.json")).toMatchObject({ code: 2, stderr: "gan: gan ablate: give the .gan spec: its variants are made by taking `use` lines out of the text\n" });
     expect(await run("ablate", path.join(dir, "none.gan"))).toMatchObject({ code: 1, stderr: `gan: ${path.join(dir, "none.gan")}: no such file\n` });
+    expect(await run("ablate", file, "--as-written", "--add", "@gan/ema")).toMatchObject({
+      code: 2,
+      stderr: "gan: gan ablate: --as-written trains only the spec as written; it cannot be combined with --add\n",
+    });
     expect(await run("ablate", file, "--add", "@gan/ema", "--add", "@gan/ema")).toMatchObject({ code: 2, stderr: "gan: gan ablate: --add @gan/ema is given twice\n" });
   });
 });

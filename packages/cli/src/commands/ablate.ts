@@ -82,6 +82,7 @@ export const command: Command = {
         jobs: { type: "string" },
         add: { type: "string", multiple: true },
         "first-seed": { type: "string" },
+        "as-written": { type: "boolean" },
         out: { type: "string" },
         queue: { type: "string" },
       },
@@ -93,6 +94,7 @@ export const command: Command = {
     const steps = integerFlag("ablate", "steps", values.steps, 1);
     const jobs = integerFlag("ablate", "jobs", values.jobs, 1) ?? defaultJobs();
     const firstSeed = integerFlag("ablate", "first-seed", values["first-seed"], 0);
+    if (values["as-written"] && values.add) throw new UsageError("gan ablate: --as-written trains only the spec as written; it cannot be combined with --add");
     const text = readSpec(file);
 
     const ablation = await expandAblation(
@@ -102,6 +104,7 @@ export const command: Command = {
         ...(steps !== undefined ? { steps } : {}),
         ...(firstSeed !== undefined ? { firstSeed } : {}),
         ...(values.add ? { add: values.add } : {}),
+        ...(values["as-written"] ? { asWrittenOnly: true } : {}),
         compile: variantCompiler(file),
       },
     );
@@ -110,7 +113,7 @@ export const command: Command = {
     const total = ablation.runs.length;
     const runSteps = ablation.runs[0]!.plan.train.steps;
     output.err(
-      `ablation of ${file}: ${ablation.variants.length} variants x ${ablation.seeds.length} seeds = ${total} runs of ${runSteps} steps, ` +
+      `${values["as-written"] ? "seeds" : "ablation"} of ${file}: ${ablation.variants.length} variant${ablation.variants.length === 1 ? "" : "s"} x ${ablation.seeds.length} seeds = ${total} runs of ${runSteps} steps, ` +
         `${values.queue !== undefined ? "on the queue's workers" : `${Math.min(jobs, total)} at a time`}, in ${shown}\n`,
     );
     for (const variant of ablation.variants) output.err(`  ${variant.id.padEnd(24)} ${variant.label}\n`);
