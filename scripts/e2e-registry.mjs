@@ -76,10 +76,15 @@ async function step(name, body) {
   }
 }
 
+/** Commands running now: a signal stops them before the temporary folder goes. */
+const running = new Set();
+
 /** Runs a command without blocking the event loop (Verdaccio answers from this process meanwhile). */
 function exec(command, args, { cwd, env, timeoutMs = 10 * 60_000, allowFailure = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    child.on("exit", () => running.delete(child));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -530,14 +535,16 @@ function workspacePackagesIn(workspace) {
 const temp = mkdtempSync(join(tmpdir(), "gan-e2e-registry-"));
 let finished = false;
 function cleanUp() {
-  if (flags.keep) log(`kept ${temp}`);
-  else rmSync(temp, { recursive: true, force: true });
+  if (flags.keep) return log(`kept ${temp}`);
+  rmSync(temp, { recursive: true, force: true });
+  log(`removed ${temp}`);
 }
 // Ctrl-C or a test runner's SIGTERM: the in-process registry goes with us; the temp folder too.
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     if (!finished) {
       log(`${signal}: stopping`);
+      for (const child of running) child.kill("SIGTERM");
       cleanUp();
     }
     process.exit(signal === "SIGINT" ? 130 : 143);
