@@ -11,6 +11,9 @@
  * reused from an earlier one (a sweep reuses every run it already has: that is the point of
  * stable run ids, and would make the second configuration look free). The time is the wall
  * time of the `gan sweep` command, from start to the printed table, workers started before.
+ * Runs must be long enough for training to dominate: each run's start (tsx, the wasm compile)
+ * keeps both cores busy for a few seconds, so 20-step runs show no speed-up from a second
+ * worker at all (23.3 s against 23.2 s for 4 runs); hence 1,000 steps by default.
  * Needs redis-server (apt-get install redis-server). Results go to bench/RESULTS.md,
  * section "Sweeps" (other sections are left alone).
  */
