@@ -69,6 +69,14 @@ export interface ScheduledOptimizer {
   dispose(): void;
 }
 
+/** Adam's running powers of beta1 and beta2, private in tfjs's typings. */
+interface AdamPowers {
+  beta1: number;
+  beta2: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
 /** The parts of tfjs optimizers the typings keep protected or leave out. */
 interface TfjsOptimizerInternals {
   learningRate: number;
@@ -165,8 +173,35 @@ class Scheduled implements ScheduledOptimizer {
     } finally {
       iterations.dispose();
     }
+    if (this.spec.kind === "adam") this.restoreAdamPowers(json.iterations);
     this.scale = json.learningRateScale;
     this.apply(valueAt(this.spec.lr, this.step) * this.scale);
+  }
+
+  /**
+   * Adam's bias corrections use beta1^t and beta2^t, which tfjs keeps as float32 scalars
+   * multiplied by beta at every update. Its setWeights recomputes them with pow(), which differs
+   * in the last bit for most t (0.999^t): a resumed run's updates, and then its losses, would
+   * drift from the uninterrupted run's. Rebuild them the way the uninterrupted run did: t + 1
+   * float32 products (a product of two float32 values is exact in float64, so fround of it is
+   * the float32 multiply every backend does).
+   */
+  private restoreAdamPowers(iterations: number): void {
+    const adam = this.optimizer as unknown as AdamPowers;
+    const accumulate = (beta: number) => {
+      const b = Math.fround(beta);
+      let power = b;
+      for (let i = 0; i < iterations; i++) power = Math.fround(power * b);
+      return power;
+    };
+    for (const [variable, beta] of [
+      [adam.accBeta1, adam.beta1],
+      [adam.accBeta2, adam.beta2],
+    ] as const) {
+      const value = tf.scalar(accumulate(beta));
+      variable.assign(value);
+      value.dispose();
+    }
   }
 
   /** How many slot tensors each trained variable has. */
