@@ -79,6 +79,7 @@ describe("gan sweep without --queue", () => {
   }, 300_000);
 
   test("mistakes are one line each", async () => {
+    expect(await run("sweep", file)).toMatchObject({ code: 2, stderr: 'gan: gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")\n' });
     expect(await run("sweep", file, "--grid", "@gan/gp.lambda=1,10")).toMatchObject({
       code: 1,
       stderr: `gan: --grid @gan/gp.lambda: ${file} does not use the trick @gan/gp (it uses @gan/label-smoothing); add \`use "@gan/gp"\` to the spec to sweep its options\n`,

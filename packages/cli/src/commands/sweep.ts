@@ -21,7 +21,7 @@ import { variantCompiler } from "./ablate.js";
 export const DEFAULT_ARTIFACTS = path.join("runs", "artifacts");
 
 const USAGE =
-  'gan sweep FILE [--grid "PKG.OPTION=V1,V2,..."]... [--seeds N] [--first-seed S] [--steps N] [--queue redis://HOST:PORT] [--jobs J] [--artifacts DIR]\n' +
+  'gan sweep FILE --grid "PKG.OPTION=V1,V2,..." [--grid ...] [--seeds N] [--first-seed S] [--steps N] [--queue redis://HOST:PORT] [--jobs J] [--artifacts DIR]\n' +
   "       gan sweep status ID [--queue URL] [--artifacts DIR]\n" +
   "       gan sweep collect ID [--queue URL] [--artifacts DIR]";
 
@@ -71,9 +71,9 @@ async function submit(argv: string[]): Promise<number> {
   );
   const file = positionals[0]!;
   if (file.endsWith(".json")) throw new UsageError("gan sweep: give the .gan spec: grid values are set in its `use` lines");
+  if (!values.grid || values.grid.length === 0) throw new UsageError('gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")');
   if (values.queue !== undefined && values.jobs !== undefined) throw new UsageError("gan sweep: --jobs is for a local sweep; with --queue, each gan worker has its own --concurrency");
-  // No --grid: the spec as written over --seeds (how bench/QUALITY.md's per-seed tables are made).
-  const axes = (values.grid ?? []).map(parseGridFlag);
+  const axes = values.grid.map(parseGridFlag);
   const seeds = integerFlag("sweep", "seeds", values.seeds, 1) ?? 1;
   const steps = integerFlag("sweep", "steps", values.steps, 1);
   const firstSeed = integerFlag("sweep", "first-seed", values["first-seed"], 0);

@@ -116,14 +116,6 @@ describe("expandSweep", () => {
     expect(sweepId("sweep", "tiny", definition.runs.slice(1))).not.toBe(definition.id);
   });
 
-  test("no --grid: one point, the spec as written, over the seeds", async () => {
-    const sweep = await expandSweep({ text: SPEC, file }, [], { seeds: 3, steps: 6, compile: variantCompiler(file) });
-    expect(sweep.points.map((p) => [p.id, p.label])).toEqual([["as-written", "as written"]]);
-    expect(sweep.points[0]!.text).toBe(SPEC);
-    expect(sweep.runs.map((r) => r.seed)).toEqual([5, 6, 7]);
-    expect(new Set(sweep.runs.map((r) => r.runId)).size).toBe(3);
-  });
-
   test("values are validated at compile time by the trick's schema, with the point named", async () => {
     await expect(expandSweep({ text: SPEC, file }, [parseGridFlag("@gan/label-smoothing.real=0.9,2")], { compile: variantCompiler(file) })).rejects.toThrow(
       `the sweep point @gan/label-smoothing.real=2 of ${file} does not compile: `,

@@ -1,7 +1,6 @@
 /**
  * A sweep as a list of runs: the spec with trick options set to every combination of the
- * `--grid` values, compiled, times every seed. With no `--grid`, the one point is the spec as
- * written: its spread over seeds.
+ * `--grid` values, compiled, times every seed.
  *
  * Options are set in the spec's text, in the `use` line of the trick (its `{ ... }` gets the
  * key, or the key's value is replaced), and the result is compiled like any spec: the
@@ -183,14 +182,14 @@ export interface SweepOptions {
 }
 
 export async function expandSweep(spec: { text: string; file: string }, axes: readonly GridAxis[], options: SweepOptions): Promise<Sweep> {
+  if (axes.length === 0) throw new UsageError("gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,...");
   const seedCount = options.seeds ?? 1;
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`a sweep needs at least one seed, got ${seedCount}`);
   checkAxes(spec.text, spec.file, axes);
   const points: GridPoint[] = [];
   for (const combo of cartesian(axes.map((axis) => axis.values.map((value) => ({ package: axis.package, option: axis.option, value }))))) {
-    // No --grid at all: one point, the spec as written (a sweep over seeds only).
-    const label = combo.length === 0 ? "as written" : combo.map((s) => `${s.package}.${s.option}=${s.value}`).join(" ");
-    const id = combo.length === 0 ? "as-written" : combo.map((s) => `${packageSlug(s.package)}.${s.option}-${slugValue(s.value)}`).join("_");
+    const label = combo.map((s) => `${s.package}.${s.option}=${s.value}`).join(" ");
+    const id = combo.map((s) => `${packageSlug(s.package)}.${s.option}-${slugValue(s.value)}`).join("_");
     const text = setUseOptions(spec.text, spec.file, combo);
     let plan: Plan;
     try {
