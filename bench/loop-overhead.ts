@@ -17,26 +17,16 @@
  * Wall times are reported too, and the kernels each step dispatches.
  * Results go to bench/RESULTS.md, section "Loop overhead" (other sections are left alone).
  */
+import { flag, hasFlag, median } from "./bench-args.js";
 import os from "node:os";
 import { writeResultsSection } from "./results-file.js";
 import { CORE_VERSION, Trainer, createRng, openDataSource, selectBackend } from "@gan/core";
 import { HandWrittenLoop, WORKLOADS, tf, tfl, type Workload } from "./workloads.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 /** Scales every workload's number of measured steps (0.2 for a quick look). */
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
-const WRITE = !args.includes("--no-write");
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+const WRITE = !hasFlag("--no-write");
 
 interface Timing {
   /** CPU time of this process (user + system) per step, ms. */

@@ -8,18 +8,14 @@
  * Results go to bench/RESULTS.md, section "Memory over 5,000 steps". (The test suite has a
  * shorter version: packages/core/src/loop/trainer.test.ts checks the tensor count over 200 steps.)
  */
+import { flag, hasFlag } from "./bench-args.js";
 import { Trainer, selectBackend } from "@gan/core";
 import { machineLine, writeResultsSection } from "./results-file.js";
 import { WORKLOADS, tf } from "./workloads.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const STEPS = Number(flag("--steps") ?? 5000);
 const BACKEND = (flag("--backend") ?? "wasm") as "wasm" | "cpu";
-const WRITE = !args.includes("--no-write");
+const WRITE = !hasFlag("--no-write");
 const EVERY = Math.max(1, Math.round(STEPS / 10));
 const MiB = 1024 * 1024;
 

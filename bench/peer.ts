@@ -19,20 +19,16 @@
  * reference BLAS unless OpenBLAS is installed). Results go to bench/RESULTS.md, section
  * "Against PyTorch".
  */
+import { flag, hasFlag, median } from "./bench-args.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { machineLine, writeResultsSection } from "./results-file.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const ROUNDS = Number(flag("--rounds") ?? 2);
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
-const WRITE = !args.includes("--no-write");
+const WRITE = !hasFlag("--no-write");
 const PYTHON = "/usr/bin/python3";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -96,12 +92,6 @@ function ensurePyTorch(): void {
   }
   console.error(`installing PyTorch: ${install.join(" ")}`);
   execFileSync(install[0]!, install.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function runChild(id: string, side: "gan" | "hand", steps: number, warmup: number): ChildResult {

@@ -17,6 +17,7 @@
  * Needs redis-server (apt-get install redis-server). Results go to bench/RESULTS.md,
  * section "Sweeps" (other sections are left alone).
  */
+import { flag, hasFlag } from "./bench-args.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -25,14 +26,9 @@ import { fileURLToPath } from "node:url";
 import { redisServerInstalled, startRedis } from "../packages/cli/src/queue/test-redis.js";
 import { machineLine, writeResultsSection } from "./results-file.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const STEPS = Number(flag("--steps") ?? 1000);
 const SEEDS = Number(flag("--seeds") ?? 2);
-const WRITE = !args.includes("--no-write");
+const WRITE = !hasFlag("--no-write");
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SPEC = "examples/ring8.gan";

@@ -9,6 +9,7 @@
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { median } from "./bench-args.js";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
 type Tensor = import("@tensorflow/tfjs-core").Tensor;
@@ -27,12 +28,6 @@ const { conv2DBackpropFilterConfig } = await import(
 const repsArg = process.argv.indexOf("--reps");
 const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 15;
 const WARMUP = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /**
  * Median time of `f` in ms. The wasm backend is single-threaded and synchronous, so the
