@@ -15,15 +15,15 @@ import type { Shape4, WasmOps } from "./wasm-ops.js";
 export const GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT = 4;
 export const GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT = 8;
 
-/** patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c]; zero in the padding. */
-function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+/**
+ * im2col: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c], zero in the
+ * padding. `patches` holds n*oh*ow rows of kh*kw*c values.
+ */
+export function gatherPatches(x: Float32Array, patches: Float32Array, info: backend_util.Conv2DInfo): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const k = kh * kw * c;
-  const patches = ops.backend.makeOutput([n * oh * ow, k], "float32");
-  const src = ops.heapView(x); // views taken after the allocation above
-  const dst = ops.heapView(patches);
-  dst.fill(0);
+  patches.fill(0, 0, n * oh * ow * k);
   let base = 0;
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < oh; r++) {
@@ -31,47 +31,59 @@ function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): Ten
         for (let i = 0; i < kh; i++) {
           const xr = r * sh + i - padInfo.top;
           if (xr < 0 || xr >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const xc = q * sw + j - padInfo.left;
-            if (xc < 0 || xc >= w) continue;
-            const from = ((b * h + xr) * w + xc) * c;
-            const to = base + (i * kw + j) * c;
-            for (let ch = 0; ch < c; ch++) dst[to + ch] = src[from + ch] as number;
-          }
+          // Whole rows of the patch: the kw*c values of one filter row are contiguous in x
+          // where the row stays inside the image.
+          const jFirst = Math.max(0, padInfo.left - q * sw);
+          const jEnd = Math.min(kw, w + padInfo.left - q * sw);
+          if (jEnd <= jFirst) continue;
+          const from = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
+          patches.set(x.subarray(from, from + (jEnd - jFirst) * c), base + (i * kw + jFirst) * c);
         }
       }
     }
   }
+}
+
+/**
+ * col2im, the adjoint of gatherPatches: dx[n, y, x, c] = the sum of the patch entries that
+ * read xPadded[n, y, x, c]. Overwrites all of `dx`.
+ */
+export function scatterPatches(patches: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const k = kh * kw * c;
+  dx.fill(0, 0, n * h * w * c);
+  let base = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++, base += k) {
+        for (let i = 0; i < kh; i++) {
+          const xr = r * sh + i - padInfo.top;
+          if (xr < 0 || xr >= h) continue;
+          const jFirst = Math.max(0, padInfo.left - q * sw);
+          const jEnd = Math.min(kw, w + padInfo.left - q * sw);
+          if (jEnd <= jFirst) continue;
+          const to = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
+          const from = base + (i * kw + jFirst) * c;
+          const count = (jEnd - jFirst) * c;
+          for (let e = 0; e < count; e++) dx[to + e]! += patches[from + e] as number;
+        }
+      }
+    }
+  }
+}
+
+function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
+  const patches = ops.backend.makeOutput([n * oh * ow, kh * kw * c], "float32");
+  gatherPatches(ops.heapView(x), ops.heapView(patches), info); // views taken after the allocation
   return patches;
 }
 
-/** The adjoint of im2col: dx[n, y, x, c] = sum of the patch entries that read xPadded[n, y, x, c]. */
 function col2im(ops: WasmOps, cols: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
-  const k = kh * kw * c;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const dx = ops.backend.makeOutput([n, h, w, c], "float32");
-  const src = ops.heapView(cols); // views taken after the allocation above
-  const dst = ops.heapView(dx);
-  dst.fill(0);
-  let base = 0;
-  for (let b = 0; b < n; b++) {
-    for (let r = 0; r < oh; r++) {
-      for (let q = 0; q < ow; q++, base += k) {
-        for (let i = 0; i < kh; i++) {
-          const xr = r * sh + i - padInfo.top;
-          if (xr < 0 || xr >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const xc = q * sw + j - padInfo.left;
-            if (xc < 0 || xc >= w) continue;
-            const to = ((b * h + xr) * w + xc) * c;
-            const from = base + (i * kw + j) * c;
-            for (let ch = 0; ch < c; ch++) dst[to + ch]! += src[from + ch] as number;
-          }
-        }
-      }
-    }
-  }
+  scatterPatches(ops.heapView(cols), ops.heapView(dx), info); // views taken after the allocation
   return dx;
 }
 

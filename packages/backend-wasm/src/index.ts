@@ -5,3 +5,5 @@ export {
   ZERO_GRADIENT_KERNELS,
 } from "./double-backprop-gradients.js";
 export { registerFastGradients, FAST_GRADIENT_KERNELS } from "./fast-gradients.js";
+export { enableNativeBlas, disableNativeBlas, nativeBlasInUse } from "./blas/use-native-blas.js";
+export { loadNativeBlas, candidateLibraries, type NativeBlas } from "./blas/native-blas.js";

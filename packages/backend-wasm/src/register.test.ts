@@ -14,6 +14,8 @@ describe("registerWasmTraining", () => {
     expect(WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort()).toEqual(
       [
         "BatchMatMul",
+        "Conv2D",
+        "FusedConv2D",
         "Conv2DBackpropFilter",
         "Conv2DBackpropInput",
         "DepthwiseConv2dNativeBackpropFilter",

@@ -1,5 +1,6 @@
 import { getKernel, ready, registerKernel, setBackend, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { registerDoubleBackpropGradients } from "./double-backprop-gradients.js";
+import { conv2DConfig, fusedConv2DConfig } from "./kernels/conv2d.js";
 import { conv2DBackpropFilterConfig } from "./kernels/conv2d-backprop-filter.js";
 import { conv2DBackpropInputConfig } from "./kernels/conv2d-backprop-input.js";
 import {
@@ -15,6 +16,8 @@ import { originalWasmKernel } from "./wasm-ops.js";
 
 /** The kernels `registerWasmTraining` adds to or replaces in the wasm backend. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,

@@ -1,4 +1,5 @@
 import type { KernelFunc } from "@tensorflow/tfjs-core";
+import type { NativeBlas } from "./blas/native-blas.js";
 
 /**
  * Process-wide state, kept on globalThis: the kernel and gradient registries it mirrors are
@@ -8,6 +9,11 @@ export interface BackendWasmState {
   /** The wasm backend's own kernel functions, captured before any replacement. */
   originals: Map<string, KernelFunc>;
   trainingKernelsRegistered: boolean;
+  /**
+   * When set, the matrix products and convolutions of the wasm backend run on this native
+   * BLAS (see blas/blas-kernels.ts); when undefined, on XNNPACK.
+   */
+  blas: NativeBlas | undefined;
 }
 
 const key = Symbol.for("@gan/backend-wasm/state");
@@ -19,6 +25,7 @@ export function backendWasmState(): BackendWasmState {
     state = {
       originals: new Map(),
       trainingKernelsRegistered: false,
+      blas: undefined,
     };
     holder[key] = state;
   }

@@ -7,8 +7,8 @@ import "@tensorflow/tfjs-backend-wasm";
 // tfjs-core's main entry registers no gradients; tfjs-layers' bundle registers all of them,
 // as it does in the runtime that trains with layers models.
 import "@tensorflow/tfjs-layers";
-import { expect } from "vitest";
-import { registerWasmTraining } from "./index.js";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { disableNativeBlas, enableNativeBlas, loadNativeBlas, registerWasmTraining } from "./index.js";
 
 export { tf };
 
@@ -104,4 +104,32 @@ export function centralDifferences(f: (p: Float64Array) => number, params: Float
 /** Number of tensors the engine tracks and buffers the wasm backend holds. */
 export function liveCounts(): { tensors: number; wasmBuffers: number } {
   return { tensors: tf.memory().numTensors, wasmBuffers: tf.findBackend("wasm")?.numDataIds() ?? 0 };
+}
+
+/** Why the native BLAS cannot be loaded here, or undefined when it can. */
+export function nativeBlasUnavailable(): string | undefined {
+  try {
+    loadNativeBlas();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Declares the suite twice: with the wasm kernels on XNNPACK, and with matrix products and
+ * convolutions on the native BLAS. Without a BLAS the second is skipped, except under CI,
+ * which installs OpenBLAS and must not skip it silently.
+ */
+export function describeOnBothKernelPaths(title: string, body: () => void): void {
+  describe(`${title} (XNNPACK)`, () => {
+    beforeAll(disableNativeBlas);
+    body();
+  });
+  const unavailable = process.env["CI"] ? undefined : nativeBlasUnavailable();
+  describe.skipIf(unavailable !== undefined)(`${title} (native BLAS)`, () => {
+    beforeAll(() => void enableNativeBlas());
+    afterAll(disableNativeBlas);
+    body();
+  });
 }

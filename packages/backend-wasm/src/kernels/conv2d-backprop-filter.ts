@@ -1,5 +1,6 @@
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { activeBlas, blasConv2DBackpropFilter } from "../blas/blas-kernels.js";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
 import { conv2DBackpropFilterByGemm, GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT } from "../im2col.js";
 import { WasmOps, type ExplicitPad, type Shape4 } from "../wasm-ops.js";
@@ -35,6 +36,8 @@ export function conv2DBackpropFilterWasm(
   }
   const ops = new WasmOps(backend);
   if (n * oh * ow === 0 || ci * co === 0) return ops.zeros(filterShape);
+  const blas = activeBlas();
+  if (blas !== undefined) return blasConv2DBackpropFilter(blas, backend, x, dy, info);
   if (ci <= GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT) return conv2DBackpropFilterByGemm(ops, x, dy, info);
 
   // The dilated correlation reads padded rows 0 .. (oh-1)*sh + kh - 1: pad at the bottom up

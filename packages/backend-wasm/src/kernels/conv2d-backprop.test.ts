@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectWasmMatchesCpu, seededTensor, setUpBackends, tf } from "../test-helpers.js";
+import { describeOnBothKernelPaths, expectWasmMatchesCpu, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
 interface ConvCase {
@@ -59,7 +59,7 @@ function outShape(c: ConvCase): number[] {
 
 beforeAll(setUpBackends);
 
-describe("Conv2DBackpropFilter on wasm matches cpu", () => {
+describeOnBothKernelPaths("Conv2DBackpropFilter on wasm matches cpu", () => {
   it.each(cases.map((c) => [name(c), c] as const))("%s", (_, c) => {
     const dyShape = outShape(c);
     expectWasmMatchesCpu(() =>
@@ -72,7 +72,7 @@ describe("Conv2DBackpropFilter on wasm matches cpu", () => {
   });
 });
 
-describe("Conv2DBackpropInput on wasm matches cpu", () => {
+describeOnBothKernelPaths("Conv2DBackpropInput on wasm matches cpu", () => {
   it.each(cases.map((c) => [name(c), c] as const))("%s", (_, c) => {
     const dyShape = outShape(c);
     expectWasmMatchesCpu(() =>
@@ -85,7 +85,7 @@ describe("Conv2DBackpropInput on wasm matches cpu", () => {
   });
 });
 
-describe("conv gradients through tfjs ops use the wasm kernels", () => {
+describeOnBothKernelPaths("conv gradients through tfjs ops use the wasm kernels", () => {
   // tfjs-layers' conv2d runs the fused convolution; its gradient calls Conv2DBackpropFilter
   // and Conv2DBackpropInput directly.
   it.each([

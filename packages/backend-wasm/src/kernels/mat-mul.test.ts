@@ -1,5 +1,5 @@
 import { beforeAll, describe, it } from "vitest";
-import { expectWasmMatchesCpu, seededTensor, setUpBackends, tf } from "../test-helpers.js";
+import { describeOnBothKernelPaths, expectWasmMatchesCpu, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 beforeAll(setUpBackends);
 
@@ -16,7 +16,7 @@ const flags = {
   both: [true, true],
 } as const;
 
-describe("BatchMatMul on wasm matches cpu", () => {
+describeOnBothKernelPaths("BatchMatMul on wasm matches cpu", () => {
   for (const batch of [1, 3]) {
     it.each(Object.keys(shapes) as (keyof typeof shapes)[])(`%s, batch ${batch}`, (kind) => {
       const [transposeA, transposeB] = flags[kind];
@@ -48,7 +48,7 @@ describe("BatchMatMul on wasm matches cpu", () => {
   });
 });
 
-describe("_FusedMatMul on wasm matches cpu", () => {
+describeOnBothKernelPaths("_FusedMatMul on wasm matches cpu", () => {
   it.each(Object.keys(shapes) as (keyof typeof shapes)[])("%s, with bias and relu", (kind) => {
     const [transposeA, transposeB] = flags[kind];
     expectWasmMatchesCpu(() =>

@@ -1,5 +1,6 @@
 import { BatchMatMul, _FusedMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { activeBlas, blasMatMul } from "../blas/blas-kernels.js";
 import { originalWasmKernel, WasmOps } from "../wasm-ops.js";
 
 /**
@@ -8,7 +9,8 @@ import { originalWasmKernel, WasmOps } from "../wasm-ops.js";
  * tfjs-backend-wasm runs the plain product on XNNPACK, but a product with a transposed
  * operand takes a loop that is 10-18x slower; dense-layer gradients (dy * W^T, x^T * dy)
  * always take it. An explicit Transpose (cheap, also XNNPACK) followed by the plain product
- * gives the same numbers much faster.
+ * gives the same numbers much faster. With a native BLAS active, the product runs there
+ * instead, transposes included (see blas/blas-kernels.ts).
  */
 function lastTwoSwapped(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -19,6 +21,11 @@ function lastTwoSwapped(rank: number): number[] {
 
 function withExplicitTransposes(kernelName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
+    const blas = activeBlas();
+    if (blas !== undefined) {
+      const out = blasMatMul(blas, backend as BackendWasm, inputs as never, (attrs ?? {}) as never);
+      if (out !== undefined) return out;
+    }
     const original = originalWasmKernel(kernelName);
     const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });

@@ -1,0 +1,279 @@
+import { backend_util, getKernel, util, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { gatherPatches, scatterPatches } from "../im2col.js";
+import { backendWasmState } from "../state.js";
+import type { NativeBlas } from "./native-blas.js";
+
+/**
+ * Matrix products and convolutions of the wasm backend on a native BLAS (see native-blas.ts).
+ *
+ * Tensors stay on the wasm heap: each kernel allocates its output there first (an allocation
+ * can grow the heap and detach older views), then takes views of inputs and output and
+ * hands them to sgemm as pointers. Patch matrices (im2col) live in one JavaScript scratch
+ * buffer, reused across calls, so they never grow the wasm heap.
+ *
+ * Each function returns undefined for a case it does not handle (channels-first data,
+ * dilations, batch shapes that broadcast both ways); the caller then runs the XNNPACK kernel.
+ */
+
+/** The BLAS that kernels should use now, if any. */
+export function activeBlas(): NativeBlas | undefined {
+  return backendWasmState().blas;
+}
+
+let scratch = new Float32Array(0);
+
+/** A reusable buffer of at least `size` floats; its contents are whatever the last user left. */
+function scratchBuffer(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(Math.max(size, Math.ceil(scratch.length * 1.5)));
+  return scratch.subarray(0, size);
+}
+
+function view(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Writes `bias` (n values) into every row of `out` ([rows, n]). */
+function fillRows(out: Float32Array, bias: Float32Array, rows: number): void {
+  const n = bias.length;
+  if (rows === 0 || n === 0) return;
+  out.set(bias, 0);
+  // Doubling copies: log2(rows) calls instead of one per row.
+  for (let filled = 1; filled < rows; filled *= 2) {
+    out.copyWithin(filled * n, 0, Math.min(filled, rows - filled) * n);
+  }
+}
+
+function runWasmKernel(backend: BackendWasm, name: string, inputs: object, attrs: object = {}): TensorInfo {
+  const config = getKernel(name, "wasm");
+  if (config === undefined) throw new Error(`@gan/backend-wasm: the wasm backend has no '${name}' kernel`);
+  return config.kernelFunc({ inputs: inputs as never, backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
+}
+
+/** The activations tfjs fuses into _FusedMatMul and FusedConv2D, as wasm kernels. */
+function applyActivation(
+  backend: BackendWasm,
+  z: TensorInfo,
+  activation: string | undefined,
+  preluWeights: TensorInfo | undefined,
+  leakyreluAlpha: number | undefined,
+): TensorInfo {
+  let out: TensorInfo;
+  switch (activation ?? "linear") {
+    case "linear":
+      return z;
+    case "relu":
+      out = runWasmKernel(backend, "Relu", { x: z });
+      break;
+    case "relu6":
+      out = runWasmKernel(backend, "Relu6", { x: z });
+      break;
+    case "elu":
+      out = runWasmKernel(backend, "Elu", { x: z });
+      break;
+    case "sigmoid":
+      out = runWasmKernel(backend, "Sigmoid", { x: z });
+      break;
+    case "leakyrelu":
+      out = runWasmKernel(backend, "LeakyRelu", { x: z }, { alpha: leakyreluAlpha ?? 0.2 });
+      break;
+    case "prelu":
+      out = runWasmKernel(backend, "Prelu", { x: z, alpha: preluWeights });
+      break;
+    default:
+      throw new Error(`@gan/backend-wasm: activation '${activation}' cannot be fused on the wasm backend`);
+  }
+  backend.disposeData(z.dataId);
+  return out;
+}
+
+interface MatMulInputs {
+  a: TensorInfo;
+  b: TensorInfo;
+  bias?: TensorInfo;
+  preluActivationWeights?: TensorInfo;
+}
+
+interface MatMulAttrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** BatchMatMul and _FusedMatMul: one sgemm per batch entry, bias written into C first. */
+export function blasMatMul(blas: NativeBlas, backend: BackendWasm, inputs: MatMulInputs, attrs: MatMulAttrs): TensorInfo | undefined {
+  const { a, b, bias, preluActivationWeights } = inputs;
+  const transposeA = attrs.transposeA ?? false;
+  const transposeB = attrs.transposeB ?? false;
+  const rankA = a.shape.length;
+  const rankB = b.shape.length;
+  const m = transposeA ? a.shape[rankA - 1]! : a.shape[rankA - 2]!;
+  const k = transposeA ? a.shape[rankA - 2]! : a.shape[rankA - 1]!;
+  const kB = transposeB ? b.shape[rankB - 1]! : b.shape[rankB - 2]!;
+  const n = transposeB ? b.shape[rankB - 2]! : b.shape[rankB - 1]!;
+  if (k !== kB) return undefined; // the XNNPACK kernel reports the mismatch in tfjs's words
+  const batchShapeA = a.shape.slice(0, -2);
+  const batchShapeB = b.shape.slice(0, -2);
+  const batchA = util.sizeFromShape(batchShapeA);
+  const batchB = util.sizeFromShape(batchShapeB);
+  const batchShape = backend_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
+  const batch = util.sizeFromShape(batchShape);
+  // One side is a single matrix, or both have the same batch: anything else falls back.
+  if (batch !== Math.max(batchA, batchB) || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) return undefined;
+
+  const outShape = [...batchShape, m, n];
+  let biasRows = false;
+  if (bias !== undefined) {
+    const biasSize = util.sizeFromShape(bias.shape);
+    biasRows = biasSize === n && bias.shape.slice(0, -1).every((d) => d === 1);
+    if (!biasRows && biasSize !== 0) {
+      // A bias that is not one row per output: add it with wasm's broadcasting Add.
+      const product = blasMatMul(blas, backend, { a, b }, { transposeA, transposeB });
+      if (product === undefined) return undefined;
+      const withBias = runWasmKernel(backend, "Add", { a: product, b: bias });
+      backend.disposeData(product.dataId);
+      return applyActivation(backend, withBias, attrs.activation, preluActivationWeights, attrs.leakyreluAlpha);
+    }
+  }
+  const out = backend.makeOutput(outShape, "float32");
+  const aValues = view(backend, a);
+  const bValues = view(backend, b);
+  const outValues = view(backend, out);
+  if (biasRows) fillRows(outValues, view(backend, bias!), batch * m);
+  const beta = biasRows ? 1 : 0;
+  for (let i = 0; i < batch; i++) {
+    const aOffset = batchA === 1 ? 0 : i * m * k;
+    const bOffset = batchB === 1 ? 0 : i * k * n;
+    blas.sgemm(
+      transposeA,
+      transposeB,
+      m,
+      n,
+      k,
+      aValues.subarray(aOffset, aOffset + m * k),
+      bValues.subarray(bOffset, bOffset + k * n),
+      outValues.subarray(i * m * n, (i + 1) * m * n),
+      beta,
+    );
+  }
+  return applyActivation(backend, out, attrs.activation, preluActivationWeights, attrs.leakyreluAlpha);
+}
+
+/** True when the patch matrix of `info` is x itself: a 1x1 filter, stride 1, no padding. */
+function patchesAreInput(info: backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0
+  );
+}
+
+function patchMatrix(x: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
+  if (patchesAreInput(info)) return x;
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const patches = scratchBuffer(rows * info.filterHeight * info.filterWidth * info.inChannels);
+  gatherPatches(x, patches, info);
+  return patches;
+}
+
+/** Only what gatherPatches covers: channels last, no dilation. */
+function blasCanConvolve(info: backend_util.Conv2DInfo, dataFormat: string | undefined): boolean {
+  return (dataFormat === undefined || dataFormat === "NHWC") && info.dilationHeight === 1 && info.dilationWidth === 1;
+}
+
+interface ConvInputs {
+  x: TensorInfo;
+  filter: TensorInfo;
+  bias?: TensorInfo;
+  preluActivationWeights?: TensorInfo;
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: "same" | "valid" | number | backend_util.ExplicitPadding;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** Conv2D and FusedConv2D: out[n*oh*ow, co] = patches(x)[n*oh*ow, kh*kw*ci] x W[kh*kw*ci, co]. */
+export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvInputs, attrs: ConvAttrs): TensorInfo | undefined {
+  const { x, filter, bias, preluActivationWeights } = inputs;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  if (!blasCanConvolve(info, attrs.dataFormat)) return undefined;
+  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== info.outChannels)) return undefined;
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+  const out = backend.makeOutput(info.outShape, "float32");
+  const outValues = view(backend, out);
+  if (rows * info.outChannels > 0) {
+    if (bias !== undefined) fillRows(outValues, view(backend, bias), rows);
+    if (depth === 0) {
+      if (bias === undefined) outValues.fill(0);
+    } else {
+      const patches = patchMatrix(view(backend, x), info);
+      blas.sgemm(false, false, rows, info.outChannels, depth, patches, view(backend, filter), outValues, bias === undefined ? 0 : 1);
+    }
+  }
+  return applyActivation(backend, out, attrs.activation, preluActivationWeights, attrs.leakyreluAlpha);
+}
+
+/** Conv2DBackpropInput: dx = col2im(dy[n*oh*ow, co] x W^T[co, kh*kw*ci]). */
+export function blasConv2DBackpropInput(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+  const dx = backend.makeOutput(info.inShape, "float32");
+  const dxValues = view(backend, dx);
+  if (rows * depth * info.outChannels === 0) {
+    dxValues.fill(0);
+    return dx;
+  }
+  if (patchesAreInput(info)) {
+    blas.sgemm(false, true, rows, depth, info.outChannels, view(backend, dy), view(backend, filter), dxValues, 0);
+    return dx;
+  }
+  const patches = scratchBuffer(rows * depth);
+  blas.sgemm(false, true, rows, depth, info.outChannels, view(backend, dy), view(backend, filter), patches, 0);
+  scatterPatches(patches, dxValues, info);
+  return dx;
+}
+
+/** Conv2DBackpropFilter: dW[kh*kw*ci, co] = patches(x)^T[kh*kw*ci, n*oh*ow] x dy[n*oh*ow, co]. */
+export function blasConv2DBackpropFilter(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+  const dW = backend.makeOutput(info.filterShape, "float32");
+  const dWValues = view(backend, dW);
+  if (rows === 0 || depth * info.outChannels === 0) {
+    dWValues.fill(0);
+    return dW;
+  }
+  const patches = patchMatrix(view(backend, x), info);
+  blas.sgemm(true, false, depth, info.outChannels, rows, patches, view(backend, dy), dWValues, 0);
+  return dW;
+}
