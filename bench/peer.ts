@@ -3,7 +3,7 @@
  * workloads in gan, in a hand-written tfjs loop on the same backend, and in PyTorch, one
  * after the other on this machine in one invocation.
  *
- *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--only ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *
  * - gan: @gan/core's Trainer on a plan (bench/workloads.ts).
  * - hand-written: the same networks in tfjs-layers and the textbook tfjs loop, on the same backend.
@@ -34,6 +34,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Steps per round and warm-up steps, by workload: a few seconds of each side per round. */
 const PLAN: Record<string, { torch: "ring" | "dcgan"; steps: number; warmup: number }> = {
+  "ring-blas": { torch: "ring", steps: 200, warmup: 20 },
+  "dcgan-blas": { torch: "dcgan", steps: 15, warmup: 3 },
   "ring-wasm": { torch: "ring", steps: 200, warmup: 20 },
   "ring-cpu": { torch: "ring", steps: 15, warmup: 2 },
   "dcgan-wasm": { torch: "dcgan", steps: 15, warmup: 3 },

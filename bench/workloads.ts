@@ -20,10 +20,13 @@ const { PlanSchema } = await import("../packages/plan/src/index.js");
 
 export const LOG_EVERY = 10;
 
+/** tfjs-backend-wasm on XNNPACK, the same with products and convolutions on OpenBLAS, and plain JS. */
+export type BenchBackend = "blas" | "wasm" | "cpu";
+
 export interface Workload {
   id: string;
   title: string;
-  backend: "wasm" | "cpu";
+  backend: BenchBackend;
   plan: Plan;
   /** Steps measured of each loop (interleaved one by one), and warm-up steps before them. */
   steps: number;
@@ -33,7 +36,7 @@ export interface Workload {
 
 const SHA = "0".repeat(64);
 
-function ringPlan(backend: "wasm" | "cpu"): Plan {
+function ringPlan(backend: BenchBackend): Plan {
   return PlanSchema.parse({
     planVersion: 1,
     name: "ring8-bench",
@@ -79,7 +82,7 @@ function ringHandWritten(tf: Tf, tfl: Tfl) {
   return { generator: mlp(64, 2), discriminator: mlp(2, 1) };
 }
 
-function dcganPlan(): Plan {
+function dcganPlan(backend: BenchBackend): Plan {
   return PlanSchema.parse({
     planVersion: 1,
     name: "mnist-dcgan-bench",
@@ -114,7 +117,7 @@ function dcganPlan(): Plan {
     },
     loss: { kind: "nonsaturating" },
     optimizers: { generator: { kind: "adam", lr: 2e-4, beta1: 0.5 }, discriminator: { kind: "adam", lr: 2e-4, beta1: 0.5 } },
-    train: { steps: 1_000_000, batch: 64, seed: 1, logEvery: LOG_EVERY, backend: "wasm" },
+    train: { steps: 1_000_000, batch: 64, seed: 1, logEvery: LOG_EVERY, backend },
     tricks: [],
     rewrites: [],
   });
@@ -149,9 +152,11 @@ function dcganHandWritten(tf: Tf, tfl: Tfl) {
 }
 
 export const WORKLOADS: Workload[] = [
+  { id: "ring-blas", title: "ring MLP (2x128, batch 512)", backend: "blas", plan: ringPlan("blas"), steps: 300, warmup: 20, handWritten: ringHandWritten },
+  { id: "dcgan-blas", title: "MNIST DCGAN (batch 64)", backend: "blas", plan: dcganPlan("blas"), steps: 30, warmup: 3, handWritten: dcganHandWritten },
   { id: "ring-wasm", title: "ring MLP (2x128, batch 512)", backend: "wasm", plan: ringPlan("wasm"), steps: 300, warmup: 20, handWritten: ringHandWritten },
   { id: "ring-cpu", title: "ring MLP (2x128, batch 512)", backend: "cpu", plan: ringPlan("cpu"), steps: 20, warmup: 2, handWritten: ringHandWritten },
-  { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan(), steps: 30, warmup: 3, handWritten: dcganHandWritten },
+  { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan("wasm"), steps: 30, warmup: 3, handWritten: dcganHandWritten },
 ];
 
 /** The textbook tfjs GAN loop (tfjs-examples mnist-acgan style), with the same data, latent, losses and reads. */

@@ -22,6 +22,8 @@ describe("registerWasmTraining", () => {
         "DepthwiseConv2dNativeBackpropInput",
         "LeakyRelu",
         "Sum",
+        "Mean",
+        "Tile",
         "Tanh",
         "_FusedMatMul",
       ].sort(),

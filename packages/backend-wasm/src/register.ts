@@ -9,7 +9,8 @@ import {
 } from "./kernels/depthwise-backprop.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
-import { sumConfig } from "./kernels/sum.js";
+import { meanConfig, sumConfig } from "./kernels/sum.js";
+import { tileConfig } from "./kernels/tile.js";
 import { registerFastGradients } from "./fast-gradients.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
@@ -27,6 +28,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   leakyReluConfig,
   tanhConfig,
   sumConfig,
+  meanConfig,
+  tileConfig,
 ];
 
 /**

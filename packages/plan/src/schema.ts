@@ -279,7 +279,7 @@ export type Optimizer = z.infer<typeof OptimizerSchema>;
 export type OptimizerKind = Optimizer["kind"];
 export const OPTIMIZER_KINDS = ["adam", "sgd", "rmsprop"] as const satisfies readonly OptimizerKind[];
 
-export const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["auto", "tensorflow", "blas", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const TrainSchema = z.strictObject({

@@ -3,7 +3,7 @@ import { expectWasmMatchesCpu, onBackend, seededTensor, setUpBackends, tf } from
 
 beforeAll(setUpBackends);
 
-describe("Sum on wasm matches cpu", () => {
+describe("Sum and Mean on wasm match cpu", () => {
   const cases: [number[], number | number[], boolean][] = [
     [[3, 5, 7, 2], [0, 1, 2], false], // a bias gradient: leading axes (matrix product path)
     [[3, 5, 7, 2], [2, 0, 1], true], // the same axes unordered, dimensions kept
@@ -19,8 +19,13 @@ describe("Sum on wasm matches cpu", () => {
     "%s",
     (_, shape, axis, keepDims) => {
       expectWasmMatchesCpu(() => tf.sum(seededTensor([...shape], 111), axis, keepDims), 1e-5);
+      expectWasmMatchesCpu(() => tf.mean(seededTensor([...shape], 112), axis, keepDims), 1e-5);
     },
   );
+
+  it("batch norm's moments over N, H, W (leading axes)", () => {
+    expectWasmMatchesCpu(() => tf.moments(seededTensor([8, 5, 7, 6], 113), [0, 1, 2]).variance, 1e-5);
+  });
 
   it("int32 sums stay exact (the original kernel)", () => {
     const out = onBackend("wasm", () => tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), 0));

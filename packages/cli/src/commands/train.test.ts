@@ -93,7 +93,7 @@ describe("gan train", () => {
     expect(await gan("train")).toMatchObject({ code: 2, stderr: "gan: gan train: missing argument: a .gan file or a plan.json\n" });
     expect(await gan("train", planFile, "--backend", "gpu")).toMatchObject({
       code: 2,
-      stderr: "gan: gan train: --backend must be one of auto, tensorflow, wasm, cpu, got 'gpu'\n",
+      stderr: "gan: gan train: --backend must be one of auto, tensorflow, blas, wasm, cpu, got 'gpu'\n",
     });
     expect(await gan("train", planFile, "--backend", "tensorflow", "--out", path.join(dir, "tf"))).toMatchObject({
       code: 1,

@@ -60,7 +60,7 @@ export const command: Command = {
   name: "train",
   summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/",
   usage:
-    "gan train FILE|plan.json [--backend auto|tensorflow|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
+    "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
     "                          [--on-nan stop|rollback] [--max-rollbacks K]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B]",
   async run(argv) {

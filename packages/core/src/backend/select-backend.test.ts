@@ -2,6 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, test } from "vitest";
 import { UserError } from "../errors.js";
 import { TENSORFLOW_MISSING, selectBackend } from "./select-backend.js";
+import { nativeBlasInUse, loadNativeBlas } from "@gan/backend-wasm";
+
+/** Whether this machine has a BLAS for the blas backend (CI installs OpenBLAS: never skip there). */
+const blasLoads = (() => {
+  try {
+    loadNativeBlas();
+    return true;
+  } catch {
+    return Boolean(process.env["CI"]);
+  }
+})();
 
 describe("choosing the backend", () => {
   test("cpu and wasm are set up and recorded", async () => {
@@ -20,8 +31,18 @@ describe("choosing the backend", () => {
     );
   });
 
-  test("auto without tfjs-node takes wasm and says it asked for auto", async () => {
-    expect(await selectBackend("auto")).toMatchObject({ name: "wasm", requested: "auto" });
+  test.runIf(blasLoads)("blas is the wasm backend with the native BLAS on, recorded with the library; wasm turns it off", async () => {
+    const blas = await selectBackend("blas");
+    expect(blas).toMatchObject({ name: "blas", requested: "blas" });
+    expect(blas.package).toMatch(/^@tensorflow\/tfjs-backend-wasm with .*(blas|mkl|blis|Accelerate)/i);
+    expect(tf.getBackend()).toBe("wasm");
+    expect(nativeBlasInUse()).toBeDefined();
+    await selectBackend("wasm");
+    expect(nativeBlasInUse()).toBeUndefined();
+  });
+
+  test("auto without tfjs-node takes blas where a BLAS loads, else wasm, and says it asked for auto", async () => {
+    expect(await selectBackend("auto")).toMatchObject({ name: blasLoads ? "blas" : "wasm", requested: "auto" });
     expect(tf.getBackend()).toBe("wasm");
   });
 

@@ -5,9 +5,12 @@
  *   where libtensorflow can be downloaded; imported only when asked for (or tried by auto).
  *   Not declared as optional peers: pnpm installs those, and their install step would
  *   download libtensorflow on machines that cannot.
- * - wasm: @tensorflow/tfjs-backend-wasm with @gan/backend-wasm's training kernels.
+ * - blas: the wasm backend with its matrix products and convolutions on the machine's own
+ *   BLAS (OpenBLAS, Accelerate, MKL), through @gan/backend-wasm. tfjs's backend is "wasm".
+ * - wasm: @tensorflow/tfjs-backend-wasm with @gan/backend-wasm's training kernels, all on
+ *   XNNPACK: the same numbers on every machine.
  * - cpu: pure JavaScript; the reference in tests.
- * - auto: the first of tensorflow, wasm, cpu that starts.
+ * - auto: the first of tensorflow, blas, wasm, cpu that starts.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -88,20 +91,49 @@ function prepareWasm(): Promise<void> {
   return wasmReady;
 }
 
-async function activate(name: ResolvedBackendName): Promise<boolean> {
+async function activate(name: "tensorflow" | "wasm" | "cpu"): Promise<boolean> {
   return (await tf.setBackend(name)) && tf.getBackend() === name;
 }
 
 async function useWasm(requested: BackendName): Promise<SelectedBackend | undefined> {
   try {
     await prepareWasm();
+    const { disableNativeBlas } = await import("@gan/backend-wasm");
+    disableNativeBlas();
     if (!(await activate("wasm"))) return undefined;
   } catch (error) {
     if (requested === "wasm") throw new UserError(`backend 'wasm' failed to start: ${(error as Error).message}`);
     return undefined;
   }
+  return { name: "wasm", requested, package: "@tensorflow/tfjs-backend-wasm", version: await wasmVersion() };
+}
+
+async function wasmVersion(): Promise<string> {
   const wasm = (await import("@tensorflow/tfjs-backend-wasm")) as { version_wasm?: string };
-  return { name: "wasm", requested, package: "@tensorflow/tfjs-backend-wasm", version: wasm.version_wasm ?? tf.version_core };
+  return wasm.version_wasm ?? tf.version_core;
+}
+
+/** The wasm backend with the native BLAS; undefined under auto when no BLAS loads. */
+async function useBlas(requested: BackendName): Promise<SelectedBackend | undefined> {
+  let description: string;
+  try {
+    await prepareWasm();
+    const { enableNativeBlas, disableNativeBlas } = await import("@gan/backend-wasm");
+    description = enableNativeBlas().description;
+    if (!(await activate("wasm"))) {
+      disableNativeBlas();
+      return undefined;
+    }
+  } catch (error) {
+    if (requested === "blas") throw new UserError(`backend 'blas' failed to start: ${(error as Error).message}`);
+    return undefined;
+  }
+  return {
+    name: "blas",
+    requested,
+    package: `@tensorflow/tfjs-backend-wasm with ${description}`,
+    version: await wasmVersion(),
+  };
 }
 
 /**
@@ -122,6 +154,10 @@ export async function selectBackend(requested: BackendName): Promise<SelectedBac
       if (!selected) throw new UserError(TENSORFLOW_MISSING);
       if (!(await activate("tensorflow"))) throw new UserError("backend 'tensorflow' failed to start (see the messages of tfjs-node above)");
       break;
+    case "blas":
+      selected = await useBlas("blas");
+      if (!selected) throw new UserError("backend 'blas' failed to start");
+      break;
     case "wasm":
       selected = await useWasm("wasm");
       if (!selected) throw new UserError("backend 'wasm' failed to start");
@@ -136,9 +172,9 @@ export async function selectBackend(requested: BackendName): Promise<SelectedBac
         selected = { ...tensorflow, requested };
         break;
       }
-      selected = (await useWasm("auto")) ?? undefined;
+      selected = (await useBlas("auto")) ?? (await useWasm("auto"));
       if (selected) break;
-      if (!(await activate("cpu"))) throw new UserError("no TensorFlow.js backend could be started (tried tensorflow, wasm, cpu)");
+      if (!(await activate("cpu"))) throw new UserError("no TensorFlow.js backend could be started (tried tensorflow, blas, wasm, cpu)");
       selected = { name: "cpu", requested, package: "@tensorflow/tfjs-backend-cpu", version: tf.version_core };
       break;
     }
