@@ -1,5 +1,6 @@
 import { getKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { activeBlas, blasMatMul } from "./blas/blas-kernels.js";
 import { backendWasmState } from "./state.js";
 
 /**
@@ -97,7 +98,11 @@ export class WasmOps {
     return this.run("Sub", { a, b });
   }
 
+  /** On the native BLAS when one is active (sums over leading axes are products too). */
   batchMatMul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    const blas = activeBlas();
+    const onBlas = blas === undefined ? undefined : blasMatMul(blas, this.backend, { a, b }, {});
+    if (onBlas !== undefined) return onBlas;
     return this.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });
   }
 
