@@ -2,7 +2,7 @@
  * Loop overhead: the step time of @gan/core's training loop against a hand-written tfjs
  * loop that does the same work on the same backend, measured side by side in one process.
  *
- *   node --conditions=@gan/source --import tsx bench/loop-overhead.ts [--scale F] [--only ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/loop-overhead.ts [--scale F] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *
  * "The same work": the same networks (tfjs-layers, written out by hand here), the same
  * losses (core's, which are plain tfjs math), Adam, real batches from the same data source

@@ -3,7 +3,7 @@
  * @gan/core's Trainer, with RSS, V8 heap, tensors alive and tfjs bytes recorded every 500
  * steps. Flat is the target: a leak of one tensor per step would show as +5,000 tensors.
  *
- *   node --conditions=@gan/source --import tsx bench/memory.ts [--steps N] [--backend wasm|cpu] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/memory.ts [--steps N] [--backend blas|wasm|cpu] [--no-write]
  *
  * Results go to bench/RESULTS.md, section "Memory over 5,000 steps". (The test suite has a
  * shorter version: packages/core/src/loop/trainer.test.ts checks the tensor count over 200 steps.)
@@ -14,7 +14,7 @@ import { machineLine, writeResultsSection } from "./results-file.js";
 import { WORKLOADS, tf } from "./workloads.js";
 
 const STEPS = Number(flag("--steps") ?? 5000);
-const BACKEND = (flag("--backend") ?? "wasm") as "wasm" | "cpu";
+const BACKEND = (flag("--backend") ?? "blas") as "blas" | "wasm" | "cpu";
 const WRITE = !hasFlag("--no-write");
 const EVERY = Math.max(1, Math.round(STEPS / 10));
 const MiB = 1024 * 1024;

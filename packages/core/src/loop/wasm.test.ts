@@ -1,16 +1,23 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { PlanSchema } from "@gan/plan";
+import { loadNativeBlas } from "@gan/backend-wasm";
 import { selectBackend } from "../backend/select-backend.js";
 import { tinyRingPlan } from "./test-plan.js";
 import { Trainer } from "./trainer.js";
 
-beforeAll(async () => {
-  const backend = await selectBackend("wasm");
-  expect(backend.name).toBe("wasm");
-});
+/** blas needs a BLAS library; CI installs OpenBLAS, so there it is never skipped. */
+const blasLoads = (() => {
+  try {
+    loadNativeBlas();
+    return true;
+  } catch {
+    return Boolean(process.env["CI"]);
+  }
+})();
+const BACKENDS = blasLoads ? (["wasm", "blas"] as const) : (["wasm"] as const);
 
-async function lossesOf(plan = tinyRingPlan({ train: { steps: 12, logEvery: 1, backend: "wasm" } })) {
+async function lossesOf(backend: "wasm" | "blas", plan = tinyRingPlan({ train: { steps: 12, logEvery: 1, backend } })) {
   const trainer = await Trainer.create(plan);
   const values: (number | undefined)[][] = [];
   for (let i = 0; i < plan.train.steps; i++) {
@@ -21,12 +28,17 @@ async function lossesOf(plan = tinyRingPlan({ train: { steps: 12, logEvery: 1, b
   return values;
 }
 
-describe("training on wasm", () => {
+describe.each(BACKENDS)("training on %s", (backendName) => {
+  beforeAll(async () => {
+    const backend = await selectBackend(backendName);
+    expect(backend.name).toBe(backendName);
+  });
+
   test("the same plan and seed give identical losses twice", async () => {
-    const first = await lossesOf();
+    const first = await lossesOf(backendName);
     expect(first).toHaveLength(12);
     expect(first.flat().every(Number.isFinite)).toBe(true);
-    expect(await lossesOf()).toEqual(first);
+    expect(await lossesOf(backendName)).toEqual(first);
   });
 
   test("a small conv GAN trains (the filter-gradient kernel is registered) with a flat tensor count", async () => {
@@ -59,7 +71,7 @@ describe("training on wasm", () => {
           ],
         },
       },
-      train: { ...base.train, steps: 6, batch: 8, logEvery: 3, backend: "wasm" },
+      train: { ...base.train, steps: 6, batch: 8, logEvery: 3, backend: backendName },
     });
     const trainer = await Trainer.create(plan);
     await trainer.runStep();
@@ -73,5 +85,15 @@ describe("training on wasm", () => {
     expect(values).toHaveLength(2);
     for (const v of values) expect(Number.isFinite(v!.d_loss) && Number.isFinite(v!.g_loss)).toBe(true);
     trainer.dispose();
+  });
+});
+
+describe.runIf(blasLoads)("blas against wasm", () => {
+  test("the first step's losses agree to float32 rounding (the products only add in another order)", async () => {
+    await selectBackend("wasm");
+    const [onWasm] = await lossesOf("wasm");
+    await selectBackend("blas");
+    const [onBlas] = await lossesOf("blas");
+    for (const [i, value] of onWasm!.entries()) expect(Math.abs(onBlas![i]! - value!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(value!)));
   });
 });
