@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { disableNativeBlas, enableNativeBlas, loadNativeBlas, type NativeBlas } from "../index.js";
+import { setMaxPatchFloats } from "./blas-kernels.js";
 import { describeOnBothKernelPaths, expectWasmMatchesCpu, nativeBlasUnavailable, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 beforeAll(setUpBackends);
@@ -111,6 +112,20 @@ describe.skipIf(unavailable !== undefined)("with the native BLAS enabled", () =>
         bias: seededTensor([6, 4], 13),
       }),
     );
+  });
+
+  it("builds large patch matrices a few images at a time, with the same results", () => {
+    enableNativeBlas();
+    const previous = setMaxPatchFloats(700); // one image per chunk: [3, 4] outputs x 3x3x6 taps = 648 floats
+    try {
+      const loss = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"), seededTensor([5, 3, 4, 4], 52)));
+      expectWasmMatchesCpu(() => tf.conv2d(seededTensor([5, 6, 7, 6], 50) as tf.Tensor4D, seededTensor([3, 3, 6, 4], 51) as tf.Tensor4D, 2, "same"));
+      for (const which of [0, 1]) {
+        expectWasmMatchesCpu(() => tf.grads(loss)([seededTensor([5, 6, 7, 6], 50), seededTensor([3, 3, 6, 4], 51)])[which] as tf.Tensor);
+      }
+    } finally {
+      setMaxPatchFloats(previous);
+    }
   });
 
   it("gives the same bits twice (OpenBLAS splits the work the same way each call)", () => {

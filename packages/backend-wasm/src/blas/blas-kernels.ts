@@ -172,12 +172,24 @@ function patchesAreInput(info: backend_util.Conv2DInfo): boolean {
   );
 }
 
-function patchMatrix(x: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
-  if (patchesAreInput(info)) return x;
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const patches = scratchBuffer(rows * info.filterHeight * info.filterWidth * info.inChannels);
-  gatherPatches(x, patches, info);
-  return patches;
+/**
+ * The most floats a patch matrix may take (64 MiB). A larger one is built and multiplied a
+ * few images at a time: the result is the same, the scratch buffer stays bounded.
+ */
+let maxPatchFloats = 1 << 24;
+
+/** Sets the limit above (tests use a small one to cover the chunked path); returns the old one. */
+export function setMaxPatchFloats(floats: number): number {
+  const previous = maxPatchFloats;
+  maxPatchFloats = floats;
+  return previous;
+}
+
+/** Consecutive runs of images whose patch matrices fit maxPatchFloats together. */
+function* imageChunks(info: backend_util.Conv2DInfo): Generator<{ first: number; count: number }> {
+  const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+  const step = Math.max(1, Math.floor(maxPatchFloats / Math.max(1, perImage)));
+  for (let first = 0; first < info.batchSize; first += step) yield { first, count: Math.min(step, info.batchSize - first) };
 }
 
 /** Only what gatherPatches covers: channels last, no dilation. */
@@ -224,8 +236,21 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
     if (depth === 0) {
       if (bias === undefined) outValues.fill(0);
     } else {
-      const patches = patchMatrix(view(backend, x), info);
-      blas.sgemm(false, false, rows, info.outChannels, depth, patches, view(backend, filter), outValues, bias === undefined ? 0 : 1);
+      const x4 = view(backend, x);
+      const filterValues = view(backend, filter);
+      const beta = bias === undefined ? 0 : 1;
+      if (patchesAreInput(info)) {
+        blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
+      } else {
+        const inImage = info.inHeight * info.inWidth * info.inChannels;
+        const rowsPerImage = info.outHeight * info.outWidth;
+        for (const { first, count } of imageChunks(info)) {
+          const patches = scratchBuffer(count * rowsPerImage * depth);
+          gatherPatches(x4.subarray(first * inImage, (first + count) * inImage), patches, { ...info, batchSize: count });
+          const outRows = outValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
+          blas.sgemm(false, false, count * rowsPerImage, info.outChannels, depth, patches, filterValues, outRows, beta);
+        }
+      }
     }
   }
   return applyActivation(backend, out, attrs.activation, preluActivationWeights, attrs.leakyreluAlpha);
@@ -247,13 +272,20 @@ export function blasConv2DBackpropInput(
     dxValues.fill(0);
     return dx;
   }
+  const dyValues = view(backend, dy);
+  const filterValues = view(backend, filter);
   if (patchesAreInput(info)) {
-    blas.sgemm(false, true, rows, depth, info.outChannels, view(backend, dy), view(backend, filter), dxValues, 0);
+    blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
     return dx;
   }
-  const patches = scratchBuffer(rows * depth);
-  blas.sgemm(false, true, rows, depth, info.outChannels, view(backend, dy), view(backend, filter), patches, 0);
-  scatterPatches(patches, dxValues, info);
+  const inImage = info.inHeight * info.inWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  for (const { first, count } of imageChunks(info)) {
+    const patches = scratchBuffer(count * rowsPerImage * depth);
+    const dyRows = dyValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
+    blas.sgemm(false, true, count * rowsPerImage, depth, info.outChannels, dyRows, filterValues, patches, 0);
+    scatterPatches(patches, dxValues.subarray(first * inImage, (first + count) * inImage), { ...info, batchSize: count });
+  }
   return dx;
 }
 
@@ -273,7 +305,20 @@ export function blasConv2DBackpropFilter(
     dWValues.fill(0);
     return dW;
   }
-  const patches = patchMatrix(view(backend, x), info);
-  blas.sgemm(true, false, depth, info.outChannels, rows, patches, view(backend, dy), dWValues, 0);
+  const x4 = view(backend, x);
+  const dyValues = view(backend, dy);
+  if (patchesAreInput(info)) {
+    blas.sgemm(true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
+    return dW;
+  }
+  // dW accumulates over the chunks: beta 0 for the first, 1 after.
+  const inImage = info.inHeight * info.inWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  for (const { first, count } of imageChunks(info)) {
+    const patches = scratchBuffer(count * rowsPerImage * depth);
+    gatherPatches(x4.subarray(first * inImage, (first + count) * inImage), patches, { ...info, batchSize: count });
+    const dyRows = dyValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
+    blas.sgemm(true, false, depth, info.outChannels, count * rowsPerImage, patches, dyRows, dWValues, first === 0 ? 0 : 1);
+  }
   return dW;
 }

@@ -43,6 +43,7 @@ function summary(result: TrainResult, seconds: number): string {
   return (
     `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}\n` +
     `run directory: ${runDir}\n` +
+    (result.backend.note ? `note: ${result.backend.note}\n` : "") +
     (result.stopped ? `continue with: gan train --resume ${runDir}\n` : "")
   );
 }

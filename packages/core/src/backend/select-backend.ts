@@ -32,7 +32,13 @@ export interface SelectedBackend {
   /** The npm package that provides it, and its version. */
   package: string;
   version: string;
+  /** Advice for the user about this choice (auto fell back to a slower backend it could not avoid). */
+  note?: string;
 }
+
+export const BLAS_MISSING_NOTE =
+  "trained on wasm: no BLAS library was found for the faster blas backend " +
+  "(Debian/Ubuntu: apt-get install libopenblas0-pthread; or set GAN_BLAS_LIBRARY)";
 
 const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 export const TENSORFLOW_MISSING =
@@ -172,8 +178,13 @@ export async function selectBackend(requested: BackendName): Promise<SelectedBac
         selected = { ...tensorflow, requested };
         break;
       }
-      selected = (await useBlas("auto")) ?? (await useWasm("auto"));
+      selected = await useBlas("auto");
       if (selected) break;
+      selected = await useWasm("auto");
+      if (selected) {
+        selected = { ...selected, note: BLAS_MISSING_NOTE };
+        break;
+      }
       if (!(await activate("cpu"))) throw new UserError("no TensorFlow.js backend could be started (tried tensorflow, blas, wasm, cpu)");
       selected = { name: "cpu", requested, package: "@tensorflow/tfjs-backend-cpu", version: tf.version_core };
       break;

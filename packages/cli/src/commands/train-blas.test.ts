@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { captureOutput } from "../io.js";
+import { main, registerCommand } from "../main.js";
+
+registerCommand("train", () => import("./train.js"));
+
+/**
+ * Without a BLAS library: GAN_BLAS_LIBRARY names one that does not exist, which is what a
+ * machine without OpenBLAS looks like to the blas backend (nothing in this file loads a BLAS
+ * first, so nothing is cached).
+ */
+const plan = {
+  planVersion: 1,
+  name: "tiny",
+  source: { file: "tiny.gan", sha256: "0".repeat(64) },
+  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
+  latent: { size: 4 },
+  networks: {
+    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
+    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
+  },
+  loss: { kind: "nonsaturating" },
+  optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
+  train: { steps: 2, batch: 16, logEvery: 1, backend: "auto" },
+  tricks: [],
+  rewrites: [],
+};
+
+let dir: string;
+let planFile: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-blas-"));
+  planFile = path.join(dir, "tiny.json");
+  writeFileSync(planFile, JSON.stringify(plan));
+  process.env["GAN_BLAS_LIBRARY"] = "/nonexistent/libopenblas.so.0";
+});
+afterAll(() => {
+  delete process.env["GAN_BLAS_LIBRARY"];
+});
+
+async function gan(...argv: string[]) {
+  const { result, stderr } = await captureOutput(() => main(argv));
+  return { code: result, stderr };
+}
+
+describe("gan train without a BLAS library", () => {
+  test("--backend blas stops with one line naming the library it could not load", async () => {
+    const { code, stderr } = await gan("train", planFile, "--backend", "blas", "--out", path.join(dir, "runs-blas"));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^gan: backend 'blas' failed to start: GAN_BLAS_LIBRARY=\/nonexistent\/libopenblas.so.0 did not load as a CBLAS library: .+\n$/,
+    );
+  });
+
+  test("--backend auto trains on wasm and says how to get the blas backend", async () => {
+    const { code, stderr } = await gan("train", planFile, "--out", path.join(dir, "runs-auto"));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^trained 2 steps on wasm in /m);
+    expect(stderr).toContain(
+      "note: trained on wasm: no BLAS library was found for the faster blas backend (Debian/Ubuntu: apt-get install libopenblas0-pthread; or set GAN_BLAS_LIBRARY)\n",
+    );
+  });
+});
