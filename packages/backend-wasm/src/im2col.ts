@@ -37,7 +37,11 @@ export function gatherPatches(x: Float32Array, patches: Float32Array, info: back
           const jEnd = Math.min(kw, w + padInfo.left - q * sw);
           if (jEnd <= jFirst) continue;
           const from = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
-          patches.set(x.subarray(from, from + (jEnd - jFirst) * c), base + (i * kw + jFirst) * c);
+          const to = base + (i * kw + jFirst) * c;
+          const count = (jEnd - jFirst) * c;
+          // A short run (few channels) is cheaper as a loop than as a subarray and a set.
+          if (count < 64) for (let e = 0; e < count; e++) patches[to + e] = x[from + e] as number;
+          else patches.set(x.subarray(from, from + count), to);
         }
       }
     }
