@@ -8,15 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import { encodePng } from "@gan/core";
 import { beforeAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main, registerCommand } from "../main.js";
+import { registerCommand } from "../main.js";
+import { gan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
-async function gan(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
 const networks = (inputShape: number[]) => ({
   generator: { inputShape: [4], layers: [{ type: "dense", units: inputShape.reduce((a, b) => a * b) }, { type: "reshape", shape: inputShape }] },

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main, registerCommand } from "../main.js";
+import { registerCommand } from "../main.js";
+import { gan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
@@ -12,22 +12,7 @@ registerCommand("train", () => import("./train.js"));
  * machine without OpenBLAS looks like to the blas backend (nothing in this file loads a BLAS
  * first, so nothing is cached).
  */
-const plan = {
-  planVersion: 1,
-  name: "tiny",
-  source: { file: "tiny.gan", sha256: "0".repeat(64) },
-  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-  latent: { size: 4 },
-  networks: {
-    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
-    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
-  },
-  loss: { kind: "nonsaturating" },
-  optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-  train: { steps: 2, batch: 16, logEvery: 1, backend: "auto" },
-  tricks: [],
-  rewrites: [],
-};
+const plan = tinyRingPlan({ train: { steps: 2, logEvery: 1, backend: "auto" } });
 
 let dir: string;
 let planFile: string;
@@ -41,10 +26,6 @@ afterAll(() => {
   delete process.env["GAN_BLAS_LIBRARY"];
 });
 
-async function gan(...argv: string[]) {
-  const { result, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stderr };
-}
 
 describe("gan train without a BLAS library", () => {
   test("--backend blas stops with one line naming the library it could not load", async () => {

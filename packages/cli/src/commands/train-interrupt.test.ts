@@ -12,37 +12,20 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLatestCheckpoint, listCheckpoints } from "@gan/core";
 import { beforeAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main, registerCommand } from "../main.js";
+import { registerCommand } from "../main.js";
+import { gan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = path.join(repoRoot, "packages/cli/src/bin.ts");
 
-async function gan(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
 const STEPS = 60;
-const plan = {
-  planVersion: 1,
-  name: "tiny",
-  source: { file: "tiny.gan", sha256: "0".repeat(64) },
-  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-  latent: { size: 4 },
-  networks: {
-    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
-    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
-  },
-  loss: { kind: "nonsaturating" },
-  optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
+const plan = tinyRingPlan({
   // A checkpoint at every step: most of the process's time is spent writing one.
-  train: { steps: STEPS, batch: 16, logEvery: 1, checkpointEvery: 1, sampleEvery: 0, backend: "cpu", seed: 3 },
-  tricks: [],
-  rewrites: [],
-};
+  train: { steps: STEPS, batch: 16, logEvery: 1, checkpointEvery: 1, sampleEvery: 0, seed: 3 },
+});
 
 let dir: string;
 let planFile: string;

@@ -7,32 +7,17 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main, registerCommand } from "../main.js";
+import { registerCommand } from "../main.js";
+import { gan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
-async function gan(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
-const plan = {
-  planVersion: 1,
+const plan = tinyRingPlan({
   name: "blowup",
-  source: { file: "t.gan", sha256: "0".repeat(64) },
-  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-  latent: { size: 4 },
-  networks: {
-    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
-    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
-  },
-  loss: { kind: "nonsaturating" },
   optimizers: { generator: { kind: "sgd", lr: 1e30 }, discriminator: { kind: "sgd", lr: 1e30 } },
-  train: { steps: 20, batch: 8, logEvery: 5, checkpointEvery: 2, sampleEvery: 0, backend: "cpu" },
-  tricks: [],
-  rewrites: [],
-};
+  train: { steps: 20, batch: 8, logEvery: 5, checkpointEvery: 2, sampleEvery: 0 },
+});
 
 let dir: string;
 let planFile: string;

@@ -2,34 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main, registerCommand } from "../main.js";
+import { registerCommand } from "../main.js";
+import { gan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));
 
-async function gan(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
-/** A hand-written plan: a tiny ring GAN that trains in a moment on cpu. */
-const plan = {
-  planVersion: 1,
-  name: "tiny",
-  source: { file: "tiny.gan", sha256: "0".repeat(64) },
-  data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-  latent: { size: 4 },
-  networks: {
-    generator: { inputShape: [4], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 2 }] },
-    discriminator: { inputShape: [2], layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }, { type: "dense", units: 1 }] },
-  },
-  loss: { kind: "nonsaturating" },
-  optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-  train: { steps: 4, batch: 16, logEvery: 2, backend: "cpu" },
-  tricks: [],
-  rewrites: [],
-};
+const plan = tinyRingPlan();
 
 let dir: string;
 let planFile: string;
