@@ -185,11 +185,40 @@ export function setMaxPatchFloats(floats: number): number {
   return previous;
 }
 
-/** Consecutive runs of images whose patch matrices fit maxPatchFloats together. */
-function* imageChunks(info: backend_util.Conv2DInfo): Generator<{ first: number; count: number }> {
-  const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
-  const step = Math.max(1, Math.floor(maxPatchFloats / Math.max(1, perImage)));
-  for (let first = 0; first < info.batchSize; first += step) yield { first, count: Math.min(step, info.batchSize - first) };
+/** A run of consecutive images of a convolution, handled with one patch matrix. */
+interface ImageChunk {
+  /** The convolution's geometry for these images only (batchSize = their number). */
+  info: backend_util.Conv2DInfo;
+  /** Rows of the patch matrix, and of dy or the output: images x outHeight x outWidth. */
+  rows: number;
+  /** Scratch space for the patch matrix, rows x (kh*kw*ci) floats. */
+  patches: Float32Array;
+  /** True for the first chunk (a sum over chunks starts there). */
+  isFirst: boolean;
+  /** These images in an input-shaped NHWC array (x, dx). */
+  inputs(values: Float32Array): Float32Array;
+  /** Their rows in an output-shaped NHWC array (dy, the output). */
+  outputs(values: Float32Array): Float32Array;
+}
+
+/** The batch in runs of images whose patch matrices fit maxPatchFloats together. */
+function* imageChunks(info: backend_util.Conv2DInfo): Generator<ImageChunk> {
+  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  const inImage = info.inHeight * info.inWidth * info.inChannels;
+  const outImage = rowsPerImage * info.outChannels;
+  const step = Math.max(1, Math.floor(maxPatchFloats / Math.max(1, rowsPerImage * depth)));
+  for (let first = 0; first < info.batchSize; first += step) {
+    const count = Math.min(step, info.batchSize - first);
+    yield {
+      info: { ...info, batchSize: count },
+      rows: count * rowsPerImage,
+      patches: scratchBuffer(count * rowsPerImage * depth),
+      isFirst: first === 0,
+      inputs: (values) => values.subarray(first * inImage, (first + count) * inImage),
+      outputs: (values) => values.subarray(first * outImage, (first + count) * outImage),
+    };
+  }
 }
 
 /** Only what gatherPatches covers: channels last, no dilation. */
@@ -242,13 +271,9 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
       if (patchesAreInput(info)) {
         blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
       } else {
-        const inImage = info.inHeight * info.inWidth * info.inChannels;
-        const rowsPerImage = info.outHeight * info.outWidth;
-        for (const { first, count } of imageChunks(info)) {
-          const patches = scratchBuffer(count * rowsPerImage * depth);
-          gatherPatches(x4.subarray(first * inImage, (first + count) * inImage), patches, { ...info, batchSize: count });
-          const outRows = outValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
-          blas.sgemm(false, false, count * rowsPerImage, info.outChannels, depth, patches, filterValues, outRows, beta);
+        for (const chunk of imageChunks(info)) {
+          gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info);
+          blas.sgemm(false, false, chunk.rows, info.outChannels, depth, chunk.patches, filterValues, chunk.outputs(outValues), beta);
         }
       }
     }
@@ -278,13 +303,9 @@ export function blasConv2DBackpropInput(
     blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
     return dx;
   }
-  const inImage = info.inHeight * info.inWidth * info.inChannels;
-  const rowsPerImage = info.outHeight * info.outWidth;
-  for (const { first, count } of imageChunks(info)) {
-    const patches = scratchBuffer(count * rowsPerImage * depth);
-    const dyRows = dyValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
-    blas.sgemm(false, true, count * rowsPerImage, depth, info.outChannels, dyRows, filterValues, patches, 0);
-    scatterPatches(patches, dxValues.subarray(first * inImage, (first + count) * inImage), { ...info, batchSize: count });
+  for (const chunk of imageChunks(info)) {
+    blas.sgemm(false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
+    scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info);
   }
   return dx;
 }
@@ -312,13 +333,9 @@ export function blasConv2DBackpropFilter(
     return dW;
   }
   // dW accumulates over the chunks: beta 0 for the first, 1 after.
-  const inImage = info.inHeight * info.inWidth * info.inChannels;
-  const rowsPerImage = info.outHeight * info.outWidth;
-  for (const { first, count } of imageChunks(info)) {
-    const patches = scratchBuffer(count * rowsPerImage * depth);
-    gatherPatches(x4.subarray(first * inImage, (first + count) * inImage), patches, { ...info, batchSize: count });
-    const dyRows = dyValues.subarray(first * rowsPerImage * info.outChannels, (first + count) * rowsPerImage * info.outChannels);
-    blas.sgemm(true, false, depth, info.outChannels, count * rowsPerImage, patches, dyRows, dWValues, first === 0 ? 0 : 1);
+  for (const chunk of imageChunks(info)) {
+    gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info);
+    blas.sgemm(true, false, depth, info.outChannels, chunk.rows, chunk.patches, chunk.outputs(dyValues), dWValues, chunk.isFirst ? 0 : 1);
   }
   return dW;
 }

@@ -2,17 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, test } from "vitest";
 import { UserError } from "../errors.js";
 import { TENSORFLOW_MISSING, selectBackend } from "./select-backend.js";
-import { nativeBlasInUse, loadNativeBlas } from "@gan/backend-wasm";
-
-/** Whether this machine has a BLAS for the blas backend (CI installs OpenBLAS: never skip there). */
-const blasLoads = (() => {
-  try {
-    loadNativeBlas();
-    return true;
-  } catch {
-    return Boolean(process.env["CI"]);
-  }
-})();
+import { nativeBlasInUse } from "@gan/backend-wasm";
+import { blasLoadsHere as blasLoads } from "./test-blas.js";
 
 describe("choosing the backend", () => {
   test("cpu and wasm are set up and recorded", async () => {

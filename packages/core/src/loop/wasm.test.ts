@@ -1,20 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { PlanSchema } from "@gan/plan";
-import { loadNativeBlas } from "@gan/backend-wasm";
+import { blasLoadsHere as blasLoads } from "../backend/test-blas.js";
 import { selectBackend } from "../backend/select-backend.js";
 import { tinyRingPlan } from "./test-plan.js";
 import { Trainer } from "./trainer.js";
 
-/** blas needs a BLAS library; CI installs OpenBLAS, so there it is never skipped. */
-const blasLoads = (() => {
-  try {
-    loadNativeBlas();
-    return true;
-  } catch {
-    return Boolean(process.env["CI"]);
-  }
-})();
 const BACKENDS = blasLoads ? (["wasm", "blas"] as const) : (["wasm"] as const);
 
 async function lossesOf(backend: "wasm" | "blas", plan = tinyRingPlan({ train: { steps: 12, logEvery: 1, backend } })) {
