@@ -40,13 +40,20 @@ export class NonFiniteError extends UserError {
 
 const HEALTH_PREFIX = "\u0000nonfinite:";
 
-/** The earliest bad step (losses before gradients on a tie). */
+/**
+ * The order the quantities arise in within a step: the D update (its loss, then its
+ * gradients), then the G update. Within one step the earlier is the cause: NaN gradients in
+ * D's update make D's weights NaN, and so G's loss of the same step.
+ */
+const WITHIN_STEP: readonly Watched[] = ["d_loss", "d_gradients", "g_loss", "g_gradients"];
+
+/** The earliest bad step; within it, the quantity that arose first. */
 function firstBadOf(steps: readonly number[]): NonFiniteError | undefined {
   let found: NonFiniteError | undefined;
-  WATCHED.forEach((quantity, i) => {
-    const step = steps[i]!;
+  for (const quantity of WITHIN_STEP) {
+    const step = steps[WATCHED.indexOf(quantity)]!;
     if (step >= 0 && (found === undefined || step < found.step)) found = new NonFiniteError(step, quantity);
-  });
+  }
   return found;
 }
 
@@ -55,15 +62,16 @@ export class NumericHealth {
   private readonly firstBad = tf.variable(tf.fill([WATCHED.length], -1), false, undefined, "float32");
 
   /**
-   * Folds one update's loss and the squared norm of its gradients in (call inside the
-   * update's tidy). A NaN or infinite gradient anywhere makes the squared norm non-finite.
+   * Folds one update's loss and a summary of its gradients in (call inside the update's
+   * tidy): `gradientSummary` is any scalar that is non-finite exactly when a gradient is
+   * (the Trainer passes the sum of all gradient entries).
    */
-  observe(loss: "d_loss" | "g_loss", value: tf.Tensor, gradientNormSquared: tf.Tensor, step: number): void {
+  observe(loss: "d_loss" | "g_loss", value: tf.Tensor, gradientSummary: tf.Tensor, step: number): void {
     const lossIndex = WATCHED.indexOf(loss);
     const gradientIndex = WATCHED.indexOf(loss === "d_loss" ? "d_gradients" : "g_gradients");
     tf.tidy(() => {
       const badLoss = tf.logicalNot(tf.all(tf.isFinite(value)));
-      const badGradients = tf.logicalNot(tf.all(tf.isFinite(gradientNormSquared)));
+      const badGradients = tf.logicalNot(tf.all(tf.isFinite(gradientSummary)));
       const bad = tf.stack(WATCHED.map((_, i) => (i === lossIndex ? badLoss : i === gradientIndex ? badGradients : tf.scalar(false, "bool"))));
       const fresh = tf.logicalAnd(bad, tf.equal(this.firstBad, -1));
       this.firstBad.assign(tf.where(fresh, tf.fill([WATCHED.length], step), this.firstBad));

@@ -92,9 +92,19 @@ function checkScalar(loss: tf.Scalar): string | undefined {
   return loss.rank === 0 ? undefined : `it returned a loss of shape ${formatShape(loss.shape)}: a loss is a scalar (reduce it with tf.mean)`;
 }
 
-/** The squared global norm of a set of gradients (non-finite when any gradient is). */
+/** The squared global norm of a set of gradients. */
 function gradientNormSquared(grads: tf.NamedTensorMap): tf.Scalar {
   const parts = Object.values(grads).map((gradient) => tf.sum(tf.square(gradient)));
+  return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
+}
+
+/**
+ * The sum of every gradient entry: NaN or infinite when any entry is, and finite otherwise
+ * (short of a sum beyond 3e38, where the squared norm would have overflowed long before).
+ * One kernel per gradient where the squared norm takes two: the NaN watch runs every update.
+ */
+function gradientSum(grads: tf.NamedTensorMap): tf.Scalar {
+  const parts = Object.values(grads).map((gradient) => tf.sum(gradient));
   return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
 }
 
@@ -195,7 +205,7 @@ export class Trainer {
           step,
         );
       }, this.discriminatorVariables);
-      this.health.observe("d_loss", value, gradientNormSquared(grads), step);
+      this.health.observe("d_loss", value, gradientSum(grads), step);
       this.discriminatorOptimizer.optimizer.applyGradients(grads);
       return value;
     });
@@ -214,10 +224,9 @@ export class Trainer {
         const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
         return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
       }, this.generatorVariables);
-      const normSquared = gradientNormSquared(grads);
-      this.health.observe("g_loss", value, normSquared, step);
+      this.health.observe("g_loss", value, gradientSum(grads), step);
       // G's gradient norm is what explodes first; logged so that runs can warn about it.
-      if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(normSquared));
+      if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(gradientNormSquared(grads)));
       this.generatorOptimizer.optimizer.applyGradients(grads);
       return value;
     });

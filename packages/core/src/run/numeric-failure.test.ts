@@ -74,6 +74,22 @@ describe("NaN and infinite values", () => {
     expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).toMatch(/error: the generator loss \(g_loss\) became NaN or infinite at step 7/);
   });
 
+  test("gradients that go NaN under a finite loss are named as the gradients", async () => {
+    // 0 * sqrt(r - r) adds 0 to the loss, but its gradient is 0 * (1 / 0) = NaN.
+    const nanGradients = defineTrick({
+      name: "poison",
+      options: z.object({}),
+      setup: ({ tf }) => ({
+        discriminatorLoss: (loss: Scalar, context: { realLogits: Scalar }, step: number) =>
+          step === 3 ? (tf.add(loss, tf.mul(0, tf.sum(tf.sqrt(tf.sub(context.realLogits, context.realLogits))))) as Scalar) : loss,
+      }),
+    });
+    const plan = tinyRingPlan({ train: { steps: 10, logEvery: 5, checkpointEvery: 0, sampleEvery: 0 }, tricks: [useOf("poison")] });
+    await expect(train(plan, { out: path.join(root, "gradients"), progress: false, tricks: [nanGradients] })).rejects.toThrow(
+      /^the discriminator's gradients became NaN or infinite at step 3/,
+    );
+  });
+
   test("a NaN between log steps never reaches a checkpoint: it is checked for before each one is written", async () => {
     // Logs every 10 steps, checkpoints every 4: the NaN of step 5 is caught before step-000008 is written.
     const plan = tinyRingPlan({ train: { steps: 20, logEvery: 10, checkpointEvery: 4, sampleEvery: 0 }, tricks: [useOf("poison")] });
