@@ -123,6 +123,16 @@ function runTorch(workload: "ring" | "dcgan", threads: number, steps: number, wa
 
 ensurePyTorch();
 const { WORKLOADS, tf, tfl } = await import("./workloads.js");
+const { loadNativeBlas } = await import("@gan/backend-wasm");
+
+/** The library the blas rows ran on, as its children load it (the same search, the same environment). */
+function ganBlas(): string {
+  try {
+    return loadNativeBlas().description;
+  } catch (error) {
+    return `none (${(error as Error).message})`;
+  }
+}
 const { CORE_VERSION } = await import("@gan/core");
 
 interface Row {
@@ -191,6 +201,7 @@ const text = [
   "Targets: gan at most 3x PyTorch's step time (stretch: parity), and within 5% of the hand-written loop.",
   "",
   `${machineLine()}; @tensorflow/tfjs-core ${tf.version_core}, tfjs-layers ${(tfl as unknown as { version_layers: string }).version_layers}, @gan/core ${CORE_VERSION};`,
+  `gan's blas backend: ${ganBlas()};`,
   `PyTorch ${torchInfo?.torch ?? "?"} (Debian python3-torch) on Python ${torchInfo?.python ?? "?"}, BLAS loaded: ${torchInfo?.blas ?? "?"}.`,
   "`node --conditions=@gan/source --import tsx bench/peer.ts`",
   "",
