@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Scalar } from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor } from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { selectBackend } from "../backend/select-backend.js";
 import { tinyRingPlan, useOf } from "../loop/test-plan.js";
@@ -80,7 +80,7 @@ describe("NaN and infinite values", () => {
       name: "poison",
       options: z.object({}),
       setup: ({ tf }) => ({
-        discriminatorLoss: (loss: Scalar, context: { realLogits: Scalar }, step: number) =>
+        discriminatorLoss: (loss: Scalar, context: { realLogits: Tensor }, step: number) =>
           step === 3 ? (tf.add(loss, tf.mul(0, tf.sum(tf.sqrt(tf.sub(context.realLogits, context.realLogits))))) as Scalar) : loss,
       }),
     });
