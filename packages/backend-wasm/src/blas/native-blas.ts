@@ -77,7 +77,7 @@ function openLibrary(koffi: Koffi, library: string, threads: number | undefined)
   let description = library;
   try {
     const config = handle.func("const char *openblas_get_config()")() as string;
-    description = `${library} (OpenBLAS ${config})`;
+    description = `${library} (${config})`; // the config starts with "OpenBLAS <version>"
   } catch {
     // Not OpenBLAS: the file name is all there is to say.
   }
