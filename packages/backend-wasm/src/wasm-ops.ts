@@ -1,6 +1,7 @@
 import { getKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, blasMatMul } from "./blas/blas-kernels.js";
+import { blasMatMul } from "./blas/blas-kernels.js";
+import { nativeBlasInUse } from "./blas/use-native-blas.js";
 import { backendWasmState } from "./state.js";
 
 /**
@@ -100,7 +101,7 @@ export class WasmOps {
 
   /** On the native BLAS when one is active (sums over leading axes are products too). */
   batchMatMul(a: TensorInfo, b: TensorInfo): TensorInfo {
-    const blas = activeBlas();
+    const blas = nativeBlasInUse();
     const onBlas = blas === undefined ? undefined : blasMatMul(blas, this.backend, { a, b }, {});
     if (onBlas !== undefined) return onBlas;
     return this.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false });

@@ -1,7 +1,6 @@
 import { backend_util, getKernel, util, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { gatherPatches, scatterPatches } from "../im2col.js";
-import { backendWasmState } from "../state.js";
 import type { NativeBlas } from "./native-blas.js";
 
 /**
@@ -15,11 +14,6 @@ import type { NativeBlas } from "./native-blas.js";
  * Each function returns undefined for a case it does not handle (channels-first data,
  * dilations, batch shapes that broadcast both ways); the caller then runs the XNNPACK kernel.
  */
-
-/** The BLAS that kernels should use now, if any. */
-export function activeBlas(): NativeBlas | undefined {
-  return backendWasmState().blas;
-}
 
 let scratch = new Float32Array(0);
 

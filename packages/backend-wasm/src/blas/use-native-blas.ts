@@ -20,7 +20,7 @@ export function disableNativeBlas(): void {
   backendWasmState().blas = undefined;
 }
 
-/** The BLAS the kernels use now, if any. */
+/** The BLAS the kernels use now, if any (every BLAS-capable kernel asks this on each call). */
 export function nativeBlasInUse(): NativeBlas | undefined {
   return backendWasmState().blas;
 }

@@ -1,6 +1,7 @@
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, blasConv2DBackpropFilter } from "../blas/blas-kernels.js";
+import { blasConv2DBackpropFilter } from "../blas/blas-kernels.js";
+import { nativeBlasInUse } from "../blas/use-native-blas.js";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
 import { conv2DBackpropFilterByGemm, GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT } from "../im2col.js";
 import { WasmOps, type ExplicitPad, type Shape4 } from "../wasm-ops.js";
@@ -36,7 +37,7 @@ export function conv2DBackpropFilterWasm(
   }
   const ops = new WasmOps(backend);
   if (n * oh * ow === 0 || ci * co === 0) return ops.zeros(filterShape);
-  const blas = activeBlas();
+  const blas = nativeBlasInUse();
   if (blas !== undefined) return blasConv2DBackpropFilter(blas, backend, x, dy, info);
   if (ci <= GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT) return conv2DBackpropFilterByGemm(ops, x, dy, info);
 

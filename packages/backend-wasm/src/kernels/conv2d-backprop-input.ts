@@ -1,6 +1,7 @@
 import { Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, blasConv2DBackpropInput } from "../blas/blas-kernels.js";
+import { blasConv2DBackpropInput } from "../blas/blas-kernels.js";
+import { nativeBlasInUse } from "../blas/use-native-blas.js";
 import { forwardConvInfo, readConvAttrs } from "../conv-geometry.js";
 import { conv2DBackpropInputByGemm, GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT } from "../im2col.js";
 import { subPixelTransposedConv } from "../sub-pixel.js";
@@ -36,7 +37,7 @@ export function conv2DBackpropInputWasm(
   const ops = new WasmOps(backend);
   if (n * h * w * ci === 0) return ops.zeros(inputShape);
   if (oh * ow * co === 0) return ops.zeros(inputShape);
-  const blas = activeBlas();
+  const blas = nativeBlasInUse();
   if (blas !== undefined) return blasConv2DBackpropInput(blas, backend, dy, filter, info);
   if (ci <= GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT) return conv2DBackpropInputByGemm(ops, dy, filter, info);
 

@@ -1,6 +1,7 @@
 import { Conv2D, FusedConv2D, type KernelConfig, type KernelFunc } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, blasConv2D } from "../blas/blas-kernels.js";
+import { blasConv2D } from "../blas/blas-kernels.js";
+import { nativeBlasInUse } from "../blas/use-native-blas.js";
 import { originalWasmKernel } from "../wasm-ops.js";
 
 /**
@@ -9,7 +10,7 @@ import { originalWasmKernel } from "../wasm-ops.js";
  */
 function onBlasElseXnnpack(kernelName: string): KernelFunc {
   return (args) => {
-    const blas = activeBlas();
+    const blas = nativeBlasInUse();
     if (blas !== undefined) {
       const out = blasConv2D(blas, args.backend as BackendWasm, args.inputs as never, args.attrs as never);
       if (out !== undefined) return out;

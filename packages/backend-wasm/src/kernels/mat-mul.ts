@@ -1,6 +1,7 @@
 import { BatchMatMul, _FusedMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, blasMatMul } from "../blas/blas-kernels.js";
+import { blasMatMul } from "../blas/blas-kernels.js";
+import { nativeBlasInUse } from "../blas/use-native-blas.js";
 import { originalWasmKernel, WasmOps } from "../wasm-ops.js";
 
 /**
@@ -21,7 +22,7 @@ function lastTwoSwapped(rank: number): number[] {
 
 function withExplicitTransposes(kernelName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const blas = activeBlas();
+    const blas = nativeBlasInUse();
     if (blas !== undefined) {
       const out = blasMatMul(blas, backend as BackendWasm, inputs as never, (attrs ?? {}) as never);
       if (out !== undefined) return out;
