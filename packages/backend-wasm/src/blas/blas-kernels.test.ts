@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { disableNativeBlas, enableNativeBlas, loadNativeBlas, type NativeBlas } from "../index.js";
 import { setMaxPatchFloats } from "./blas-kernels.js";
-import { describeOnBothKernelPaths, expectWasmMatchesCpu, nativeBlasUnavailable, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
+import { describeOnBothKernelPaths, expectWasmMatchesCpu, whyBlasTestsSkip, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 beforeAll(setUpBackends);
 afterAll(disableNativeBlas);
 
-const unavailable = process.env["CI"] ? undefined : nativeBlasUnavailable();
+const unavailable = whyBlasTestsSkip();
 
 type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
 const forwardCases: { x: [number, number, number, number]; filter: [number, number, number, number]; strides: number | [number, number]; pad: Pad }[] = [
