@@ -92,10 +92,15 @@ function checkScalar(loss: tf.Scalar): string | undefined {
   return loss.rank === 0 ? undefined : `it returned a loss of shape ${formatShape(loss.shape)}: a loss is a scalar (reduce it with tf.mean)`;
 }
 
+/** The sum over every gradient of `reduce(gradient)` (a scalar per gradient); 0 for none. */
+function sumOverGradients(grads: tf.NamedTensorMap, reduce: (gradient: tf.Tensor) => tf.Tensor): tf.Scalar {
+  const parts = Object.values(grads).map(reduce);
+  return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
+}
+
 /** The squared global norm of a set of gradients. */
 function gradientNormSquared(grads: tf.NamedTensorMap): tf.Scalar {
-  const parts = Object.values(grads).map((gradient) => tf.sum(tf.square(gradient)));
-  return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
+  return sumOverGradients(grads, (gradient) => tf.sum(tf.square(gradient)));
 }
 
 /**
@@ -104,8 +109,7 @@ function gradientNormSquared(grads: tf.NamedTensorMap): tf.Scalar {
  * One kernel per gradient where the squared norm takes two: the NaN watch runs every update.
  */
 function gradientSum(grads: tf.NamedTensorMap): tf.Scalar {
-  const parts = Object.values(grads).map((gradient) => tf.sum(gradient));
-  return (parts.length === 0 ? tf.scalar(0) : tf.addN(parts)) as tf.Scalar;
+  return sumOverGradients(grads, (gradient) => tf.sum(gradient));
 }
 
 export class Trainer {
