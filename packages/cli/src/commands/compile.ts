@@ -1,7 +1,6 @@
-import { UserError } from "@gan/core";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../command.js";
-import { writeFileAtomic } from "../files.js";
+import { writeOutputFile } from "../files.js";
 import { output } from "../io.js";
 import { planFromSpec } from "../spec.js";
 
@@ -16,11 +15,7 @@ export const command: Command = {
     if (values.out === undefined) {
       output.out(json);
     } else {
-      try {
-        writeFileAtomic(values.out, json);
-      } catch (error) {
-        throw new UserError(`${values.out}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
+      writeOutputFile(values.out, json, "the plan");
       output.err(`wrote ${values.out}\n`);
     }
     return 0;

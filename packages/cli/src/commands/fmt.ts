@@ -1,7 +1,7 @@
 import { format } from "@gan/dsl";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../command.js";
-import { writeFileAtomic } from "../files.js";
+import { writeOutputFile } from "../files.js";
 import { output } from "../io.js";
 import { printDiagnostics, readSpec } from "../spec.js";
 
@@ -25,7 +25,7 @@ export const command: Command = {
         output.out(`${file}: not formatted\n`);
         status = 1;
       } else {
-        writeFileAtomic(file, result.text);
+        writeOutputFile(file, result.text, "the formatted spec");
         output.out(`${file}: formatted\n`);
       }
     }

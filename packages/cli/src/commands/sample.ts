@@ -1,19 +1,16 @@
-import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UsageError, UserError, encodeNpy, renderSamples, sampleKind, sampleRun, toCsv } from "@gan/core";
 import { BACKENDS, type BackendName } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
+import { writeOutputFile } from "../files.js";
 import { output } from "../io.js";
 
 const FORMATS = ["png", "csv", "npy"] as const;
 type Format = (typeof FORMATS)[number];
 
-/** Through a temporary name and a rename: a reader never sees half a file. */
-function writeBytesAtomic(file: string, content: string | Uint8Array): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
+function binaryOnTerminal(format: Format): UsageError {
+  return new UsageError(`gan sample: ${format.toUpperCase()} is binary and stdout is a terminal: pass -o FILE (or --format csv for text), or redirect the output`);
 }
 
 function formatOf(value: string | undefined, file: string | undefined, defaultFormat: Format): Format {
@@ -58,6 +55,8 @@ export const command: Command = {
     const kind = sampleKind(samples.plan);
     // 2-D samples go out as CSV for evaluation elsewhere; images as a picture.
     const format = formatOf(values.format, values.out, kind === "grid" ? "png" : "csv");
+    // Binary bytes on a terminal are garbage, and may contain escape sequences the terminal acts on.
+    if (values.out === undefined && format !== "csv" && output.stdoutIsTTY()) throw binaryOnTerminal(format);
 
     let content: string | Uint8Array;
     if (format === "csv") {
@@ -74,18 +73,11 @@ export const command: Command = {
     }
 
     if (values.out === undefined) {
-      if (typeof content !== "string" && process.stdout.isTTY) {
-        throw new UsageError(`gan sample: --format ${format} is binary: give -o FILE or redirect the output`);
-      }
       if (typeof content === "string") output.out(content);
-      else process.stdout.write(content);
+      else output.outBytes(content);
       return 0;
     }
-    try {
-      writeBytesAtomic(values.out, content);
-    } catch (error) {
-      throw new UserError(`${values.out}: cannot write the samples (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+    writeOutputFile(values.out, content, "the samples");
     const relative = path.relative(process.cwd(), samples.weightsFrom);
     const from = relative === "" || relative.startsWith("..") ? samples.weightsFrom : relative;
     output.err(`wrote ${count} samples (${format}) from ${from} to ${values.out}\n`);

@@ -2,6 +2,9 @@
  * Shared by the `gan train` tests: running the CLI in-process, and the tiny plan most of them
  * train. Not part of the package (tests only).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { encodePng } from "@gan/core";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 
@@ -9,6 +12,35 @@ import { main } from "../main.js";
 export async function gan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { result, stdout, stderr } = await captureOutput(() => main(argv));
   return { code: result, stdout, stderr };
+}
+
+/** `gan ...argv` with stdout taken for a terminal. */
+export async function ganOnTerminal(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { result, stdout, stderr } = await captureOutput(() => main(argv), { stdoutIsTTY: true });
+  return { code: result, stdout, stderr };
+}
+
+/** A grey PNG of width x height (one channel). */
+export const greyPng = (width: number, height: number) => encodePng(width, height, 1, new Uint8Array(width * height).fill(128));
+
+/** A generator from 4 latent values to `shape` and a discriminator from `shape` to a logit, each one dense layer. */
+export function tinyImageNetworks(shape: number[]) {
+  return {
+    generator: { inputShape: [4], layers: [{ type: "dense", units: shape.reduce((a, b) => a * b) }, { type: "reshape", shape }] },
+    discriminator: { inputShape: shape, layers: [{ type: "flatten" }, { type: "dense", units: 1 }] },
+  };
+}
+
+/** A plan on a folder of two 2x2 grey PNGs (written into `imagesDir`): an image run that trains in a moment. */
+export function tinyImagePlan(imagesDir: string) {
+  mkdirSync(imagesDir, { recursive: true });
+  for (const name of ["a.png", "b.png"]) writeFileSync(path.join(imagesDir, name), greyPng(2, 2));
+  const shape = [2, 2, 1];
+  return {
+    ...tinyRingPlan({ name: "tiny-images", train: { steps: 2, batch: 2, logEvery: 1 } }),
+    data: { kind: "images", dir: imagesDir, shape, nativeRange: [0, 1], range: [0, 1] },
+    networks: tinyImageNetworks(shape),
+  };
 }
 
 interface TinyPlanOverrides {

@@ -6,18 +6,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodePng } from "@gan/core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan } from "./test-train-helpers.js";
+import { gan, greyPng, tinyImageNetworks } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
-
-const networks = (inputShape: number[]) => ({
-  generator: { inputShape: [4], layers: [{ type: "dense", units: inputShape.reduce((a, b) => a * b) }, { type: "reshape", shape: inputShape }] },
-  discriminator: { inputShape, layers: [{ type: "flatten" }, { type: "dense", units: 1 }] },
-});
 
 function planWith(data: object, shape: number[]) {
   return {
@@ -26,7 +20,7 @@ function planWith(data: object, shape: number[]) {
     source: { file: "bad.gan", sha256: "0".repeat(64) },
     data: { ...data, shape, nativeRange: [0, 1], range: [0, 1] },
     latent: { size: 4 },
-    networks: networks(shape),
+    networks: tinyImageNetworks(shape),
     loss: { kind: "nonsaturating" },
     optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
     train: { steps: 2, batch: 2, logEvery: 1, backend: "cpu" },
@@ -46,8 +40,6 @@ function idxBytes(dims: number[], body: Uint8Array, typeCode = 0x08): Uint8Array
   bytes.set(body, header.byteLength);
   return bytes;
 }
-
-const grey = (width: number, height: number) => encodePng(width, height, 1, new Uint8Array(width * height).fill(128));
 
 let dir: string;
 let cases = 0;
@@ -117,14 +109,14 @@ describe("gan train refuses unusable data in one line naming the file", () => {
   });
 
   test("a PNG folder with mixed sizes", async () => {
-    const images = folder("mixed", { "a.png": grey(2, 2), "b.png": grey(3, 2) });
+    const images = folder("mixed", { "a.png": greyPng(2, 2), "b.png": greyPng(3, 2) });
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
     expect(line).toContain(path.join(images, "b.png"));
     expect(line).toMatch(/3x2|2x3|size/);
   });
 
   test("a PNG folder with a file that is not an image", async () => {
-    const images = folder("not-image", { "a.png": grey(2, 2), "notes.txt": "hello" });
+    const images = folder("not-image", { "a.png": greyPng(2, 2), "notes.txt": "hello" });
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
     expect(line).toBe(`gan: ${path.join(images, "notes.txt")}: not a PNG file: an images folder may hold only .png files`);
   });
