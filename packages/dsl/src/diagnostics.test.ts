@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDiagnostic, formatDiagnostics } from "./diagnostics.js";
+import { formatDiagnostic, formatDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parse } from "./parse.js";
 import { errorsOf, MINIMAL, minimalWith } from "./test-support.js";
 
@@ -33,6 +33,40 @@ describe("diagnostics: rendering", () => {
         "\n",
       ),
     );
+  });
+
+  it("escapes what a terminal would act on (ESC sequences, bidi overrides), with the caret under the escaped text", () => {
+    const text = "gan t {\n  latent 8 \x1b]0;title\x07\u202e lsos\n}";
+    const diagnostics = parse(text, "t\x1b[2J.gan").diagnostics;
+    const shown = formatDiagnostics(diagnostics, text);
+    expect(shown).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+    const [first] = diagnostics;
+    expect(formatDiagnostic(first!, text).split("\n")).toEqual([
+      "t\\x1b[2J.gan:2:12: error: unexpected character '\\u001b'",
+      "    2 |   latent 8 \\x1b]0;title\\x07\\u202e lsos",
+      "      |            ^^^^",
+    ]);
+  });
+
+  it("cuts a long line around the caret and a message that quotes a long token", () => {
+    const long = "x".repeat(10_000_000);
+    const text = `gan t { latent 8 ${long} }`;
+    const diagnostic: Diagnostic = { file: "t.gan", line: 1, column: 18, endLine: 1, endColumn: 18 + long.length - 1, severity: "error", message: `unexpected '${long}' at the end of the latent statement` };
+    const [header, line, caret] = formatDiagnostic(diagnostic, text).split("\n");
+    expect(header).toMatch(/^t\.gan:1:18: error: unexpected 'x+…x+' at the end of the latent statement$/);
+    expect(header!.length).toBeLessThan(500);
+    expect(line).toBe(`    1 | gan t { latent 8 ${"x".repeat(143)}…`);
+    expect(caret).toBe(`      | ${" ".repeat(17)}${"^".repeat(143)}`);
+    // In the middle: 60 characters before the caret, 160 in all, "…" at both ends.
+    const middle = formatDiagnostic({ ...diagnostic, column: 5_000_000, endColumn: 5_000_000 }, text).split("\n").slice(1);
+    expect(middle).toEqual([`    1 | …${"x".repeat(160)}…`, `      | ${" ".repeat(61)}^`]);
+    // Far into a line that ends soon after: the last 160 characters, "…" before them.
+    const far = `gan t {\n  latent 8 /* ${"y".repeat(500)} */ @\n}`;
+    const [deep] = parse(far, "t.gan").diagnostics;
+    const [farHeader, farLine, farCaret] = formatDiagnostic(deep!, far).split("\n");
+    expect(farHeader).toBe("t.gan:2:519: error: unexpected character '@'");
+    expect(farLine).toBe(`    2 | …${"y".repeat(155)} */ @`);
+    expect(farCaret).toBe(`      | ${" ".repeat(160)}^`);
   });
 
   it("without the text: the header line only; several: separated by blank lines", () => {
