@@ -46,6 +46,15 @@ describe("gan tricks", () => {
     expect(stdout).toMatch(/gan-trick-old-core 2\.0\.0\n  cannot be loaded: trick 'gan-trick-old-core' 2\.0\.0 supports @gan\/core \^0\.0\.1/);
   });
 
+  test("the repository's tricks and the third-party example pass the manifest check and load", async () => {
+    const consumer = fileURLToPath(new URL("../../../examples/consumer", import.meta.url));
+    const { code, stdout } = await gan("tricks", "--dir", consumer, "--format", "json");
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { name: string; error?: string }[];
+    expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining(["gan-trick-consistency", "@gan/gp", "@gan/label-smoothing"]));
+    expect(rows.filter((row) => row.error !== undefined)).toEqual([]);
+  });
+
   test("--format json gives the same as data", async () => {
     const { stdout } = await gan("tricks", "--dir", fixtureProject, "--format", "json");
     const rows = JSON.parse(stdout) as { name: string; options: { name: string; default: unknown }[] }[];

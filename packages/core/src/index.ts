@@ -15,6 +15,7 @@ export {
 } from "./trick/load.js";
 export { validateTrickOptions } from "./trick/options.js";
 export { UserError, UsageError, isUserError } from "./errors.js";
+export { isInside } from "./paths.js";
 // Compile-time rewrite helpers for tricks, and the plan types tricks read and write.
 export {
   PlanEditor,

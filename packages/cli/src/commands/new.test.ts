@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
-import { CORE_VERSION } from "@gan/core";
+import { CORE_VERSION, createCompileHost } from "@gan/core";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 
@@ -54,6 +54,13 @@ describe("gan new trick", () => {
     expect(readFileSync(path.join(dir, "src/index.ts"), "utf8")).toContain('name: "gan-trick-hello",');
     expect(readFileSync(path.join(dir, ".changeset/hello-initial.md"), "utf8")).toMatch(/^---\n"gan-trick-hello": minor\n---\n/);
     expect(readFileSync(path.join(dir, "README.md"), "utf8")).toContain('use "gan-trick-hello" { epsilon: 0.001 }');
+    // Installed, it passes gan's manifest check (name, keyword, peer range, entry in its folder):
+    // loading stops only at the import, as nothing is built yet.
+    const project = path.join(scratch, "hello-project");
+    mkdirSync(path.join(project, "node_modules"), { recursive: true });
+    symlinkSync(dir, path.join(project, "node_modules", "gan-trick-hello"));
+    const loaded = await createCompileHost().loadTrick("gan-trick-hello", project);
+    expect(!loaded.ok && loaded.message).toMatch(/^trick 'gan-trick-hello' failed to load: /);
   });
 
   test("a scoped name goes into a folder without the scope and is published public", async () => {
@@ -109,6 +116,11 @@ describe("gan new trick", () => {
       expect(existsSync(path.join(dir, "dist", "index.js"))).toBe(true);
       expect(existsSync(path.join(dir, "dist", "index.d.ts"))).toBe(true);
       expect(existsSync(path.join(dir, "dist", "index.test.js"))).toBe(false);
+      // Built and installed, gan loads it: the manifest check passes and the import gives a trick.
+      mkdirSync(path.join(inWorkspace, "node_modules"), { recursive: true });
+      symlinkSync(dir, path.join(inWorkspace, "node_modules", "gan-trick-built"));
+      const loaded = await createCompileHost().loadTrick("gan-trick-built", inWorkspace);
+      expect(loaded.ok, !loaded.ok ? loaded.message : "").toBe(true);
 
       const runVitest = `
         import { startVitest } from "vitest/node";

@@ -69,3 +69,37 @@ describe("gan train plan.json", () => {
     expect(readdirSync(caseDir).sort()).toEqual(["plan.json", "runs"]);
   });
 });
+
+describe("a package that is not a trick never runs", () => {
+  test("gan check, gan train plan.json and gan tricks refuse it from its package.json, naming it and what is wrong", async () => {
+    const caseDir = path.join(dir, "manifest");
+    const marker = path.join(caseDir, "ran");
+    const install = (name: string, manifest: object) => {
+      mkdirSync(path.join(caseDir, "node_modules", name), { recursive: true });
+      writeFileSync(path.join(caseDir, "node_modules", name, "package.json"), JSON.stringify({ name, version: "1.0.0", type: "module", ...manifest }));
+      writeFileSync(path.join(caseDir, "node_modules", name, "index.js"), `import { appendFileSync } from "node:fs"; appendFileSync(${JSON.stringify(marker)}, "${name} ");\n`);
+    };
+    // No keyword and no peer; a keyword but no peer (so `gan tricks` lists it); a main that leaves its folder.
+    install("plain-package", { main: "index.js" });
+    install("no-peer", { keywords: ["gan-trick"], main: "index.js" });
+    install("escapes", { keywords: ["gan-trick"], peerDependencies: { "@gan/core": "*" }, main: "../plain-package/../../outside.mjs" });
+    writeFileSync(path.join(caseDir, "outside.mjs"), `import { appendFileSync } from "node:fs"; appendFileSync(${JSON.stringify(marker)}, "outside ");\n`);
+
+    for (const name of ["plain-package", "no-peer", "escapes"]) {
+      const spec = path.join(caseDir, `${name}.gan`);
+      writeFileSync(spec, `gan tiny {\n  data ring\n  latent 4\n  generator {\n    dense 2\n  }\n  discriminator {\n    dense 1\n  }\n  train { steps 2 }\n  use "${name}"\n}\n`);
+      const checked = await gan("check", spec);
+      expect(checked.code, checked.stderr).toBe(1);
+      expect(checked.stderr).toContain(`package '${name}' is not a gan trick, so it was not imported: `);
+      const planFile = path.join(caseDir, "plan.json");
+      writeFileSync(planFile, JSON.stringify({ ...basePlan, tricks: [{ package: name, version: "1.0.0", options: {}, window: {} }] }));
+      const trained = await gan("train", planFile, "--out", path.join(caseDir, "runs"));
+      expect(trained.code, trained.stderr).toBe(1);
+      expect(trained.stderr).toContain(`package '${name}' is not a gan trick, so it was not imported: `);
+    }
+    const listed = await gan("tricks", "--dir", caseDir);
+    expect(listed.stdout).toContain(`no-peer 1.0.0\n  cannot be loaded: package 'no-peer' is not a gan trick, so it was not imported: it has no "@gan/core" in "peerDependencies"`);
+    expect(listed.stdout).toContain(`escapes 1.0.0\n  cannot be loaded: package 'escapes' is not a gan trick, so it was not imported: its entry point "../../outside.mjs" leads outside the package folder`);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import type { Plan } from "@gan/plan";
@@ -27,11 +30,56 @@ describe("resolving trick packages from the spec's directory", () => {
   });
 
   test("a package whose default export is not a trick is refused", async () => {
-    const result = await host.loadTrick("not-a-trick", project);
+    const result = await host.loadTrick("gan-trick-plain-object", project);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toBe(
-      "package 'not-a-trick' is not a gan trick: its default export was not made with defineTrick() from @gan/core",
+      "package 'gan-trick-plain-object' is not a gan trick: its default export was not made with defineTrick() from @gan/core",
     );
+  });
+
+  test("a package whose manifest is not a trick's is refused before it is imported, naming what is missing", async () => {
+    const result = await host.loadTrick("not-a-trick", project);
+    expect(!result.ok && result.message).toBe(
+      "package 'not-a-trick' is not a gan trick, so it was not imported: its \"keywords\" do not include \"gan-trick\"; " +
+        `it has no "@gan/core" in "peerDependencies" (a trick names the @gan/core versions it runs on, e.g. "^${CORE_VERSION}") (${path.join(realpathSync(project), "node_modules", "not-a-trick", "package.json")})`,
+    );
+    expect((await host.installedTricks!(project)).includes("not-a-trick")).toBe(false);
+    await expect(loadTrickModule("not-a-trick", project)).rejects.toThrow("is not a gan trick, so it was not imported");
+    expect((globalThis as { notATrickRan?: boolean }).notATrickRan).toBeUndefined();
+  });
+
+  test("an entry point outside the package folder is refused and never runs", async () => {
+    const result = await host.loadTrick("gan-trick-escapes", project);
+    expect(!result.ok && result.message).toBe(
+      `package 'gan-trick-escapes' is not a gan trick, so it was not imported: its entry point "../../outside.mjs" leads outside the package folder (${path.join(realpathSync(project), "node_modules", "gan-trick-escapes")})`,
+    );
+    expect((globalThis as { outsideRan?: boolean }).outsideRan).toBeUndefined();
+  });
+
+  test("the manifest is read as untrusted data: a wrong name, keywords as a string, a peer range that is no range", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "gan-manifest-"));
+    try {
+      const write = (name: string, manifest: unknown) => {
+        mkdirSync(path.join(root, "node_modules", name), { recursive: true });
+        writeFileSync(path.join(root, "node_modules", name, "package.json"), typeof manifest === "string" ? manifest : JSON.stringify(manifest));
+        writeFileSync(path.join(root, "node_modules", name, "index.js"), "globalThis.untrustedManifestRan = true;\n");
+      };
+      write("gan-trick-a", { name: "other", keywords: "gan-trick", peerDependencies: { "@gan/core": "not a range" } });
+      write("gan-trick-b", "{ not json");
+      write("gan-trick-c", null);
+      const message = async (name: string) => {
+        const result = await host.loadTrick(name, root);
+        return !result.ok ? result.message : "loaded";
+      };
+      expect(await message("gan-trick-a")).toMatch(
+        /^package 'gan-trick-a' is not a gan trick, so it was not imported: its "name" is "other", not "gan-trick-a"; its "keywords" do not include "gan-trick"; its "@gan\/core" peer range "not a range" is not a semver range \(/,
+      );
+      expect(await message("gan-trick-b")).toMatch(/^package 'gan-trick-b' cannot be used: its package.json is not valid JSON \(/);
+      expect(await message("gan-trick-c")).toMatch(/^package 'gan-trick-c' is not a gan trick, so it was not imported: its "name" is null, not "gan-trick-c"; /);
+      expect((globalThis as { untrustedManifestRan?: boolean }).untrustedManifestRan).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test("paths and URLs are never loaded", async () => {
@@ -60,7 +108,7 @@ describe("resolving trick packages from the spec's directory", () => {
     // Node resolution walks up, so the workspace's own tricks are visible too; only keyworded packages count.
     const names = installedTricks(project).map((t) => `${t.name}@${t.version}`);
     expect(names).toEqual(expect.arrayContaining(["gan-trick-fixture@1.2.3", "gan-trick-old-core@2.0.0"]));
-    expect(names.some((name) => name.startsWith("not-a-trick") || name.startsWith("@acme/"))).toBe(false);
+    expect(names.some((name) => name.startsWith("not-a-trick"))).toBe(false);
     expect(await host.installedTricks!(project)).toContain("gan-trick-fixture");
   });
 

@@ -2,24 +2,30 @@
  * Loading trick packages: for the compiler (`createCompileHost`) and for the runtime
  * (`loadTrickModule`). A trick is any package whose default export was made with
  * `defineTrick`; it is resolved from the spec's directory with Node's rules, never from a
- * path or URL, so a spec can only run code that the user installed.
+ * path or URL, so a spec can only run code that the user installed, and its package.json is
+ * checked before it is imported (see checkManifest), so that a package that is not a trick
+ * never runs.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import semver from "semver";
 import type { CompileHost, LoadedTrick, TrickLoadResult } from "@gan/plan";
 import { readDataShape } from "../data/index.js";
 import { UserError } from "../errors.js";
+import { isInside } from "../paths.js";
 import { isTrick, type Trick } from "./define-trick.js";
 import { optionNames, validateTrickOptions } from "./options.js";
 import {
   TRICK_KEYWORD,
   findInstalledPackage,
+  hasKeyword,
   installCommand,
   isValidPackageName,
   listInstalledPackages,
   packageEntry,
   type InstalledPackage,
+  type PackageManifest,
 } from "./resolve-package.js";
 
 /** The version of this @gan/core, checked against each trick's peer range. */
@@ -44,10 +50,38 @@ export class TrickLoadError extends UserError {
   }
 }
 
-/** Checks that the trick supports this @gan/core, as declared by its peer dependency range. */
-function checkCoreRange(pkg: InstalledPackage): void {
-  const range = pkg.manifest.peerDependencies?.["@gan/core"];
-  if (range === undefined) return;
+/**
+ * What is wrong with a package's manifest as a trick's, read before anything of the package
+ * is imported (importing runs its code): it is named as asked, marked with the "gan-trick"
+ * keyword, and names `@gan/core` as a peer with a valid semver range. Empty when it is sound.
+ */
+function manifestProblems(pkg: InstalledPackage): string[] {
+  const { manifest } = pkg;
+  const problems: string[] = [];
+  if (manifest.name !== pkg.name) problems.push(`its "name" is ${JSON.stringify(manifest.name ?? null)}, not "${pkg.name}"`);
+  if (!hasKeyword(manifest, TRICK_KEYWORD)) problems.push(`its "keywords" do not include "${TRICK_KEYWORD}"`);
+  const range = peerRange(manifest);
+  if (range === undefined) problems.push(`it has no "@gan/core" in "peerDependencies" (a trick names the @gan/core versions it runs on, e.g. "^${CORE_VERSION}")`);
+  else if (semver.validRange(range) === null) problems.push(`its "@gan/core" peer range ${JSON.stringify(range)} is not a semver range`);
+  return problems;
+}
+
+function peerRange(manifest: PackageManifest): string | undefined {
+  const peers: unknown = manifest.peerDependencies;
+  const range = typeof peers === "object" && peers !== null ? (peers as Record<string, unknown>)["@gan/core"] : undefined;
+  return typeof range === "string" ? range : undefined;
+}
+
+/** Refuses, before importing it, a package whose manifest is not a trick's or whose peer range excludes this @gan/core. */
+function checkManifest(pkg: InstalledPackage): void {
+  const problems = manifestProblems(pkg);
+  if (problems.length > 0) {
+    throw new TrickLoadError(
+      `package '${pkg.name}' is not a gan trick, so it was not imported: ${problems.join("; ")} (${join(pkg.root, "package.json")})`,
+      pkg.name,
+    );
+  }
+  const range = peerRange(pkg.manifest)!;
   if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
     throw new TrickLoadError(
       `trick '${pkg.name}' ${pkg.manifest.version ?? ""} supports @gan/core ${range}, but @gan/core ${CORE_VERSION} is installed: ` +
@@ -55,6 +89,25 @@ function checkCoreRange(pkg: InstalledPackage): void {
       pkg.name,
     );
   }
+}
+
+/** The package's entry point, required to lie inside its folder once symbolic links are followed. */
+function checkedEntry(pkg: InstalledPackage): string {
+  const entry = packageEntry(pkg);
+  if (!entry) throw new TrickLoadError(`package '${pkg.name}' has no entry point that Node can import`, pkg.name);
+  let real = entry;
+  try {
+    real = realpathSync(entry);
+  } catch {
+    // A missing file is reported by the import, with Node's own words.
+  }
+  if (!isInside(pkg.root, real)) {
+    throw new TrickLoadError(
+      `package '${pkg.name}' is not a gan trick, so it was not imported: its entry point ${JSON.stringify(relative(pkg.root, entry))} leads outside the package folder (${pkg.root})`,
+      pkg.name,
+    );
+  }
+  return entry;
 }
 
 const cache = new Map<string, Promise<ResolvedTrick>>();
@@ -66,13 +119,17 @@ async function importTrick(packageName: string, fromDir: string): Promise<Resolv
       packageName,
     );
   }
-  const pkg = findInstalledPackage(packageName, fromDir);
+  let pkg: InstalledPackage | undefined;
+  try {
+    pkg = findInstalledPackage(packageName, fromDir);
+  } catch (error) {
+    throw new TrickLoadError(`package '${packageName}' cannot be used: its package.json is not valid JSON (${(error as Error).message})`, packageName);
+  }
   if (!pkg) {
     throw new TrickLoadError(`trick '${packageName}' is not installed: ${installCommand(packageName, fromDir)}`, packageName);
   }
-  checkCoreRange(pkg);
-  const entry = packageEntry(pkg);
-  if (!entry) throw new TrickLoadError(`package '${packageName}' has no entry point that Node can import`, packageName);
+  checkManifest(pkg);
+  const entry = checkedEntry(pkg);
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(entry).href)) as { default?: unknown };

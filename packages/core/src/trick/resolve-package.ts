@@ -33,6 +33,11 @@ function readManifest(path: string): PackageManifest {
   return JSON.parse(readFileSync(path, "utf8")) as PackageManifest;
 }
 
+/** Whether the manifest's keywords (an array, when it is well-formed) include `keyword`. */
+export function hasKeyword(manifest: PackageManifest, keyword: string): boolean {
+  return Array.isArray(manifest.keywords) && manifest.keywords.includes(keyword);
+}
+
 /** Package names are resolved as packages only: no paths, no URLs (a spec must not load arbitrary code). */
 export function isValidPackageName(name: string): boolean {
   return /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(name);
@@ -49,12 +54,15 @@ function* nodeModulesDirs(fromDir: string): Generator<string> {
   }
 }
 
+/** The package folder of `name` nearest to `fromDir`, or undefined; throws when its package.json is not JSON. */
 export function findInstalledPackage(name: string, fromDir: string): InstalledPackage | undefined {
   for (const modules of nodeModulesDirs(fromDir)) {
     const manifestPath = join(modules, name, "package.json");
     if (existsSync(manifestPath)) {
       const root = realpathSync(join(modules, name));
-      return { name, root, manifest: readManifest(manifestPath) };
+      const manifest = readManifest(manifestPath);
+      // `null`, a number or a list is no manifest at all; its fields read as missing.
+      return { name, root, manifest: typeof manifest === "object" && manifest !== null && !Array.isArray(manifest) ? manifest : {} };
     }
   }
   return undefined;
@@ -69,7 +77,7 @@ export function listInstalledPackages(fromDir: string, keyword: string): Install
     if (!existsSync(manifestPath)) return;
     try {
       const manifest = readManifest(manifestPath);
-      if (manifest.keywords?.includes(keyword)) found.set(name, { name, root: realpathSync(join(modules, name)), manifest });
+      if (hasKeyword(manifest, keyword)) found.set(name, { name, root: realpathSync(join(modules, name)), manifest });
     } catch {
       // An unreadable manifest is not ours to report here; `use` of that package will say so.
     }
