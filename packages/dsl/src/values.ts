@@ -10,6 +10,8 @@ export type Report = (span: Span | undefined, message: string) => void;
 
 /** A number as shown in a message: short, but exact for what a user writes. */
 export function showNumber(value: number): string {
+  // Beyond 2^53 digits are noise: 1e20, as the user wrote it, rather than 100000000000000000000.
+  if (!Number.isSafeInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) return Number(value.toPrecision(6)).toExponential();
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
@@ -92,6 +94,11 @@ export function integerAtLeast(expression: Expression | undefined, min: number, 
   if (!Number.isInteger(value) || value < min) {
     const kind = min >= 1 ? "a positive integer" : "an integer >= 0";
     report(expression!.span, `${what} must be ${kind}, got ${showNumber(value)}`);
+    return undefined;
+  }
+  // Past 2^53 integers are no longer exact (1e20 + 1 === 1e20): no count, size or seed can be.
+  if (!Number.isSafeInteger(value)) {
+    report(expression!.span, `${what} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), got ${showNumber(value)}`);
     return undefined;
   }
   return value;

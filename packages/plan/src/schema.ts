@@ -57,6 +57,29 @@ export type Schedule = z.infer<typeof ScheduleSchema>;
 export const SchedulableSchema = z.union([finite, ScheduleSchema]);
 export type Schedulable = z.infer<typeof SchedulableSchema>;
 
+/** Every number a schedule can yield, with its path in the schedule object (a number yields itself). */
+function schedulableValues(value: Schedulable): { path: (string | number)[]; value: number }[] {
+  if (typeof value === "number") return [{ path: [], value }];
+  if (value.schedule === "step") {
+    return [{ path: ["initial"], value: value.initial }, ...value.changes.map((change, i) => ({ path: ["changes", i, "value"], value: change.value }))];
+  }
+  return [
+    { path: ["from"], value: value.from },
+    { path: ["to"], value: value.to },
+  ];
+}
+
+/**
+ * A learning rate: a number or schedule that never goes below 0 (a negative rate climbs the
+ * loss it should descend). 0 is allowed: a schedule may decay to it, or a network be frozen.
+ */
+export const LearningRateSchema = SchedulableSchema.superRefine((value, context) => {
+  for (const yielded of schedulableValues(value)) {
+    if (yielded.value >= 0) continue;
+    context.addIssue({ code: "too_small", origin: "number", minimum: 0, inclusive: true, input: yielded.value, path: yielded.path });
+  }
+});
+
 /** Any JSON value (trick options), where schedules appear as objects with a `schedule` key. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
@@ -197,16 +220,24 @@ export const NETWORK_NAMES = ["generator", "discriminator"] as const satisfies r
 const range = z.tuple([finite, finite]).nullable();
 const dataCommon = { shape: shape.min(1), nativeRange: range, range, source: SourceLocationSchema.optional() };
 
+/**
+ * The most modes a 2-D mixture may have. The published benchmarks use 8 and 25; a mixture's
+ * means are held in memory and searched for every evaluated sample, so a billion modes would
+ * exhaust the heap long before training.
+ */
+export const MAX_MIXTURE_MODES = 100_000;
+
 export const RingDataSchema = z.strictObject({
   kind: z.literal("ring"),
-  modes: positiveInt.default(8),
+  modes: positiveInt.max(MAX_MIXTURE_MODES).default(8),
   radius: finite.gt(0).default(1),
   std: finite.gt(0).default(0.01),
   ...dataCommon,
 });
 export const GridDataSchema = z.strictObject({
   kind: z.literal("grid"),
-  side: positiveInt.default(5),
+  /** side x side modes, at most MAX_MIXTURE_MODES. */
+  side: positiveInt.max(Math.floor(Math.sqrt(MAX_MIXTURE_MODES))).default(5),
   spacing: finite.gt(0).default(2),
   std: finite.gt(0).default(0.05),
   ...dataCommon,
@@ -257,19 +288,19 @@ export type Loss = z.infer<typeof LossSchema>;
 
 export const AdamSchema = z.strictObject({
   kind: z.literal("adam"),
-  lr: SchedulableSchema.default(2e-4),
+  lr: LearningRateSchema.default(2e-4),
   beta1: finite.min(0).lt(1).default(0.5),
   beta2: finite.min(0).lt(1).default(0.999),
   epsilon: finite.gt(0).default(1e-8),
 });
 export const SgdSchema = z.strictObject({
   kind: z.literal("sgd"),
-  lr: SchedulableSchema.default(1e-2),
+  lr: LearningRateSchema.default(1e-2),
   momentum: finite.min(0).lt(1).default(0),
 });
 export const RmspropSchema = z.strictObject({
   kind: z.literal("rmsprop"),
-  lr: SchedulableSchema.default(5e-5),
+  lr: LearningRateSchema.default(5e-5),
   decay: finite.min(0).lt(1).default(0.9),
   momentum: finite.min(0).lt(1).default(0),
   epsilon: finite.gt(0).default(1e-7),
