@@ -1,23 +1,13 @@
 /**
  * Reading and compiling a spec for the commands that take a .gan file.
  */
-import { readFileSync, statSync } from "node:fs";
 import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
-import { UserError, createCompileHost } from "@gan/core";
+import { MAX_SPEC_BYTES, UserError, createCompileHost, readInputTextSync } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import { output } from "./io.js";
 
 export function readSpec(file: string): string {
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) throw new UserError(`${file}: is a directory, not a .gan file`);
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot be read (${code ?? (error as Error).message})`);
-  }
-  return text;
+  return readInputTextSync(file, { maxBytes: MAX_SPEC_BYTES, what: ".gan file" });
 }
 
 export interface CompiledSpec {

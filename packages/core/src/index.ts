@@ -16,6 +16,21 @@ export {
 export { validateTrickOptions } from "./trick/options.js";
 export { UserError, UsageError, isUserError } from "./errors.js";
 export { isInside } from "./paths.js";
+export {
+  FileError,
+  displayPath,
+  formatBytes,
+  readInputFile,
+  readInputFileSync,
+  readInputTextSync,
+  readInputLines,
+  readJsonInputSync,
+  MAX_JSON_BYTES,
+  MAX_SPEC_BYTES,
+  type InputFileOptions,
+  type InputLine,
+  type InputLinesOptions,
+} from "./input-file.js";
 // Compile-time rewrite helpers for tricks, and the plan types tricks read and write.
 export {
   PlanEditor,

@@ -92,11 +92,25 @@ describe("compile: lowering of each construct", () => {
       "2:8 the shape of the samples of data images is not known: give it in the spec: data images { ..., shape: [28, 28, 1] }",
     ]);
     expect(await errorsOf(minimalWith("data ring", 'data idx { images: "a" }'), { dataShape: () => ({ ok: false, message: "a: no such file" }) })).toEqual([
-      "2:8 cannot tell the shape of the samples of data idx: a: no such file; or give it in the spec: data idx { ..., shape: [28, 28, 1] }",
+      '2:22 data idx: a: no such file',
     ]);
     expect(await errorsOf(minimalWith("data ring", "data idx { shape: [2] }"))).toEqual([
       '2:8 data idx needs the file of its images: idx { images: "train-images-idx3-ubyte" }',
     ]);
+  });
+
+  it("file-backed data is opened even when the spec gives its shape, as training will open it", async () => {
+    const files = (shape: number[]) => ({ dataShape: () => ({ ok: true as const, shape }) });
+    // Files of 2x1x1 images can be served flattened, as the small networks of MINIMAL take them.
+    expect(await errorsOf(minimalWith("data ring", 'data images "faces" { shape: [2] }'), files([2, 1, 1]))).toEqual([]);
+    expect((await planOf(minimalWith("data ring", 'data idx { images: "a", shape: [2] }'), files([2, 1, 1]))).data.shape).toEqual([2]);
+    // A shape the files do not hold, at the shape.
+    expect(await errorsOf(minimalWith("data ring", 'data images "faces" { shape: [28, 28, 1] }'), files([8, 8, 1]))).toEqual([
+      "2:32 data images: the files hold images of [8, 8, 1] (height x width x channels), but the spec gives shape [28, 28, 1]",
+    ]);
+    // Files that cannot be read, at their path, without suggesting a shape.
+    const missing = { dataShape: () => ({ ok: false as const, message: "/specs/faces: no such folder" }) };
+    expect(await errorsOf(minimalWith("data ring", 'data images "faces" { shape: [2] }'), missing)).toEqual(["2:15 data images: /specs/faces: no such folder"]);
   });
 
   it("latent size and distribution", async () => {

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import {
+  dataShapeFits,
   formatPath,
   formatShape,
   inferNetworkShapes,
@@ -263,24 +264,43 @@ class Compilation {
   // The plan
   // -------------------------------------------------------------------------
 
-  /** The shape of one sample: from the source's kind, the spec, or the host (file-backed data). */
+  /**
+   * The shape of one sample: from the source's kind, the spec, or the host (file-backed data).
+   * File-backed data is opened even when the spec gives its shape, so that `gan check` finds
+   * a missing folder, images of mixed sizes or a shape the files do not hold, as `gan train`
+   * would.
+   */
   private async dataShape(lowered: LoweredSpec): Promise<number[] | undefined> {
     const data = lowered.data;
     if (data === undefined) return undefined;
-    if (data.shape !== undefined) return data.shape;
+    if (data.kind === "ring" || data.kind === "grid") return data.shape;
     const span = data.statement.source?.span ?? data.statement.span;
-    const hint = `give it in the spec: data ${data.kind} { ..., shape: [28, 28, 1] }`;
+    // A problem with the files is shown at the path that names them, where there is one.
+    const pathSpan = data.statement.path?.span ?? data.statement.options?.entries.find((entry) => entry.key.text === "images")?.value?.span ?? span;
     if (this.host.dataShape === undefined) {
-      this.report(span, `the shape of the samples of data ${data.kind} is not known: ${hint}`);
+      if (data.shape !== undefined) return data.shape;
+      this.report(span, `the shape of the samples of data ${data.kind} is not known: give it in the spec: data ${data.kind} { ..., shape: [28, 28, 1] }`);
       return undefined;
     }
+    let found: Awaited<ReturnType<NonNullable<CompileHost["dataShape"]>>>;
     try {
-      const found = await this.host.dataShape(data.fields as unknown as DataWithoutShape);
-      if (found.ok) return found.shape;
-      this.report(span, `cannot tell the shape of the samples of data ${data.kind}: ${found.message}; or ${hint}`);
+      found = await this.host.dataShape(data.fields as unknown as DataWithoutShape);
     } catch (error) {
-      this.report(span, `cannot tell the shape of the samples of data ${data.kind}: ${error instanceof Error ? error.message : String(error)}; or ${hint}`);
+      found = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
+    // The files cannot be read: a shape in the spec would not help, so none is suggested.
+    if (!found.ok) {
+      this.report(pathSpan, `data ${data.kind}: ${found.message}`);
+      return undefined;
+    }
+    if (data.shape === undefined) return found.shape;
+    const [height, width, channels] = found.shape;
+    if (found.shape.length === 3 && dataShapeFits(data.shape, [height!, width!, channels!], data.kind)) return data.shape;
+    const written = data.statement.options?.entries.find((entry) => entry.key.text === "shape");
+    this.report(
+      written?.value?.span ?? span,
+      `data ${data.kind}: the files hold images of ${formatShape(found.shape)} (height x width x channels), but the spec gives shape ${formatShape(data.shape)}`,
+    );
     return undefined;
   }
 

@@ -15,6 +15,8 @@ export {
 } from "./schedule.js";
 export {
   convOutputLength,
+  dataShapeFits,
+  IMAGE_CHANNELS,
   deconvLength,
   formatShape,
   inferNetworkShapes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Layer, TrickLayer } from "./schema.js";
-import { convOutputLength, deconvLength, formatShape, inferNetworkShapes, type ShapeInferenceResult } from "./shapes.js";
+import { convOutputLength, dataShapeFits, deconvLength, formatShape, inferNetworkShapes, type ShapeInferenceResult } from "./shapes.js";
 
 // Expected sizes below were checked against tfjs-layers 4.22 (`layer.apply(tf.input({shape})).shape`).
 
@@ -256,5 +256,18 @@ describe("length formulas", () => {
   it("formatShape", () => {
     expect(formatShape([7, 7, 64])).toBe("[7, 7, 64]");
     expect(formatShape([1])).toBe("[1]");
+  });
+});
+
+describe("dataShapeFits", () => {
+  it("accepts the files' shape as it is, flattened, without its one channel, and any channels an images folder converts to", () => {
+    expect(dataShapeFits([28, 28, 1], [28, 28, 1], "idx")).toBe(true);
+    expect(dataShapeFits([784], [28, 28, 1], "idx")).toBe(true);
+    expect(dataShapeFits([28, 28], [28, 28, 1], "idx")).toBe(true);
+    expect(dataShapeFits([28, 28, 3], [28, 28, 1], "idx")).toBe(false);
+    expect(dataShapeFits([28, 28, 3], [28, 28, 1], "images")).toBe(true);
+    expect(dataShapeFits([28, 28, 2], [28, 28, 1], "images")).toBe(false);
+    expect(dataShapeFits([28, 28], [28, 28, 3], "images")).toBe(false);
+    expect(dataShapeFits([32, 32, 1], [28, 28, 1], "images")).toBe(false);
   });
 });

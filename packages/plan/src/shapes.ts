@@ -6,7 +6,7 @@
  * Errors are written for the author of the `.gan` file: they say what the layer needs,
  * what it gets, and, where there is one, the usual fix.
  */
-import type { Layer, Padding, TrickLayer } from "./schema.js";
+import type { DataKind, Layer, Padding, TrickLayer } from "./schema.js";
 
 export interface ShapeInferenceOptions {
   /**
@@ -184,4 +184,18 @@ function trickLayerOutputShape(layer: TrickLayer, input: number[], options: Shap
     };
   }
   return { shape: [...(shape as number[])] };
+}
+
+/** Channels an `images` source can convert its PNGs to, whatever they are stored as. */
+export const IMAGE_CHANNELS: readonly number[] = [1, 3, 4];
+
+/**
+ * Whether image files holding [height, width, channels] can be served in a plan's data
+ * `shape`: as they are, flattened ([h * w * c], for an MLP), as [height, width] when they
+ * have one channel, or (for an `images` folder, which converts colour) with any of
+ * IMAGE_CHANNELS. The compiler checks it against the files, and the runtime again on open.
+ */
+export function dataShapeFits(shape: readonly number[], [height, width, channels]: readonly [number, number, number], kind: DataKind): boolean {
+  if (kind === "images" && shape.length === 3) return shape[0] === height && shape[1] === width && IMAGE_CHANNELS.includes(shape[2]!);
+  return shapesEqual(shape, [height, width, channels]) || shapesEqual(shape, [height * width * channels]) || (channels === 1 && shapesEqual(shape, [height, width]));
 }

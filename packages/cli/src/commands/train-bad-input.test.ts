@@ -3,6 +3,7 @@
  * valid are refused before anything runs, in one line that names the file and what is
  * wrong, with exit code 1, and no run directory is created.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -119,6 +120,20 @@ describe("gan train refuses unusable data in one line naming the file", () => {
     const images = folder("not-image", { "a.png": greyPng(2, 2), "notes.txt": "hello" });
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
     expect(line).toBe(`gan: ${path.join(images, "notes.txt")}: not a PNG file: an images folder may hold only .png files`);
+  });
+
+  test("a device or a FIFO named as data is refused before it is opened (neither is read until memory runs out or blocks)", async () => {
+    expect(await refused(planWith({ kind: "idx", images: "/dev/zero" }, [2, 2, 1]))).toBe(
+      "gan: /dev/zero: is a character device, not a regular file: a data file must be a regular file",
+    );
+    const pipe = path.join(dir, "images-fifo.idx");
+    execFileSync("mkfifo", [pipe]);
+    expect(await refused(planWith({ kind: "idx", images: pipe }, [2, 2, 1]))).toBe(`gan: ${pipe}: is a FIFO, not a regular file: a data file must be a regular file`);
+    const images = folder("with-fifo", { "a.png": grey(2, 2) });
+    execFileSync("mkfifo", [path.join(images, "b.png")]);
+    expect(await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]))).toBe(
+      `gan: ${path.join(images, "b.png")}: is a FIFO, not a regular file: a PNG image must be a regular file`,
+    );
   });
 
   test("an empty PNG folder", async () => {

@@ -1,6 +1,5 @@
 import path from "node:path";
-import { readFileSync } from "node:fs";
-import { UsageError, UserError, readRunPlan, train, type TrainResult } from "@gan/core";
+import { UsageError, UserError, readJsonInputSync, readRunPlan, train, type TrainResult } from "@gan/core";
 import { BACKENDS, formatPlanErrors, validatePlan, type BackendName, type Plan } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
@@ -12,16 +11,7 @@ import { writeReport } from "../report/write-report.js";
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function readPlanJson(file: string): Plan {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`${file}: no such file`);
-    if (code) throw new UserError(`${file}: cannot be read (${code})`);
-    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  const result = validatePlan(json);
+  const result = validatePlan(readJsonInputSync(file, "plan"));
   if (!result.ok) throw new UserError(`${file} is not a valid plan:\n${formatPlanErrors(result.errors)}`);
   return result.plan;
 }

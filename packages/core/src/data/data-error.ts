@@ -1,5 +1,6 @@
-import path from "node:path";
-import { UserError } from "../errors.js";
+import { FileError, fileSystemError as fileErrorOf, type FileErrorFactory, type InputFileOptions } from "../input-file.js";
+
+export { displayPath } from "../input-file.js";
 
 /**
  * A data file or folder that cannot be used, with the one-line reason a user can act on.
@@ -8,42 +9,27 @@ import { UserError } from "../errors.js";
  * 16-byte header) but the file has 1200 bytes". `file` is the absolute path. A UserError:
  * the CLI prints the line alone and exits with 1.
  */
-export class DataError extends UserError {
-  readonly file: string;
-  /** What is wrong, without the path. */
-  readonly reason: string;
-
+export class DataError extends FileError {
   constructor(file: string, reason: string) {
-    super(`${displayPath(file)}: ${reason}`);
+    super(file, reason);
     this.name = "DataError";
-    this.file = path.resolve(file);
-    this.reason = reason;
   }
 }
 
-/** A path relative to the working directory when it lies below it, else absolute. */
-export function displayPath(file: string): string {
-  const absolute = path.resolve(file);
-  const relative = path.relative(process.cwd(), absolute);
-  if (relative === "") return ".";
-  return relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
-}
+export const dataError: FileErrorFactory = (file, reason) => new DataError(file, reason);
 
 /** Turns a file-system error into a DataError naming the file, or rethrows anything else. */
 export function fileSystemError(file: string, error: unknown, what = "file"): DataError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "ENOENT":
-      return new DataError(file, `no such ${what}`);
-    case "EACCES":
-    case "EPERM":
-      return new DataError(file, `permission denied`);
-    case "EISDIR":
-      return new DataError(file, `is a folder, expected a file`);
-    case "ENOTDIR":
-      return new DataError(file, `is not a folder`);
-    default:
-      if (error instanceof Error && code !== undefined) return new DataError(file, `cannot be read (${code})`);
-      throw error;
-  }
+  return fileErrorOf(file, error, what, dataError);
+}
+
+/**
+ * The most bytes one data file may hold (and a folder's images, decoded): the whole set is
+ * kept in memory as bytes, and Node reads no single file past 2 GiB.
+ */
+export const MAX_DATA_BYTES = 2 ** 31 - 1;
+
+/** Options for reading a data file: bounded, and failing with a DataError. */
+export function dataFileOptions(what: string, maxBytes = MAX_DATA_BYTES): InputFileOptions {
+  return { maxBytes, what, error: dataError };
 }

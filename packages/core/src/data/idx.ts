@@ -7,9 +7,9 @@
  * Every way a file can disagree with itself is a DataError naming the file, because a
  * mismatched or half-downloaded file otherwise trains on garbage without a word.
  */
-import { open, readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { DataError, displayPath, fileSystemError } from "./data-error.js";
+import { formatBytes, openInputFile, readRange } from "../input-file.js";
+import { DataError, dataFileOptions, displayPath, fileSystemError, MAX_DATA_BYTES } from "./data-error.js";
 
 const UNSIGNED_BYTE = 0x08;
 const ELEMENT_TYPES: Record<number, string> = {
@@ -57,8 +57,11 @@ function isGzip(bytes: Uint8Array): boolean {
 
 function decompress(file: string, bytes: Uint8Array): Uint8Array {
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { maxOutputLength: MAX_DATA_BYTES });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new DataError(file, `decompresses to more than ${formatBytes(MAX_DATA_BYTES)}, more than a data file may hold in memory`);
+    }
     throw new DataError(file, `not a readable gzip file (${(error as Error).message})`);
   }
 }
@@ -119,25 +122,13 @@ function checkSize(file: string, header: IdxHeader, fileBytes: number, role: Idx
   );
 }
 
-async function readWhole(file: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw fileSystemError(file, error);
-  }
-  return isGzip(bytes) ? decompress(file, bytes) : bytes;
-}
-
 function imageShape(dims: number[]): [number, number, number] {
   return [dims[1]!, dims[2]!, dims[3] ?? 1];
 }
 
 /** Reads and checks an IDX images file. */
 export async function readIdxImages(file: string): Promise<IdxImages> {
-  const bytes = await readWhole(file);
-  const header = parseHeader(file, bytes, "images");
-  checkSize(file, header, bytes.length, "images");
+  const { header, bytes } = await readIdx(file, "images", true);
   return {
     file,
     count: header.dims[0]!,
@@ -148,9 +139,7 @@ export async function readIdxImages(file: string): Promise<IdxImages> {
 
 /** Reads and checks an IDX labels file; `expectedCount` is the number of images it labels. */
 export async function readIdxLabels(file: string, expectedCount: number, imagesFile: string): Promise<IdxLabels> {
-  const bytes = await readWhole(file);
-  const header = parseHeader(file, bytes, "labels");
-  checkSize(file, header, bytes.length, "labels");
+  const { header, bytes } = await readIdx(file, "labels", true);
   checkLabelCount(file, header.dims[0]!, expectedCount, imagesFile);
   return { file, labels: bytes.subarray(header.headerBytes) };
 }
@@ -162,37 +151,30 @@ function checkLabelCount(file: string, count: number, expectedCount: number, ima
 }
 
 /**
- * Reads only the header and the size of an IDX file (the whole file when it is gzipped, as
- * a gzip stream's length says nothing of its contents), for the compiler's shape inference.
+ * Opens an IDX file (only a regular file), checks its header against its size before reading
+ * the body, and returns the header with the file's bytes (decompressed when gzipped) when
+ * `body` is true. A gzipped file is read whole either way: a gzip stream's length says
+ * nothing of its contents, so only its decompressed length can be checked.
  */
-async function readHeaderOnly(file: string, role: IdxRole): Promise<IdxHeader> {
-  let handle;
+async function readIdx(file: string, role: IdxRole, body: boolean): Promise<{ header: IdxHeader; bytes: Uint8Array }> {
+  const { handle, size } = await openInputFile(file, dataFileOptions("data file"));
   try {
-    handle = await open(file, "r");
+    const start = await readRange(handle, 0, Math.min(size, 4 + 4 * 4));
+    if (isGzip(start)) {
+      const bytes = decompress(file, await readRange(handle, 0, size));
+      const header = parseHeader(file, bytes, role);
+      checkSize(file, header, bytes.length, role);
+      return { header, bytes };
+    }
+    const header = parseHeader(file, start, role);
+    checkSize(file, header, size, role);
+    return { header, bytes: body ? await readRange(handle, 0, size) : start };
   } catch (error) {
-    throw fileSystemError(file, error);
-  }
-  let start: Uint8Array;
-  let size: number;
-  try {
-    size = (await handle.stat()).size;
-    const buffer = new Uint8Array(Math.min(size, 4 + 4 * 4));
-    await handle.read(buffer, 0, buffer.length, 0);
-    start = buffer;
-  } catch (error) {
+    if (error instanceof DataError) throw error;
     throw fileSystemError(file, error);
   } finally {
     await handle.close();
   }
-  if (isGzip(start)) {
-    const bytes = await readWhole(file);
-    const header = parseHeader(file, bytes, role);
-    checkSize(file, header, bytes.length, role);
-    return header;
-  }
-  const header = parseHeader(file, start, role);
-  checkSize(file, header, size, role);
-  return header;
 }
 
 /** The shape of one image ([height, width, channels]) and the count, from the header; checks the labels file too. */
@@ -200,10 +182,10 @@ export async function readIdxShape(
   imagesFile: string,
   labelsFile?: string,
 ): Promise<{ count: number; shape: [number, number, number] }> {
-  const header = await readHeaderOnly(imagesFile, "images");
+  const { header } = await readIdx(imagesFile, "images", false);
   const count = header.dims[0]!;
   if (labelsFile !== undefined) {
-    const labels = await readHeaderOnly(labelsFile, "labels");
+    const { header: labels } = await readIdx(labelsFile, "labels", false);
     checkLabelCount(labelsFile, labels.dims[0]!, count, imagesFile);
   }
   return { count, shape: imageShape(header.dims) };

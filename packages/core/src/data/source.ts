@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { Data, DataKind, DataWithoutShape, JsonValue } from "@gan/plan";
+import { dataShapeFits, type Data, type DataKind, type DataWithoutShape, type JsonValue } from "@gan/plan";
 import { UserError } from "../errors.js";
 import type { Rng, RngState } from "../random.js";
 import { DataError, displayPath } from "./data-error.js";
@@ -146,19 +146,12 @@ function formatShape(shape: readonly number[]): string {
   return shape.join("x");
 }
 
-/**
- * The files must hold what the plan was compiled for (a spec or data file may have changed
- * since). Besides [height, width, channels] itself, a plan may ask for the same values
- * flattened ([h * w * c], for an MLP) or, for one channel, as [height, width].
- */
+/** The files must hold what the plan was compiled for (a spec or data file may have changed since). */
 function checkShape(data: Data, file: string, actual: readonly [number, number, number]): void {
-  const planned = data.shape;
-  const same = (shape: readonly number[]) => planned.length === shape.length && planned.every((size, i) => size === shape[i]);
-  const [height, width, channels] = actual;
-  if (same(actual) || same([height * width * channels]) || (channels === 1 && same([height, width]))) return;
+  if (dataShapeFits(data.shape, actual, data.kind)) return;
   throw new DataError(
     file,
-    `holds images of ${formatShape(actual)} (height x width x channels) but the plan's data shape is [${planned.join(", ")}]`,
+    `holds images of ${formatShape(actual)} (height x width x channels) but the plan's data shape is [${data.shape.join(", ")}]`,
   );
 }
 

@@ -10,11 +10,12 @@
  *     generator/         the final generator (model.json + weights.bin)
  *     log.txt            warnings, and the error that ended the run (only when there are any)
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Plan } from "@gan/plan";
 import { UserError } from "../errors.js";
+import { readJsonInputSync } from "../input-file.js";
 import type { SelectedBackend } from "../backend/select-backend.js";
 import { writeFileAtomic } from "./files.js";
 
@@ -79,25 +80,10 @@ export function writeRunInfo(runDir: string, info: RunInfo): void {
   writeFileAtomic(path.join(runDir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
 }
 
-export function readJsonFile<T>(file: string, what: string): T {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? `${file}: no such file (${what})` : `${file}: cannot be read (${code ?? (error as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
 /** The plan stored in a run directory, checked to be a directory that gan wrote. */
 export function readRunPlan(runDir: string): Plan {
   if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
   const file = path.join(runDir, RUN_FILES.plan);
   if (!existsSync(file)) throw new UserError(`${runDir} is not a run directory: it has no ${RUN_FILES.plan}`);
-  return readJsonFile<Plan>(file, "the run's plan");
+  return readJsonInputSync(file, "plan") as Plan;
 }
