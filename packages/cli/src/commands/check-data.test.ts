@@ -7,17 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodePng } from "@gan/core";
 import { afterAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan } from "./test-train-helpers.js";
+import { gan, greyPng as grey } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gan-check-data-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const grey = (width: number, height: number) => encodePng(width, height, 1, new Uint8Array(width * height).fill(128));
 
 function images(name: string, files: Record<string, Uint8Array>): string {
   const full = path.join(dir, name);

@@ -129,7 +129,7 @@ describe("gan train refuses unusable data in one line naming the file", () => {
     const pipe = path.join(dir, "images-fifo.idx");
     execFileSync("mkfifo", [pipe]);
     expect(await refused(planWith({ kind: "idx", images: pipe }, [2, 2, 1]))).toBe(`gan: ${pipe}: is a FIFO, not a regular file: a data file must be a regular file`);
-    const images = folder("with-fifo", { "a.png": grey(2, 2) });
+    const images = folder("with-fifo", { "a.png": greyPng(2, 2) });
     execFileSync("mkfifo", [path.join(images, "b.png")]);
     expect(await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]))).toBe(
       `gan: ${path.join(images, "b.png")}: is a FIFO, not a regular file: a PNG image must be a regular file`,
