@@ -121,8 +121,11 @@ export {
   findLatestCheckpoint,
   verifyCheckpoint,
   listCheckpoints,
+  pruneCheckpoints,
   type CheckpointManifest,
+  type FindCheckpointOptions,
 } from "./run/checkpoint.js";
-export { RUN_FILES, readRunPlan, type RunInfo } from "./run/run-dir.js";
+export { RUN_FILES, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
+export { trainingHash } from "./run/resumable.js";
 export { renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
 export type { ProgressStream } from "./run/progress.js";

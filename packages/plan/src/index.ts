@@ -30,3 +30,4 @@ export { formatPlanErrors, validatePlan, type PlanError, type PlanValidation, ty
 export { planJsonSchema, planJsonSchemaText } from "./json-schema.js";
 export { canonicalJson, planHash } from "./canonical.js";
 export { formatPlanDiff, planDiff, type PlanDiffEntry } from "./plan-diff.js";
+export { withoutSource, type PlanWithoutSource } from "./without-source.js";

@@ -313,6 +313,12 @@ export const OPTIMIZER_KINDS = ["adam", "sgd", "rmsprop"] as const satisfies rea
 export const BACKENDS = ["auto", "tensorflow", "blas", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
+/**
+ * Checkpoints a run keeps by default: the newest, and two to fall back to when it is damaged
+ * or when a NaN rolls the run back.
+ */
+export const DEFAULT_KEEP_CHECKPOINTS = 3;
+
 export const TrainSchema = z.strictObject({
   steps: positiveInt,
   batch: positiveInt.default(64),
@@ -321,6 +327,8 @@ export const TrainSchema = z.strictObject({
   sampleEvery: nonNegativeInt.default(0),
   /** Write a checkpoint every N steps (0: only at the end). */
   checkpointEvery: nonNegativeInt.default(0),
+  /** Keep the newest N checkpoints of the run and delete older ones (0: keep them all). */
+  keepCheckpoints: nonNegativeInt.default(DEFAULT_KEEP_CHECKPOINTS),
   /** Append a line to metrics.jsonl every N steps. */
   logEvery: positiveInt.default(10),
   backend: z.enum(BACKENDS).default("auto"),

@@ -4,14 +4,13 @@
  * target, a character device or a FIFO is written in place and never replaced, anything else
  * is refused, and a failed write (ENOSPC) is an error with exit code 1.
  */
-import { spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan } from "./test-train-helpers.js";
+import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));
@@ -31,22 +30,11 @@ let dir: string;
 let ringRun: string;
 let spec: string;
 
-/** Trains `plan` into `<dir>/<label>` and returns its run directory. */
-async function trained(plan: object, label: string): Promise<string> {
-  const planFile = path.join(dir, `${label}.json`);
-  writeFileSync(planFile, JSON.stringify(plan));
-  const out = path.join(dir, label);
-  const { code, stderr } = await gan("train", planFile, "--out", out);
-  expect(code, stderr).toBe(0);
-  const name = readdirSync(out)[0]!;
-  return path.join(out, name, readdirSync(path.join(out, name))[0]!);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-output-"));
   spec = path.join(dir, "tiny.gan");
   writeFileSync(spec, SPEC);
-  ringRun = await trained(tinyRingPlan(), "ring");
+  ringRun = await trainedRun(tinyRingPlan(), dir, "ring");
 });
 
 /** A FIFO with a reader on the other end (`cat`); resolves to what the reader got. */
@@ -119,7 +107,7 @@ describe("-o FILE", () => {
 
 describe("gan sample on a terminal", () => {
   test("an image run without -o refuses to put PNG bytes on a terminal, and says what to pass", async () => {
-    const imageRun = await trained(tinyImagePlan(path.join(dir, "image-data")), "image-run");
+    const imageRun = await trainedRun(tinyImagePlan(path.join(dir, "image-data")), dir, "image-run");
     const refused = await ganOnTerminal("sample", imageRun, "-n", "4");
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe("");

@@ -2,7 +2,7 @@
  * Shared by the `gan train` tests: running the CLI in-process, and the tiny plan most of them
  * train. Not part of the package (tests only).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { encodePng } from "@gan/core";
 import { captureOutput } from "../io.js";
@@ -12,6 +12,20 @@ import { main } from "../main.js";
 export async function gan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { result, stdout, stderr } = await captureOutput(() => main(argv));
   return { code: result, stdout, stderr };
+}
+
+/**
+ * Trains `plan` (written to `<dir>/<label>.json`) with `gan train ... --out <dir>/<label>`;
+ * the run directory. Throws with gan's messages when it fails.
+ */
+export async function trainedRun(plan: object, dir: string, label: string, ...flags: string[]): Promise<string> {
+  const planFile = path.join(dir, `${label}.json`);
+  writeFileSync(planFile, JSON.stringify(plan));
+  const out = path.join(dir, label);
+  const { code, stderr } = await gan("train", planFile, "--out", out, ...flags);
+  if (code !== 0) throw new Error(`gan train exited with ${code}:\n${stderr}`);
+  const name = readdirSync(out)[0]!;
+  return path.join(out, name, readdirSync(path.join(out, name))[0]!);
 }
 
 /** `gan ...argv` with stdout taken for a terminal. */

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { UsageError, UserError, readJsonInputSync, readRunPlan, train, type TrainResult } from "@gan/core";
-import { BACKENDS, formatPlanErrors, validatePlan, type BackendName, type Plan } from "@gan/plan";
+import { UsageError, readPlanFile, readRunPlan, train, type TrainResult } from "@gan/core";
+import { BACKENDS, type BackendName, type Plan } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { output } from "../io.js";
@@ -9,12 +9,6 @@ import { writeReport } from "../report/write-report.js";
 
 /** Exit codes of a run stopped by a signal, as shells report them (128 + signal number). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-function readPlanJson(file: string): Plan {
-  const result = validatePlan(readJsonInputSync(file, "plan"));
-  if (!result.ok) throw new UserError(`${file} is not a valid plan:\n${formatPlanErrors(result.errors)}`);
-  return result.plan;
-}
 
 function backendFlag(value: string | undefined): BackendName | undefined {
   if (value === undefined) return undefined;
@@ -86,7 +80,7 @@ export const command: Command = {
 
     let plan: Plan;
     if (file === undefined) plan = readRunPlan(values.resume!);
-    else if (file.endsWith(".json")) plan = readPlanJson(file);
+    else if (file.endsWith(".json")) plan = readPlanFile(file);
     else plan = await planFromSpec(file);
 
     // First Ctrl-C (or SIGTERM): finish the step, write a checkpoint, exit 130 (143). A second: exit now.

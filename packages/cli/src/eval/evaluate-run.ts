@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, invertRange, mixtureMeans, mixtureStd, sampleRun, type RunInfo } from "@gan/core";
+import { RUN_FILES, UserError, invertRange, mixtureMeans, mixtureStd, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
 import {
   classifierFrechetDistance,
   classifierScore,
@@ -125,12 +125,8 @@ function stepsOf(weightsFrom: string, info: RunInfo | undefined): number | null 
 
 export async function evaluateRun(runDir: string, options: EvaluateOptions = {}): Promise<EvalReport> {
   const started = performance.now();
-  // sampleRun checks that it is a run directory; the kind is checked first so that an
-  // unsupported run fails before the generator is loaded.
-  const planFile = path.join(runDir, RUN_FILES.plan);
-  if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
-  if (!existsSync(planFile)) throw new UserError(`${runDir} is not a run directory: it has no ${RUN_FILES.plan}`);
-  const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+  // The kind is checked first, so that an unsupported run fails before the generator is loaded.
+  const plan = readRunPlan(runDir);
   const kind = evaluationKind(plan);
   if (kind.kind === undefined) throw new UserError(`${runDir}: ${kind.reason}`);
 

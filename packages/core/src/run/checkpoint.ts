@@ -24,6 +24,8 @@ import { UserError } from "../errors.js";
 import { sha256OfFile, syncDirectory, writeFileDurable, writeJsonDurable } from "./files.js";
 import type { NamedTensor, OptimizerStateJson } from "../optimizers.js";
 import { decodeTensors, encodeTensors, loadWeightsInto, saveModel } from "./model-io.js";
+import { trainingHash } from "./resumable.js";
+import { readJsonInputSync } from "../input-file.js";
 
 export const CHECKPOINT_FORMAT = "gan-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -34,7 +36,13 @@ export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   step: number;
+  /** planHash of the plan the run had when the checkpoint was written. */
   planHash: string;
+  /**
+   * trainingHash of that plan: what the checkpoint's state depends on (see resumable.ts).
+   * Absent in checkpoints of gan 0.1 and earlier, which are not checked.
+   */
+  trainingHash?: string;
   createdAt: string;
   /** Path (relative to the checkpoint, with "/") to sha256. */
   files: Record<string, string>;
@@ -140,6 +148,7 @@ export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, 
     version: CHECKPOINT_VERSION,
     step: trainer.step,
     planHash,
+    trainingHash: trainingHash(trainer.plan),
     createdAt: new Date().toISOString(),
     files,
   };
@@ -194,24 +203,46 @@ export function listCheckpoints(checkpointsDir: string): { step: number; dir: st
     .sort((a, b) => b.step - a.step);
 }
 
-/**
- * The newest checkpoint whose files match their manifest; `warn` hears about each newer one
- * skipped. Undefined when the run has no usable checkpoint.
- */
-export function findLatestCheckpoint(
-  checkpointsDir: string,
-  warn: (message: string) => void = () => {},
-): { dir: string; manifest: CheckpointManifest } | undefined {
-  for (const candidate of listCheckpoints(checkpointsDir)) {
-    const verified = verifyCheckpoint(candidate.dir);
-    if (verified.ok) return { dir: candidate.dir, manifest: verified.manifest };
-    warn(`checkpoint ${path.basename(candidate.dir)} is damaged (${verified.reason}); trying the one before it`);
-  }
-  return undefined;
+export interface FindCheckpointOptions {
+  /** Hears about each newer checkpoint skipped as damaged, and which step is used instead. */
+  warn?(message: string): void;
+  /**
+   * The trainingHash of the run's plan: a checkpoint written for another plan (copied from
+   * another run) is refused with a UserError rather than loaded.
+   */
+  trainingHash?: string;
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, "utf8")) as T;
+/**
+ * The newest checkpoint whose files match their manifest. Undefined when the run has no
+ * usable checkpoint.
+ */
+export function findLatestCheckpoint(checkpointsDir: string, options: FindCheckpointOptions = {}): { dir: string; manifest: CheckpointManifest } | undefined {
+  const damaged: string[] = [];
+  let found: { dir: string; manifest: CheckpointManifest } | undefined;
+  for (const candidate of listCheckpoints(checkpointsDir)) {
+    const verified = verifyCheckpoint(candidate.dir);
+    if (verified.ok) {
+      found = { dir: candidate.dir, manifest: verified.manifest };
+      break;
+    }
+    damaged.push(`checkpoint ${path.basename(candidate.dir)} is damaged (${verified.reason})`);
+  }
+  const fallback = found ? `falling back to step ${found.manifest.step}` : "no valid checkpoint before it";
+  for (const message of damaged) options.warn?.(`${message}; ${fallback}`);
+  if (found && options.trainingHash !== undefined && found.manifest.trainingHash !== undefined && found.manifest.trainingHash !== options.trainingHash) {
+    throw new UserError(
+      `${found.dir} was written for another plan than this run's plan.json (its trainingHash differs): ` +
+        `a checkpoint copied from another run cannot be loaded into this one`,
+    );
+  }
+  return found;
+}
+
+/** Deletes all but the newest `keep` checkpoints (0: keeps them all). */
+export function pruneCheckpoints(checkpointsDir: string, keep: number): void {
+  if (keep === 0) return;
+  for (const old of listCheckpoints(checkpointsDir).slice(keep)) rmSync(old.dir, { recursive: true, force: true });
 }
 
 function slice(bytes: Uint8Array, start: number, length: number): Uint8Array {
@@ -228,12 +259,13 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
   await loadWeightsInto(trainer.generator, path.join(dir, "generator"));
   await loadWeightsInto(trainer.discriminator, path.join(dir, "discriminator"));
 
-  const optimizers = readJson<OptimizersJson>(path.join(dir, "optimizers.json"));
+  const optimizers = readJsonInputSync(path.join(dir, "optimizers.json"), "checkpoint file") as OptimizersJson;
   const optimizerBytes = new Uint8Array(readFileSync(path.join(dir, "optimizers.bin")));
   const generatorBytes = slice(optimizerBytes, 0, optimizers.generatorBytes);
   const discriminatorBytes = optimizerBytes.subarray(optimizers.generatorBytes);
-  const generatorSlots = decodeTensors(generatorBytes, optimizers.generator.specs);
-  const discriminatorSlots = decodeTensors(discriminatorBytes, optimizers.discriminator.specs);
+  const optimizersBin = path.join(dir, "optimizers.bin");
+  const generatorSlots = decodeTensors(generatorBytes, optimizers.generator.specs, optimizersBin);
+  const discriminatorSlots = decodeTensors(discriminatorBytes, optimizers.discriminator.specs, optimizersBin);
   try {
     await trainer.generatorOptimizer.restoreState({
       json: optimizers.generator.state,
@@ -247,7 +279,7 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
     for (const tensor of [...Object.values(generatorSlots), ...Object.values(discriminatorSlots)]) tensor.dispose();
   }
 
-  const tricks = readJson<TricksJson>(path.join(dir, "tricks.json"));
+  const tricks = readJsonInputSync(path.join(dir, "tricks.json"), "checkpoint file") as TricksJson;
   const trickBytes = new Uint8Array(readFileSync(path.join(dir, "tricks.bin")));
   const toDispose: tf.Tensor[] = [];
   try {
@@ -255,7 +287,7 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
       const saved: TrickCheckpoint = { index: entry.index, package: entry.package, rng: entry.rng };
       let tensors: Record<string, tf.Tensor> | undefined;
       if (entry.tensors && entry.offset !== undefined && entry.bytes !== undefined) {
-        tensors = decodeTensors(slice(trickBytes, entry.offset, entry.bytes), entry.tensors.specs);
+        tensors = decodeTensors(slice(trickBytes, entry.offset, entry.bytes), entry.tensors.specs, path.join(dir, "tricks.bin"));
         toDispose.push(...Object.values(tensors));
       }
       if (entry.json !== undefined || tensors) {
@@ -270,7 +302,7 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
     for (const tensor of toDispose) tensor.dispose();
   }
 
-  trainer.restoreLoopState(readJson<LoopState>(path.join(dir, "state.json")));
+  trainer.restoreLoopState(readJsonInputSync(path.join(dir, "state.json"), "checkpoint file") as LoopState);
 }
 
 /** Reads a checkpoint's step without verifying it (for messages). */

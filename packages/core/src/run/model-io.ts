@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { UserError } from "../errors.js";
 import type { NamedTensor } from "../optimizers.js";
 import { writeFileDurable } from "./files.js";
 
@@ -77,10 +78,21 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
  * dropout are rebuilt from the plan, which needs no class registry.
  */
 export async function loadWeightsInto(model: tfl.LayersModel, dir: string): Promise<void> {
-  const artifacts = await fileModelIO(dir).load!();
-  const named = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []);
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await fileModelIO(dir).load!();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? `${path.basename((error as NodeJS.ErrnoException).path ?? MODEL_JSON)} is missing` : `it cannot be read (${code ?? (error as Error).message})`;
+    throw new UserError(`${dir}: the ${model.name}'s weights cannot be loaded: ${reason}`);
+  }
+  const specs = artifacts.weightSpecs ?? [];
+  const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
+  const named = decodeTensors(data, specs, path.join(dir, WEIGHTS_BIN));
   try {
     model.loadWeights(named, true);
+  } catch (error) {
+    throw new UserError(`${dir}: the weights do not fit this run's ${model.name}: ${(error as Error).message}`);
   } finally {
     for (const tensor of Object.values(named)) tensor.dispose();
   }
@@ -92,7 +104,29 @@ export async function encodeTensors(tensors: NamedTensor[]): Promise<{ specs: tf
   return { specs, data: weightBytes(data) };
 }
 
-export function decodeTensors(data: Uint8Array, specs: tf.io.WeightsManifestEntry[]): tf.NamedTensorMap {
+/** Bytes per value of each dtype gan writes; other dtypes (and quantized weights) are not checked. */
+const DTYPE_BYTES: Partial<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
+
+/** How many bytes `specs` describe, or undefined when a spec's size is not known. */
+function specBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const spec of specs) {
+    const bytes = spec.quantization ? undefined : DTYPE_BYTES[spec.dtype];
+    if (bytes === undefined) return undefined;
+    total += spec.shape.reduce((a, b) => a * b, 1) * bytes;
+  }
+  return total;
+}
+
+/**
+ * Decodes the tensors `specs` describe from `data`, which was read from `file`. A file whose
+ * size disagrees with its specs (truncated, or from another model) is a UserError naming it.
+ */
+export function decodeTensors(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], file: string): tf.NamedTensorMap {
+  const expected = specBytes(specs);
+  if (expected !== undefined && expected !== data.byteLength) {
+    throw new UserError(`${file}: ${data.byteLength} bytes where ${expected} are needed for its ${specs.length} tensors (a truncated file, or one from another model)`);
+  }
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   return tf.io.decodeWeights(buffer, specs);
 }

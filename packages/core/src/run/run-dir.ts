@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Plan } from "@gan/plan";
+import { formatPlanErrors, validatePlan, type Plan } from "@gan/plan";
 import { UserError } from "../errors.js";
 import { readJsonInputSync } from "../input-file.js";
 import type { SelectedBackend } from "../backend/select-backend.js";
@@ -80,10 +80,20 @@ export function writeRunInfo(runDir: string, info: RunInfo): void {
   writeFileAtomic(path.join(runDir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
 }
 
-/** The plan stored in a run directory, checked to be a directory that gan wrote. */
+/** A plan.json, validated: a file that is not JSON or not a plan is a UserError naming it, with one line per problem. */
+export function readPlanFile(file: string): Plan {
+  const result = validatePlan(readJsonInputSync(file, "plan"));
+  if (!result.ok) throw new UserError(`${file} is not a valid plan:\n${formatPlanErrors(result.errors)}`);
+  return result.plan;
+}
+
+/**
+ * The plan stored in a run directory, checked to be a directory that gan wrote and a valid
+ * plan (a plan.json edited by hand, or emptied, is refused before anything is loaded).
+ */
 export function readRunPlan(runDir: string): Plan {
   if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
   const file = path.join(runDir, RUN_FILES.plan);
   if (!existsSync(file)) throw new UserError(`${runDir} is not a run directory: it has no ${RUN_FILES.plan}`);
-  return readJsonInputSync(file, "plan") as Plan;
+  return readPlanFile(file);
 }

@@ -18,8 +18,9 @@ import { buildNetwork } from "../model/build-network.js";
 import { createRng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
-import { findLatestCheckpoint } from "./checkpoint.js";
+import { findLatestCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
 import { loadWeightsInto } from "./model-io.js";
+import { trainingHash } from "./resumable.js";
 import { RUN_FILES, readRunPlan } from "./run-dir.js";
 
 export interface SampleRunOptions {
@@ -47,13 +48,16 @@ export interface RunSamples {
   backend: SelectedBackend;
 }
 
-/** Where the run's generator weights are: generator/, else the newest valid checkpoint's. */
-export function generatorWeightsDir(runDir: string, warn: (message: string) => void = () => {}): string {
+/**
+ * Where the run's generator weights are: generator/, else the newest valid checkpoint's (one
+ * written for another plan than `options.trainingHash`'s is refused).
+ */
+export function generatorWeightsDir(runDir: string, options: FindCheckpointOptions = {}): string {
   const final = path.join(runDir, RUN_FILES.generator);
   if (existsSync(path.join(final, "model.json"))) return final;
-  const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), warn);
+  const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), options);
   if (!checkpoint) throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
-  warn(`the run did not finish: using the generator of checkpoint ${path.basename(checkpoint.dir)}`);
+  options.warn?.(`the run did not finish: using the generator of checkpoint ${path.basename(checkpoint.dir)}`);
   return path.join(checkpoint.dir, "generator");
 }
 
@@ -67,7 +71,7 @@ async function generatorTricks(plan: Plan, options: SampleRunOptions): Promise<T
 export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<RunSamples> {
   if (!Number.isInteger(options.count) || options.count < 1) throw new UserError(`the number of samples must be a positive integer, got ${options.count}`);
   const plan = readRunPlan(runDir);
-  const weightsFrom = generatorWeightsDir(runDir, options.warn);
+  const weightsFrom = generatorWeightsDir(runDir, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
   const backend = await selectBackend(options.backend ?? "auto");
   const generator = buildNetwork(plan.networks.generator, "generator", { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
   try {

@@ -13,7 +13,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { formatPlanDiff, planDiff, planHash, type BackendName, type Plan } from "@gan/plan";
+import { planHash, type BackendName, type Plan } from "@gan/plan";
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import type { DataSource } from "../data/source.js";
 import { UserError } from "../errors.js";
@@ -22,7 +22,8 @@ import { Trainer } from "../loop/trainer.js";
 import { TrainingMonitor } from "./training-monitor.js";
 import type { Trick } from "../trick/define-trick.js";
 import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
-import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { findLatestCheckpoint, pruneCheckpoints, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { checkResumable, trainingHash } from "./resumable.js";
 import { syncDirectory, writeFileAtomic } from "./files.js";
 import { saveModel } from "./model-io.js";
 import { Progress, type ProgressStream } from "./progress.js";
@@ -98,23 +99,6 @@ export function applyOverrides(plan: Plan, options: Pick<TrainOptions, "steps" |
   return { ...plan, train };
 }
 
-/**
- * What may differ between a run's stored plan and the plan it is resumed with: how long to
- * train and on which backend. Everything else changes what the checkpoint means.
- */
-function comparable(plan: Plan): Plan {
-  return { ...plan, train: { ...plan.train, steps: 0, backend: "auto" } };
-}
-
-function checkResumable(stored: Plan, given: Plan, runDir: string): void {
-  if (planHash(comparable(stored)) === planHash(comparable(given))) return;
-  const diff = planDiff(comparable(stored), comparable(given));
-  throw new UserError(
-    `cannot resume ${runDir}: the plan differs from the one the run was started with ` +
-      `(only train.steps and train.backend may change):\n${formatPlanDiff(diff)}`,
-  );
-}
-
 async function loadTricks(plan: Plan, options: TrainOptions): Promise<Trick[]> {
   if (options.tricks) return [...options.tricks];
   const fromDir = options.tricksFrom ?? process.cwd();
@@ -162,11 +146,15 @@ function appendLog(runDir: string, line: string): void {
   }
 }
 
-/** Writes a checkpoint only when nothing has gone NaN since the last one: a checkpoint is always good. */
+/**
+ * Writes a checkpoint only when nothing has gone NaN since the last one: a checkpoint is always
+ * good. Then deletes the ones beyond the newest `train.keepCheckpoints`.
+ */
 async function writeGoodCheckpoint(checkpointsDir: string, trainer: Trainer, hash: string): Promise<void> {
   const nonFinite = await trainer.nonFinite();
   if (nonFinite) throw nonFinite;
   await writeCheckpoint(checkpointsDir, trainer, hash);
+  pruneCheckpoints(checkpointsDir, trainer.plan.train.keepCheckpoints);
 }
 
 function round(value: number, digits: number): number {
@@ -183,7 +171,8 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     const stored = readRunPlan(runDir);
     checkResumable(stored, plan, runDir);
     // The stored plan stays the reference; only the allowed fields come from the new one.
-    plan = { ...stored, train: { ...stored.train, steps: plan.train.steps, backend: plan.train.backend } };
+    const { steps, backend, keepCheckpoints } = plan.train;
+    plan = { ...stored, train: { ...stored.train, steps, backend, keepCheckpoints } };
   } else {
     runDir = "";
   }
@@ -193,11 +182,14 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   const hash = planHash(plan);
   const warnings: string[] = [];
   let progress: Progress | undefined;
+  const stream = options.progress === undefined ? process.stderr : options.progress;
   const warn = (message: string) => {
     warnings.push(message);
     if (runDir) appendLog(runDir, `warning: ${message}`);
     options.onWarning?.(message);
-    progress?.warn(message);
+    // Before the progress line exists (a damaged checkpoint found on resume), straight to its stream.
+    if (progress) progress.warn(message);
+    else if (stream) stream.write(`warning: ${message}\n`);
   };
 
   const trainer = await Trainer.create(plan, { tricks, ...(options.dataSource ? { dataSource: options.dataSource } : {}), warn });
@@ -206,7 +198,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     const startedAt = new Date();
     let startStep = 0;
     if (resuming) {
-      const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), warn);
+      const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), { warn, trainingHash: trainingHash(plan) });
       if (!checkpoint) throw new UserError(`cannot resume ${runDir}: it has no valid checkpoint`);
       await restoreCheckpoint(checkpoint.dir, trainer);
       startStep = trainer.step;
@@ -253,7 +245,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     writeFileAtomic(path.join(runDir, RUN_FILES.plan), `${JSON.stringify(plan, null, 2)}\n`);
     writeRunInfo(runDir, info);
 
-    const result = await runLoop(trainer, plan, runDir, hash, startStep, options, warn, (p) => (progress = p));
+    const result = await runLoop(trainer, plan, runDir, hash, startStep, options, stream, warn, (p) => (progress = p));
     info = { ...info, endedAt: new Date().toISOString(), status: result.stopped ? "stopped" : "completed", stepsCompleted: trainer.step };
     writeRunInfo(runDir, info);
     return { runDir, steps: trainer.step, stopped: result.stopped, backend, lastMetrics: result.lastMetrics, plan };
@@ -286,6 +278,7 @@ async function runLoop(
   hash: string,
   startStep: number,
   options: TrainOptions,
+  stream: ProgressStream | false,
   warn: (message: string) => void,
   setProgress: (progress: Progress) => void,
 ): Promise<{ stopped: boolean; lastMetrics: MetricsLine | undefined }> {
@@ -293,7 +286,6 @@ async function runLoop(
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
   const checkpointsDir = path.join(runDir, RUN_FILES.checkpoints);
   const samples = new SampleWriter(trainer, plan, path.join(runDir, RUN_FILES.samples));
-  const stream = options.progress === undefined ? process.stderr : options.progress;
   const progress = stream
     ? new Progress({
         stream,
