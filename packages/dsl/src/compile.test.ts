@@ -30,7 +30,7 @@ describe("compile: the plan of a small spec", () => {
         generator: { kind: "adam", lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
         discriminator: { kind: "adam", lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
       },
-      train: { steps: 100, batch: 64, seed: 0, sampleEvery: 0, checkpointEvery: 0, logEvery: 10, backend: "auto" },
+      train: { steps: 100, batch: 64, seed: 0, sampleEvery: 0, checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, backend: "auto" },
       tricks: [],
       rewrites: [],
     });
@@ -55,8 +55,9 @@ describe("compile: the plan of a small spec", () => {
 
 describe("compile: lowering of each construct", () => {
   it("train settings", async () => {
-    const plan = await planOf(minimalWith("train { steps 100 }", "train { steps 20_000 batch 512 seed 1 sample every 1000 checkpoint every 5000 log every 50 backend wasm }"));
-    expect(plan.train).toEqual({ steps: 20000, batch: 512, seed: 1, sampleEvery: 1000, checkpointEvery: 5000, logEvery: 50, backend: "wasm" });
+    const plan = await planOf(minimalWith("train { steps 100 }", "train { steps 20_000 batch 512 seed 1 sample every 1000 checkpoint every 5000 keep 0 log every 50 backend wasm }"));
+    expect(plan.train).toEqual({ steps: 20000, batch: 512, seed: 1, sampleEvery: 1000, checkpointEvery: 5000, keepCheckpoints: 0, logEvery: 50, backend: "wasm" });
+    expect(await errorsOf(minimalWith("train { steps 100 }", "train { steps 100 keep -1 }"))).toEqual([expect.stringMatching(/keep/)]);
   });
 
   it("data sources: ring, grid and mnist with their shapes and ranges", async () => {

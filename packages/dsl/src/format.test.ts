@@ -36,7 +36,7 @@ discriminator {
     dense 1 }
   optimizer adam {lr:linear(1e-3->1e-4,from 10 until 50),beta1:0.5}
   train{steps 100 batch 32
-    sample every 10}
+    sample every 10 checkpoint every 20 keep   2}
   use "@gan/fixture" {slope:0.1} from 0 until 80
 }
 `;
@@ -62,6 +62,8 @@ gan messy {
     steps 100
     batch 32
     sample every 10
+    checkpoint every 20
+    keep 2
   }
   use "@gan/fixture" { slope: 0.1 } from 0 until 80
 }

@@ -112,7 +112,7 @@ const DATA_OPTIONS: Record<DataKind, readonly string[]> = {
   images: ["shape"],
 };
 const OPTIMIZER_SCHEMAS = { adam: AdamSchema, sgd: SgdSchema, rmsprop: RmspropSchema };
-const TRAIN_SETTING_NAMES = ["steps", "batch", "seed", "sample", "checkpoint", "log", "backend"] as const;
+const TRAIN_SETTING_NAMES = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend"] as const;
 const EVERY_SETTINGS = ["sample", "checkpoint", "log"];
 
 export function lowerSpec(spec: SpecNode, context: LoweringContext): LoweredSpec {
@@ -244,7 +244,7 @@ class Lowering {
           setting.name.span,
           suggestion !== undefined
             ? `unknown train setting '${name}', did you mean '${suggestion}'?`
-            : `unknown train setting '${name}': the settings are steps, batch, seed, sample every, checkpoint every, log every and backend`,
+            : `unknown train setting '${name}': the settings are steps, batch, seed, sample every, checkpoint every, keep, log every and backend`,
         );
         ok = false;
         continue;
@@ -269,7 +269,7 @@ class Lowering {
       }
       const value = setting.value;
       if (value === undefined || !("kind" in value) || !isExpression(value)) {
-        if (value !== undefined || !this.context.partial) this.report(value?.span ?? setting.name.span, `${name} takes a number: ${name}${EVERY_SETTINGS.includes(name) ? " every" : ""} 1000`);
+        if (value !== undefined || !this.context.partial) this.report(value?.span ?? setting.name.span, `${name} takes a number: ${name}${EVERY_SETTINGS.includes(name) ? " every" : ""} ${name === "keep" ? 3 : 1000}`);
         ok = false;
         continue;
       }
@@ -280,7 +280,7 @@ class Lowering {
         ok = false;
         continue;
       }
-      const key = { sample: "sampleEvery", checkpoint: "checkpointEvery", log: "logEvery" }[name] ?? name;
+      const key = { sample: "sampleEvery", checkpoint: "checkpointEvery", keep: "keepCheckpoints", log: "logEvery" }[name] ?? name;
       raw[key] = number;
       // Known as soon as it is valid: schedules and windows are checked against it even if
       // another setting of the block is wrong.

@@ -313,7 +313,7 @@ function parseErrorMessage(
   }
 }
 
-const TRAIN_SETTING_EXAMPLES = "steps N, batch N, seed N, sample every N, checkpoint every N, log every N, backend NAME";
+const TRAIN_SETTING_EXAMPLES = "steps N, batch N, seed N, sample every N, checkpoint every N, keep N, log every N, backend NAME";
 
 function mismatchMessage(
   expectedName: string,

@@ -350,6 +350,7 @@ export class GanParser extends CstParser {
             { ALT: () => this.CONSUME(t.Steps, { LABEL: "setting" }) },
             { ALT: () => this.CONSUME(t.Batch, { LABEL: "setting" }) },
             { ALT: () => this.CONSUME(t.Seed, { LABEL: "setting" }) },
+            { ALT: () => this.CONSUME(t.Keep, { LABEL: "setting" }) },
           ]);
           this.SUBRULE(this.expression);
         },

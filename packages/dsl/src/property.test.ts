@@ -40,7 +40,7 @@ gan everything {
   optimizer adam { lr: 2e-4, beta1: 0.5 }
   optimizer generator adam { lr: linear(1e-3 -> 1e-4, from 10 until 90) }
   optimizer discriminator sgd { lr: step(0.1, 0.01 at 50, 0.001 at 80), momentum: 0.9 }
-  train { steps 100 batch 8 seed 1 sample every 10 checkpoint every 50 log every 5 backend cpu }
+  train { steps 100 batch 8 seed 1 sample every 10 checkpoint every 50 keep 2 log every 5 backend cpu }
   use "@gan/fixture" { slope: cosine(0.2 -> 0, until 100), mode: "slow", rate: 1 } from 0 until 100
   use "@gan/first"
   use "@gan/stddev" { }

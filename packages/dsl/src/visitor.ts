@@ -16,7 +16,7 @@ import { closest, LAYER_ALIASES, listWords } from "./suggest.js";
 import { StringLiteral } from "./tokens.js";
 
 export const STATEMENT_KEYWORDS = ["data", "latent", "generator", "discriminator", "loss", "optimizer", "train", "use"] as const;
-export const TRAIN_SETTINGS = ["steps", "batch", "seed", "sample", "checkpoint", "log", "backend"] as const;
+export const TRAIN_SETTINGS = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend"] as const;
 
 type Children = Record<string, CstElement[] | undefined>;
 

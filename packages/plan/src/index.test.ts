@@ -10,7 +10,7 @@ describe("@gan/plan entry point", () => {
     expect(functions).toEqual([
       "canonicalJson", "convOutputLength", "deconvLength", "findSchedules", "formatPath", "formatPlanDiff", "formatPlanErrors",
       "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "planDiff", "planHash", "planJsonSchema",
-      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt",
+      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);
     expect(plan.SCHEDULE_KINDS).toEqual(["linear", "cosine", "step"]);

@@ -19,7 +19,7 @@ describe("validatePlan: valid plans", () => {
     const result = validatePlan(ring8());
     if (!result.ok) throw new Error(formatPlanErrors(result.errors));
     expect(result.plan.train).toEqual({
-      steps: 20000, batch: 512, seed: 1, sampleEvery: 0, checkpointEvery: 0, logEvery: 10, backend: "auto",
+      steps: 20000, batch: 512, seed: 1, sampleEvery: 0, checkpointEvery: 0, keepCheckpoints: 3, logEvery: 10, backend: "auto",
     });
     expect(result.plan.latent).toEqual({ size: 64, distribution: "normal" });
     expect(result.plan.optimizers.discriminator).toEqual({

@@ -161,7 +161,7 @@ describe("a run", () => {
     writeFileSync(weights, bytes);
     const warnings: string[] = [];
     const resumed = await train(plan, { resume: runDir, progress: false, onWarning: (w) => warnings.push(w) });
-    expect(warnings).toEqual(["checkpoint step-000006 is damaged (generator/weights.bin does not match its sha256 in the manifest); trying the one before it"]);
+    expect(warnings).toEqual(["checkpoint step-000006 is damaged (generator/weights.bin does not match its sha256 in the manifest); falling back to step 4"]);
     expect(resumed.steps).toBe(8);
     // metrics.jsonl was cut back to the checkpoint, then continued: one line per step, in order.
     expect(metrics(runDir).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
