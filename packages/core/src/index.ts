@@ -13,6 +13,7 @@ export {
   type InstalledTrickInfo,
   type ResolvedTrick,
 } from "./trick/load.js";
+export { projectRoot } from "./trick/resolve-package.js";
 export { validateTrickOptions } from "./trick/options.js";
 export { UserError, UsageError, isUserError } from "./errors.js";
 export { isInside } from "./paths.js";

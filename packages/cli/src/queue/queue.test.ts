@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { planHash } from "@gan/plan";
 import type { RunSpec } from "../ablation/expand.js";
 import { ganInvocation, type ExecutedRun } from "../ablation/run-children.js";
 import { variantCompiler } from "../commands/ablate.js";
@@ -123,7 +124,7 @@ describe.skipIf(!installed)("sweeps on Redis workers (skipped without redis-serv
       change: { kind: "none" },
       seed: 1,
       plan,
-      planHash: "0".repeat(64),
+      planHash: planHash(plan),
     }));
     const definition = defineSweep({ kind: "sweep", name: "failing", spec: file, command: "test", seeds: [1], runs });
     // A stand-in for `gan`: the plan is wrong (exit 1, a `gan:` line), or the process dies.

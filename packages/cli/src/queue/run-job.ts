@@ -19,6 +19,7 @@ import { planHash } from "@gan/plan";
 import { ganInvocation } from "../ablation/run-children.js";
 import { EVAL_FILE, metricValues, type EvalReport } from "../eval/evaluate-run.js";
 import { writeFileAtomic } from "../files.js";
+import type { RunPaths } from "./accept-job.js";
 import type { RunJobData, RunJobResult } from "./job.js";
 
 /** `gan` as argv, started through child-main so that it ends when this process does. */
@@ -77,8 +78,10 @@ export class ChildControl {
 export interface RunJobOptions {
   /** Absolute path of the artifacts directory. */
   artifacts: string;
-  /** Where trick packages are resolved from (default: the job's tricksFrom if it exists here, else the working directory). */
-  tricksFrom?: string;
+  /** The run's files, checked to lie under `artifacts` (acceptJob). */
+  paths: RunPaths;
+  /** Where trick packages are resolved from, as acceptJob allowed. */
+  tricksFrom: string;
   control: ChildControl;
   /** `host:pid`. */
   worker: string;
@@ -180,24 +183,18 @@ export function startingPoint(root: string, data: RunJobData): Start {
   return { kind: "resume", runDir, step };
 }
 
-function tricksDirectory(data: RunJobData, options: RunJobOptions): string {
-  if (options.tricksFrom !== undefined) return options.tricksFrom;
-  return existsSync(data.tricksFrom) ? data.tricksFrom : process.cwd();
-}
-
 const STEP_LINE = /^step\s+(\d+)\/(\d+)/;
 
+/** Runs a job that acceptJob accepted: `data`, `paths` and `tricksFrom` are its checked values. */
 export async function executeQueuedRun(data: RunJobData, options: RunJobOptions): Promise<RunJobResult> {
-  const { artifacts, control } = options;
+  const { artifacts, control, tricksFrom } = options;
   const gan = options.gan ?? workerChildInvocation();
-  const root = path.join(artifacts, "runs", data.runId);
-  const logFile = path.join(artifacts, "logs", `${data.runId}.log`);
+  const { root, log: logFile, plan: planFile } = options.paths;
   mkdirSync(path.dirname(logFile), { recursive: true });
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const relative = (p: string) => path.relative(artifacts, p);
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
-  const tricksFrom = tricksDirectory(data, options);
   const base = { runId: data.runId, variant: data.variant, label: data.label, seed: data.seed, artifacts, worker: options.worker };
   appendFileSync(logFile, `--- ${new Date().toISOString()} worker ${options.worker}\n`);
 
@@ -216,7 +213,6 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
       trainArgs = ["train", "--resume", start.runDir, "--tricks-from", tricksFrom];
     } else {
       rmSync(root, { recursive: true, force: true });
-      const planFile = path.join(artifacts, "plans", `${data.runId}.json`);
       mkdirSync(path.dirname(planFile), { recursive: true });
       writeFileAtomic(planFile, `${JSON.stringify(data.plan, null, 2)}\n`);
       trainArgs = ["train", planFile, "--out", root, "--tricks-from", tricksFrom];

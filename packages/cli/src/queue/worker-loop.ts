@@ -9,9 +9,13 @@
  * (BullMQ's default is 30 s); a job may be handed over `maxStalledCount` times before it
  * counts as failed.
  */
+import { realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { projectRoot } from "@gan/core";
+import { printable } from "@gan/dsl";
+import { UnrecoverableError, WaitingError, Worker, type Job, type JobJsonRaw } from "bullmq";
+import { acceptJob, UnreadableJobData, type WorkerTrust } from "./accept-job.js";
 import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl } from "./connection.js";
 import type { RunJobData, RunJobProgress, RunJobResult } from "./job.js";
 import { ChildControl, executeQueuedRun, RunFailure, RunStopped } from "./run-job.js";
@@ -28,7 +32,10 @@ export interface WorkerOptions {
   /** Absolute. */
   artifacts: string;
   stallSeconds: number;
+  /** --tricks-from: every run's tricks come from here. */
   tricksFrom?: string;
+  /** --allow-tricks-from: directories, besides the worker's project, a job's own tricksFrom may lie in. */
+  allowTricksFrom?: string[];
   /** One line of what the worker does (no newline). */
   log(line: string): void;
   /** `gan` as argv for the children (tests). */
@@ -47,6 +54,46 @@ function oneLine(error: Error): string {
   return error.message.replace(/:\n/g, ": ").replace(/\n/g, "; ");
 }
 
+/** The fields of a job's Redis hash that BullMQ reads as JSON, and what stands in for one that is not. */
+const JSON_FIELDS: [field: "data" | "opts" | "progress", stand_in: string][] = [
+  ["data", "{}"],
+  ["opts", "{}"],
+  ["progress", "0"],
+];
+
+/**
+ * BullMQ's worker, except for a job whose stored fields are not JSON (pushed by hand): BullMQ
+ * would throw while reading it, leave it active, and pick it again every few seconds with an
+ * error that seems to come from Redis. Here it is read with stand-ins for those fields and an
+ * UnreadableJobData as its data, which the processor rejects like any other bad job.
+ */
+class RunWorker extends Worker<RunJobData, RunJobResult> {
+  protected override createJob(raw: JobJsonRaw, jobId: string): Job<RunJobData, RunJobResult> {
+    try {
+      return super.createJob(raw, jobId);
+    } catch (error) {
+      const unreadable = JSON_FIELDS.filter(([field]) => {
+        try {
+          JSON.parse(raw[field] ?? "null");
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (unreadable.length === 0) throw error;
+      const job = super.createJob({ ...raw, ...Object.fromEntries(unreadable.map(([field, standIn]) => [field, standIn])) }, jobId);
+      const names = unreadable.map(([field]) => (field === "data" ? "its data" : `its ${field}`));
+      job.data = new UnreadableJobData(`${names.join(" and ")} ${names.length > 1 ? "are" : "is"} not JSON (${(error as Error).message})`) as unknown as RunJobData;
+      return job;
+    }
+  }
+}
+
+/** The worker's own project and every --allow-tricks-from, with symbolic links followed. */
+function trickRoots(options: WorkerOptions): string[] {
+  return [projectRoot(process.cwd()), ...(options.allowTricksFrom ?? [])].map((dir) => realpathSync(dir));
+}
+
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   // First contact fails fast and names the URL; BullMQ's own connections then wait out outages.
   const probe = await connectRedis(options.url);
@@ -56,9 +103,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const controls = new Map<string, ChildControl>();
   let stopping = false;
   const log = options.log;
+  const trust: WorkerTrust = {
+    artifacts: options.artifacts,
+    ...(options.tricksFrom !== undefined ? { tricksFrom: options.tricksFrom } : {}),
+    trickRoots: trickRoots(options),
+    fallbackTricksFrom: process.cwd(),
+  };
 
   const processor = async (job: Job<RunJobData, RunJobResult>, token?: string): Promise<RunJobResult> => {
-    const data = job.data;
+    const accepted = acceptJob(job.data, trust);
+    if (!accepted.ok) {
+      // Failed at once, with the reason, and never tried again: nothing was written, no process started.
+      log(`job ${printable(job.id ?? "?")}: rejected: ${printable(accepted.reason)}`);
+      throw new UnrecoverableError(`rejected by worker ${name}: ${accepted.reason}`);
+    }
+    const data = accepted.data;
     const control = new ChildControl();
     controls.set(job.id!, control);
     if (stopping) control.stop();
@@ -68,9 +127,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     try {
       const result = await executeQueuedRun(data, {
         artifacts: options.artifacts,
+        paths: accepted.paths,
+        tricksFrom: accepted.tricksFrom,
         control,
         worker: name,
-        ...(options.tricksFrom !== undefined ? { tricksFrom: options.tricksFrom } : {}),
         ...(options.gan ? { gan: options.gan } : {}),
         onStep: (step, steps) => {
           const now = performance.now();
@@ -101,7 +161,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   };
 
-  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, processor, {
+  const worker = new RunWorker(QUEUE_NAME, processor, {
     connection: bullConnection(options.url),
     prefix: KEY_PREFIX,
     name,

@@ -142,15 +142,35 @@ export function packageEntry(pkg: InstalledPackage): string | undefined {
   return entry === undefined ? undefined : join(pkg.root, entry);
 }
 
-/** The command a user runs to add a package, guessed from the lockfile nearest to `fromDir`. */
-export function installCommand(name: string, fromDir: string): string {
+/** Files that mark a project's root, with the command that adds a package to that project. */
+const PROJECT_FILES: [file: string, add: string][] = [
+  ["pnpm-lock.yaml", "pnpm add"],
+  ["pnpm-workspace.yaml", "pnpm add"],
+  ["yarn.lock", "yarn add"],
+  ["package-lock.json", "npm install"],
+];
+
+/** The nearest directory at or above `fromDir` with a lockfile (or pnpm workspace file), and how that project adds a package. */
+function nearestProject(fromDir: string): { dir: string; add: string } | undefined {
   let dir = resolve(fromDir);
   for (;;) {
-    if (existsSync(join(dir, "pnpm-lock.yaml")) || existsSync(join(dir, "pnpm-workspace.yaml"))) return `pnpm add ${name}`;
-    if (existsSync(join(dir, "yarn.lock"))) return `yarn add ${name}`;
-    if (existsSync(join(dir, "package-lock.json"))) return `npm install ${name}`;
+    const marker = PROJECT_FILES.find(([file]) => existsSync(join(dir, file)));
+    if (marker) return { dir, add: marker[1] };
     const parent = dirname(dir);
-    if (parent === dir) return `npm install ${name}`;
+    if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/**
+ * The project `fromDir` belongs to: the nearest directory at or above it with a lockfile or a
+ * pnpm workspace file (a workspace's root, where its packages are installed), else `fromDir`.
+ */
+export function projectRoot(fromDir: string): string {
+  return nearestProject(fromDir)?.dir ?? resolve(fromDir);
+}
+
+/** The command a user runs to add a package, guessed from the lockfile nearest to `fromDir`. */
+export function installCommand(name: string, fromDir: string): string {
+  return `${nearestProject(fromDir)?.add ?? "npm install"} ${name}`;
 }

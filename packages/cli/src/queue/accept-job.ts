@@ -1,0 +1,154 @@
+/**
+ * What a worker accepts from the queue. Anyone who can write to the Redis can push a job, so a
+ * job's data is untrusted input: it is checked against a schema before the worker touches a
+ * file or starts a process for it, and a job that fails is rejected (failed with the reason,
+ * never retried), not run.
+ *
+ * - `runId` names directories under --artifacts: a strict pattern (no separators, no leading
+ *   dot), and the paths made from it, resolved with symbolic links followed, must stay there;
+ * - the plan must be a valid plan whose hash is the job's `planHash`;
+ * - `tricksFrom` decides whose code runs: the worker loads tricks only from its own project
+ *   (or from --tricks-from), unless its operator allows more directories with
+ *   --allow-tricks-from. A `tricksFrom` that does not exist on this machine (a sweep
+ *   submitted elsewhere) means the worker's own project.
+ */
+import { lstatSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { isInside, z } from "@gan/core";
+import { printable } from "@gan/dsl";
+import { formatPlanErrors, planHash, validatePlan } from "@gan/plan";
+import type { RunJobData } from "./job.js";
+
+/** Letters, digits, '.', '_' and '-', starting with a letter or a digit: one path segment that is never `.` or `..`. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+const RUN_ID_RULE = "letters, digits, '.', '_' and '-', starting with a letter or a digit, at most 200 characters";
+const printableText = z
+  .string()
+  .max(500, "longer than 500 characters")
+  // Text a worker logs: no control characters, line separators or bidi overrides.
+  .refine((text) => printable(text) === text, "holds control characters");
+
+const RunJobDataSchema = z.object({
+  runId: z.string().regex(RUN_ID, `not a run id (${RUN_ID_RULE})`),
+  variant: z.string().regex(RUN_ID, `not a variant id (${RUN_ID_RULE})`),
+  label: printableText,
+  seed: z.number().int().nonnegative(),
+  planHash: z.string().regex(/^[0-9a-f]{64}$/, "not a plan hash (64 hexadecimal digits)"),
+  plan: z.unknown(),
+  tricksFrom: z
+    .string()
+    .max(4096, "longer than 4096 characters")
+    .refine((dir) => path.isAbsolute(dir) && !dir.includes("\0"), "not an absolute path"),
+});
+
+/** A job whose stored fields BullMQ could not read as JSON: its data is this instead (see worker-loop.ts). */
+export class UnreadableJobData {
+  constructor(readonly reason: string) {}
+}
+
+/** Where a worker's runs go and where their tricks may come from. */
+export interface WorkerTrust {
+  /** Absolute: the worker's --artifacts. */
+  artifacts: string;
+  /** --tricks-from: every job's tricks come from here, whatever the job says. */
+  tricksFrom?: string;
+  /** The directories (absolute) a job's own tricksFrom may lie in: the worker's project and each --allow-tricks-from. */
+  trickRoots: string[];
+  /** Where tricks come from when a job's tricksFrom does not exist here: the worker's working directory. */
+  fallbackTricksFrom: string;
+}
+
+/** The files of one queued run, all under the artifacts directory (see run-job.ts). */
+export interface RunPaths {
+  /** runs/<runId>: the run directory is made inside it by `gan train --out`. */
+  root: string;
+  plan: string;
+  log: string;
+}
+
+export function runPaths(artifacts: string, runId: string): RunPaths {
+  return {
+    root: path.join(artifacts, "runs", runId),
+    plan: path.join(artifacts, "plans", `${runId}.json`),
+    log: path.join(artifacts, "logs", `${runId}.log`),
+  };
+}
+
+export type JobAcceptance = { ok: true; data: RunJobData; paths: RunPaths; tricksFrom: string } | { ok: false; reason: string };
+
+/** A value as a message quotes it: JSON, escaped, at most 80 characters. */
+function quoted(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return printable(json.length > 80 ? `${json.slice(0, 77)}...` : json);
+}
+
+function valueAt(data: unknown, keys: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of keys) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/**
+ * `target` with symbolic links followed as far as it exists: a link planted under --artifacts
+ * (a shared directory others can write to) would otherwise lead the run's files elsewhere.
+ * Undefined when a link cannot be followed.
+ */
+function realTarget(target: string): string | undefined {
+  const missing: string[] = [];
+  let existing = target;
+  while (lstatSync(existing, { throwIfNoEntry: false }) === undefined) {
+    const parent = path.dirname(existing);
+    if (parent === existing) break;
+    missing.unshift(path.basename(existing));
+    existing = parent;
+  }
+  try {
+    return path.join(realpathSync(existing), ...missing);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whose tricks this run loads, or why the job may not say. */
+function trickDirectory(tricksFrom: string, trust: WorkerTrust): { ok: true; dir: string } | { ok: false; reason: string } {
+  if (trust.tricksFrom !== undefined) return { ok: true, dir: trust.tricksFrom };
+  if (lstatSync(tricksFrom, { throwIfNoEntry: false }) === undefined) return { ok: true, dir: trust.fallbackTricksFrom };
+  const real = realTarget(tricksFrom);
+  if (real !== undefined && trust.trickRoots.some((root) => isInside(realTarget(root) ?? root, real))) return { ok: true, dir: real };
+  return {
+    ok: false,
+    reason:
+      `tricksFrom ${quoted(tricksFrom)} is outside the directories this worker loads tricks from (${trust.trickRoots.join(", ")}): ` +
+      `a worker runs only the tricks of its own project; its operator can add that directory with gan worker --allow-tricks-from DIR`,
+  };
+}
+
+/** Checks a job's data as it came from Redis; `ok: false` carries the reason the job is rejected with. */
+export function acceptJob(data: unknown, trust: WorkerTrust): JobAcceptance {
+  if (data instanceof UnreadableJobData) return { ok: false, reason: data.reason };
+  const parsed = RunJobDataSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.path.length === 0) return `its data is ${quoted(data)}, not an object with the fields of a run`;
+      const field = issue.path.join(".");
+      return issue.code === "invalid_type" && valueAt(data, issue.path) === undefined ? `${field} is missing` : `${field} ${quoted(valueAt(data, issue.path))}: ${issue.message}`;
+    });
+    return { ok: false, reason: problems.join("; ") };
+  }
+  const job = parsed.data;
+  if (planHash(job.plan) !== job.planHash) return { ok: false, reason: `planHash ${job.planHash} is not the hash of its plan` };
+  const validation = validatePlan(job.plan);
+  if (!validation.ok) return { ok: false, reason: `its plan is not valid: ${formatPlanErrors(validation.errors.slice(0, 3)).replace(/\n/g, "; ")}` };
+
+  const paths = runPaths(trust.artifacts, job.runId);
+  const artifacts = realTarget(trust.artifacts);
+  for (const file of Object.values(paths)) {
+    const real = realTarget(file);
+    if (artifacts === undefined || real === undefined || !isInside(artifacts, real)) {
+      return { ok: false, reason: `${path.relative(trust.artifacts, file)} leads outside the artifacts directory ${trust.artifacts} (a symbolic link?)` };
+    }
+  }
+  const tricks = trickDirectory(job.tricksFrom, trust);
+  if (!tricks.ok) return tricks;
+  return { ok: true, data: { ...job, plan: job.plan as RunJobData["plan"] }, paths, tricksFrom: tricks.dir };
+}
