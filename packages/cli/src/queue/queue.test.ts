@@ -82,6 +82,10 @@ describe("--queue URL", () => {
     expect(ablate.code).toBe(1);
     expect(ablate.stderr.endsWith(line)).toBe(true);
     expect(await run("worker")).toMatchObject({ code: 2, stderr: "gan: gan worker: --queue redis://HOST:PORT is required (the Redis the sweeps are submitted to)\n" });
+    expect(await run("worker", "--queue", url, "--allow-tricks-from", path.join(dir, "no-such-dir"))).toMatchObject({
+      code: 1,
+      stderr: `gan: gan worker: --allow-tricks-from ${path.join(dir, "no-such-dir")}: no such directory\n`,
+    });
     expect(await run("sweep", file, "--grid", "@gan/label-smoothing.real=1", "--queue", url, "--jobs", "2")).toMatchObject({
       code: 2,
       stderr: "gan: gan sweep: --jobs is for a local sweep; with --queue, each gan worker has its own --concurrency\n",
