@@ -85,7 +85,7 @@ export {
   type Range,
   type RangeMap,
 } from "./data/index.js";
-export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossLabels } from "./losses.js";
+export { discriminatorAccuracy, discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossLabels } from "./losses.js";
 export {
   createOptimizer,
   type ScheduledOptimizer,
@@ -126,7 +126,7 @@ export {
   type CheckpointManifest,
   type FindCheckpointOptions,
 } from "./run/checkpoint.js";
-export { RUN_FILES, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
+export { RUN_FILES, appendRunLog, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
 export { trainingHash } from "./run/resumable.js";
-export { renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
+export { REAL_SAMPLES_FILE, renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
 export type { ProgressStream } from "./run/progress.js";

@@ -119,6 +119,43 @@ export function generatorLoss(kind: LossKind, fakeLogits: tf.Tensor): tf.Scalar 
   });
 }
 
+/**
+ * Where the discriminator's output splits "real" from "fake" for a loss, or undefined when it
+ * has no such point: a logit's 0 (probability 1/2; hinge's margin is centred on it too), and
+ * least-squares' midway 0.5 between its targets 0 and 1. A Wasserstein critic's scores mean
+ * something only as differences, so it has no accuracy.
+ */
+export function decisionThreshold(kind: LossKind): number | undefined {
+  switch (kind) {
+    case "minimax":
+    case "nonsaturating":
+    case "hinge":
+      return 0;
+    case "least-squares":
+      return 0.5;
+    case "wasserstein":
+      return undefined;
+    default:
+      throw unknownLoss(kind);
+  }
+}
+
+/**
+ * The discriminator's accuracy on a real and a fake batch: the fraction of the two batches'
+ * samples on the right side of the loss's decision threshold (real above, fake below), each
+ * batch weighing half. Judged against what each sample is, not against the targets a label
+ * trick gave it. Undefined for the wasserstein loss.
+ */
+export function discriminatorAccuracy(kind: LossKind, realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar | undefined {
+  const threshold = decisionThreshold(kind);
+  if (threshold === undefined) return undefined;
+  return tf.tidy(() => {
+    const realRight = tf.mean(tf.cast(tf.greater(realLogits, threshold), "float32"));
+    const fakeRight = tf.mean(tf.cast(tf.less(fakeLogits, threshold), "float32"));
+    return tf.mul(0.5, tf.add(realRight, fakeRight)) as tf.Scalar;
+  });
+}
+
 function unknownLoss(kind: never): Error {
   return new Error(`unknown loss '${String(kind)}': expected one of minimax, nonsaturating, wasserstein, hinge, least-squares`);
 }

@@ -168,7 +168,8 @@ export async function executeRun(run: RunSpec, options: ExecuteOptions): Promise
     return { ...resultOf(run), error: `${what}${tail ? `:\n${tail}` : ""}`, seconds: seconds() };
   };
 
-  const trained = await runGan(["train", planFile, "--out", runsRoot, "--tricks-from", options.tricksFrom], logFile, options.gan);
+  // --no-eval: the run is measured by the gan eval below, whose failure fails the run.
+  const trained = await runGan(["train", planFile, "--out", runsRoot, "--tricks-from", options.tricksFrom, "--no-eval"], logFile, options.gan);
   const runDir = findRunDir(runsRoot);
   if (trained.code !== 0 || runDir === undefined) {
     return failure(`gan train ${trained.signal ? `was stopped by ${trained.signal}` : `exited with code ${trained.code}`} (log: ${relative(logFile)})`);

@@ -4,43 +4,13 @@ import { UsageError } from "@gan/core";
 import { BACKENDS, type BackendName } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
-import { evaluateRun, writeEvalReport, type EvalReport } from "../eval/evaluate-run.js";
+import { evaluateAndRecord } from "../eval/evaluate-run.js";
+import { formatEvalTable } from "../eval/format-eval.js";
 import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
 import { REPORT_FILE, writeReport } from "../report/write-report.js";
 
 const FORMATS = ["table", "json"] as const;
-
-function fixed(value: number | null, digits: number): string {
-  return value === null ? "n/a (no high-quality sample)" : value.toFixed(digits);
-}
-
-/** The report as a two-column table for a terminal. */
-export function formatEvalTable(report: EvalReport): string {
-  const m = report.metrics;
-  const rows: [string, string][] = [];
-  if (m.kind === "mixture") {
-    rows.push(
-      ["modes captured", `${m.modes} / ${m.totalModes}`],
-      ["high quality", `${(m.highQuality * 100).toFixed(1)}%  (within 3 std = ${+(3 * m.std).toPrecision(3)} of a mean)`],
-      ["reverse KL", fixed(m.reverseKL, 4)],
-    );
-  } else {
-    rows.push(
-      ["Fréchet distance", `${m.frechetDistance.toFixed(3)}  (classifier features, against the MNIST test split)`],
-      ["floor", `${m.frechetFloor.toFixed(3)}  (${report.samples} MNIST training images against the test split)`],
-      ["classifier score", `${m.classifierScore.toFixed(3)}  (of 10)`],
-    );
-    if (m.clippedPixels > 0) rows.push(["clipped pixels", `${m.clippedPixels} outside [0, 1]`]);
-  }
-  const weights = `${report.weightsFrom}${report.ema ? " (EMA weights, @gan/ema)" : ""}`;
-  rows.push(
-    ["samples", `${report.samples} (seed ${report.seed})`],
-    ["weights", `${weights}, step ${report.steps ?? "?"}`],
-  );
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return `${report.name}\n${rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join("\n")}\n`;
-}
 
 export const command: Command = {
   name: "eval",
@@ -67,14 +37,13 @@ export const command: Command = {
     }
     const count = integerFlag("eval", "n", values.n, 1);
     const seed = integerFlag("eval", "seed", values.seed, 0);
-    const report = await evaluateRun(runDir, {
+    const { report, file } = await evaluateAndRecord(runDir, {
       ...(count !== undefined ? { count } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),
       tricksFrom: values["tricks-from"] ?? process.cwd(),
       warn: (message) => output.err(`warning: ${message}\n`),
     });
-    const file = writeEvalReport(runDir, report);
     // A report written before the evaluation shows the metrics from now on.
     if (existsSync(path.join(runDir, REPORT_FILE))) {
       try {

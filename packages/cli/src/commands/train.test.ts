@@ -2,11 +2,18 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import type { TrainResult } from "@gan/core";
+import { displayPath } from "../display-path.js";
+import type { EvalReport } from "../eval/evaluate-run.js";
+import { formatEvalLine } from "../eval/format-eval.js";
+import { captureOutput } from "../io.js";
 import { registerCommand } from "../main.js";
 import { gan, tinyRingPlan } from "./test-train-helpers.js";
+import { evaluateFinishedRun } from "./train.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));
+registerCommand("eval", () => import("./eval.js"));
 
 
 const plan = tinyRingPlan();
@@ -43,6 +50,61 @@ describe("gan train", () => {
     const resumed = await gan("train", "--resume", runDir, "--steps", "8");
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/^trained 8 steps on cpu/m);
+    // Finished again: measured again, at its new last step.
+    expect(JSON.parse(readFileSync(path.join(runDir, "eval.json"), "utf8")).steps).toBe(8);
+  });
+
+  test("a finished run is measured: one line with its metrics after the run directory, eval.json, log.txt and the report", async () => {
+    const out = path.join(dir, "runs-eval");
+    const { code, stderr } = await gan("train", planFile, "--steps", "6", "--out", out);
+    expect(code).toBe(0);
+    const runDir = onlyRun(out);
+    const lines = stderr.trimEnd().split("\n");
+    expect(lines.at(-2)).toBe(`run directory: ${displayPath(runDir)}`);
+    expect(lines.at(-1)).toMatch(/^tiny: [0-8]\/8 modes, \d+\.\d% high quality, reverse KL (\d+\.\d{3}|n\/a) \(2,500 samples\)$/);
+    // eval.json as gan eval writes it: the same figures for the same weights and seed.
+    const written = JSON.parse(readFileSync(path.join(runDir, "eval.json"), "utf8")) as EvalReport;
+    expect(written).toMatchObject({ name: "tiny", samples: 2500, seed: 0, steps: 6, weightsFrom: "generator", backend: "cpu" });
+    expect(lines.at(-1)).toBe(formatEvalLine(written));
+    const again = await gan("eval", runDir, "--format", "json");
+    expect((JSON.parse(again.stdout) as EvalReport).metrics).toEqual(written.metrics);
+
+    const log = readFileSync(path.join(runDir, "log.txt"), "utf8");
+    expect(log).toMatch(/^\S+Z started: tiny, 6 steps on cpu, seed 0, plan [0-9a-f]{12}\n {2}data: ring: 8 modes on a circle of radius 1, std 0\.01\n/);
+    expect(log).toMatch(/\n\S+Z completed at step 6\n/);
+    expect(log).toContain(`eval: ${formatEvalLine(written)}, generator at step 6, seed 0\n`);
+    const html = readFileSync(path.join(runDir, "report.html"), "utf8");
+    expect(html).toContain("modes captured");
+    expect(html).toContain('class="real-sample"');
+  });
+
+  test("--no-eval leaves the run unmeasured", async () => {
+    const out = path.join(dir, "runs-no-eval");
+    const { code, stderr } = await gan("train", planFile, "--out", out, "--no-eval");
+    expect(code).toBe(0);
+    const runDir = onlyRun(out);
+    expect(stderr.trimEnd().split("\n").at(-1)).toBe(`run directory: ${displayPath(runDir)}`);
+    expect(existsSync(path.join(runDir, "eval.json"))).toBe(false);
+    expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).not.toContain("eval:");
+    expect(readFileSync(path.join(runDir, "report.html"), "utf8")).toContain("Not measured yet");
+  });
+
+  test("an evaluation that fails says so and leaves the finished run as it is", async () => {
+    const out = path.join(dir, "runs-eval-fails");
+    expect((await gan("train", planFile, "--out", out, "--no-eval")).code).toBe(0);
+    const runDir = onlyRun(out);
+    const runJson = readFileSync(path.join(runDir, "run.json"), "utf8");
+    // The final generator's weights cut short: the evaluation cannot load them.
+    const weights = path.join(runDir, "generator", "weights.bin");
+    writeFileSync(weights, readFileSync(weights).subarray(0, 8));
+    const result = { runDir, plan: JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8")), backend: { name: "cpu" } } as TrainResult;
+    const { result: returned, stderr } = await captureOutput(() => evaluateFinishedRun(result, dir));
+    expect(returned).toBeUndefined();
+    expect(stderr.startsWith("warning: the evaluation failed: ")).toBe(true);
+    expect(stderr.endsWith(` (the run itself is complete; gan eval ${displayPath(runDir)} tries again)\n`)).toBe(true);
+    expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).toMatch(/warning: the evaluation failed: /);
+    expect(existsSync(path.join(runDir, "eval.json"))).toBe(false);
+    expect(readFileSync(path.join(runDir, "run.json"), "utf8")).toBe(runJson);
   });
 
   test("gan sample writes CSV for 2-D data, and npy or png on request", async () => {

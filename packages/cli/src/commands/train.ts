@@ -1,11 +1,14 @@
 import path from "node:path";
-import { UsageError, readPlanFile, readRunPlan, train, type TrainResult } from "@gan/core";
+import { UsageError, appendRunLog, readPlanFile, readRunPlan, train, type TrainResult } from "@gan/core";
 import { BACKENDS, type BackendName, type Plan } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
+import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
 import { planFromSpec } from "../spec.js";
 import { writeReport } from "../report/write-report.js";
+import { evaluateAndRecord, evaluationKind } from "../eval/evaluate-run.js";
+import { formatEvalLine } from "../eval/format-eval.js";
 
 /** Exit codes of a run stopped by a signal, as shells report them (128 + signal number). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -19,8 +22,7 @@ function backendFlag(value: string | undefined): BackendName | undefined {
 }
 
 function summary(result: TrainResult, seconds: number): string {
-  const relative = path.relative(process.cwd(), result.runDir) || ".";
-  const runDir = relative.startsWith("..") ? result.runDir : relative;
+  const runDir = displayPath(result.runDir);
   const last = result.lastMetrics;
   const losses = last ? `, last D loss ${last.d_loss?.toFixed(4) ?? "-"}, G loss ${last.g_loss?.toFixed(4) ?? "-"}` : "";
   const verb = result.stopped ? "stopped after" : "trained";
@@ -41,13 +43,36 @@ function writeRunReport(runDir: string): void {
   }
 }
 
+/**
+ * The end of a finished run: its metrics (as `gan eval` measures them, into eval.json and
+ * log.txt), printed as one line. An evaluation that fails leaves the run as it is, finished,
+ * and says so: the training's exit code stands.
+ */
+export async function evaluateFinishedRun(result: TrainResult, tricksFrom: string): Promise<void> {
+  if (evaluationKind(result.plan).kind === undefined) return;
+  try {
+    const { report } = await evaluateAndRecord(result.runDir, {
+      backend: result.backend.name,
+      tricksFrom,
+      warn: (message) => output.err(`warning: ${message}\n`),
+    });
+    output.err(`${formatEvalLine(report)}\n`);
+  } catch (error) {
+    const message = `the evaluation failed: ${(error as Error).message} (the run itself is complete; gan eval ${displayPath(result.runDir)} tries again)`;
+    appendRunLog(result.runDir, `warning: ${message}`);
+    output.err(`warning: ${message}\n`);
+  }
+}
+
 export const command: Command = {
   name: "train",
-  summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/",
+  summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/ and measures the finished run",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
-    "                          [--on-nan stop|rollback] [--max-rollbacks K]\n" +
-    "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B]",
+    "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval]\n" +
+    "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B] [--no-eval]\n" +
+    "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images): eval.json, and one line\n" +
+    "with the metrics after the run directory. --no-eval skips it.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "train",
@@ -61,6 +86,7 @@ export const command: Command = {
         "tricks-from": { type: "string" },
         "on-nan": { type: "string" },
         "max-rollbacks": { type: "string" },
+        "no-eval": { type: "boolean" },
       },
       { min: 0, max: 1 },
     );
@@ -96,6 +122,8 @@ export const command: Command = {
     const onTerm = () => onSignal("SIGTERM");
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    // A plan.json written elsewhere (gan ablate's plans/) names where its tricks are installed.
+    const tricksFrom = values["tricks-from"] ?? (file === undefined ? process.cwd() : path.dirname(path.resolve(file)));
     const started = performance.now();
     try {
       const result = await train(plan, {
@@ -106,12 +134,13 @@ export const command: Command = {
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
         ...(onNan !== undefined ? { onNan } : {}),
         ...(maxRollbacks !== undefined ? { maxRollbacks } : {}),
-        // A plan.json written elsewhere (gan ablate's plans/) names where its tricks are installed.
-        tricksFrom: values["tricks-from"] ?? (file === undefined ? process.cwd() : path.dirname(path.resolve(file))),
+        tricksFrom,
         signal: controller.signal,
         progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },
       });
       output.err(summary(result, (performance.now() - started) / 1000));
+      // A stopped run is not finished: it is measured when it is (or by gan eval).
+      if (!result.stopped && values["no-eval"] !== true) await evaluateFinishedRun(result, tricksFrom);
       writeRunReport(result.runDir);
       return result.stopped && received ? SIGNAL_EXIT[received] : 0;
     } finally {

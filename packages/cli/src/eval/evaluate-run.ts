@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, invertRange, mixtureMeans, mixtureStd, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
+import { RUN_FILES, UserError, appendRunLog, invertRange, mixtureMeans, mixtureStd, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
 import {
   classifierFrechetDistance,
   classifierScore,
@@ -25,6 +25,7 @@ import {
 } from "@gan/metrics";
 import type { BackendName, Plan } from "@gan/plan";
 import { writeFileAtomic } from "../files.js";
+import { formatEvalLine } from "./format-eval.js";
 
 export const EVAL_FILE = "eval.json";
 /** Bumped when the meaning of a field of eval.json changes. */
@@ -221,6 +222,17 @@ export function writeEvalReport(runDir: string, report: EvalReport): string {
     throw new UserError(`${file}: cannot write the evaluation (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   return file;
+}
+
+/**
+ * What `gan eval` and the end of `gan train` do: evaluate the run, write its eval.json and
+ * add the one-line result to its log.txt. Returns the report and the eval.json written.
+ */
+export async function evaluateAndRecord(runDir: string, options: EvaluateOptions = {}): Promise<{ report: EvalReport; file: string }> {
+  const report = await evaluateRun(runDir, options);
+  const file = writeEvalReport(runDir, report);
+  appendRunLog(runDir, `eval: ${formatEvalLine(report)}, ${report.weightsFrom} at step ${report.steps ?? "?"}, seed ${report.seed}`);
+  return { report, file };
 }
 
 /** eval.json of a run, when it has one that this version of gan can read. */

@@ -210,13 +210,14 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
     let trainArgs: string[];
     if (start.kind === "resume") {
       resumedFrom = start.step;
-      trainArgs = ["train", "--resume", start.runDir, "--tricks-from", tricksFrom];
+      trainArgs = ["train", "--resume", start.runDir, "--tricks-from", tricksFrom, "--no-eval"];
     } else {
       rmSync(root, { recursive: true, force: true });
       mkdirSync(path.dirname(planFile), { recursive: true });
       writeFileAtomic(planFile, `${JSON.stringify(data.plan, null, 2)}\n`);
-      trainArgs = ["train", planFile, "--out", root, "--tricks-from", tricksFrom];
+      trainArgs = ["train", planFile, "--out", root, "--tricks-from", tricksFrom, "--no-eval"];
     }
+    // --no-eval: the run is measured by the gan eval below, whose failure fails the job.
     const onLine = options.onStep
       ? (line: string) => {
           const match = STEP_LINE.exec(line);

@@ -3,6 +3,7 @@
  * data: URIs, and a Content-Security-Policy forbids every fetch, so the page shows the same
  * thing from a laptop, an e-mail attachment or a CI artifact, with no network.
  */
+import { evaluationKind } from "../eval/evaluate-run.js";
 import type { RunData } from "./run-data.js";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.js";
 
@@ -94,6 +95,10 @@ function header(data: RunData): string {
 
 function metricsSection(data: RunData): string {
   const report = data.eval;
+  const measurable = evaluationKind(data.plan);
+  if (!report && measurable.kind === undefined) {
+    return `<section id="metrics"><h2>Metrics</h2><p class="note">No metric for this data: ${escapeXml(measurable.reason)}.</p></section>`;
+  }
   if (!report) {
     return (
       `<section id="metrics"><h2>Metrics</h2><p class="note">Not measured yet: <code>gan eval ${escapeXml(data.runDir)}</code> ` +
@@ -163,12 +168,15 @@ function samplesSection(data: RunData): string {
   if (data.samples.length === 0) return `<section id="samples"><h2>Samples</h2><p class="note">No sample pictures yet.</p></section>`;
   const kind = data.plan.data.shape.length === 1 ? "scatter plots of generated points (modes marked)" : "grids of generated images";
   const latest = data.samples[data.samples.length - 1]!;
+  const real = data.real
+    ? `<figure><img class="real-sample" src="${dataUri(data.real)}" alt="real data"><figcaption>real data (as many examples, the same picture)</figcaption></figure>`
+    : "";
   const figures = data.samples
     .map((s) => `<figure><img src="${dataUri(s.png)}" alt="samples at step ${s.step}"><figcaption>step ${s.step.toLocaleString("en")}</figcaption></figure>`)
     .join("");
   return (
     `<section id="samples"><h2>Samples</h2><p class="note">${kind}, from one fixed latent batch at every step.</p>` +
-    `<div class="latest"><figure><img class="latest-sample" src="${dataUri(latest.png)}" alt="latest samples, step ${latest.step}"><figcaption>step ${latest.step.toLocaleString("en")} (latest)</figcaption></figure></div>` +
+    `<div class="latest"><figure><img class="latest-sample" src="${dataUri(latest.png)}" alt="latest samples, step ${latest.step}"><figcaption>step ${latest.step.toLocaleString("en")} (latest)</figcaption></figure>${real}</div>` +
     `<h3>Over time</h3><div class="timeline">${figures}</div></section>`
   );
 }

@@ -66,6 +66,15 @@ describe("readRunData", () => {
     expect(html).toContain("Not measured yet: <code>gan eval");
   });
 
+  test("data that gan eval cannot measure says so instead of 'not measured yet'", () => {
+    const copy = mkdtempSync(path.join(dir, "colour-"));
+    const plan = JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8"));
+    writeFileSync(path.join(copy, "plan.json"), JSON.stringify({ ...plan, data: { kind: "images", dir: "/data", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] } }));
+    const html = reportHtml(readRunData(copy));
+    expect(html).toContain("No metric for this data: gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run&#39;s data is &#39;images&#39; of shape [8, 8, 3].");
+    expect(html).not.toContain("Not measured yet");
+  });
+
   test("pickEvenly keeps the first and the last", () => {
     expect(pickEvenly([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4)).toEqual([1, 4, 7, 10]);
     expect(pickEvenly([1, 2], 4)).toEqual([1, 2]);
@@ -81,11 +90,16 @@ describe("reportHtml", () => {
     expect(html).toContain(`content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"`);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toContain("<script");
-    // Three sample pictures in the timeline and the latest one again on its own.
-    expect(html.match(/<img [^>]*src="data:image\/png;base64,/g)).toHaveLength(4);
-    // G's gradient norm is logged by every run (the numeric-failure watch), and charted as a scalar.
-    expect(html.match(/<svg class="chart" data-chart="/g)!.length).toBe(6);
-    for (const chart of ["losses", "learning-rates", "speed", "scalar:g_grad_norm", "scalar:step-logger/phase", "mode-counts"]) expect(html).toContain(`data-chart="${chart}"`);
+    // Three sample pictures in the timeline, the latest one again on its own, and real data beside it.
+    expect(html.match(/<img [^>]*src="data:image\/png;base64,/g)).toHaveLength(5);
+    const real = readFileSync(path.join(runDir, "samples", "real.png")).toString("base64");
+    expect(html).toMatch(/<div class="latest"><figure><img class="latest-sample" [^>]*><figcaption>step 60 \(latest\)<\/figcaption><\/figure><figure><img class="real-sample" src="data:image\/png;base64,([^"]+)"/);
+    expect(html).toContain(`class="real-sample" src="data:image/png;base64,${real}"`);
+    // G's gradient norm (the numeric-failure watch) and D's accuracy are logged by every run, and charted as scalars.
+    expect(html.match(/<svg class="chart" data-chart="/g)!.length).toBe(7);
+    for (const chart of ["losses", "learning-rates", "speed", "scalar:d_acc", "scalar:g_grad_norm", "scalar:step-logger/phase", "mode-counts"]) {
+      expect(html).toContain(`data-chart="${chart}"`);
+    }
   });
 });
 
@@ -158,7 +172,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("report.html in headless Chrom
         return { id: svg.getAttribute("data-chart"), width: box.width, height: box.height, elements: lines.length, drawn: lines.filter((length) => length > 0).length };
       }),
     );
-    expect(charts.map((c) => c.id).sort()).toEqual(["learning-rates", "losses", "mode-counts", "scalar:g_grad_norm", "scalar:step-logger/phase", "speed"]);
+    expect(charts.map((c) => c.id).sort()).toEqual(["learning-rates", "losses", "mode-counts", "scalar:d_acc", "scalar:g_grad_norm", "scalar:step-logger/phase", "speed"]);
     for (const chart of charts) {
       expect(chart.width, chart.id!).toBeGreaterThan(300);
       expect(chart.height, chart.id!).toBeGreaterThan(100);
@@ -170,7 +184,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("report.html in headless Chrom
     expect(losses.drawn).toBe(2);
 
     const images = await page.locator("img").evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
-    expect(images).toHaveLength(4);
+    expect(images).toHaveLength(5);
     for (const width of images) expect(width).toBeGreaterThan(100);
 
     // The plan is there, folded away until asked for.

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, readRunPlan, type RunInfo } from "@gan/core";
+import { REAL_SAMPLES_FILE, RUN_FILES, UserError, readRunPlan, type RunInfo } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import { readEvalReport, type EvalReport } from "../eval/evaluate-run.js";
 
@@ -25,6 +25,8 @@ export interface RunData {
   /** Lines that did not parse (a run killed mid-write leaves half a line). */
   skippedMetricLines: number;
   samples: SamplePicture[];
+  /** samples/real.png: real data pictured as the samples are, when the run wrote it. */
+  real?: Buffer;
   eval?: EvalReport;
 }
 
@@ -86,6 +88,8 @@ export function readRunData(runDir: string): RunData {
   }
   const { lines, skipped } = readMetrics(path.join(runDir, RUN_FILES.metrics));
   const evaluation = readEvalReport(runDir);
+  const realFile = path.join(runDir, RUN_FILES.samples, REAL_SAMPLES_FILE);
+  const real = existsSync(realFile) ? readFileSync(realFile) : undefined;
   return {
     runDir,
     plan,
@@ -93,6 +97,7 @@ export function readRunData(runDir: string): RunData {
     metrics: lines,
     skippedMetricLines: skipped,
     samples: readSamples(path.join(runDir, RUN_FILES.samples), runDir),
+    ...(real ? { real } : {}),
     ...(evaluation ? { eval: evaluation } : {}),
   };
 }

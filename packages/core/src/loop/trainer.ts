@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource, type DataSource } from "../data/source.js";
-import { discriminatorLoss, generatorLoss } from "../losses.js";
+import { discriminatorAccuracy, discriminatorLoss, generatorLoss } from "../losses.js";
 import { buildNetwork, trainableVariables } from "../model/build-network.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
 import { createRng, type Rng, type RngState } from "../random.js";
@@ -201,6 +201,11 @@ export class Trainer {
         const realLogits = this.applyDiscriminator(inputs.real);
         const fakeLogits = this.applyDiscriminator(inputs.fake);
         const loss = discriminatorLoss(this.plan.loss.kind, realLogits, fakeLogits, labels);
+        // D's accuracy on what it saw: with its loss, what tells a discriminator that wins for good (TrainingMonitor).
+        if (this.scalars.isLogging()) {
+          const accuracy = discriminatorAccuracy(this.plan.loss.kind, realLogits, fakeLogits);
+          if (accuracy) this.scalars.record("d_acc", accuracy);
+        }
         return bus.checkedWaterfall(
           "discriminatorLoss",
           checkScalar,

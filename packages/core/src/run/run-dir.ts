@@ -8,9 +8,9 @@
  *     samples/           step-NNNNNN.png: image grids, or scatter plots for 2-D data
  *     checkpoints/       step-NNNNNN/: see checkpoint.ts
  *     generator/         the final generator (model.json + weights.bin)
- *     log.txt            warnings, and the error that ended the run (only when there are any)
+ *     log.txt            what happened besides the metrics: the backend, warnings, the evaluation, the error that ended the run
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { formatPlanErrors, validatePlan, type Plan } from "@gan/plan";
@@ -26,7 +26,7 @@ export const RUN_FILES = {
   samples: "samples",
   checkpoints: "checkpoints",
   generator: "generator",
-  /** Warnings and the error that ended the run, one per line. */
+  /** The backend, warnings, the evaluation and the error that ended the run, one timestamped line each. */
   log: "log.txt",
 } as const;
 
@@ -96,4 +96,16 @@ export function readRunPlan(runDir: string): Plan {
   const file = path.join(runDir, RUN_FILES.plan);
   if (!existsSync(file)) throw new UserError(`${runDir} is not a run directory: it has no ${RUN_FILES.plan}`);
   return readPlanFile(file);
+}
+
+/**
+ * Appends a line to the run's log.txt, with the time. A line of several lines is indented
+ * after its first, so each entry starts with a timestamp.
+ */
+export function appendRunLog(runDir: string, line: string): void {
+  try {
+    appendFileSync(path.join(runDir, RUN_FILES.log), `${new Date().toISOString()} ${line.replace(/\n/g, "\n  ")}\n`);
+  } catch {
+    // A log that cannot be written must not hide what it was about.
+  }
 }

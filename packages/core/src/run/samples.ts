@@ -1,9 +1,10 @@
 /**
  * samples/step-NNNNNN.png: what the generator makes of one fixed latent batch, so that
  * pictures from different steps compare like with like. A grid for image data, a scatter
- * plot with the mixture's modes for 2-D data.
+ * plot with the mixture's modes for 2-D data. samples/real.png: the same picture of real
+ * data, to set beside them.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "@gan/plan";
 import { mixtureMeans } from "../data/mixtures.js";
@@ -18,6 +19,9 @@ import { writeFileAtomic } from "./files.js";
 export const SCATTER_SAMPLES = 1000;
 /** Tiles in an image grid (8 x 8). */
 export const GRID_SAMPLES = 64;
+
+/** The picture of real data in samples/. */
+export const REAL_SAMPLES_FILE = "real.png";
 
 export type SampleKind = "scatter" | "grid";
 
@@ -58,6 +62,26 @@ export class SampleWriter {
       const count = kind === "scatter" ? SCATTER_SAMPLES : GRID_SAMPLES;
       this.latent = trainer.sampleLatent(count, createRng(plan.train.seed).split("samples"));
     }
+  }
+
+  /**
+   * Writes samples/real.png, as many real examples pictured as the generated ones, unless it
+   * is there already (a resumed run). The examples are the next batch of the training data;
+   * the source's state is put back after, so training sees the batches it would have seen.
+   */
+  writeReal(): string | undefined {
+    if (!this.latent) return undefined;
+    const file = path.join(this.dir, REAL_SAMPLES_FILE);
+    if (existsSync(file)) return file;
+    const data = this.trainer.data;
+    const state = data.getState();
+    const real = data.nextBatch(this.latent.length / this.plan.latent.size);
+    data.setState(state);
+    const png = renderSamples(this.plan, real);
+    if (!png) return undefined;
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(file, png);
+    return file;
   }
 
   /** Writes samples/step-NNNNNN.png for `step` steps done; returns its path (undefined for data that cannot be pictured). */

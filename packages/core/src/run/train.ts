@@ -27,7 +27,7 @@ import { checkResumable, trainingHash } from "./resumable.js";
 import { syncDirectory, writeFileAtomic } from "./files.js";
 import { saveModel } from "./model-io.js";
 import { Progress, type ProgressStream } from "./progress.js";
-import { RUN_FILES, createRunDir, machineInfo, readRunPlan, writeRunInfo, type RunInfo } from "./run-dir.js";
+import { RUN_FILES, appendRunLog, createRunDir, machineInfo, readRunPlan, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { SampleWriter } from "./samples.js";
 
 export interface TrainOptions {
@@ -137,15 +137,6 @@ function truncateMetrics(file: string, step: number): void {
   writeFileAtomic(file, kept.map((line) => `${line}\n`).join(""));
 }
 
-/** log.txt of the run directory: its warnings and the error that ended it, one per line. */
-function appendLog(runDir: string, line: string): void {
-  try {
-    appendFileSync(path.join(runDir, RUN_FILES.log), `${new Date().toISOString()} ${line.replace(/\n/g, "\n  ")}\n`);
-  } catch {
-    // A log that cannot be written must not hide what it was about.
-  }
-}
-
 /**
  * Writes a checkpoint only when nothing has gone NaN since the last one: a checkpoint is always
  * good. Then deletes the ones beyond the newest `train.keepCheckpoints`.
@@ -180,12 +171,13 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   const tricks = await loadTricks(plan, options);
   const backend = await selectBackend(plan.train.backend);
   const hash = planHash(plan);
-  const warnings: string[] = [];
+  // Warnings from before the run directory exists (loading the tricks, opening the data) go to its log once it does.
+  const earlyWarnings: string[] = [];
   let progress: Progress | undefined;
   const stream = options.progress === undefined ? process.stderr : options.progress;
   const warn = (message: string) => {
-    warnings.push(message);
-    if (runDir) appendLog(runDir, `warning: ${message}`);
+    if (runDir) appendRunLog(runDir, `warning: ${message}`);
+    else earlyWarnings.push(message);
     options.onWarning?.(message);
     // Before the progress line exists (a damaged checkpoint found on resume), straight to its stream.
     if (progress) progress.warn(message);
@@ -244,15 +236,23 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     }
     writeFileAtomic(path.join(runDir, RUN_FILES.plan), `${JSON.stringify(plan, null, 2)}\n`);
     writeRunInfo(runDir, info);
+    appendRunLog(
+      runDir,
+      `${resuming ? `resumed from step ${startStep}` : "started"}: ${plan.name}, ${plan.train.steps} steps on ${backend.name}, seed ${plan.train.seed}, plan ${hash.slice(0, 12)}` +
+        `\ndata: ${trainer.data.describe()}` +
+        (backend.note ? `\nnote: ${backend.note}` : ""),
+    );
+    for (const message of earlyWarnings.splice(0)) appendRunLog(runDir, `warning: ${message}`);
 
     const result = await runLoop(trainer, plan, runDir, hash, startStep, options, stream, warn, (p) => (progress = p));
     info = { ...info, endedAt: new Date().toISOString(), status: result.stopped ? "stopped" : "completed", stepsCompleted: trainer.step };
     writeRunInfo(runDir, info);
+    appendRunLog(runDir, `${info.status} at step ${trainer.step}`);
     return { runDir, steps: trainer.step, stopped: result.stopped, backend, lastMetrics: result.lastMetrics, plan };
   } catch (error) {
     if (info && runDir) {
       try {
-        appendLog(runDir, `error: ${(error as Error).message}`);
+        appendRunLog(runDir, `error: ${(error as Error).message}`);
         writeRunInfo(runDir, {
           ...info,
           endedAt: new Date().toISOString(),
@@ -296,6 +296,7 @@ async function runLoop(
       })
     : undefined;
   if (progress) setProgress(progress);
+  samples.writeReal();
 
   await trainer.bus.lifecycle("beforeTraining", trainer.runContext());
   const onNan = options.onNan ?? "stop";
@@ -303,7 +304,7 @@ async function runLoop(
   let rollbacks = 0;
   // A rollback needs a checkpoint to return to, even before the first interval.
   if (onNan === "rollback" && findLatestCheckpoint(checkpointsDir) === undefined) await writeCheckpoint(checkpointsDir, trainer, hash);
-  const monitor = new TrainingMonitor();
+  const monitor = new TrainingMonitor({ loss: plan.loss.kind });
   let lastMetrics: MetricsLine | undefined;
   let stopped = false;
   let lastLogTime = performance.now();

@@ -2,46 +2,82 @@
  * Early signs of a failing GAN (ganhacks "track failures early"), from the values already
  * read on logged steps, so watching costs no read of its own:
  *
- * - the discriminator's loss stays near 0 (it wins outright; G gets no useful gradient);
+ * - the discriminator wins for long: over a window of logged steps it tells real from fake
+ *   almost always (`d_acc`) and its loss is far below its value at the equilibrium, so G's
+ *   gradient fades (GANs in Action ch. 5; ganhacks #6, #13, #14);
  * - the generator's gradient norm explodes: far above what it was over the first logged
  *   steps, for a window of logged steps.
  *
- * Each warns once when its window fills, and again only after it has cleared.
+ * Each warns once per episode: when it starts, and again only after it has cleared.
  */
+import type { LossKind } from "@gan/plan";
+
 export interface MonitorOptions {
-  /** Consecutive logged steps a condition must hold for (default 5). */
+  /** The run's loss: what D's loss is at the equilibrium and where it "wins" (default nonsaturating). */
+  loss?: LossKind;
+  /** Logged steps over which D's accuracy and loss are averaged to call it winning (default 20). */
+  winningWindow?: number;
+  /** Mean D accuracy at or above which D wins (default 0.95). */
+  winningAccuracy?: number;
+  /** Consecutive logged steps G's gradient norm must explode for (default 5). */
   window?: number;
-  /** |d_loss| below this is "near 0" (default 1e-3). */
-  nearZero?: number;
   /** G's gradient norm above this many times its baseline is "exploding" (default 100). */
   explosionFactor?: number;
   /** How many first logged steps make the baseline (their median; default 5). */
   baselineSteps?: number;
 }
 
-interface Observed {
+export interface Observed {
   step: number;
   d_loss?: number | undefined;
+  g_loss?: number | undefined;
+  d_acc?: number | undefined;
   g_grad_norm?: number | undefined;
 }
+
+/**
+ * D's loss at the equilibrium D(x) = 1/2 (logits 0; least-squares outputs 0.5), and the loss
+ * below which a D that is also almost always right wins: under 40% of the equilibrium, yet above
+ * what one-sided label smoothing at 0.9 still allows (BCE: H(0.9) = 0.33), so a run that
+ * already smooths its labels is warned too. A Wasserstein critic's loss has no such scale.
+ */
+export const WINNING_LOSS: Record<Exclude<LossKind, "wasserstein">, { equilibrium: number; below: number }> = {
+  nonsaturating: { equilibrium: Math.log(4), below: 0.5 },
+  minimax: { equilibrium: Math.log(4), below: 0.5 },
+  hinge: { equilibrium: 2, below: 0.5 },
+  "least-squares": { equilibrium: 0.25, below: 0.1 },
+};
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+type Judged = Required<Pick<Observed, "step" | "d_loss" | "d_acc">> & { g_loss: number | undefined };
+
 export class TrainingMonitor {
+  private readonly winning: { equilibrium: number; below: number } | undefined;
+  private readonly winningWindow: number;
+  private readonly winningAccuracy: number;
   private readonly window: number;
-  private readonly nearZero: number;
   private readonly explosionFactor: number;
   private readonly baselineSteps: number;
   private readonly baseline: number[] = [];
-  private dNearZero = 0;
+  private readonly recent: Judged[] = [];
+  /** In a D-wins episode: warned, and not yet clear of it. */
+  private dWinning = false;
   private gExploding = 0;
 
   constructor(options: MonitorOptions = {}) {
+    const loss = options.loss ?? "nonsaturating";
+    this.winning = loss === "wasserstein" ? undefined : WINNING_LOSS[loss];
+    this.winningWindow = options.winningWindow ?? 20;
+    this.winningAccuracy = options.winningAccuracy ?? 0.95;
     this.window = options.window ?? 5;
-    this.nearZero = options.nearZero ?? 1e-3;
     this.explosionFactor = options.explosionFactor ?? 100;
     this.baselineSteps = options.baselineSteps ?? 5;
   }
@@ -49,15 +85,8 @@ export class TrainingMonitor {
   /** Takes one metrics line; returns the warnings it triggers (usually none). */
   observe(line: Observed): string[] {
     const warnings: string[] = [];
-    if (line.d_loss !== undefined) {
-      this.dNearZero = Math.abs(line.d_loss) < this.nearZero ? this.dNearZero + 1 : 0;
-      if (this.dNearZero === this.window) {
-        warnings.push(
-          `the discriminator's loss has stayed near 0 (< ${this.nearZero}) for ${this.window} logged steps, up to step ${line.step}: ` +
-            `D wins outright and G learns nothing (try label smoothing, instance noise or a lower D learning rate)`,
-        );
-      }
-    }
+    const dWins = this.observeDiscriminator(line);
+    if (dWins) warnings.push(dWins);
     const norm = line.g_grad_norm;
     if (norm !== undefined) {
       if (this.baseline.length < this.baselineSteps) {
@@ -74,5 +103,34 @@ export class TrainingMonitor {
       }
     }
     return warnings;
+  }
+
+  /** The D-wins warning when an episode starts with this line, else undefined. */
+  private observeDiscriminator(line: Observed): string | undefined {
+    if (!this.winning || line.d_loss === undefined || line.d_acc === undefined) return undefined;
+    this.recent.push({ step: line.step, d_loss: line.d_loss, d_acc: line.d_acc, g_loss: line.g_loss });
+    if (this.recent.length > this.winningWindow) this.recent.shift();
+    if (this.recent.length < this.winningWindow) return undefined;
+    const accuracy = mean(this.recent.map((r) => r.d_acc));
+    const loss = mean(this.recent.map((r) => r.d_loss));
+    const winning = accuracy >= this.winningAccuracy && loss < this.winning.below;
+    if (this.dWinning) {
+      // The episode ends only well clear of the thresholds (accuracy 15 points lower, or twice
+      // the loss), so a window hovering at them does not warn again and again.
+      const clear = accuracy < this.winningAccuracy - 0.15 || loss >= 2 * this.winning.below;
+      if (clear) this.dWinning = false;
+      return undefined;
+    }
+    if (!winning) return undefined;
+    this.dWinning = true;
+    const gLosses = this.recent.flatMap((r) => (r.g_loss === undefined ? [] : [r.g_loss]));
+    const gLoss = gLosses.length > 0 ? `, G's loss ${mean(gLosses).toFixed(3)}` : "";
+    return (
+      `the discriminator is winning: over the ${this.winningWindow} logged steps to step ${line.step} it told real from fake ` +
+      `${(accuracy * 100).toFixed(1)}% of the time with a mean loss of ${loss.toFixed(3)} (${this.winning.equilibrium.toFixed(3)} at equilibrium)${gLoss}, ` +
+      `so G gets little gradient. Weaken D: one-sided label smoothing (use "@gan/label-smoothing" { real: 0.9 }), ` +
+      `instance noise decaying to 0 (use "@gan/instance-noise"), ` +
+      `or fewer D updates per G update and a lower D learning rate`
+    );
   }
 }
