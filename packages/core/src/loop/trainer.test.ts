@@ -51,8 +51,12 @@ describe("the training step", () => {
     expect(tensorReadCount()).toBe(before);
     const logged = await trainer.runStep();
     expect(tensorReadCount()).toBe(before + 1);
-    expect(Object.keys(logged!).sort()).toEqual(["d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "logger/d"]);
+    expect(Object.keys(logged!).sort()).toEqual(["d_acc", "d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "logger/d"]);
     expect(logged!["logger/d"]).toBeCloseTo(2 * logged!.d_loss!, 5);
+    // A fraction of a batch of 16 real and 16 fake samples, each batch weighing half.
+    expect(Number.isInteger(logged!.d_acc! * 32)).toBe(true);
+    expect(logged!.d_acc).toBeGreaterThanOrEqual(0);
+    expect(logged!.d_acc).toBeLessThanOrEqual(1);
     trainer.dispose();
   });
 

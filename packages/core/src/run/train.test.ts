@@ -12,6 +12,7 @@ import { defineTrick, z } from "../trick/define-trick.js";
 import { cloneModel } from "../trick/model-helpers.js";
 import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { fileModelIO } from "./model-io.js";
+import { SampleWriter } from "./samples.js";
 import { train, type MetricsLine } from "./train.js";
 
 let root: string;
@@ -40,7 +41,12 @@ describe("a run", () => {
     expect(path.dirname(path.dirname(dir))).toBe(root);
     expect(path.basename(path.dirname(dir))).toBe("tiny-ring");
     expect(path.basename(dir)).toMatch(/^\d{8}-\d{6}(-\d+)?$/);
-    expect(readdirSync(dir).sort()).toEqual(["checkpoints", "generator", "metrics.jsonl", "plan.json", "run.json", "samples"]);
+    expect(readdirSync(dir).sort()).toEqual(["checkpoints", "generator", "log.txt", "metrics.jsonl", "plan.json", "run.json", "samples"]);
+    // Every run has a log: how it started (backend, data) and how it ended.
+    const log = readFileSync(path.join(dir, "log.txt"), "utf8").split("\n");
+    expect(log[0]).toMatch(/^\S+Z started: tiny-ring, 12 steps on cpu, seed 1, plan [0-9a-f]{12}$/);
+    expect(log[1]).toBe("  data: ring: 8 modes on a circle of radius 1, std 0.02");
+    expect(log[2]).toMatch(/^\S+Z completed at step 12$/);
     expect(JSON.parse(readFileSync(path.join(dir, "plan.json"), "utf8"))).toEqual(plan);
 
     const run = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8"));
@@ -53,11 +59,11 @@ describe("a run", () => {
     const lines = metrics(dir);
     expect(lines.map((l) => l.step)).toEqual([4, 8, 12]);
     for (const line of lines) {
-      expect(Object.keys(line).sort()).toEqual(["d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "step", "steps_per_sec"]);
+      expect(Object.keys(line).sort()).toEqual(["d_acc", "d_loss", "d_lr", "g_grad_norm", "g_loss", "g_lr", "step", "steps_per_sec"]);
       expect(line.d_lr).toBe(1e-3);
       expect(line.steps_per_sec).toBeGreaterThan(0);
     }
-    expect(readdirSync(path.join(dir, "samples")).sort()).toEqual(["step-000006.png", "step-000012.png"]);
+    expect(readdirSync(path.join(dir, "samples")).sort()).toEqual(["real.png", "step-000006.png", "step-000012.png"]);
     const png = readFileSync(path.join(dir, "samples", "step-000012.png"));
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
     expect(readdirSync(path.join(dir, "checkpoints")).sort()).toEqual(["step-000005", "step-000010", "step-000012"]);
@@ -165,6 +171,28 @@ describe("a run", () => {
     expect(resumed.steps).toBe(8);
     // metrics.jsonl was cut back to the checkpoint, then continued: one line per step, in order.
     expect(metrics(runDir).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // log.txt tells the story: started, stopped, resumed (from the checkpoint before the damaged one), completed.
+    const log = readFileSync(path.join(runDir, "log.txt"), "utf8");
+    expect([...log.matchAll(/^\S+Z (\w+)/gm)].map((match) => match[1])).toEqual(["started", "stopped", "warning", "resumed", "completed"]);
+    expect(log).toMatch(/resumed from step 4: tiny-ring, 8 steps on cpu/);
+  });
+
+  test("samples/real.png pictures the real data without moving the data stream", async () => {
+    const plan = tinyRingPlan({ train: { steps: 4 } });
+    const pictured = await Trainer.create(plan);
+    const untouched = await Trainer.create(plan);
+    const dir = mkdtempSync(path.join(root, "real-"));
+    const file = new SampleWriter(pictured, plan, dir).writeReal()!;
+    expect(file).toBe(path.join(dir, "real.png"));
+    expect(readFileSync(file).subarray(1, 4).toString("latin1")).toBe("PNG");
+    // The batches training draws next are the ones it would have drawn.
+    expect(pictured.data.nextBatch(16)).toEqual(untouched.data.nextBatch(16));
+    // Not drawn again (a resumed run keeps its picture).
+    writeFileSync(file, "kept");
+    new SampleWriter(pictured, plan, dir).writeReal();
+    expect(readFileSync(file, "utf8")).toBe("kept");
+    pictured.dispose();
+    untouched.dispose();
   });
 
   test("a leftover temporary checkpoint (a crash mid-write) is ignored", async () => {
