@@ -7,6 +7,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import os from "node:os";
 import path from "node:path";
 import { defineTrick, tinyPlan, train, z } from "@gan/core";
+import type { Plan } from "@gan/plan";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { evaluateRun, writeEvalReport } from "../eval/evaluate-run.js";
 import { captureOutput } from "../io.js";
@@ -67,10 +68,9 @@ describe("readRunData", () => {
   });
 
   test("data that gan eval cannot measure says so instead of 'not measured yet'", () => {
-    const copy = mkdtempSync(path.join(dir, "colour-"));
-    const plan = JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8"));
-    writeFileSync(path.join(copy, "plan.json"), JSON.stringify({ ...plan, data: { kind: "images", dir: "/data", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] } }));
-    const html = reportHtml(readRunData(copy));
+    const { eval: _measured, ...data } = readRunData(runDir);
+    const colour: Plan["data"] = { kind: "images", dir: "/data", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] };
+    const html = reportHtml({ ...data, plan: { ...data.plan, data: colour } });
     expect(html).toContain("No metric for this data: gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run&#39;s data is &#39;images&#39; of shape [8, 8, 3].");
     expect(html).not.toContain("Not measured yet");
   });
