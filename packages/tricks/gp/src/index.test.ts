@@ -16,7 +16,7 @@ const SLOPE = 0.2;
 
 function dReference(x: number[], w = W): number {
   return w.reduce((sum, row, j) => {
-    const z = row[0]! * x[0]! + row[1]! * x[1]! + b[j]!;
+    const z = row.reduce((dot, weight, k) => dot + weight * x[k]!, b[j]!);
     return sum + v[j]! * (z > 0 ? z : SLOPE * z);
   }, 0);
 }
@@ -140,6 +140,42 @@ describe("@gan/gp: the penalty equals a finite-difference estimate on a tiny D",
       expect(analytic.flat().some((g) => Math.abs(g) > 0.05)).toBe(true);
     }
   });
+});
+
+describe("@gan/gp on a discriminator that judges packs (@gan/pack)", () => {
+  // The tiny D on packs of 2 samples: sample s and s + n (n = batch / 2) side by side, 4 inputs wide.
+  const W4 = [
+    [0.9, -0.4, 0.3, 0.2],
+    [-0.3, 0.8, -0.5, 0.6],
+    [0.5, 0.6, 0.7, -0.8],
+  ];
+  const real4 = [...real, [0.4, -0.2]];
+  const fake4 = [...fake, [0.3, 0.7]];
+  const packsOf = (batch: number[][]) => [0, 1].map((p) => [...batch[p]!, ...batch[p + 2]!]);
+  const E2 = [0.3, 0.8];
+
+  for (const [kind, weight, target] of [["wgan-gp", 10, 1], ["r1", 5, 0]] as const) {
+    test(`${kind}: one weight per pack, and the norm over the whole pack`, async () => {
+      const harness = await createTrickHarness(gp, {
+        plan: tinyPlan(),
+        options: { kind },
+        context: { randomUniform: (shape: number[]): Tensor => harness.tf.tensor(E2, shape) },
+      });
+      const { tf } = harness;
+      const discriminator = (x: Tensor) => {
+        const packs = tf.concat(tf.split(x, 2, 0), -1);
+        return tf.sum(tf.mul(tf.leakyRelu(tf.add(tf.matMul(packs, tf.tensor2d(W4), false, true), tf.tensor1d(b)), SLOPE), tf.tensor1d(v)), 1, true);
+      };
+      const [realT, fakeT] = [tf.tensor2d(real4), tf.tensor2d(fake4)];
+      const context = { discriminator, real: realT, fake: fakeT, realLogits: discriminator(realT), fakeLogits: discriminator(fakeT), labels: { real: 1, fake: 0 } };
+      const penalty = harness.hooks.discriminatorLoss!(tf.scalar(0), context, 0).dataSync()[0]!;
+      const [realPacks, fakePacks] = [packsOf(real4), packsOf(fake4)];
+      const points = kind === "r1" ? realPacks : realPacks.map((r, p) => r.map((value, k) => E2[p]! * value + (1 - E2[p]!) * fakePacks[p]![k]!));
+      const expected = penaltyReference(points, weight, target, W4);
+      expect(expected).toBeGreaterThan(0.01);
+      expect(penalty).toBeCloseTo(expected, 4);
+    });
+  }
 });
 
 describe("@gan/gp: lazy regularisation and zero weight", () => {

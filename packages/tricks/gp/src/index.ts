@@ -20,6 +20,10 @@
  *
  * The penalty is differentiated with respect to D's weights, so it needs gradients of
  * gradients (double backprop); @gan/core registers the gradients that needs.
+ *
+ * When D judges several samples at once (@gan/pack: n = batch / m outputs, sample s in
+ * judgement s mod n), a point is a whole pack: the weights e and a are drawn per judgement,
+ * and the norm is that of the gradient with respect to all of the judgement's samples.
  */
 import { defineTrick, z, type DiscriminatorLossContext, type Layer, type Scalar, type Tensor } from "@gan/core";
 
@@ -72,10 +76,17 @@ export default defineTrick({
     const kind = options.kind;
     const target = options.target ?? DEFAULT_TARGET[kind];
 
-    /** Per-sample weights in [0, 1) shaped to broadcast over a batch like `like`. */
-    const perSample = (like: Tensor): Tensor => randomUniform([like.shape[0]!, ...like.shape.slice(1).map(() => 1)]);
+    /**
+     * Weights in [0, 1), one per judgement of D, shaped to broadcast over a batch like `like`:
+     * sample s gets judgement s mod n's weight (one per sample when D judges samples one by one).
+     */
+    const perJudgement = (like: Tensor, judgements: number): Tensor => {
+      const [batch, ...features] = like.shape as number[];
+      const weights = randomUniform([judgements, ...features.map(() => 1)]);
+      return judgements === batch ? weights : tf.tile(weights, [batch! / judgements, ...features.map(() => 1)]);
+    };
 
-    function points(context: DiscriminatorLossContext): Tensor {
+    function points(context: DiscriminatorLossContext, judgements: number): Tensor {
       const { real, fake } = context;
       switch (kind) {
         case "r1":
@@ -86,13 +97,13 @@ export default defineTrick({
           if (real.shape[0] !== fake.shape[0]) {
             throw new Error(`wgan-gp interpolates real and fake samples pairwise, but the batches have ${real.shape[0]} and ${fake.shape[0]} samples`);
           }
-          const e = perSample(real);
+          const e = perJudgement(real, judgements);
           return tf.add(tf.mul(e, real), tf.mul(tf.sub(1, e), fake));
         }
         case "dragan": {
           const std = tf.sqrt(tf.moments(real).variance);
           const perturbed = tf.add(real, tf.mul(tf.mul(at(options.noise), std), randomUniform(real.shape)));
-          const a = perSample(real);
+          const a = perJudgement(real, judgements);
           return tf.add(tf.mul(a, real), tf.mul(tf.sub(1, a), perturbed));
         }
       }
@@ -103,11 +114,18 @@ export default defineTrick({
         const every = Math.max(1, Math.round(at(options.every)));
         const lambda = at(options.lambda);
         if (step % every !== 0 || lambda === 0) return loss;
-        const x = points(context);
-        // D's outputs are independent per sample, so the gradient of their sum is each one's own gradient.
+        const batch = context.real.shape[0]!;
+        const judgements = context.realLogits.shape[0]!;
+        if (batch % judgements !== 0) {
+          throw new Error(`the discriminator gave ${judgements} outputs for a batch of ${batch} samples: a penalty needs one output per sample or per pack of samples`);
+        }
+        const x = points(context, judgements);
+        // D's outputs are independent per judgement, so the gradient of their sum is each one's own gradient.
         const gradient = tf.grad((input: Tensor) => tf.sum(context.discriminator(input)))(x);
         const axes = gradient.shape.slice(1).map((_, i) => i + 1);
-        const squaredNorms = tf.sum(tf.square(gradient), axes);
+        const perSampleSquares = tf.sum(tf.square(gradient), axes);
+        // A judgement's squared norm sums over its samples s, s + n, ...: rows of a [batch / n, n] matrix.
+        const squaredNorms = judgements === batch ? perSampleSquares : tf.sum(tf.reshape(perSampleSquares, [batch / judgements, judgements]), 0);
         const deviation =
           target === 0 ? squaredNorms : tf.square(tf.sub(tf.sqrt(tf.add(squaredNorms, NORM_EPSILON)), target));
         const penalty = tf.mul(lambda * WEIGHT_FACTOR[kind], tf.mean(deviation)) as Scalar;
