@@ -4,7 +4,7 @@ bench/workloads.ts, written the way a PyTorch user would write them.
     python3 bench/peer_pytorch.py --workload ring|dcgan --threads N --steps S --warmup W
 
 Prints one JSON object: the wall time of every measured step in ms, the threads used, the
-versions and the BLAS. "The same": the same layers and sizes, the same non-saturating loss
+peak RSS, the versions and the BLAS. "The same": the same layers and sizes, the same non-saturating loss
 (BCE with logits), Adam with the same learning rates and beta1, the same batch, a real batch
 drawn from an in-memory data set and fresh Gaussian latents every step, the D step on a
 detached generator output and then the G step, losses read back every 10 steps (as gan does).
@@ -12,6 +12,7 @@ detached generator output and then the G step, losses read back every 10 steps (
 
 import argparse
 import json
+import resource
 import sys
 import time
 
@@ -118,7 +119,8 @@ def main():
         times.append((time.perf_counter() - start) * 1000)
     blas = loaded_blas()
     json.dump(
-        {"workload": args.workload, "threads": torch.get_num_threads(), "ms": times, "torch": torch.__version__, "python": sys.version.split()[0], "blas": blas},
+        {"workload": args.workload, "threads": torch.get_num_threads(), "ms": times,
+         "maxRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__, "python": sys.version.split()[0], "blas": blas},
         sys.stdout,
     )
 

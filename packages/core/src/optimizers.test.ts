@@ -22,7 +22,7 @@ function run(optimizer: ScheduledOptimizer, steps: number[], x = tf.variable(tf.
   for (const step of steps) {
     optimizer.setStep(step);
     const gradient = tf.tensor1d(GRADIENT);
-    optimizer.optimizer.applyGradients({ [x.name]: gradient });
+    tf.tidy(() => optimizer.applyGradients({ [x.name]: gradient }));
     gradient.dispose();
     after.push(Array.from(x.dataSync()));
   }
@@ -124,7 +124,7 @@ describe("saveState and restoreState", () => {
     for (let step = from; step < to; step++) {
       optimizer.setStep(step);
       const gradient = tf.tensor1d([Math.sin(step + 1), Math.cos(step) * 2]);
-      optimizer.optimizer.applyGradients({ [x.name]: gradient });
+      tf.tidy(() => optimizer.applyGradients({ [x.name]: gradient }));
       gradient.dispose();
     }
   }

@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { valueAt, type Optimizer as OptimizerSpec, type OptimizerKind } from "@gan/plan";
 import { UserError } from "./errors.js";
+import { adamConstants, fusedAdamAvailable, fusedAdamStep } from "./fused-adam.js";
 
 /** A tensor with a name, as tfjs optimizers give out their slots (tfjs-core does not export the type). */
 export interface NamedTensor {
@@ -43,8 +44,15 @@ export interface OptimizerState {
 
 export interface ScheduledOptimizer {
   readonly kind: OptimizerKind;
-  /** The tfjs optimizer: call `applyGradients` / `minimize` on it. */
+  /** The tfjs optimizer, which holds the state (slots, iterations) `applyGradients` updates. */
   readonly optimizer: tf.Optimizer;
+  /**
+   * One update from `grads` (variable name -> gradient, as tf.variableGrads gives them), the
+   * same as the tfjs optimizer's applyGradients; call inside a tidy. Adam on the cpu and
+   * wasm backends runs as one fused kernel per call (see fused-adam.ts), which also returns
+   * a scalar that is non-finite exactly when a gradient entry is; otherwise undefined.
+   */
+  applyGradients(grads: tf.NamedTensorMap): tf.Scalar | undefined;
   /** Sets the learning rate for `step` from the schedule (call before the step's updates). */
   setStep(step: number): void;
   /** The learning rate in force. */
@@ -69,12 +77,17 @@ export interface ScheduledOptimizer {
   dispose(): void;
 }
 
-/** Adam's running powers of beta1 and beta2, private in tfjs's typings. */
-interface AdamPowers {
+/** Adam's settings, running powers of beta1 and beta2 and moments, private in tfjs's typings. */
+interface AdamInternals {
+  learningRate: number;
   beta1: number;
   beta2: number;
+  epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
+  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  incrementIterations(): void;
 }
 
 /** The parts of tfjs optimizers the typings keep protected or leave out. */
@@ -141,6 +154,43 @@ class Scheduled implements ScheduledOptimizer {
     return this.scale;
   }
 
+  applyGradients(grads: tf.NamedTensorMap): tf.Scalar | undefined {
+    if (this.spec.kind !== "adam" || !fusedAdamAvailable()) {
+      this.optimizer.applyGradients(grads);
+      return undefined;
+    }
+    return this.fusedAdam(grads);
+  }
+
+  /**
+   * tfjs's AdamOptimizer.applyGradients as one kernel, on tfjs's own state: the moments
+   * are made (zeros, named `<variable>/m` and `/v`) and indexed by the gradients' order the
+   * way it makes them, so saveState, restoreState and checkpoints are those of tfjs's Adam.
+   */
+  private fusedAdam(grads: tf.NamedTensorMap): tf.Scalar {
+    const adam = this.optimizer as unknown as AdamInternals;
+    const moment = (slots: AdamInternals["accumulatedFirstMoment"], i: number, name: string, suffix: string): tf.Variable => {
+      slots[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(tf.engine().registeredVariables[name]!).variable(false)) };
+      return slots[i].variable;
+    };
+    const variables = Object.keys(grads).flatMap((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined) throw new Error(`applyGradients: no variable named ${name}`);
+      const m = moment(adam.accumulatedFirstMoment, i, name, "m");
+      const v = moment(adam.accumulatedSecondMoment, i, name, "v");
+      const gradient = grads[name];
+      return gradient == null ? [] : [{ value, gradient, m, v }];
+    });
+    const summary = fusedAdamStep({
+      variables,
+      accBeta1: adam.accBeta1,
+      accBeta2: adam.accBeta2,
+      constants: adamConstants(adam.learningRate, adam.beta1, adam.beta2, adam.epsilon),
+    });
+    adam.incrementIterations();
+    return summary;
+  }
+
   async saveState(): Promise<OptimizerState> {
     const [iterations, ...slots] = await this.optimizer.getWeights();
     // tfjs makes a fresh scalar for the iteration count at every getWeights; it goes in the JSON.
@@ -187,7 +237,7 @@ class Scheduled implements ScheduledOptimizer {
    * the float32 multiply every backend does).
    */
   private restoreAdamPowers(iterations: number): void {
-    const adam = this.optimizer as unknown as AdamPowers;
+    const adam = this.optimizer as unknown as AdamInternals;
     const accumulate = (beta: number) => {
       const b = Math.fround(beta);
       let power = b;

@@ -214,8 +214,9 @@ export class Trainer {
           step,
         );
       }, this.discriminatorVariables);
-      this.health.observe("d_loss", value, gradientSum(grads), step);
-      this.discriminatorOptimizer.optimizer.applyGradients(grads);
+      // The fused optimizer checks the gradients in the pass that reads them for the update.
+      const gradientSummary = this.discriminatorOptimizer.applyGradients(grads) ?? gradientSum(grads);
+      this.health.observe("d_loss", value, gradientSummary, step);
       return value;
     });
   }
@@ -233,10 +234,10 @@ export class Trainer {
         const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
         return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
       }, this.generatorVariables);
-      this.health.observe("g_loss", value, gradientSum(grads), step);
       // G's gradient norm is what explodes first; logged so that runs can warn about it.
       if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(gradientNormSquared(grads)));
-      this.generatorOptimizer.optimizer.applyGradients(grads);
+      const gradientSummary = this.generatorOptimizer.applyGradients(grads) ?? gradientSum(grads);
+      this.health.observe("g_loss", value, gradientSummary, step);
       return value;
     });
   }
