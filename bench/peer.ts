@@ -53,6 +53,8 @@ const PLAN: Record<string, { torch: "ring" | "dcgan"; steps: number; warmup: num
 
 interface ChildResult {
   ms: number[];
+  /** The process's CPU time (every thread) per measured step: what load on the machine stretches least. */
+  cpuMsPerStep: number;
   maxRssMiB: number;
   tensorsAfterWarmup: number;
   tensorsAtEnd: number;
@@ -83,12 +85,14 @@ if (flag("--child")) {
   for (let i = 0; i < warmup; i++) await step();
   const tensorsAfterWarmup = tf.memory().numTensors;
   const ms: number[] = [];
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const start = performance.now();
     await step();
     ms.push(performance.now() - start);
   }
-  const result: ChildResult = { ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, tensorsAfterWarmup, tensorsAtEnd: tf.memory().numTensors };
+  const cpu = process.cpuUsage(cpuStart);
+  const result: ChildResult = { ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps, maxRssMiB: process.resourceUsage().maxRSS / 1024, tensorsAfterWarmup, tensorsAtEnd: tf.memory().numTensors };
   dispose();
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
@@ -124,6 +128,7 @@ function runChild(id: string, { side, threads }: Setting, steps: number, warmup:
 
 interface TorchResult {
   ms: number[];
+  cpuMsPerStep: number;
   threads: number;
   maxRssMiB: number;
   torch: string;
@@ -161,6 +166,7 @@ interface Row {
   side: Setting["side"];
   threads: number | undefined;
   ms: number;
+  cpuMs: number;
   rss: number;
   tensors: string;
 }
@@ -183,7 +189,7 @@ for (const workload of WORKLOADS) {
   if (ONLY && !ONLY.includes(workload.id)) continue;
   const plan = PLAN[workload.id]!;
   const steps = Math.max(3, Math.round(plan.steps * SCALE));
-  const measured = settings(workload.backend).map((setting) => ({ setting, ms: [] as number[], rss: [] as number[], tensors: [] as string[] }));
+  const measured = settings(workload.backend).map((setting) => ({ setting, ms: [] as number[], cpuMs: [] as number[], rss: [] as number[], tensors: [] as string[] }));
   for (let round = 0; round < ROUNDS; round++) {
     console.error(`${workload.id}: round ${round + 1}/${ROUNDS}`);
     for (const entry of measured) {
@@ -192,20 +198,22 @@ for (const workload of WORKLOADS) {
         // PyTorch's step is 2 to 100 times shorter: more steps for an equally steady median.
         const result = runTorch(plan.torch, setting.threads!, steps * 4, plan.warmup * 2);
         entry.ms.push(...result.ms);
+        entry.cpuMs.push(result.cpuMsPerStep);
         entry.rss.push(result.maxRssMiB);
         torchInfo = result;
       } else {
         const result = runChild(workload.id, setting, steps, plan.warmup);
         entry.ms.push(...result.ms);
+        entry.cpuMs.push(result.cpuMsPerStep);
         entry.rss.push(result.maxRssMiB);
         entry.tensors.push(`${result.tensorsAfterWarmup} → ${result.tensorsAtEnd}`);
       }
     }
   }
-  for (const { setting, ms, rss, tensors } of measured) {
-    const row: Row = { title: workload.title, backend: setting.side === "torch" ? "-" : workload.backend, ...setting, ms: median(ms), rss: Math.max(...rss), tensors: tensors.join(", ") || "-" };
+  for (const { setting, ms, cpuMs, rss, tensors } of measured) {
+    const row: Row = { title: workload.title, backend: setting.side === "torch" ? "-" : workload.backend, ...setting, ms: median(ms), cpuMs: median(cpuMs), rss: Math.max(...rss), tensors: tensors.join(", ") || "-" };
     rows.push(row);
-    console.error(`${workload.id}: ${SIDE_NAMES[row.side]}${row.threads === undefined ? "" : ` at ${row.threads} thread(s)`}: ${row.ms.toFixed(1)} ms/step`);
+    console.error(`${workload.id}: ${SIDE_NAMES[row.side]}${row.threads === undefined ? "" : ` at ${row.threads} thread(s)`}: ${row.ms.toFixed(1)} ms/step, CPU ${row.cpuMs.toFixed(1)} ms/step`);
   }
 }
 
@@ -217,7 +225,12 @@ const summary = titles.map((title) => {
   const gan = fastest(ofTitle.filter((r) => r.side === "gan"));
   const torch = fastest(ofTitle.filter((r) => r.side === "torch"));
   const hand = ofTitle.find((r) => r.side === "hand" && r.backend === gan.backend && r.threads === gan.threads)!;
-  return `| ${title} | ${setting(gan)} | ${setting(torch)} | **${(gan.ms / torch.ms).toFixed(2)}** | ${(gan.ms / hand.ms).toFixed(3)} |`;
+  // At one thread CPU time is the step's work, whatever else the machine runs: the comparison load stretches least.
+  const oneThread = (side: Row["side"]) => Math.min(...ofTitle.filter((r) => r.side === side && (r.threads ?? 1) === 1).map((r) => r.cpuMs));
+  return (
+    `| ${title} | ${setting(gan)} | ${setting(torch)} | **${(gan.ms / torch.ms).toFixed(2)}** | ${(gan.ms / hand.ms).toFixed(3)} | ` +
+    `${oneThread("gan").toFixed(1)} / ${oneThread("torch").toFixed(1)} = ${(oneThread("gan") / oneThread("torch")).toFixed(2)} |`
+  );
 });
 
 const text = [
@@ -233,19 +246,22 @@ const text = [
   "process's maximum resident set; tensors alive are `tf.memory().numTensors` after the warm-up → after the last step,",
   "one pair per round. Best against best: each workload's fastest gan row against PyTorch's fastest row, the way a user",
   "compares each tool at its best setting. Target: gan / PyTorch at most 1.0; gan within 5% of the hand-written loop.",
+  "CPU ms/step is the process's CPU time (all its threads) over the measured steps of a round, the median of the rounds;",
+  "at one thread it is the step's work however loaded the machine is, so the last column compares that, gan's fastest",
+  "one-thread backend against PyTorch at one thread.",
   "",
   `${machineLine()}; @tensorflow/tfjs-core ${tf.version_core}, tfjs-layers ${(tfl as unknown as { version_layers: string }).version_layers}, @gan/core ${CORE_VERSION};`,
   `gan's blas backend: ${ganBlas()};`,
   `PyTorch ${torchInfo?.torch ?? "?"} (Debian python3-torch) on Python ${torchInfo?.python ?? "?"}, BLAS loaded: ${torchInfo?.blas ?? "?"}.`,
   "`pnpm bench:peer`",
   "",
-  "| workload | gan at its best | PyTorch at its best | gan / PyTorch, best against best | gan / hand-written, same setting |",
-  "|---|---:|---:|---:|---:|",
+  "| workload | gan at its best | PyTorch at its best | gan / PyTorch, best against best | gan / hand-written, same setting | CPU ms/step at 1 thread, gan / PyTorch |",
+  "|---|---:|---:|---:|---:|---:|",
   ...summary,
   "",
-  "| workload | side | backend | threads | ms/step | peak RSS | tensors alive |",
-  "|---|---|---|---:|---:|---:|---|",
-  ...rows.map((r) => `| ${r.title} | ${SIDE_NAMES[r.side]} | ${r.backend} | ${r.threads ?? 1} | ${r.ms.toFixed(1)} | ${r.rss.toFixed(0)} MiB | ${r.tensors} |`),
+  "| workload | side | backend | threads | ms/step | CPU ms/step | peak RSS | tensors alive |",
+  "|---|---|---|---:|---:|---:|---:|---|",
+  ...rows.map((r) => `| ${r.title} | ${SIDE_NAMES[r.side]} | ${r.backend} | ${r.threads ?? 1} | ${r.ms.toFixed(1)} | ${r.cpuMs.toFixed(1)} | ${r.rss.toFixed(0)} MiB | ${r.tensors} |`),
   "",
 ].join("\n");
 console.log(text);

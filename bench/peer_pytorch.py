@@ -3,7 +3,8 @@ bench/workloads.ts, written the way a PyTorch user would write them.
 
     python3 bench/peer_pytorch.py --workload ring|dcgan --threads N --steps S --warmup W
 
-Prints one JSON object: the wall time of every measured step in ms, the threads used, the
+Prints one JSON object: the wall time of every measured step in ms, the CPU
+time (all threads) per measured step, the threads used, the
 peak RSS, the versions and the BLAS. "The same": the same layers and sizes, the same non-saturating loss
 (BCE with logits), Adam with the same learning rates and beta1, the same batch, a real batch
 drawn from an in-memory data set and fresh Gaussian latents every step, the D step on a
@@ -113,13 +114,15 @@ def main():
     for i in range(args.warmup):
         step(i)
     times = []
+    cpu_start = time.process_time()
     for i in range(args.steps):
         start = time.perf_counter()
         step(i)
         times.append((time.perf_counter() - start) * 1000)
+    cpu_ms_per_step = (time.process_time() - cpu_start) * 1000 / args.steps
     blas = loaded_blas()
     json.dump(
-        {"workload": args.workload, "threads": torch.get_num_threads(), "ms": times,
+        {"workload": args.workload, "threads": torch.get_num_threads(), "ms": times, "cpuMsPerStep": cpu_ms_per_step,
          "maxRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__, "python": sys.version.split()[0], "blas": blas},
         sys.stdout,
     )
