@@ -4,7 +4,7 @@
  * PyTorch, each at every thread setting a user would try, one after the other on this machine
  * in one invocation.
  *
- *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *
  * - gan: @gan/core's Trainer on a plan (bench/workloads.ts); on the blas backend with OpenBLAS
  *   at 1 thread and at one per core (GAN_BLAS_THREADS), on wasm and cpu single-threaded.
@@ -36,6 +36,13 @@ const ROUNDS = Number(flag("--rounds") ?? 2);
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
 const WRITE = !hasFlag("--no-write");
+/**
+ * Each setting's measured steps of a round stop after this many seconds (at least 5 steps):
+ * on a loaded machine a multi-threaded step can take 100 times its quiet time (threads
+ * waiting at barriers for a sibling the scheduler put off), and the round must still end.
+ */
+const BUDGET_S = Number(flag("--budget-s") ?? 20);
+const MIN_STEPS = 5;
 const PYTHON = "/usr/bin/python3";
 const CORES = os.cpus().length;
 /** The thread settings tried where a side has threads: one, and one per core. */
@@ -86,13 +93,14 @@ if (flag("--child")) {
   const tensorsAfterWarmup = tf.memory().numTensors;
   const ms: number[] = [];
   const cpuStart = process.cpuUsage();
-  for (let i = 0; i < steps; i++) {
+  const budgetEnd = performance.now() + Number(flag("--budget-s")) * 1000;
+  while (ms.length < steps && (ms.length < MIN_STEPS || performance.now() < budgetEnd)) {
     const start = performance.now();
     await step();
     ms.push(performance.now() - start);
   }
   const cpu = process.cpuUsage(cpuStart);
-  const result: ChildResult = { ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps, maxRssMiB: process.resourceUsage().maxRSS / 1024, tensorsAfterWarmup, tensorsAtEnd: tf.memory().numTensors };
+  const result: ChildResult = { ms, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / ms.length, maxRssMiB: process.resourceUsage().maxRSS / 1024, tensorsAfterWarmup, tensorsAtEnd: tf.memory().numTensors };
   dispose();
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
@@ -120,7 +128,7 @@ function runChild(id: string, { side, threads }: Setting, steps: number, warmup:
   const env = threads === undefined ? process.env : { ...process.env, GAN_BLAS_THREADS: String(threads) };
   const out = execFileSync(
     process.execPath,
-    ["--conditions=@gan/source", "--import", "tsx", path.join(here, "peer.ts"), "--child", id, "--side", side, "--steps", String(steps), "--warmup", String(warmup)],
+    ["--conditions=@gan/source", "--import", "tsx", path.join(here, "peer.ts"), "--child", id, "--side", side, "--steps", String(steps), "--warmup", String(warmup), "--budget-s", String(BUDGET_S)],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26, env },
   );
   return JSON.parse(out) as ChildResult;
@@ -137,7 +145,7 @@ interface TorchResult {
 }
 
 function runTorch(workload: "ring" | "dcgan", threads: number, steps: number, warmup: number): TorchResult {
-  const out = execFileSync(PYTHON, [path.join(here, "peer_pytorch.py"), "--workload", workload, "--threads", String(threads), "--steps", String(steps), "--warmup", String(warmup)], {
+  const out = execFileSync(PYTHON, [path.join(here, "peer_pytorch.py"), "--workload", workload, "--threads", String(threads), "--steps", String(steps), "--warmup", String(warmup), "--budget-s", String(BUDGET_S), "--min-steps", String(MIN_STEPS)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     // OpenBLAS's own pool beside torch's: at one thread each, not one per core competing with torch's.
@@ -196,7 +204,7 @@ for (const workload of WORKLOADS) {
       const { setting } = entry;
       if (setting.side === "torch") {
         // PyTorch's step is 2 to 100 times shorter: more steps for an equally steady median.
-        const result = runTorch(plan.torch, setting.threads!, steps * 4, plan.warmup * 2);
+        const result = runTorch(plan.torch, setting.threads!, steps * 4, plan.warmup);
         entry.ms.push(...result.ms);
         entry.cpuMs.push(result.cpuMsPerStep);
         entry.rss.push(result.maxRssMiB);
@@ -242,7 +250,7 @@ const text = [
   `(\`bench/peer_pytorch.py\`), each at 1 thread and at one per core (${CORES} here) where it has threads to set: gan's and`,
   "the hand-written loop's OpenBLAS through `GAN_BLAS_THREADS` on the blas backend (wasm and cpu are single-threaded),",
   "PyTorch's `torch.set_num_threads` with `OPENBLAS_NUM_THREADS` set to the same. Median over every measured step of",
-  `${ROUNDS} rounds, each setting in a process of its own, every round running every setting in turn. Peak RSS is the`,
+  `${ROUNDS} rounds (each setting's steps of a round capped at ${BUDGET_S} s, at least ${MIN_STEPS}), each setting in a process of its own, every round running every setting in turn. Peak RSS is the`,
   "process's maximum resident set; tensors alive are `tf.memory().numTensors` after the warm-up → after the last step,",
   "one pair per round. Best against best: each workload's fastest gan row against PyTorch's fastest row, the way a user",
   "compares each tool at its best setting. Target: gan / PyTorch at most 1.0; gan within 5% of the hand-written loop.",

@@ -1,7 +1,7 @@
 """The PyTorch side of the peer benchmark (bench/peer.ts runs it): the same two workloads as
 bench/workloads.ts, written the way a PyTorch user would write them.
 
-    python3 bench/peer_pytorch.py --workload ring|dcgan --threads N --steps S --warmup W
+    python3 bench/peer_pytorch.py --workload ring|dcgan --threads N --steps S --warmup W [--budget-s B --min-steps M]
 
 Prints one JSON object: the wall time of every measured step in ms, the CPU
 time (all threads) per measured step, the threads used, the
@@ -83,6 +83,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--budget-s", type=float, default=float("inf"), help="stop measuring after this many seconds...")
+    parser.add_argument("--min-steps", type=int, default=5, help="...once this many steps are measured")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -115,11 +117,12 @@ def main():
         step(i)
     times = []
     cpu_start = time.process_time()
-    for i in range(args.steps):
+    budget_end = time.perf_counter() + args.budget_s
+    while len(times) < args.steps and (len(times) < args.min_steps or time.perf_counter() < budget_end):
         start = time.perf_counter()
-        step(i)
+        step(len(times))
         times.append((time.perf_counter() - start) * 1000)
-    cpu_ms_per_step = (time.process_time() - cpu_start) * 1000 / args.steps
+    cpu_ms_per_step = (time.process_time() - cpu_start) * 1000 / len(times)
     blas = loaded_blas()
     json.dump(
         {"workload": args.workload, "threads": torch.get_num_threads(), "ms": times, "cpuMsPerStep": cpu_ms_per_step,
