@@ -17,56 +17,17 @@
  * Wall times are reported too, and the kernels each step dispatches.
  * Results go to bench/RESULTS.md, section "Loop overhead" (other sections are left alone).
  */
-import { flag, hasFlag, median } from "./bench-args.js";
+import { flag, hasFlag } from "./bench-args.js";
 import os from "node:os";
 import { writeResultsSection } from "./results-file.js";
 import { CORE_VERSION, Trainer, createRng, openDataSource, selectBackend } from "@gan/core";
 import { HandWrittenLoop, WORKLOADS, tf, tfl, type Workload } from "./workloads.js";
+import { compare, interleave, kernelsOf, sameKernels, type Timing } from "./interleaved.js";
 
 /** Scales every workload's number of measured steps (0.2 for a quick look). */
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
 const WRITE = !hasFlag("--no-write");
-
-interface Timing {
-  /** CPU time of this process (user + system) per step, ms. */
-  cpu: number;
-  /** Wall time per step, ms. */
-  wall: number;
-}
-
-async function timeStep(run: () => Promise<unknown>): Promise<Timing> {
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  await run();
-  const wall = performance.now() - start;
-  const cpu = process.cpuUsage(cpuStart);
-  return { cpu: (cpu.user + cpu.system) / 1000, wall };
-}
-
-/** Mean of the middle 80%: a few steps that met a GC pause or a burst of load do not decide. */
-function trimmedMean(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const cut = Math.floor(sorted.length * 0.1);
-  const middle = sorted.slice(cut, sorted.length - cut);
-  return middle.reduce((a, b) => a + b, 0) / middle.length;
-}
-
-/** The tfjs kernels one step runs, by name: the same list means the same arithmetic. */
-async function kernelsOf(run: () => Promise<unknown>): Promise<Map<string, number>> {
-  const info = await tf.profile(async () => {
-    await run();
-  });
-  const counts = new Map<string, number>();
-  for (const kernel of info.kernels) counts.set(kernel.name, (counts.get(kernel.name) ?? 0) + 1);
-  return counts;
-}
-
-function sameKernels(a: Map<string, number>, b: Map<string, number>): string {
-  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const differences = names.filter((name) => a.get(name) !== b.get(name)).map((name) => `${name} ${a.get(name) ?? 0} vs ${b.get(name) ?? 0}`);
-  return differences.length === 0 ? "identical" : differences.join(", ");
-}
 
 interface Result {
   workload: Workload;
@@ -95,34 +56,17 @@ async function measure(workload: Workload): Promise<Result> {
   const frameworkKernels = await kernelsOf(frameworkStep);
   const handKernels = await kernelsOf(handStep);
   const steps = Math.max(4, Math.round(workload.steps * SCALE));
-  const framework: Timing[] = [];
-  const handWritten: Timing[] = [];
-  // One step of each in turn, the order swapped every time: load that comes and goes falls
-  // on both loops alike.
-  for (let i = 0; i < steps; i++) {
-    if (i % 2 === 0) {
-      framework.push(await timeStep(frameworkStep));
-      handWritten.push(await timeStep(handStep));
-    } else {
-      handWritten.push(await timeStep(handStep));
-      framework.push(await timeStep(frameworkStep));
-    }
-    if ((i + 1) % Math.max(1, Math.floor(steps / 5)) === 0) {
-      process.stderr.write(`${workload.id}: ${i + 1}/${steps} steps of each\n`);
-    }
-  }
+  const [framework, handWritten] = await interleave(frameworkStep, handStep, steps, (done) => process.stderr.write(`${workload.id}: ${done}/${steps} steps of each\n`));
   trainer.dispose();
   hand.dispose();
-  const summary = (xs: Timing[]): Timing => ({ cpu: trimmedMean(xs.map((x) => x.cpu)), wall: trimmedMean(xs.map((x) => x.wall)) });
-  const f = summary(framework);
-  const h = summary(handWritten);
+  const { a, b, ratio, pairedRatio } = compare(framework, handWritten);
   return {
     workload,
     steps,
-    framework: f,
-    handWritten: h,
-    ratio: f.cpu / h.cpu,
-    pairedRatio: median(framework.map((x, i) => x.cpu / handWritten[i]!.cpu)),
+    framework: a,
+    handWritten: b,
+    ratio,
+    pairedRatio,
     kernels: {
       framework: [...frameworkKernels.values()].reduce((a, b) => a + b, 0),
       handWritten: [...handKernels.values()].reduce((a, b) => a + b, 0),

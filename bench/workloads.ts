@@ -13,9 +13,10 @@ type Tensor = import("@tensorflow/tfjs-core").Tensor;
 
 // The hand-written loop must use the very tfjs instance core trains with.
 const fromCore = createRequire(new URL("../packages/core/package.json", import.meta.url));
-const load = async (name: string) => import(pathToFileURL(fromCore.resolve(name)).href);
-export const tf: Tf = await load("@tensorflow/tfjs-core");
-export const tfl: Tfl = await load("@tensorflow/tfjs-layers");
+/** Imports a package as @gan/core resolves it (the same instance core uses). */
+export const loadFromCore = async (name: string) => import(pathToFileURL(fromCore.resolve(name)).href);
+export const tf: Tf = await loadFromCore("@tensorflow/tfjs-core");
+export const tfl: Tfl = await loadFromCore("@tensorflow/tfjs-layers");
 const { PlanSchema } = await import("../packages/plan/src/index.js");
 
 export const LOG_EVERY = 10;

@@ -7,6 +7,7 @@ import {
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
 } from "./kernels/depthwise-backprop.js";
+import { identityConfig } from "./kernels/identity.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
@@ -30,6 +31,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   sumConfig,
   meanConfig,
   tileConfig,
+  identityConfig,
 ];
 
 /**
@@ -37,7 +39,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by
- * compositions of wasm's XNNPACK kernels, registers a faster LeakyRelu gradient, and the
+ * compositions of wasm's XNNPACK kernels, Identity by a shared buffer, registers a faster LeakyRelu gradient, and the
  * gradients double backprop needs (see registerDoubleBackpropGradients).
  *
  * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`,

@@ -92,6 +92,8 @@ export {
   type OptimizerState,
   type OptimizerStateJson,
 } from "./optimizers.js";
+/** The fused Adam kernel's name (benchmarks take it away to measure tfjs's Adam beside it). */
+export { FUSED_ADAM } from "./fused-adam.js";
 export {
   encodePng,
   imageGrid,

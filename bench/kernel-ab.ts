@@ -1,0 +1,109 @@
+/**
+ * What a kernel change does to a training step: two Trainers of one workload in one
+ * process, one step of each in turn, by CPU time (bench/interleaved.ts), one with gan's
+ * kernels as they are and one with the changed kernel put back to what it replaced for the
+ * length of its steps. The ratio is "with the change / without it": below 1 is faster.
+ *
+ *   node --conditions=@gan/source --import tsx bench/kernel-ab.ts [--changes fused-adam,identity] [--only ring-blas,dcgan-blas] [--scale F] [--no-write]
+ *
+ * Changes (each measured on its own):
+ * - fused-adam: Adam as one kernel per network and update (@gan/core's fused-adam.ts),
+ *   against tfjs's AdamOptimizer (14 kernels per variable);
+ * - identity: wasm's Identity sharing its input's buffer (@gan/backend-wasm), against wasm's
+ *   own Identity, which copies it.
+ * Results go to bench/RESULTS.md, section "Kernel changes".
+ */
+import os from "node:os";
+import { flag, hasFlag } from "./bench-args.js";
+import { compare, interleave, kernelsOf } from "./interleaved.js";
+import { machineLine, writeResultsSection } from "./results-file.js";
+import { WORKLOADS, loadFromCore, tf } from "./workloads.js";
+
+type KernelConfig = import("@tensorflow/tfjs-core").KernelConfig;
+
+const SCALE = Number(flag("--scale") ?? 1);
+const ONLY = (flag("--only") ?? "ring-blas,dcgan-blas").split(",");
+const WRITE = !hasFlag("--no-write");
+
+// wasm's own kernels, before gan registers its replacements over some of them.
+await loadFromCore("@tensorflow/tfjs-backend-wasm");
+const wasmIdentity = tf.getKernel("Identity", "wasm");
+const { FUSED_ADAM, Trainer, selectBackend } = await import("@gan/core");
+
+interface Change {
+  description: string;
+  kernel: string;
+  /** What the kernel was before the change; undefined: no kernel (the caller falls back). */
+  before: KernelConfig | undefined;
+}
+
+const CHANGES: Record<string, Change> = {
+  "fused-adam": { description: "Adam as one fused kernel per network and update, against tfjs's Adam", kernel: FUSED_ADAM, before: undefined },
+  identity: { description: "wasm's Identity sharing its input's buffer, against copying it", kernel: "Identity", before: wasmIdentity },
+};
+const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");
+
+/** Runs `step` with `change`'s kernel on the active backend put back to what it was before the change. */
+async function withoutChange(change: Change, step: () => Promise<unknown>): Promise<unknown> {
+  const backend = tf.getBackend();
+  const now = tf.getKernel(change.kernel, backend);
+  if (now) tf.unregisterKernel(change.kernel, backend);
+  if (change.before) tf.registerKernel(change.before);
+  try {
+    return await step();
+  } finally {
+    if (change.before) tf.unregisterKernel(change.kernel, backend);
+    if (now) tf.registerKernel(now);
+  }
+}
+
+const rows: string[] = [];
+for (const workload of WORKLOADS.filter((w) => ONLY.includes(w.id))) {
+  await selectBackend(workload.backend);
+  for (const name of CHOSEN) {
+    const change = CHANGES[name];
+    if (!change) throw new Error(`unknown change ${name}: one of ${Object.keys(CHANGES).join(", ")}`);
+    const withTrainer = await Trainer.create(workload.plan);
+    const withoutTrainer = await Trainer.create(workload.plan);
+    const withStep = () => withTrainer.runStep();
+    const withoutStep = () => withoutChange(change, () => withoutTrainer.runStep());
+    for (let i = 0; i < workload.warmup; i++) {
+      await withStep();
+      await withoutStep();
+    }
+    const kernels = async (step: () => Promise<unknown>) => [...(await kernelsOf(step)).values()].reduce((a, b) => a + b, 0);
+    const kernelsWith = await kernels(withStep);
+    const kernelsWithout = await kernels(withoutStep);
+    const steps = Math.max(4, Math.round(workload.steps * SCALE));
+    const [timesWith, timesWithout] = await interleave(withStep, withoutStep, steps, (done) => process.stderr.write(`${workload.id} ${name}: ${done}/${steps}\n`));
+    withTrainer.dispose();
+    withoutTrainer.dispose();
+    const { a, b, ratio, pairedRatio } = compare(timesWith, timesWithout);
+    rows.push(
+      `| ${workload.title} | ${workload.backend} | ${name} | ${steps} | ${a.cpu.toFixed(1)} | ${b.cpu.toFixed(1)} | **${ratio.toFixed(3)}** | ${pairedRatio.toFixed(3)} | ` +
+        `${a.wall.toFixed(1)} / ${b.wall.toFixed(1)} | ${kernelsWith} / ${kernelsWithout} | ${os.loadavg()[0]!.toFixed(1)} |`,
+    );
+    process.stderr.write(`${rows.at(-1)}\n`);
+  }
+}
+
+const text = [
+  "## Kernel changes",
+  "",
+  "Each change against what it replaced, on a training step of the benchmark workloads: two Trainers in one process, one",
+  "step of each in turn, one with gan's kernels as they are and one with the changed kernel put back for its steps. CPU",
+  "time per step (all threads: on blas OpenBLAS's spinning threads count too), the mean of the middle 80% of steps; the",
+  "paired ratio is the median over adjacent steps. Below 1: the change is faster. Kernels: per step, tf.profile's count.",
+  "",
+  ...CHOSEN.map((name) => `- ${name}: ${CHANGES[name]!.description}.`),
+  "",
+  `${machineLine()}.`,
+  "`node --conditions=@gan/source --import tsx bench/kernel-ab.ts`",
+  "",
+  "| workload | backend | change | steps | CPU ms/step with | CPU ms/step without | ratio | paired ratio | wall ms/step with / without | kernels with / without | load average |",
+  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows,
+  "",
+].join("\n");
+console.log(text);
+if (WRITE) writeResultsSection("Kernel changes", text);
