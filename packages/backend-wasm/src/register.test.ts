@@ -24,6 +24,7 @@ describe("registerWasmTraining", () => {
         "Sum",
         "Mean",
         "Tile",
+        "Identity",
         "Tanh",
         "_FusedMatMul",
       ].sort(),
