@@ -1,22 +1,26 @@
 /**
- * Adam's update of a whole network as one kernel, on the backends whose tensors live in
- * JavaScript-visible memory (cpu, and wasm with or without the native BLAS).
+ * Adam's update of a whole network as one kernel, on the cpu and wasm backends (wasm with
+ * or without the native BLAS).
  *
  * tfjs's AdamOptimizer runs 14 kernels per variable and step (two moments, two bias
- * corrections, a square root, a division, the step, the assigns' inputs) plus 4 for the
- * running powers of beta; each pays tfjs's per-kernel bookkeeping of a few microseconds,
- * which on the ring MLP is most of the step that is not a matrix product. This kernel takes
- * every variable, gradient and moment of one network and the two running powers, and makes
- * the new values of all of them in one pass over the memory.
+ * corrections, a square root, a division, the step) plus 4 for the running powers of beta,
+ * each through the engine's bookkeeping (scopes, tensor tracking, the profiler's hooks) of
+ * several microseconds; on the ring MLP that is most of the step that is not a matrix
+ * product. This kernel takes every variable, gradient and moment of one network and the two
+ * running powers, and makes the new values of all of them in one engine call:
+ * - on cpu, in one JavaScript pass over the memory;
+ * - on wasm, by calling wasm's own elementwise kernel functions directly, the very ones
+ *   tfjs's Adam reaches through the engine (XNNPACK's vectorised loops, which a scalar
+ *   JavaScript loop cannot match on a million weights), with no engine in between.
  *
  * Bit-identical to tfjs's Adam, so checkpoints and runs do not change: each element goes
  * through the same float32 operations in the same order, with the same float32 constants
- * (tfjs turns `1 - beta1` into a float32 scalar after subtracting in double, and rounds
- * each op's result to float32; `Math.fround` after each double operation is exactly a
- * float32 operation for + - * / and sqrt). Tests compare the two on cpu and on wasm.
+ * (tfjs turns `1 - beta1` into a float32 scalar after subtracting in double; `Math.fround`
+ * after each double operation is exactly a float32 operation for + - * / and sqrt). Tests
+ * compare the two on cpu and on wasm.
  *
- * The same pass also answers the NaN watch's question about the gradients (are they all
- * finite?), which otherwise costs a Sum kernel per gradient and an AddN.
+ * The same call also answers the NaN watch's question about the gradients (are they all
+ * finite?), which otherwise costs a Sum kernel per gradient and an AddN through the engine.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -66,56 +70,22 @@ interface AdamArrays {
 function adamStep(a: AdamArrays, c: AdamConstants, oneMinusAccBeta1: number, oneMinusAccBeta2: number): number {
   const f = Math.fround;
   const { value, gradient, m, v, newValue, newM, newV } = a;
+  // Locals, not property loads, inside the loop.
+  const { beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, negativeLearningRate } = c;
+  const n = value.length;
   let sum = 0;
-  for (let i = 0; i < value.length; i++) {
+  for (let i = 0; i < n; i++) {
     const g = gradient[i]!;
     sum += g;
-    const mi = f(f(m[i]! * c.beta1) + f(g * c.oneMinusBeta1));
-    const vi = f(f(v[i]! * c.beta2) + f(f(g * g) * c.oneMinusBeta2));
+    const mi = f(f(m[i]! * beta1) + f(g * oneMinusBeta1));
+    const vi = f(f(v[i]! * beta2) + f(f(g * g) * oneMinusBeta2));
     newM[i] = mi;
     newV[i] = vi;
     const mHat = f(mi / oneMinusAccBeta1);
     const vHat = f(vi / oneMinusAccBeta2);
-    newValue[i] = f(f(f(mHat / f(f(Math.sqrt(vHat)) + c.epsilon)) * c.negativeLearningRate) + value[i]!);
+    newValue[i] = f(f(f(mHat / f(f(Math.sqrt(vHat)) + epsilon)) * negativeLearningRate) + value[i]!);
   }
   return sum;
-}
-
-/** How a backend's tensors are read and made, as Float32Arrays. */
-interface FloatMemory {
-  read(tensor: tf.TensorInfo): Float32Array;
-  /** Makes outputs of these shapes (all of them first: on wasm an allocation can move the heap) and hands out their arrays. */
-  make(shapes: number[][]): { outputs: tf.TensorInfo[]; arrays: () => Float32Array[] };
-}
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
-}
-
-function cpuMemory(backend: CpuBackend): FloatMemory {
-  return {
-    read: (tensor) => backend.data.get(tensor.dataId).values,
-    make(shapes) {
-      const arrays = shapes.map((shape) => new Float32Array(tf.util.sizeFromShape(shape)));
-      return { outputs: shapes.map((shape, i) => backend.makeTensorInfo(shape, "float32", arrays[i]!)), arrays: () => arrays };
-    },
-  };
-}
-
-function wasmMemory(backend: WasmBackend): FloatMemory {
-  return {
-    read: (tensor) => backend.typedArrayFromHeap(tensor),
-    make(shapes) {
-      const outputs = shapes.map((shape) => backend.makeOutput(shape, "float32"));
-      return { outputs, arrays: () => outputs.map((output) => backend.typedArrayFromHeap(output)) };
-    },
-  };
 }
 
 /** The kernel's attributes: the constants, and how many variables its inputs hold. */
@@ -127,50 +97,117 @@ type FusedAdamAttrs = AdamConstants & { count: number };
  * new m and new v, then the next accBeta1 and accBeta2, then a scalar that is NaN when a
  * gradient entry is not finite and 0 otherwise.
  */
-function fusedAdam(memory: FloatMemory, inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs): tf.TensorInfo[] {
-  const { count } = attrs;
+interface FusedAdamIo {
+  count: number;
+  input(name: string): tf.TensorInfo;
+  accBeta1: number;
+  accBeta2: number;
+}
+
+function fusedAdamIo(inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs, read: (tensor: tf.TensorInfo) => Float32Array): FusedAdamIo {
   const input = (name: string): tf.TensorInfo => {
     const tensor = inputs[name];
     if (tensor === undefined || tensor.dtype !== "float32") throw new Error(`${FUSED_ADAM}: input ${name} is missing or not float32`);
     return tensor;
   };
-  const shapes: number[][] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < attrs.count; i++) {
     const shape = input(`value${i}`).shape;
     for (const name of ["gradient", "m", "v"]) {
       if (!tf.util.arraysEqual(input(`${name}${i}`).shape, shape)) throw new Error(`${FUSED_ADAM}: ${name}${i} does not have value${i}'s shape`);
     }
-    shapes.push(shape, shape, shape);
   }
-  shapes.push([], [], []);
-  const { outputs, arrays } = memory.make(shapes);
-  const out = arrays();
+  return { count: attrs.count, input, accBeta1: read(input("accBeta1"))[0]!, accBeta2: read(input("accBeta2"))[0]!};
+}
+
+/** The three scalar outputs after the variables': the next powers of beta, and the gradient check. */
+function trailingScalars(io: FusedAdamIo, attrs: FusedAdamAttrs, gradientSum: number): number[] {
   const f = Math.fround;
-  const accBeta1 = memory.read(input("accBeta1"))[0]!;
-  const accBeta2 = memory.read(input("accBeta2"))[0]!;
+  return [f(io.accBeta1 * attrs.beta1), f(io.accBeta2 * attrs.beta2), Number.isFinite(gradientSum) ? 0 : NaN];
+}
+
+interface CpuBackend {
+  data: { get(dataId: object): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
+}
+
+function fusedAdamCpu(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs): tf.TensorInfo[] {
+  const read = (tensor: tf.TensorInfo) => backend.data.get(tensor.dataId).values;
+  const io = fusedAdamIo(inputs, attrs, read);
+  const f = Math.fround;
   // tfjs: sub(1, accBeta) before the updates, mul(accBeta, beta) after them, both in float32.
-  const oneMinusAccBeta1 = f(1 - accBeta1);
-  const oneMinusAccBeta2 = f(1 - accBeta2);
+  const oneMinusAccBeta1 = f(1 - io.accBeta1);
+  const oneMinusAccBeta2 = f(1 - io.accBeta2);
+  const outputs: tf.TensorInfo[] = [];
   let gradientSum = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < io.count; i++) {
+    const value = io.input(`value${i}`);
+    const [newValue, newM, newV] = [0, 1, 2].map(() => new Float32Array(tf.util.sizeFromShape(value.shape)));
     gradientSum += adamStep(
-      {
-        value: memory.read(input(`value${i}`)),
-        gradient: memory.read(input(`gradient${i}`)),
-        m: memory.read(input(`m${i}`)),
-        v: memory.read(input(`v${i}`)),
-        newValue: out[3 * i]!,
-        newM: out[3 * i + 1]!,
-        newV: out[3 * i + 2]!,
-      },
+      { value: read(value), gradient: read(io.input(`gradient${i}`)), m: read(io.input(`m${i}`)), v: read(io.input(`v${i}`)), newValue: newValue!, newM: newM!, newV: newV! },
       attrs,
       oneMinusAccBeta1,
       oneMinusAccBeta2,
     );
+    outputs.push(...[newValue!, newM!, newV!].map((values) => backend.makeTensorInfo(value.shape, "float32", values)));
   }
-  out[3 * count]![0] = f(accBeta1 * attrs.beta1);
-  out[3 * count + 1]![0] = f(accBeta2 * attrs.beta2);
-  out[3 * count + 2]![0] = Number.isFinite(gradientSum) ? 0 : NaN;
+  for (const scalar of trailingScalars(io, attrs, gradientSum)) outputs.push(backend.makeTensorInfo([], "float32", Float32Array.of(scalar)));
+  return outputs;
+}
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+/**
+ * tfjs's Adam on wasm, op for op: the kernels its ops dispatch (Multiply, Add, Square,
+ * RealDiv, Sqrt, with the constants as scalars), called as functions.
+ */
+function fusedAdamWasm(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs): tf.TensorInfo[] {
+  const io = fusedAdamIo(inputs, attrs, (tensor) => backend.typedArrayFromHeap(tensor));
+  const run = (name: string, kernelInputs: tf.NamedTensorInfoMap, kernelAttrs: tf.NamedAttrMap = {}): tf.TensorInfo =>
+    tf.getKernel(name, "wasm")!.kernelFunc({ inputs: kernelInputs, backend: backend as unknown as tf.KernelBackend, attrs: kernelAttrs }) as tf.TensorInfo;
+  const scalar = (value: number): tf.TensorInfo => {
+    const out = backend.makeOutput([], "float32");
+    backend.typedArrayFromHeap(out)[0] = value;
+    return out;
+  };
+  const f = Math.fround;
+  const c = {
+    beta1: scalar(attrs.beta1),
+    beta2: scalar(attrs.beta2),
+    oneMinusBeta1: scalar(attrs.oneMinusBeta1),
+    oneMinusBeta2: scalar(attrs.oneMinusBeta2),
+    epsilon: scalar(attrs.epsilon),
+    negativeLearningRate: scalar(attrs.negativeLearningRate),
+    oneMinusAccBeta1: scalar(f(1 - io.accBeta1)),
+    oneMinusAccBeta2: scalar(f(1 - io.accBeta2)),
+  };
+  const temporaries: tf.TensorInfo[] = Object.values(c);
+  const temporary = (t: tf.TensorInfo) => (temporaries.push(t), t);
+  const mul = (a: tf.TensorInfo, b: tf.TensorInfo) => run("Multiply", { a, b });
+  const add = (a: tf.TensorInfo, b: tf.TensorInfo) => run("Add", { a, b });
+  const div = (a: tf.TensorInfo, b: tf.TensorInfo) => run("RealDiv", { a, b });
+  const outputs: tf.TensorInfo[] = [];
+  const gradientSums: tf.TensorInfo[] = [];
+  let gradientSum = 0;
+  for (let i = 0; i < io.count; i++) {
+    const [value, gradient, m, v] = ["value", "gradient", "m", "v"].map((name) => io.input(`${name}${i}`)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+    // The order of adam_optimizer.js's applyGradients.
+    const newM = add(temporary(mul(m, c.beta1)), temporary(mul(gradient, c.oneMinusBeta1)));
+    const newV = add(temporary(mul(v, c.beta2)), temporary(mul(temporary(run("Square", { x: gradient })), c.oneMinusBeta2)));
+    const mHat = temporary(div(newM, c.oneMinusAccBeta1));
+    const vHat = temporary(div(newV, c.oneMinusAccBeta2));
+    const denominator = temporary(add(temporary(run("Sqrt", { x: vHat })), c.epsilon));
+    const newValue = add(temporary(mul(temporary(div(mHat, denominator)), c.negativeLearningRate)), value);
+    outputs.push(newValue, newM, newV);
+    if (gradient.shape.length === 0) gradientSum += backend.typedArrayFromHeap(gradient)[0]!;
+    else gradientSums.push(temporary(run("Sum", { x: gradient }, { axis: gradient.shape.map((_, axis) => axis), keepDims: false })));
+  }
+  for (const sum of gradientSums) gradientSum += backend.typedArrayFromHeap(sum)[0]!;
+  for (const value of trailingScalars(io, attrs, gradientSum)) outputs.push(scalar(value));
+  for (const t of temporaries) backend.disposeData(t.dataId);
   return outputs;
 }
 
@@ -180,17 +217,12 @@ let registered = false;
 export function registerFusedAdam(): void {
   if (registered) return;
   registered = true;
-  const kernels: [string, (backend: object) => FloatMemory][] = [
-    ["cpu", (backend) => cpuMemory(backend as CpuBackend)],
-    ["wasm", (backend) => wasmMemory(backend as WasmBackend)],
+  const kernels: [string, tf.KernelFunc][] = [
+    ["cpu", ({ inputs, backend, attrs }) => fusedAdamCpu(backend as unknown as CpuBackend, inputs, attrs as unknown as FusedAdamAttrs)],
+    ["wasm", ({ inputs, backend, attrs }) => fusedAdamWasm(backend as unknown as WasmBackend, inputs, attrs as unknown as FusedAdamAttrs)],
   ];
-  for (const [backendName, memory] of kernels) {
-    if (tf.getKernel(FUSED_ADAM, backendName) !== undefined) continue;
-    tf.registerKernel({
-      kernelName: FUSED_ADAM,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => fusedAdam(memory(backend), inputs, attrs as unknown as FusedAdamAttrs),
-    });
+  for (const [backendName, kernelFunc] of kernels) {
+    if (tf.getKernel(FUSED_ADAM, backendName) === undefined) tf.registerKernel({ kernelName: FUSED_ADAM, backendName, kernelFunc });
   }
 }
 
