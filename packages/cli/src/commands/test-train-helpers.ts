@@ -2,9 +2,11 @@
  * Shared by the `gan train` tests: running the CLI in-process, and the tiny plan most of them
  * train. Not part of the package (tests only).
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { encodePng } from "@gan/core";
+import { fileURLToPath } from "node:url";
+import { encodePng, listCheckpoints } from "@gan/core";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 
@@ -84,4 +86,46 @@ export function tinyRingPlan(overrides: TinyPlanOverrides = {}) {
     tricks: [] as object[],
     rewrites: [],
   };
+}
+
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const bin = path.join(repoRoot, "packages/cli/src/bin.ts");
+
+export interface TrainProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** `gan train PLAN --out OUT` in a child process (for signals, kill -9 and concurrent writers). */
+export function startTrain(planFile: string, out: string, ...flags: string[]): TrainProcess {
+  const child = spawn(process.execPath, ["--conditions=@gan/source", "--import", "tsx", bin, "train", planFile, "--out", out, ...flags], {
+    cwd: repoRoot,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
+/** The one run directory under `out` of a plan named `name`, once it exists. */
+export function runDirIn(out: string, name = "tiny"): string | undefined {
+  const nameDir = path.join(out, name);
+  if (!existsSync(nameDir)) return undefined;
+  const runs = readdirSync(nameDir);
+  return runs.length === 1 ? path.join(nameDir, runs[0]!) : undefined;
+}
+
+/** Waits until the run under `out` has a first checkpoint (or the process ends); its run directory. */
+export async function firstCheckpoint(out: string, exited: Promise<unknown>, name = "tiny"): Promise<string | undefined> {
+  let done = false;
+  void exited.then(() => (done = true));
+  for (;;) {
+    const runDir = runDirIn(out, name);
+    if (runDir && listCheckpoints(path.join(runDir, "checkpoints")).length > 0) return runDir;
+    if (done) return runDir;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -5,20 +5,15 @@
  *   inside a write): the last checkpoint is valid, --resume continues from it, and the
  *   resumed run's losses equal those of a run that was never interrupted.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { findLatestCheckpoint, listCheckpoints } from "@gan/core";
+import { findLatestCheckpoint } from "@gan/core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, tinyRingPlan } from "./test-train-helpers.js";
+import { firstCheckpoint, gan, runDirIn, startTrain, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
-
-const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-const bin = path.join(repoRoot, "packages/cli/src/bin.ts");
 
 
 const STEPS = 60;
@@ -38,39 +33,7 @@ const losses = (runDir: string) =>
     .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
     .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
 
-function runDirIn(out: string): string | undefined {
-  const nameDir = path.join(out, "tiny");
-  if (!existsSync(nameDir)) return undefined;
-  const runs = readdirSync(nameDir);
-  return runs.length === 1 ? path.join(nameDir, runs[0]!) : undefined;
-}
-
-function startTrain(out: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, ["--conditions=@gan/source", "--import", "tsx", bin, "train", planFile, "--out", out], {
-    cwd: repoRoot,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return { child, exited };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until the run has a first checkpoint (or the process ends). */
-async function firstCheckpoint(out: string, exited: Promise<unknown>): Promise<string | undefined> {
-  let done = false;
-  void exited.then(() => (done = true));
-  for (;;) {
-    const runDir = runDirIn(out);
-    if (runDir && listCheckpoints(path.join(runDir, "checkpoints")).length > 0) return runDir;
-    if (done) return runDir;
-    await sleep(5);
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-interrupt-"));
@@ -89,7 +52,7 @@ describe("an interrupted gan train", () => {
   ] as const) {
     test(`${signal}: finishes the step, writes a checkpoint, exits ${exitCode}; --resume continues exactly`, async () => {
       const out = path.join(dir, signal);
-      const { child, exited } = startTrain(out);
+      const { child, exited } = startTrain(planFile, out);
       const runDir = await firstCheckpoint(out, exited);
       child.kill(signal);
       const { code, stderr } = await exited;
@@ -114,7 +77,7 @@ describe("an interrupted gan train", () => {
     let resumedTries = 0;
     for (const [i, delay] of delays.entries()) {
       const out = path.join(dir, `kill-${i}`);
-      const { child, exited } = startTrain(out);
+      const { child, exited } = startTrain(planFile, out);
       const runDir = await firstCheckpoint(out, exited);
       await sleep(delay);
       child.kill("SIGKILL");

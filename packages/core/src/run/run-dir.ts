@@ -9,6 +9,7 @@
  *     checkpoints/       step-NNNNNN/: see checkpoint.ts
  *     generator/         the final generator (model.json + weights.bin)
  *     log.txt            what happened besides the metrics: the backend, warnings, the evaluation, the error that ended the run
+ *     train.lock         while a process trains the run: its pid and host (run-lock.ts)
  */
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
@@ -28,6 +29,8 @@ export const RUN_FILES = {
   generator: "generator",
   /** The backend, warnings, the evaluation and the error that ended the run, one timestamped line each. */
   log: "log.txt",
+  /** The pid and host of the process training the run, while it trains (run-lock.ts). */
+  lock: "train.lock",
 } as const;
 
 export interface RunInfo {

@@ -24,6 +24,7 @@ import type { Trick } from "../trick/define-trick.js";
 import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
 import { findLatestCheckpoint, pruneCheckpoints, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { checkResumable, trainingHash } from "./resumable.js";
+import { RunLock } from "./run-lock.js";
 import { syncDirectory, writeFileAtomic } from "./files.js";
 import { saveModel } from "./model-io.js";
 import { Progress, type ProgressStream } from "./progress.js";
@@ -171,12 +172,15 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   const tricks = await loadTricks(plan, options);
   const backend = await selectBackend(plan.train.backend);
   const hash = planHash(plan);
-  // Warnings from before the run directory exists (loading the tricks, opening the data) go to its log once it does.
+  // Warnings from before the run directory is locked (loading the tricks, opening the data) go to its log once it is.
   const earlyWarnings: string[] = [];
   let progress: Progress | undefined;
   const stream = options.progress === undefined ? process.stderr : options.progress;
+  // Taken before the first write to the run directory, released after the last.
+  let lock: RunLock | undefined;
   const warn = (message: string) => {
-    if (runDir) appendRunLog(runDir, `warning: ${message}`);
+    // Only the writer of the run directory writes its log: until the lock is held, warnings wait.
+    if (lock) appendRunLog(runDir, `warning: ${message}`);
     else earlyWarnings.push(message);
     options.onWarning?.(message);
     // Before the progress line exists (a damaged checkpoint found on resume), straight to its stream.
@@ -190,6 +194,8 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     const startedAt = new Date();
     let startStep = 0;
     if (resuming) {
+      // Before anything in the run directory is read for writing: a second writer is refused here.
+      lock = RunLock.acquire(runDir);
       const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), { warn, trainingHash: trainingHash(plan) });
       if (!checkpoint) throw new UserError(`cannot resume ${runDir}: it has no valid checkpoint`);
       await restoreCheckpoint(checkpoint.dir, trainer);
@@ -214,6 +220,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
       delete info.error;
     } else {
       runDir = createRunDir(options.out ?? "runs", plan.name, startedAt);
+      lock = RunLock.acquire(runDir);
       info = {
         name: plan.name,
         planHash: hash,
@@ -268,6 +275,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   } finally {
     progress?.finish();
     trainer.dispose();
+    lock?.release();
   }
 }
 
