@@ -130,12 +130,15 @@ export class SweepQueue {
   }
 
   private async stateOf(run: SweepRunEntry): Promise<RunState> {
+    // The state first, then the job: a job read first and found failed (or completed) a moment
+    // later would show the fields it had while active, without its failure reason or result.
+    const jobState = await this.queue.getJobState(run.runId);
     const job: Job<RunJobData, RunJobResult> | undefined = await this.queue.getJob(run.runId);
     const base = { runId: run.runId, variant: run.variant, label: run.label, seed: run.seed };
-    if (!job) {
+    if (!job || jobState === "unknown") {
       return { run, state: "missing", attemptsMade: 0, result: { ...base, error: "its job is no longer in the queue (was Redis emptied?); submit the sweep again" } };
     }
-    const state = stateName(await job.getState());
+    const state = stateName(jobState);
     const attemptsMade = job.attemptsMade;
     if (state === "completed" && job.returnvalue) {
       const value = job.returnvalue;
