@@ -19,7 +19,7 @@
  * mean, as some PyTorch code does): with Adam the factor of 2 hardly matters, but it sets
  * what a reported D loss means: ln 4 = 1.386 at the BCE equilibrium D = 1/2.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tfjs.js";
 import type { LossKind } from "@gan/plan";
 
 export type { LossKind };

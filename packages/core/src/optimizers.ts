@@ -11,7 +11,7 @@
  * and is what `scaleLearningRate` changes (halving after a NaN rollback), so it survives
  * schedule changes and is saved with the state.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tfjs.js";
 import { valueAt, type Optimizer as OptimizerSpec, type OptimizerKind } from "@gan/plan";
 import { UserError } from "./errors.js";
 import { adamConstants, fusedAdamAvailable, fusedAdamStep } from "./fused-adam.js";

@@ -15,10 +15,9 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-// tfjs-layers' entry registers tfjs-core's gradients, which tfjs-core's main entry does not.
-import "@tensorflow/tfjs-layers";
+// tfjs.ts also loads the cpu backend, and tfjs-layers, whose entry registers tfjs-core's
+// gradients (tfjs-core's main entry does not).
+import { tf } from "../tfjs.js";
 import type { BackendName } from "@gan/plan";
 import { UserError } from "../errors.js";
 

@@ -12,7 +12,7 @@
  * later, and never reaches a checkpoint: the last checkpoint is always a good one, which is
  * what `--on-nan rollback` returns to.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import { UserError } from "../errors.js";
 import { readTensor } from "./tensor-reads.js";
 

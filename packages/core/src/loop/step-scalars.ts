@@ -2,7 +2,7 @@
  * The scalars of one step (losses, tricks' logs), kept as tensors and read in one batch, and
  * only on steps that are logged: on other steps a scalar costs nothing and is never read.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import { readTensor } from "./tensor-reads.js";
 
 export class StepScalars {

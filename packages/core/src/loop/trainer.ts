@@ -13,8 +13,7 @@
  * scalars stay tensors (StepScalars) and are read in one batch on logged steps. Every
  * update runs inside tf.tidy, so the number of live tensors stays flat across steps.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
+import { tf, tfl } from "../tfjs.js";
 import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource, type DataSource } from "../data/source.js";
 import { discriminatorAccuracy, discriminatorLoss, generatorLoss } from "../losses.js";

@@ -6,8 +6,7 @@
  * a seed derived from the run's seed, the network and the layer's position, so the same seed
  * gives the same weights on every backend (tfjs draws seeded initial values in JavaScript).
  */
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import { tf, tfl } from "../tfjs.js";
 import type { Activation, Layer, Network, NetworkName, TrickLayer } from "@gan/plan";
 import { UserError } from "../errors.js";
 import type { Rng } from "../random.js";

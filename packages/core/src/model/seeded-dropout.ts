@@ -7,8 +7,7 @@
  * uninterrupted run would. It keeps the class name "Dropout", so a saved model loads with
  * plain tfjs-layers (in a browser too) as an ordinary dropout layer.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import { tf, tfl } from "../tfjs.js";
 import type { Rng } from "../random.js";
 
 type DropoutArgs = Parameters<typeof tfl.layers.dropout>[0];

@@ -16,7 +16,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import type { JsonValue } from "@gan/plan";
 import type { LoopState, Trainer } from "../loop/trainer.js";
 import type { TrickCheckpoint } from "../trick/bus.js";

@@ -5,8 +5,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
+import { tf, tfl } from "../tfjs.js";
 import { UserError } from "../errors.js";
 import type { NamedTensor } from "../optimizers.js";
 import { writeFileDurable } from "./files.js";

@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import type { BackendName, Plan } from "@gan/plan";
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import { UserError } from "../errors.js";

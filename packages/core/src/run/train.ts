@@ -12,7 +12,7 @@
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import { planHash, type BackendName, type Plan } from "@gan/plan";
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import type { DataSource } from "../data/source.js";

@@ -26,7 +26,15 @@ describe("resolving trick packages from the spec's directory", () => {
 
   test("a missing package names the install command of the project's package manager", async () => {
     const result = await host.loadTrick("@gan/gpp", project);
-    expect(result).toEqual({ ok: false, message: "trick '@gan/gpp' is not installed: npm install @gan/gpp" });
+    expect(result).toEqual({
+      ok: false,
+      message: "trick '@gan/gpp' is not installed: npm install @gan/gpp (the @gan packages are not on the npm registry yet: `pnpm gan:pack` in a clone of gan writes them as tarballs to install)",
+    });
+  });
+
+  test("a missing third-party trick gets the install command alone (the note is for the unpublished @gan packages)", async () => {
+    const result = await host.loadTrick("gan-trick-nowhere", project);
+    expect(result).toEqual({ ok: false, message: "trick 'gan-trick-nowhere' is not installed: npm install gan-trick-nowhere" });
   });
 
   test("a package whose default export is not a trick is refused", async () => {

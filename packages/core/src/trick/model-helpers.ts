@@ -5,8 +5,7 @@
  * They use @gan/core's own tfjs-layers, so a trick never imports a copy of its own, whose
  * classes would not be the run's.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import { tf, tfl } from "../tfjs.js";
 
 /**
  * A new model with the architecture and the current weights of `model` (weights copied, not

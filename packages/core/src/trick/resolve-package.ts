@@ -170,7 +170,14 @@ export function projectRoot(fromDir: string): string {
   return nearestProject(fromDir)?.dir ?? resolve(fromDir);
 }
 
-/** The command a user runs to add a package, guessed from the lockfile nearest to `fromDir`. */
+/**
+ * The command a user runs to add a package, guessed from the lockfile nearest to `fromDir`.
+ * The project's own packages (@gan/*) are not on the npm registry yet, so for them it also
+ * says where they come from today (README.md, "Using gan in your own project").
+ */
 export function installCommand(name: string, fromDir: string): string {
-  return `${nearestProject(fromDir)?.add ?? "npm install"} ${name}`;
+  const command = `${nearestProject(fromDir)?.add ?? "npm install"} ${name}`;
+  return name.startsWith("@gan/")
+    ? `${command} (the @gan packages are not on the npm registry yet: \`pnpm gan:pack\` in a clone of gan writes them as tarballs to install)`
+    : command;
 }

@@ -7,7 +7,7 @@
  * For what only a run shows (update counts, checkpoints and resume), train a tiny plan with
  * `train(plan, { tricks: [...] })` instead.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tfjs.js";
 import { z } from "zod";
 import { PlanSchema, valueAt, type BackendName, type JsonValue, type Plan, type PlanInput, type Schedulable, type Window } from "@gan/plan";
 import { selectBackend } from "../backend/select-backend.js";
