@@ -6,8 +6,6 @@ import { UsageError } from "@gan/core";
 
 export interface Command {
   name: string;
-  /** One line for `gan help`. */
-  summary: string;
   /** The usage line(s) shown by `gan help NAME` and on a usage error. */
   usage: string;
   /** Runs the command; resolves to the process exit code. */

@@ -4,54 +4,56 @@
  * ever printed for an internal error, which is a bug in gan.
  */
 import { readFileSync } from "node:fs";
-import { UsageError, isUserError } from "@gan/core";
 import type { Command } from "./command.js";
 import { output } from "./io.js";
 import { nearest } from "./suggest.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-/** Commands are imported lazily so that `gan check` does not pay for loading TensorFlow.js. */
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-  compile: () => import("./commands/compile.js"),
-  check: () => import("./commands/check.js"),
-  fmt: () => import("./commands/fmt.js"),
-  grammar: () => import("./commands/grammar.js"),
-  tricks: () => import("./commands/tricks.js"),
-  new: () => import("./commands/new.js"),
-  train: () => import("./commands/train.js"),
-  sample: () => import("./commands/sample.js"),
-  eval: () => import("./commands/eval.js"),
-  ablate: () => import("./commands/ablate.js"),
-  report: () => import("./commands/report.js"),
-  sweep: () => import("./commands/sweep.js"),
-  worker: () => import("./commands/worker.js"),
+/**
+ * The commands, each with its one-line summary for `gan help`. Modules are imported only for
+ * the command that runs (or whose help is asked for): `gan check` does not load TensorFlow.js
+ * and `gan help` loads none of them, so both start fast (bench/RESULTS.md, "Start-up").
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  compile: { summary: "parse and check a .gan file, resolve its tricks, print the plan", load: () => import("./commands/compile.js") },
+  check: { summary: "report every problem of a .gan file (exit 1 when there are errors)", load: () => import("./commands/check.js") },
+  fmt: { summary: "rewrite .gan files in the canonical layout (--check: only report)", load: () => import("./commands/fmt.js") },
+  grammar: { summary: "write the railroad diagrams of the .gan grammar as an HTML page", load: () => import("./commands/grammar.js") },
+  tricks: { summary: "list the trick packages installed here, with their options and defaults", load: () => import("./commands/tricks.js") },
+  new: { summary: "scaffold a trick package that builds, tests and publishes as generated", load: () => import("./commands/new.js") },
+  train: { summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/ and measures the finished run", load: () => import("./commands/train.js") },
+  sample: { summary: "draw samples from a run's trained generator (2-D data as CSV, images as a PNG grid)", load: () => import("./commands/sample.js") },
+  eval: { summary: "measure a run: modes and reverse KL for 2-D mixtures, Fréchet distance for MNIST; writes eval.json", load: () => import("./commands/eval.js") },
+  ablate: { summary: "train a spec as written and without each of its tricks (or with others added), over seeds; a table of the metrics", load: () => import("./commands/ablate.js") },
+  report: { summary: "write a run's report.html: loss curves, trick scalars, samples over time, metrics, the plan", load: () => import("./commands/report.js") },
+  sweep: { summary: "train a spec over a grid of trick options and seeds, here or on gan workers (--queue); a table of the metrics", load: () => import("./commands/sweep.js") },
+  worker: { summary: "take runs of sweeps and ablations from a Redis queue: train, evaluate, store them in the artifacts directory", load: () => import("./commands/worker.js") },
 };
 
-/** Registers a command module (used for commands that live in their own files, e.g. train). */
-export function registerCommand(name: string, load: () => Promise<{ command: Command }>): void {
-  COMMANDS[name] = load;
+/** Registers a command module under a name (a new command needs its summary; a known one keeps it). */
+export function registerCommand(name: string, load: () => Promise<{ command: Command }>, summary?: string): void {
+  COMMANDS[name] = { summary: summary ?? COMMANDS[name]?.summary ?? "", load };
 }
 
 async function help(name?: string): Promise<number> {
   if (name !== undefined) {
-    const load = COMMANDS[name];
-    if (!load) throw unknownCommand(name);
-    const { command } = await load();
-    output.out(`${command.summary}\n\nusage: ${command.usage}\n`);
+    const entry = COMMANDS[name];
+    if (!entry) throw await unknownCommand(name);
+    const { command } = await entry.load();
+    output.out(`${entry.summary}\n\nusage: ${command.usage}\n`);
     return 0;
   }
   const lines = [`gan ${VERSION}: GAN training with the tricks that make it work`, "", "usage: gan <command> [options]", "", "commands:"];
-  for (const [commandName, load] of Object.entries(COMMANDS)) {
-    const { command } = await load();
-    lines.push(`  ${commandName.padEnd(10)} ${command.summary}`);
-  }
+  for (const [commandName, { summary }] of Object.entries(COMMANDS)) lines.push(`  ${commandName.padEnd(10)} ${summary}`);
   lines.push("", "gan help <command> shows the options of one command.");
   output.out(`${lines.join("\n")}\n`);
   return 0;
 }
 
-function unknownCommand(name: string): UsageError {
+/** @gan/core (and with it TensorFlow.js) is imported only when a command runs or fails. */
+async function unknownCommand(name: string): Promise<Error> {
+  const { UsageError } = await import("@gan/core");
   const suggestion = nearest(name, Object.keys(COMMANDS));
   return new UsageError(`unknown command '${name}'${suggestion ? `, did you mean '${suggestion}'?` : ""} (gan help lists the commands)`);
 }
@@ -64,12 +66,13 @@ export async function main(argv: string[]): Promise<number> {
       output.out(`${VERSION}\n`);
       return 0;
     }
-    const load = COMMANDS[name];
-    if (!load) throw unknownCommand(name);
-    const { command } = await load();
+    const entry = COMMANDS[name];
+    if (!entry) throw await unknownCommand(name);
+    const { command } = await entry.load();
     if (rest.includes("--help") || rest.includes("-h")) return await help(name);
     return await command.run(rest);
   } catch (error) {
+    const { isUserError } = await import("@gan/core");
     if (isUserError(error)) {
       if (error.message) output.err(`gan: ${error.message}\n`);
       return (error as { exitCode?: number }).exitCode ?? 1;

@@ -70,7 +70,6 @@ export interface AblationRecord {
 
 export const command: Command = {
   name: "ablate",
-  summary: "train a spec as written and without each of its tricks (or with others added), over seeds; a table of the metrics",
   usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add PKG]... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

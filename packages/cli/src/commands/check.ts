@@ -6,7 +6,6 @@ import { compileSpec, hasErrors, printDiagnostics } from "../spec.js";
 
 export const command: Command = {
   name: "check",
-  summary: "report every problem of a .gan file (exit 1 when there are errors)",
   usage: "gan check FILE [--format text|json]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs("check", argv, { format: { type: "string", default: "text" } }, { min: 1, max: 1 });

@@ -6,7 +6,6 @@ import { planFromSpec } from "../spec.js";
 
 export const command: Command = {
   name: "compile",
-  summary: "parse and check a .gan file, resolve its tricks, print the plan",
   usage: "gan compile FILE [-o PLAN.json]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs("compile", argv, { out: { type: "string", short: "o" } }, { min: 1, max: 1 });

@@ -14,7 +14,6 @@ const FORMATS = ["table", "json"] as const;
 
 export const command: Command = {
   name: "eval",
-  summary: "measure a run: modes and reverse KL for 2-D mixtures, Fréchet distance for MNIST; writes eval.json",
   usage: "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

@@ -7,7 +7,6 @@ import { printDiagnostics, readSpec } from "../spec.js";
 
 export const command: Command = {
   name: "fmt",
-  summary: "rewrite .gan files in the canonical layout (--check: only report)",
   usage: "gan fmt FILE... [--check]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs("fmt", argv, { check: { type: "boolean", default: false } }, { min: 1, max: Infinity });

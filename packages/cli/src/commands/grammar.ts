@@ -7,7 +7,6 @@ import { output } from "../io.js";
 
 export const command: Command = {
   name: "grammar",
-  summary: "write the railroad diagrams of the .gan grammar as an HTML page",
   usage: "gan grammar --html FILE",
   async run(argv) {
     const { values } = parseCommandArgs("grammar", argv, { html: { type: "string" } }, { min: 0, max: 0 });

@@ -248,7 +248,6 @@ function writeTrickPackage(dir: string, files: Record<string, string>): void {
 
 export const command: Command = {
   name: "new",
-  summary: "scaffold a trick package that builds, tests and publishes as generated",
   usage: "gan new trick NAME [--dir DIR] [--description TEXT]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

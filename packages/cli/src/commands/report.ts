@@ -6,7 +6,6 @@ import { writeReport } from "../report/write-report.js";
 
 export const command: Command = {
   name: "report",
-  summary: "write a run's report.html: loss curves, trick scalars, samples over time, metrics, the plan",
   usage: "gan report RUN_DIR [-o FILE]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs("report", argv, { out: { type: "string", short: "o" } }, { min: 1, max: 1 });

@@ -24,7 +24,6 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 
 export const command: Command = {
   name: "sample",
-  summary: "draw samples from a run's trained generator (2-D data as CSV, images as a PNG grid)",
   usage: "gan sample RUN_DIR [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

@@ -241,7 +241,6 @@ async function collect(id: string, url: string | undefined, artifacts: string): 
 
 export const command: Command = {
   name: "sweep",
-  summary: "train a spec over a grid of trick options and seeds, here or on gan workers (--queue); a table of the metrics",
   usage: USAGE,
   async run(argv) {
     const sub = argv[0];

@@ -66,7 +66,6 @@ export async function evaluateFinishedRun(result: TrainResult, tricksFrom: strin
 
 export const command: Command = {
   name: "train",
-  summary: "train a .gan spec or a plan.json; writes runs/<name>/<time>/ and measures the finished run",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
     "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval]\n" +

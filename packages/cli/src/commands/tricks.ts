@@ -30,7 +30,6 @@ function describeOptions(schema: z.ZodObject): OptionRow[] {
 
 export const command: Command = {
   name: "tricks",
-  summary: "list the trick packages installed here, with their options and defaults",
   usage: "gan tricks [--format text|json] [--dir DIR]",
   async run(argv) {
     const { values } = parseCommandArgs("tricks", argv, { format: { type: "string", default: "text" }, dir: { type: "string" } }, { min: 0, max: 0 });

@@ -10,7 +10,6 @@ import { DEFAULT_ARTIFACTS } from "./sweep.js";
 
 export const command: Command = {
   name: "worker",
-  summary: "take runs of sweeps and ablations from a Redis queue: train, evaluate, store them in the artifacts directory",
   usage:
     "gan worker --queue redis://HOST:PORT [--concurrency C] [--artifacts DIR] [--stall-seconds S] [--tricks-from DIR] [--allow-tricks-from DIR]...\n\n" +
     "  --concurrency C    runs at a time, each in its own processes (default: cores - 1, at least 1)\n" +
