@@ -2,6 +2,10 @@
 // The registry test: publish this workspace to a real npm registry and use it as a stranger would.
 //
 //  1. `pnpm build` in the workspace (turbo; cached when nothing changed).
+//     Then the way to use gan before the packages are on npm: `pnpm gan:pack` (scripts/pack.mjs)
+//     packs @gan/cli, the consumer's tricks and the @gan packages they need as tarballs; a fresh
+//     folder outside the workspace installs them with plain npm (third-party packages from the
+//     registry this machine's npm uses) and runs the compile, train and eval of step 4.
 //  2. Copy the workspace (the files git would see, plus each package's dist/) to a temporary
 //     folder and release it there, so that versioning never touches the real tree:
 //     `changeset version` then `changeset publish`, the release path of `pnpm release`
@@ -39,7 +43,7 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { PNPM_VERSION, ROOT, workspacePackages } from "./workspace.mjs";
 
@@ -325,6 +329,78 @@ function planTricks(planPath) {
   return Object.fromEntries(readJson(planPath).tricks.map((trick) => [trick.package, trick.version]));
 }
 
+/**
+ * What a user does first in a project with gan installed: `gan compile` the consumer's spec,
+ * `gan train --steps 20`, `gan eval`; checks that every trick ran with the installed version.
+ * `label` names the installation in the step names.
+ */
+async function compileTrainEval(consumer, gan, installed, label) {
+  const result = {};
+  copyFileSync(join(ROOT, "examples", "consumer", "ring.gan"), join(consumer, "ring.gan"));
+  await step(`npx gan compile${label}`, () => gan(["compile", "ring.gan", "-o", "plan.json"]));
+  const compiled = planTricks(join(consumer, "plan.json"));
+  for (const name of ["@gan/gp", "@gan/label-smoothing", THIRD_PARTY_TRICK]) {
+    check(compiled[name] === installed[name], `the plan has ${name}@${compiled[name]}, but ${installed[name]} is installed`);
+  }
+  result.compile = { tricks: compiled };
+
+  const trained = await step(`npx gan train --steps ${TRAIN_STEPS}${label}`, () => gan(["train", "ring.gan", "--steps", String(TRAIN_STEPS)], 15 * 60_000));
+  const runDirLine = `${trained.stdout}\n${trained.stderr}`.match(/^run directory: (.+)$/m);
+  check(runDirLine, `gan train did not say where its run is:\n${trained.stderr}`);
+  const runDir = join(consumer, runDirLine[1].trim());
+  const runInfo = readJson(join(runDir, "run.json"));
+  check(runInfo.status === "completed" && runInfo.stepsCompleted === TRAIN_STEPS, `run.json: status ${runInfo.status}, ${runInfo.stepsCompleted} steps`);
+  const metrics = readFileSync(join(runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+  const logged = new Set(metrics.flatMap((line) => Object.keys(line)));
+  // Each trick logs under its own prefix: seeing all three proves all three ran in the loop.
+  for (const key of ["gp/penalty", "label-smoothing/real", "consistency/real", "d_loss", "g_loss"]) {
+    check(logged.has(key), `metrics.jsonl has no '${key}' (it has ${[...logged].join(", ")})`);
+  }
+  check(metrics.every((line) => Number.isFinite(line.d_loss) && Number.isFinite(line.g_loss)), "a loss in metrics.jsonl is not finite");
+  result.train = { runDir: relative(consumer, runDir), steps: runInfo.stepsCompleted, backend: runInfo.backend?.name, versions: runInfo.versions, metrics: [...logged].sort() };
+
+  const { stdout: help } = await gan(["help"]);
+  if (/^\s+eval\s/m.test(help)) {
+    const evaluated = await step(`npx gan eval${label}`, () => gan(["eval", relative(consumer, runDir)], 15 * 60_000));
+    check(existsSync(join(runDir, "eval.json")), `gan eval wrote no eval.json in ${relative(consumer, runDir)}`);
+    result.eval = { ran: true, output: `${evaluated.stdout}${evaluated.stderr}`.trim().split("\n").slice(-20).join("\n") };
+  } else {
+    result.eval = { ran: false, reason: `@gan/cli ${installed["@gan/cli"]} has no eval command yet` };
+    log(`skipped npx gan eval: ${result.eval.reason}`);
+  }
+  return result;
+}
+
+/**
+ * How a user gets gan today, while the @gan packages are not on the npm registry: `pnpm gan:pack`
+ * (scripts/pack.mjs) in the clone, then `npm install` of its tarballs in a folder of their own,
+ * with every third-party package from the registry this machine's npm uses (no Verdaccio here).
+ */
+async function tarballConsumer(temp, env) {
+  const packed = join(temp, "packed");
+  const { stdout } = await step("pnpm gan:pack", () =>
+    exec(process.execPath, [join(ROOT, "scripts", "pack.mjs"), "--skip-build", "--json", "--out", packed, ...CONSUMER_PACKAGES], { cwd: ROOT, env }),
+  );
+  const tarballs = JSON.parse(stdout);
+  const consumer = join(temp, "tarball-consumer");
+  mkdirSync(consumer);
+  check(relative(ROOT, consumer).startsWith(".."), "the tarball consumer folder must be outside the workspace");
+  await exec("npm", ["init", "-y"], { cwd: consumer, env });
+  await step("npm install the tarballs (tarball consumer)", () =>
+    exec("npm", ["install", "--no-audit", "--no-fund", ...tarballs], { cwd: consumer, env, timeoutMs: 15 * 60_000 }),
+  );
+  // Every @gan package, and the third-party trick, from a tarball: npm looked none of them up.
+  const ours = Object.entries(lockEntries(consumer)).filter(([path]) => /^node_modules\/(@gan\/[^/]+|gan-trick-consistency)$/.test(path));
+  const elsewhere = ours.filter(([, entry]) => !entry.resolved?.startsWith("file:"));
+  check(ours.length === tarballs.length && elsewhere.length === 0, `the tarball consumer's lockfile: ${ours.map(([path, entry]) => `${path} (${entry.resolved})`).join(", ")}; expected the ${tarballs.length} tarballs`);
+  const cli = readJson(join(consumer, "node_modules", "@gan", "cli", "package.json"));
+  const workspaceRanges = Object.entries(cli.dependencies).filter(([, range]) => range.startsWith("workspace:"));
+  check(workspaceRanges.length === 0, `the packed @gan/cli still has workspace: ranges: ${workspaceRanges.map(([name, range]) => `${name} ${range}`).join(", ")}`);
+  const installed = Object.fromEntries([...CONSUMER_PACKAGES, "@gan/core"].map((name) => [name, installedVersion(consumer, name)]));
+  const gan = (args, timeoutMs) => exec("npx", ["--no", "--", "gan", ...args], { cwd: consumer, env, timeoutMs });
+  return { tarballs: tarballs.map((tarball) => basename(tarball)), installed, cliDependencies: cli.dependencies, ...(await compileTrainEval(consumer, gan, installed, " (tarballs)")) };
+}
+
 // --- the run ----------------------------------------------------------------------------
 
 async function main(temp) {
@@ -345,6 +421,8 @@ async function main(temp) {
   if (!flags["skip-build"]) {
     await step("build (pnpm build)", () => exec("pnpm", ["build"], { cwd: ROOT, env: toolEnv, timeoutMs: 20 * 60_000 }));
   }
+
+  summary.tarballs = await tarballConsumer(temp, toolEnv);
 
   const workspace = join(temp, "workspace");
   await step("copy the workspace", () => copyWorkspace(workspace, toolEnv));
@@ -415,37 +493,9 @@ async function main(temp) {
     const listed = JSON.parse(tricksJson).map((trick) => trick.name);
     check(["@gan/gp", "@gan/label-smoothing", THIRD_PARTY_TRICK].every((name) => listed.includes(name)), `gan tricks lists ${listed.join(", ")}`);
 
-    copyFileSync(join(ROOT, "examples", "consumer", "ring.gan"), join(consumer, "ring.gan"));
-    await step("npx gan compile", () => gan(["compile", "ring.gan", "-o", "plan.json"]));
-    const compiled = planTricks(join(consumer, "plan.json"));
-    for (const name of ["@gan/gp", "@gan/label-smoothing", THIRD_PARTY_TRICK]) {
-      check(compiled[name] === installed[name], `the plan has ${name}@${compiled[name]}, but ${installed[name]} is installed`);
-    }
-    summary.compile = { tricks: compiled };
-
-    const trained = await step(`npx gan train --steps ${TRAIN_STEPS}`, () => gan(["train", "ring.gan", "--steps", String(TRAIN_STEPS)], 15 * 60_000));
-    const runDirLine = `${trained.stdout}\n${trained.stderr}`.match(/^run directory: (.+)$/m);
-    check(runDirLine, `gan train did not say where its run is:\n${trained.stderr}`);
-    const runDir = join(consumer, runDirLine[1].trim());
-    const runInfo = readJson(join(runDir, "run.json"));
-    check(runInfo.status === "completed" && runInfo.stepsCompleted === TRAIN_STEPS, `run.json: status ${runInfo.status}, ${runInfo.stepsCompleted} steps`);
-    const metrics = readFileSync(join(runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
-    const logged = new Set(metrics.flatMap((line) => Object.keys(line)));
-    // Each trick logs under its own prefix: seeing all three proves all three ran in the loop.
-    for (const key of ["gp/penalty", "label-smoothing/real", "consistency/real", "d_loss", "g_loss"]) {
-      check(logged.has(key), `metrics.jsonl has no '${key}' (it has ${[...logged].join(", ")})`);
-    }
-    check(metrics.every((line) => Number.isFinite(line.d_loss) && Number.isFinite(line.g_loss)), "a loss in metrics.jsonl is not finite");
-    summary.train = { runDir: relative(consumer, runDir), steps: runInfo.stepsCompleted, backend: runInfo.backend?.name, versions: runInfo.versions, metrics: [...logged].sort() };
-
-    const { stdout: help } = await gan(["help"]);
-    if (/^\s+eval\s/m.test(help)) {
-      const evaluated = await step("npx gan eval", () => gan(["eval", relative(consumer, runDir)], 15 * 60_000));
-      summary.eval = { ran: true, output: `${evaluated.stdout}${evaluated.stderr}`.trim().split("\n").slice(-20).join("\n") };
-    } else {
-      summary.eval = { ran: false, reason: `@gan/cli ${versions["@gan/cli"]} has no eval command yet` };
-      log(`skipped npx gan eval: ${summary.eval.reason}`);
-    }
+    const used = await compileTrainEval(consumer, gan, installed, "");
+    Object.assign(summary, used);
+    const compiled = used.compile.tricks;
 
     // --- a patch release of one trick, and the consumer's upgrade ---
     const patched = flags.patch;

@@ -20,6 +20,14 @@ interface Summary {
   eval: { ran: boolean; reason?: string };
   patch: { package: string; from: string; to: string; lockfileEntriesChanged: string[]; lockfileEntriesUnchanged: number; planTricksAfter: Record<string, string> };
   scaffold: { package: string; peerRange: string; coreInstalled: string; testsPassed: number };
+  tarballs: {
+    tarballs: string[];
+    installed: Record<string, string>;
+    cliDependencies: Record<string, string>;
+    compile: { tricks: Record<string, string> };
+    train: { steps: number; metrics: string[] };
+    eval: { ran: boolean };
+  };
   timings: Record<string, number>;
   totalSeconds: number;
 }
@@ -35,7 +43,7 @@ afterAll(() => {
 });
 
 test(
-  "the workspace, published to a local registry, installs and trains outside the workspace; a trick patch upgrades alone",
+  "pnpm gan:pack's tarballs and the workspace published to a local registry each install and train outside the workspace; a trick patch upgrades alone",
   async () => {
     const summaryPath = join(outDir, "summary.json");
     let output = "";
@@ -71,6 +79,16 @@ test(
     expect(patch.planTricksAfter).toEqual({ ...summary.compile.tricks, "@gan/label-smoothing": patch.to });
     // `gan new trick`, outside the workspace: built and tested against the @gan/core from the registry.
     expect(summary.scaffold).toEqual({ package: "gan-trick-drift", peerRange: `^${summary.published["@gan/core"]}`, coreInstalled: summary.published["@gan/core"], testsPassed: 3 });
+    // `pnpm gan:pack`'s tarballs, installed with plain npm outside the workspace: compile, train 20 steps with tricks, eval.
+    const { tarballs } = summary;
+    expect(tarballs.tarballs.sort()).toEqual(
+      ["gan-backend-wasm", "gan-cli", "gan-core", "gan-dsl", "gan-gp", "gan-label-smoothing", "gan-metrics", "gan-plan", "gan-trick-consistency"].map((base) => expect.stringMatching(new RegExp(`^${base}-\\d+\\.\\d+\\.\\d+\\.tgz$`))),
+    );
+    expect(tarballs.cliDependencies["@gan/core"]).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(Object.keys(tarballs.compile.tricks).sort()).toEqual(["@gan/gp", "@gan/label-smoothing", "gan-trick-consistency"]);
+    expect(tarballs.train.steps).toBe(20);
+    expect(tarballs.train.metrics).toEqual(expect.arrayContaining(["gp/penalty", "label-smoothing/real", "consistency/real"]));
+    expect(tarballs.eval.ran).toBe(true);
     console.log(`e2e-registry: ${summary.totalSeconds} s; steps: ${JSON.stringify(summary.timings)}; eval: ${summary.eval.ran ? "ran" : `skipped (${summary.eval.reason})`}`);
   },
   TIMEOUT_MS,

@@ -11,10 +11,10 @@
 // something the build needs at runtime. Run `pnpm build` first.
 //
 // Usage: node scripts/lint-packages.mjs [package-name...]
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, pnpmCommand, run, workspacePackages } from "./workspace.mjs";
+import { ROOT, packPackages, run, workspacePackages } from "./workspace.mjs";
 
 const bin = (name) => join(ROOT, "node_modules", ".bin", name);
 const only = process.argv.slice(2);
@@ -25,20 +25,19 @@ if (only.length > 0 && packages.length !== only.length) {
   process.exit(2);
 }
 
-const [pnpm, ...pnpmArgs] = pnpmCommand();
 const packDir = mkdtempSync(join(tmpdir(), "gan-lint-packages-"));
 const failures = [];
 try {
-  for (const pkg of packages) {
+  const built = packages.filter((pkg) => {
+    if (existsSync(join(pkg.dir, "dist"))) return true;
+    failures.push({ pkg, problems: [`${pkg.relativeDir}/dist is missing: run \`pnpm build\` first`] });
+    console.log(`✗ ${pkg.name}: not built`);
+    return false;
+  });
+  const tarballs = built.length > 0 ? packPackages(built, packDir) : [];
+  built.forEach((pkg, i) => {
+    const tarball = tarballs[i];
     const problems = [];
-    if (!existsSync(join(pkg.dir, "dist"))) {
-      failures.push({ pkg, problems: [`${pkg.relativeDir}/dist is missing: run \`pnpm build\` first`] });
-      console.log(`✗ ${pkg.name}: not built`);
-      continue;
-    }
-    const destination = join(packDir, pkg.name.replace(/^@/, "").replace("/", "-"));
-    run(pnpm, [...pnpmArgs, "pack", "--pack-destination", destination], { cwd: pkg.dir });
-    const tarball = join(destination, readdirSync(destination).find((file) => file.endsWith(".tgz")));
     try {
       // --strict: a publint warning (e.g. a file in `exports` that is not packed) fails the lint.
       const report = run(bin("publint"), ["run", tarball, "--strict", "--level", "warning"]);
@@ -53,7 +52,7 @@ try {
     }
     console.log(`${problems.length === 0 ? "✓" : "✗"} ${pkg.name}@${pkg.version}`);
     if (problems.length > 0) failures.push({ pkg, problems });
-  }
+  });
 } finally {
   rmSync(packDir, { recursive: true, force: true });
 }

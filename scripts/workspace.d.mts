@@ -25,3 +25,5 @@ export const PNPM_VERSION: string;
 export function pnpmCommand(): string[];
 export function workspacePackages(options?: { includePrivate?: boolean }): WorkspacePackage[];
 export function run(command: string, args: string[], options?: import("node:child_process").ExecFileSyncOptions): string;
+export function packPackages(pkgs: WorkspacePackage[], destination: string): string[];
+export function tarballBase(pkg: { name: string }): string;

@@ -1,7 +1,7 @@
 // Shared by the release tooling in scripts/: where the workspace is, which packages it has,
 // and how to run the pinned pnpm.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,4 +66,26 @@ export function run(command, args, options = {}) {
     failure.output = output;
     throw failure;
   }
+}
+
+/** pnpm pack's name for a package's tarball, before `-<version>.tgz`: "@gan/cli" is "gan-cli". */
+export function tarballBase(pkg) {
+  return pkg.name.replace(/^@/, "").replace("/", "-");
+}
+
+/**
+ * Packs workspace packages as publishing would (`pnpm pack`: workspace: ranges become real
+ * version ranges, `files` applies) into `destination`, in one pnpm run; returns the tarballs'
+ * paths, in the order of `pkgs`.
+ */
+export function packPackages(pkgs, destination) {
+  mkdirSync(destination, { recursive: true });
+  const [pnpm, ...pnpmArgs] = pnpmCommand();
+  const filters = pkgs.flatMap((pkg) => ["--filter", pkg.name]);
+  run(pnpm, [...pnpmArgs, "--recursive", ...filters, "pack", "--pack-destination", destination], { cwd: ROOT });
+  return pkgs.map((pkg) => {
+    const tarball = join(destination, `${tarballBase(pkg)}-${pkg.version}.tgz`);
+    if (!existsSync(tarball)) throw new Error(`pnpm pack did not write ${tarball}`);
+    return tarball;
+  });
 }
