@@ -5,6 +5,11 @@
  * in one invocation.
  *
  *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/peer.ts --backends    (`pnpm bench:backends`)
+ *
+ * --backends: gan alone (no PyTorch, no hand-written loop) on the ring and DCGAN workloads on
+ * blas (its default threads) and on wasm, the rounds alternating between them, and the speed-up
+ * of blas over wasm per workload; section "blas against wasm" of bench/RESULTS.md.
  *
  * - gan: @gan/core's Trainer on a plan (bench/workloads.ts); on the blas backend with OpenBLAS
  *   at 1 thread and at one per core (GAN_BLAS_THREADS), on wasm and cpu single-threaded.
@@ -36,6 +41,8 @@ const ROUNDS = Number(flag("--rounds") ?? 2);
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = flag("--only")?.split(",");
 const WRITE = !hasFlag("--no-write");
+const BACKENDS_ONLY = hasFlag("--backends");
+const BACKEND_WORKLOADS = ["ring-blas", "ring-wasm", "dcgan-blas", "dcgan-wasm"];
 /**
  * Each setting's measured steps of a round stop after this many seconds (at least 5 steps):
  * on a loaded machine a multi-threaded step can take 100 times its quiet time (threads
@@ -154,7 +161,7 @@ function runTorch(workload: "ring" | "dcgan", threads: number, steps: number, wa
   return JSON.parse(out) as TorchResult;
 }
 
-ensurePyTorch();
+if (!BACKENDS_ONLY) ensurePyTorch();
 const { WORKLOADS, tf, tfl } = await import("./workloads.js");
 const { loadNativeBlas } = await import("@gan/backend-wasm");
 
@@ -189,6 +196,39 @@ function settings(backend: string): Setting[] {
     ...tfjsThreads.map((threads) => ({ side: "hand" as const, threads })),
     ...THREAD_SETTINGS.map((threads) => ({ side: "torch" as const, threads })),
   ];
+}
+
+if (BACKENDS_ONLY) {
+  const selected = WORKLOADS.filter((workload) => BACKEND_WORKLOADS.includes(workload.id));
+  const ms = new Map<string, number[]>(selected.map((workload) => [workload.id, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const workload of selected) {
+      console.error(`${workload.id}: round ${round + 1}/${ROUNDS}`);
+      const plan = PLAN[workload.id]!;
+      ms.get(workload.id)!.push(...runChild(workload.id, { side: "gan", threads: undefined }, Math.max(3, Math.round(plan.steps * SCALE)), plan.warmup).ms);
+    }
+  }
+  const step = (id: string) => median(ms.get(id)!);
+  const text = [
+    "## blas against wasm",
+    "",
+    "`pnpm bench:backends`: gan's wall time per training step (`@gan/core`'s Trainer, the workloads of \"Against",
+    `PyTorch\") on the blas backend (its default threads) and on wasm, median over every measured step of ${ROUNDS} rounds,`,
+    "each in a process of its own, the backends alternating.",
+    "",
+    `${machineLine()}; gan's blas backend: ${ganBlas()}.`,
+    "",
+    "| workload | blas ms/step | wasm ms/step | wasm / blas |",
+    "|---|---:|---:|---:|",
+    ...["ring", "dcgan"].map((name) => {
+      const title = selected.find((workload) => workload.id === `${name}-blas`)!.title;
+      return `| ${title} | ${step(`${name}-blas`).toFixed(1)} | ${step(`${name}-wasm`).toFixed(1)} | ${(step(`${name}-wasm`) / step(`${name}-blas`)).toFixed(2)}x |`;
+    }),
+    "",
+  ].join("\n");
+  console.log(text);
+  if (WRITE) writeResultsSection("blas against wasm", text);
+  process.exit(0);
 }
 
 const rows: Row[] = [];
