@@ -193,6 +193,10 @@ ${description}
 A trick for [gan](https://github.com/gan-dev/gan): install it next to \`@gan/cli\` and name it
 in a spec. It supports \`@gan/core\` ${coreRange} (its peer dependency).
 
+The @gan packages (\`@gan/cli\`, \`@gan/core\`, ...) are not on the npm registry yet: a clone of
+gan writes them as tarballs with \`pnpm gan:pack\` (see "Using gan in your own project" in gan's
+README), and \`npm install /path/to/gan/packed/*.tgz\` installs them in a project.
+
 \`\`\`sh
 npm install ${name}
 \`\`\`
@@ -217,6 +221,8 @@ use "${name}" { epsilon: 0.001 }
 ## Develop
 
 \`\`\`sh
+# while @gan/core is not on the npm registry: from the tarballs of \`pnpm gan:pack\` in a clone of gan
+npm install --save-dev /path/to/gan/packed/gan-core-*.tgz /path/to/gan/packed/gan-plan-*.tgz /path/to/gan/packed/gan-backend-wasm-*.tgz
 npm install
 npm test            # vitest: the hooks against numbers worked out by hand
 npm run build       # tsc: dist/ with declarations
@@ -280,7 +286,9 @@ export const command: Command = {
           .sort()
           .map((file) => `  ${file}\n`)
           .join("") +
-        `next: cd ${shown} && npm install && npm test\n`,
+        `next: cd ${shown} && npm install && npm test\n` +
+        // Until the @gan packages are published, `npm install` finds no @gan/core on the registry.
+        `(@gan/core is not on the npm registry yet: install it first from the tarballs of \`pnpm gan:pack\`, as ${shown}/README.md says)\n`,
     );
     return 0;
   },
