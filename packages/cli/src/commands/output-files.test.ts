@@ -10,21 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
+import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, tinyRingSpec, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));
 
-const SPEC = `gan tiny {
-  data ring { modes: 4 }
-  latent 4
-  generator { dense 8 relu
-    dense 2 }
-  discriminator { dense 8 relu
-    dense 1 }
-  train { steps 2 }
-}
-`;
+const SPEC = tinyRingSpec("  train { steps 2 }");
 
 let dir: string;
 let ringRun: string;

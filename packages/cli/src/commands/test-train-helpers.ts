@@ -59,6 +59,27 @@ export function tinyImagePlan(imagesDir: string) {
   };
 }
 
+/**
+ * A .gan spec of the tiny ring GAN (one hidden layer of 8 on each side); `body` holds its
+ * train block and anything else, placed after the networks.
+ */
+export function tinyRingSpec(body: string): string {
+  return `gan tiny {
+  data ring { modes: 8, radius: 1, std: 0.02 }
+  latent 4
+  generator {
+    dense 8 relu
+    dense 2
+  }
+  discriminator {
+    dense 8 relu
+    dense 1
+  }
+${body}
+}
+`;
+}
+
 interface TinyPlanOverrides {
   name?: string;
   optimizers?: object;

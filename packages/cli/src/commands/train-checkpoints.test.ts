@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
+import { gan, tinyRingPlan, tinyRingSpec, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));
@@ -135,20 +135,8 @@ describe("damaged checkpoints and how many are kept", () => {
 });
 
 describe("resuming with a changed spec", () => {
-  const spec = (steps: number, extra = "") => `gan tiny {
-  data ring { modes: 4 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }${extra}
-  train { steps ${steps} batch 16 checkpoint every 2 backend cpu }
-}
-`;
+  // A comment on top moves every line, and so every source position in the plan.
+  const spec = (steps: number, comment = "") => comment + tinyRingSpec(`  train { steps ${steps} batch 16 checkpoint every 2 backend cpu }`);
 
   test("a spec that changes only train.steps and a comment resumes; one that changes batch is refused with only that difference", async () => {
     const specFile = path.join(dir, "resume.gan");
@@ -157,7 +145,7 @@ describe("resuming with a changed spec", () => {
     expect((await gan("train", specFile, "--out", out)).code).toBe(0);
     const runDir = path.join(out, "tiny", readdirSync(path.join(out, "tiny"))[0]!);
 
-    writeFileSync(specFile, spec(6, "\n  // a comment, and the lines below it move down\n"));
+    writeFileSync(specFile, spec(6, "// a comment, and the lines below it move down\n\n"));
     const resumed = await gan("train", specFile, "--resume", runDir);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/^trained 6 steps/m);
