@@ -42,6 +42,10 @@ export interface DiscriminatorLossContext {
   /** The batches as the discriminator saw them (after the discriminatorInputs hooks). */
   real: tf.Tensor;
   fake: tf.Tensor;
+  /**
+   * D's outputs: one row per sample, or one per pack of samples when D packs its input
+   * (@gan/pack: n = batch / m rows, sample s in row s mod n).
+   */
   realLogits: tf.Tensor;
   fakeLogits: tf.Tensor;
   labels: Labels;
