@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import { printable } from "@gan/dsl";
 import { planHash } from "@gan/plan";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { HandQueue, validJob, type Payload } from "./test-jobs.js";
@@ -84,7 +85,7 @@ describe.skipIf(!installed)("jobs pushed into the queue by hand (skipped without
     // Failed once: not retried although the job allows two attempts.
     expect(settled!.attemptsMade).toBe(1);
     expect(settled!.failedReason).toMatch(/^rejected by worker \S+: ./);
-    expect(log.filter((line) => line.startsWith(`job ${id}: rejected: `))).toHaveLength(1);
+    expect(log.filter((line) => line.startsWith(`job ${printable(id)}: rejected: `))).toHaveLength(1);
     return settled!.failedReason.replace(/^rejected by worker \S+: /, "");
   }
 
@@ -102,6 +103,9 @@ describe.skipIf(!installed)("jobs pushed into the queue by hand (skipped without
         "a worker runs only the tricks of its own project; its operator can add that directory with gan worker --allow-tricks-from DIR",
     );
     expect(await rejected("not-json", { raw: "{ this is not JSON" })).toMatch(/^its data is not JSON \(/);
+    // An id with an escape sequence in it is logged escaped.
+    await rejected("\x1b]0;title\x07", { data: { ...job, seed: -1 } });
+    expect(log).toContain("job \\x1b]0;title\\x07: rejected: seed -1: Too small: expected number to be >=0");
     expect(log.some((line) => line.startsWith("Redis at "))).toBe(false);
 
     expect(tree(scratch)).toEqual(before);

@@ -102,7 +102,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = `${os.hostname()}:${process.pid}`;
   const controls = new Map<string, ChildControl>();
   let stopping = false;
-  const log = options.log;
+  // What a line quotes may come from a job (its id, its plan's name in a child's error): no
+  // control character of it reaches the operator's terminal.
+  const log = (line: string) => options.log(printable(line));
   const trust: WorkerTrust = {
     artifacts: options.artifacts,
     ...(options.tricksFrom !== undefined ? { tricksFrom: options.tricksFrom } : {}),
@@ -114,7 +116,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const accepted = acceptJob(job.data, trust);
     if (!accepted.ok) {
       // Failed at once, with the reason, and never tried again: nothing was written, no process started.
-      log(`job ${printable(job.id ?? "?")}: rejected: ${printable(accepted.reason)}`);
+      log(`job ${job.id ?? "?"}: rejected: ${accepted.reason}`);
       throw new UnrecoverableError(`rejected by worker ${name}: ${accepted.reason}`);
     }
     const data = accepted.data;
