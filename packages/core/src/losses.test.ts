@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 // tfjs-layers registers the gradients of every kernel (tfjs-core alone has none): tf.grad needs them.
 import "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossKind } from "./losses.js";
+import { discriminatorAccuracy, discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossKind } from "./losses.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -143,5 +143,26 @@ describe("tensor hygiene", () => {
       generatorLoss(kind, f).dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("discriminatorAccuracy", () => {
+  it("logit losses: real above 0, fake below, each batch weighing half", () => {
+    // real [2, -1]: 1 of 2 right; fake [0.5, -3]: 1 of 2 right. A 3-sample fake batch weighs as much as the 2 real.
+    for (const kind of ["minimax", "nonsaturating", "hinge"] as const) {
+      expect(value(discriminatorAccuracy(kind, real(), fake())!)).toBeCloseTo(0.5, 6);
+    }
+    const threeFakes = tf.tensor2d([[-1], [-2], [4]]);
+    expect(value(discriminatorAccuracy("nonsaturating", real(), threeFakes)!)).toBeCloseTo(0.5 * 0.5 + 0.5 * (2 / 3), 6);
+  });
+
+  it("least squares splits at 0.5, between its targets 0 and 1", () => {
+    // real [2, -1]: only 2 is above 0.5; fake [0.5, -3]: 0.5 is not below 0.5, -3 is. (1/2 + 1/2) / 2.
+    expect(value(discriminatorAccuracy("least-squares", real(), fake())!)).toBeCloseTo(0.5, 6);
+    expect(value(discriminatorAccuracy("least-squares", tf.tensor2d([[0.9], [0.6]]), tf.tensor2d([[0.1], [0.4]]))!)).toBe(1);
+  });
+
+  it("a Wasserstein critic has none", () => {
+    expect(discriminatorAccuracy("wasserstein", real(), fake())).toBeUndefined();
   });
 });
