@@ -99,7 +99,7 @@ describe("gan train", () => {
     writeFileSync(weights, readFileSync(weights).subarray(0, 8));
     const result = { runDir, plan: JSON.parse(readFileSync(path.join(runDir, "plan.json"), "utf8")), backend: { name: "cpu" } } as TrainResult;
     const { result: returned, stderr } = await captureOutput(() => evaluateFinishedRun(result, dir));
-    expect(returned).toBeUndefined();
+    expect(returned).toBe(false);
     expect(stderr.startsWith("warning: the evaluation failed: ")).toBe(true);
     expect(stderr.endsWith(` (the run itself is complete; gan eval ${displayPath(runDir)} tries again)\n`)).toBe(true);
     expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).toMatch(/warning: the evaluation failed: /);

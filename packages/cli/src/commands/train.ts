@@ -21,16 +21,19 @@ function backendFlag(value: string | undefined): BackendName | undefined {
   return value as BackendName;
 }
 
+/** What was trained and where it is; the evaluation's line follows it. */
 function summary(result: TrainResult, seconds: number): string {
-  const runDir = displayPath(result.runDir);
   const last = result.lastMetrics;
   const losses = last ? `, last D loss ${last.d_loss?.toFixed(4) ?? "-"}, G loss ${last.g_loss?.toFixed(4) ?? "-"}` : "";
   const verb = result.stopped ? "stopped after" : "trained";
+  return `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}\nrun directory: ${displayPath(result.runDir)}\n`;
+}
+
+/** The backend's fallback note, and how to go on with a stopped run. */
+function afterword(result: TrainResult): string {
   return (
-    `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}\n` +
-    `run directory: ${runDir}\n` +
     (result.backend.note ? `note: ${result.backend.note}\n` : "") +
-    (result.stopped ? `continue with: gan train --resume ${runDir}\n` : "")
+    (result.stopped ? `continue with: gan train --resume ${displayPath(result.runDir)}\n` : "")
   );
 }
 
@@ -48,8 +51,8 @@ function writeRunReport(runDir: string): void {
  * log.txt), printed as one line. An evaluation that fails leaves the run as it is, finished,
  * and says so: the training's exit code stands.
  */
-export async function evaluateFinishedRun(result: TrainResult, tricksFrom: string): Promise<void> {
-  if (evaluationKind(result.plan).kind === undefined) return;
+export async function evaluateFinishedRun(result: TrainResult, tricksFrom: string): Promise<boolean> {
+  if (evaluationKind(result.plan).kind === undefined) return false;
   try {
     const { report } = await evaluateAndRecord(result.runDir, {
       backend: result.backend.name,
@@ -57,10 +60,12 @@ export async function evaluateFinishedRun(result: TrainResult, tricksFrom: strin
       warn: (message) => output.err(`warning: ${message}\n`),
     });
     output.err(`${formatEvalLine(report)}\n`);
+    return true;
   } catch (error) {
     const message = `the evaluation failed: ${(error as Error).message} (the run itself is complete; gan eval ${displayPath(result.runDir)} tries again)`;
     appendRunLog(result.runDir, `warning: ${message}`);
     output.err(`warning: ${message}\n`);
+    return false;
   }
 }
 
@@ -124,8 +129,9 @@ export const command: Command = {
     // A plan.json written elsewhere (gan ablate's plans/) names where its tricks are installed.
     const tricksFrom = values["tricks-from"] ?? (file === undefined ? process.cwd() : path.dirname(path.resolve(file)));
     const started = performance.now();
+    let result: TrainResult;
     try {
-      const result = await train(plan, {
+      result = await train(plan, {
         ...(backend ? { backend } : {}),
         ...(steps !== undefined ? { steps } : {}),
         ...(seed !== undefined ? { seed } : {}),
@@ -137,14 +143,17 @@ export const command: Command = {
         signal: controller.signal,
         progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },
       });
-      output.err(summary(result, (performance.now() - started) / 1000));
-      // A stopped run is not finished: it is measured when it is (or by gan eval).
-      if (!result.stopped && values["no-eval"] !== true) await evaluateFinishedRun(result, tricksFrom);
-      writeRunReport(result.runDir);
-      return result.stopped && received ? SIGNAL_EXIT[received] : 0;
     } finally {
+      // From here on the run is complete on disk: a Ctrl-C during the evaluation just ends the process.
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
     }
+    output.err(summary(result, (performance.now() - started) / 1000));
+    // Before the evaluation, so that a run whose evaluation is interrupted or fails has its report too.
+    writeRunReport(result.runDir);
+    // A stopped run is not finished: it is measured when it is (or by gan eval).
+    if (!result.stopped && values["no-eval"] !== true && (await evaluateFinishedRun(result, tricksFrom))) writeRunReport(result.runDir);
+    output.err(afterword(result));
+    return result.stopped && received ? SIGNAL_EXIT[received] : 0;
   },
 };
