@@ -7,5 +7,12 @@ import { ganProject } from "../../vitest.shared.js";
 const project = ganProject("gan-example-consumer", 20 * 60_000);
 export default {
   ...project,
-  test: { ...project.test, dir: fileURLToPath(new URL("../../scripts", import.meta.url)), include: ["**/*.test.ts"] },
+  test: {
+    ...project.test,
+    dir: fileURLToPath(new URL("../../scripts", import.meta.url)),
+    include: ["**/*.test.ts"],
+    // One file at a time: the registry test rebuilds the packages' dist/ folders, and `pnpm gan`
+    // (gan-launcher.test.ts) must not find one half-written and take it for a current build.
+    fileParallelism: false,
+  },
 };
