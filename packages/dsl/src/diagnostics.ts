@@ -112,13 +112,21 @@ function shortened(text: string, max: number): string {
 }
 
 /**
+ * The message as it is shown, in any form (text or JSON): one that quotes a long token keeps
+ * its start and end, so that a spec cannot make one diagnostic megabytes long.
+ */
+export function shownMessage(message: string): string {
+  return shortened(message, MESSAGE_MAX);
+}
+
+/**
  * `file:line:column: severity: message`, then (when `text` is given) the source line and a
  * caret under the range the diagnostic points at. What comes from the spec is shown
  * `printable` and a long line is cut around the caret, so a spec can neither send escape
  * sequences to the terminal nor make one diagnostic megabytes long.
  */
 export function formatDiagnostic(diagnostic: Diagnostic, text?: string): string {
-  const header = `${printable(diagnostic.file)}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${printable(shortened(diagnostic.message, MESSAGE_MAX))}`;
+  const header = `${printable(diagnostic.file)}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${printable(shownMessage(diagnostic.message))}`;
   if (text === undefined) return header;
   const sourceLine = splitLines(text)[diagnostic.line - 1];
   if (sourceLine === undefined) return header;

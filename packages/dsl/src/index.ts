@@ -6,5 +6,5 @@ export { compile, type CompileOptions, type CompileResult } from "./compile.js";
 export { checkSyntax, parse, type ParseResult } from "./parse.js";
 export { format, type FormatResult } from "./format.js";
 export { grammarDiagramsHtml, type GrammarDiagramsOptions } from "./grammar.js";
-export { formatDiagnostic, formatDiagnostics, hasErrors, printable, type Diagnostic, type Severity } from "./diagnostics.js";
+export { formatDiagnostic, formatDiagnostics, hasErrors, printable, shownMessage, type Diagnostic, type Severity } from "./diagnostics.js";
 export type * from "./ast.js";

@@ -1,4 +1,5 @@
 import { UsageError } from "@gan/core";
+import { shownMessage } from "@gan/dsl";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../command.js";
 import { output } from "../io.js";
@@ -13,7 +14,8 @@ export const command: Command = {
     if (values.format !== "text" && values.format !== "json") throw new UsageError(`gan check: --format must be 'text' or 'json', got '${values.format}'`);
     const { text, diagnostics } = await compileSpec(file);
     if (values.format === "json") {
-      const rows = diagnostics.map(({ file, line, column, severity, message }) => ({ file, line, column, severity, message }));
+      // The message cut as the text form cuts it: a 10 MB token is not quoted whole.
+      const rows = diagnostics.map(({ file, line, column, severity, message }) => ({ file, line, column, severity, message: shownMessage(message) }));
       output.out(`${JSON.stringify(rows, null, 2)}\n`);
     } else if (diagnostics.length === 0) {
       output.out(`${file}: ok\n`);
