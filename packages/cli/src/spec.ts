@@ -5,6 +5,7 @@ import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
 import { MAX_SPEC_BYTES, UserError, createCompileHost, readInputTextSync } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import { output } from "./io.js";
+import { memoryBudget as memoryBudgetOf } from "./memory-budget.js";
 
 export function readSpec(file: string): string {
   return readInputTextSync(file, { maxBytes: MAX_SPEC_BYTES, what: ".gan file" });
@@ -16,9 +17,10 @@ export interface CompiledSpec {
   diagnostics: Diagnostic[];
 }
 
-export async function compileSpec(file: string): Promise<CompiledSpec> {
+/** Compiles a spec; `memoryBudget` (bytes) defaults to GAN_MEMORY_BUDGET or 4 GiB (memory-budget.ts). */
+export async function compileSpec(file: string, memoryBudget: number = memoryBudgetOf("gan", undefined)): Promise<CompiledSpec> {
   const text = readSpec(file);
-  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost() });
+  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost(), memoryBudget });
   return plan ? { text, plan, diagnostics } : { text, diagnostics };
 }
 

@@ -20,7 +20,6 @@ export { isInside } from "./paths.js";
 export {
   FileError,
   displayPath,
-  formatBytes,
   readInputFile,
   readInputFileSync,
   readInputTextSync,

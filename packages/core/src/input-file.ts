@@ -13,6 +13,7 @@
 import { constants, closeSync, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { formatBytes } from "@gan/plan";
 import { UserError } from "./errors.js";
 
 /**
@@ -63,20 +64,6 @@ export function fileSystemError(file: string, error: unknown, what = "file", mak
       if (error instanceof Error && code !== undefined) return make(file, `cannot be read (${code})`);
       throw error;
   }
-}
-
-/** "1.5 GiB": sizes in messages, in the binary units `--memory-budget` takes. */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} bytes`;
-  if (value >= 1024) return `${bytes.toExponential(2)} bytes`;
-  return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 /** The largest .gan file read: a 5,000-layer spec with 200 `use` lines is under 200 KiB. */

@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import {
   dataShapeFits,
+  estimateTrainingMemory,
+  formatBytes,
   formatPath,
   formatShape,
   inferNetworkShapes,
@@ -43,6 +45,11 @@ export interface CompileOptions {
   file: string;
   /** Loads trick packages (and reads the shape of file-backed data): @gan/core's createCompileHost(). */
   host: CompileHost;
+  /**
+   * Bytes training may take: a plan whose estimated memory (estimateTrainingMemory) is larger
+   * is an error located at the largest layer or at the batch. No limit when absent.
+   */
+  memoryBudget?: number;
 }
 
 export interface CompileResult {
@@ -53,9 +60,9 @@ export interface CompileResult {
 }
 
 /** Compiles a spec. Never throws: an internal failure becomes a diagnostic too. */
-export async function compile(text: string, { file, host }: CompileOptions): Promise<CompileResult> {
+export async function compile(text: string, { file, host, memoryBudget }: CompileOptions): Promise<CompileResult> {
   try {
-    return await new Compilation(text, file, host).run();
+    return await new Compilation(text, file, host, memoryBudget).run();
   } catch (error) {
     const message =
       error instanceof RangeError
@@ -68,6 +75,9 @@ export async function compile(text: string, { file, host }: CompileOptions): Pro
 export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
+
+/** A batch size GAN papers train with: when the memory budget fits it, a larger batch is what does not fit. */
+const USUAL_BATCH = 256;
 
 /** The rewrite order of DESIGN.md section 5: "pre" tricks, then the others, then "post"; `use` order within each. */
 const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
@@ -96,6 +106,7 @@ class Compilation {
     private readonly text: string,
     private readonly file: string,
     private readonly host: CompileHost,
+    private readonly memoryBudget: number | undefined,
   ) {
     this.sink = new DiagnosticSink(file);
     this.specDir = dirname(resolve(file));
@@ -136,6 +147,7 @@ class Compilation {
         const validated = validatePlan(plan, { trickLayerShape: this.trickLayerShape });
         if (validated.ok) {
           this.checkOutputRange(validated.plan, lowered);
+          this.checkMemory(validated.plan, lowered);
           return this.result(validated.plan);
         }
         if (rewrites.length > 0 && this.blameRewrite(rewrites)) return this.result();
@@ -490,6 +502,35 @@ class Compilation {
       `the generator ends in ${activation}, which outputs [${out.join(", ")}], but the discriminator sees the data '${plan.data.kind}' in ` +
         `[${range.join(", ")}]${better !== undefined ? `: end it with ${better}` : ""}, or map the data with use "@gan/normalize"`,
       "warning",
+    );
+  }
+
+  /** A plan whose training would not fit the memory budget: an error at the layer or batch that makes it so large. */
+  private checkMemory(plan: Plan, lowered: LoweredSpec): void {
+    if (this.memoryBudget === undefined) return;
+    const estimate = estimateTrainingMemory(plan);
+    if (estimate.totalBytes <= this.memoryBudget) return;
+    const figures =
+      `${estimate.parameters.toLocaleString("en-US")} parameters: ${formatBytes(estimate.parameterBytes)} with their gradients and optimizer state; ` +
+      `activations of a batch of ${plan.train.batch.toLocaleString("en-US")}: ${formatBytes(estimate.activationBytes)}`;
+    const raise = `or raise the budget with --memory-budget or GAN_MEMORY_BUDGET`;
+    const largest = estimate.largestLayer;
+    // The batch is to blame when a usual one would fit; otherwise the largest layer is.
+    const withUsualBatch = estimateTrainingMemory({ ...plan, train: { ...plan.train, batch: Math.min(plan.train.batch, USUAL_BATCH) } });
+    if (largest !== undefined && withUsualBatch.totalBytes > this.memoryBudget) {
+      const network = lowered.networks[largest.network]!;
+      this.report(
+        this.layerSpan(plan.networks[largest.network].layers, largest.index, network.statement),
+        `training needs at least ${formatBytes(estimate.totalBytes)}, more than the memory budget of ${formatBytes(this.memoryBudget)} ` +
+          `(${figures}); this layer alone takes ${formatBytes(largest.bytes)} (${largest.parameters.toLocaleString("en-US")} parameters): make it smaller, ${raise}`,
+      );
+      return;
+    }
+    const batch = lowered.train === undefined ? undefined : lowered.spec.statements.find((s) => s.kind === "train");
+    const setting = batch?.kind === "train" ? batch.settings.find((s) => s.name.text === "batch") : undefined;
+    this.report(
+      setting?.value?.span ?? batch?.span,
+      `training needs at least ${formatBytes(estimate.totalBytes)}, more than the memory budget of ${formatBytes(this.memoryBudget)} (${figures}): use a smaller batch, ${raise}`,
     );
   }
 

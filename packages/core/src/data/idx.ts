@@ -8,7 +8,8 @@
  * mismatched or half-downloaded file otherwise trains on garbage without a word.
  */
 import { gunzipSync } from "node:zlib";
-import { formatBytes, openInputFile, readRange } from "../input-file.js";
+import { formatBytes } from "@gan/plan";
+import { openInputFile, readRange } from "../input-file.js";
 import { DataError, dataFileOptions, displayPath, fileSystemError, MAX_DATA_BYTES } from "./data-error.js";
 
 const UNSIGNED_BYTE = 0x08;

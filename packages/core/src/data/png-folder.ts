@@ -9,8 +9,9 @@
 import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { formatBytes } from "@gan/plan";
 import { PNG, type PNGWithMetadata } from "pngjs";
-import { formatBytes, openInputFile, readInputFile, readRange } from "../input-file.js";
+import { openInputFile, readInputFile, readRange } from "../input-file.js";
 import { DataError, dataFileOptions, displayPath, fileSystemError, MAX_DATA_BYTES } from "./data-error.js";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

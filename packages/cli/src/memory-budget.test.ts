@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { captureOutput } from "./io.js";
+import { main } from "./main.js";
+import { DEFAULT_MEMORY_BUDGET, memoryBudget, parseByteSize } from "./memory-budget.js";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "gan-memory-budget-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function gan(...argv: string[]) {
+  const { result, stdout, stderr } = await captureOutput(() => main(argv));
+  return { code: result, stdout, stderr };
+}
+
+/** A ring spec whose training needs about 12 GiB: a batch of ten million. */
+const bigBatch = path.join(dir, "big-batch.gan");
+writeFileSync(
+  bigBatch,
+  `gan big {
+  data ring
+  latent 8
+  generator {
+    dense 16 relu
+    dense 2
+  }
+  discriminator {
+    dense 16 relu
+    dense 1
+  }
+  train { steps 10 batch 10000000 }
+}
+`,
+);
+
+describe("parseByteSize", () => {
+  test("binary units, decimal units, bare bytes", () => {
+    expect(["8GiB", "8 gib", "8G", "8GB", "512MiB", "1.5KiB", "1e9", "4096"].map(parseByteSize)).toEqual([
+      8 * 1024 ** 3, 8 * 1024 ** 3, 8 * 1024 ** 3, 8e9, 512 * 1024 ** 2, 1536, 1e9, 4096,
+    ]);
+    expect(["", "lots", "-1GiB", "0", "8 parsecs"].map(parseByteSize)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  test("the flag wins over the environment, which wins over the default", () => {
+    expect(memoryBudget("check", "1GiB", { GAN_MEMORY_BUDGET: "2GiB" })).toBe(1024 ** 3);
+    expect(memoryBudget("check", undefined, { GAN_MEMORY_BUDGET: "2GiB" })).toBe(2 * 1024 ** 3);
+    expect(memoryBudget("check", undefined, {})).toBe(DEFAULT_MEMORY_BUDGET);
+  });
+});
+
+describe("gan check --memory-budget", () => {
+  test("a spec over the default budget is an error at the batch, with the figure", async () => {
+    const { code, stderr } = await gan("check", bigBatch);
+    expect(code).toBe(1);
+    expect(stderr).toContain("big-batch.gan:12:26: error: training needs at least 12.2 GiB, more than the memory budget of 4 GiB");
+  });
+
+  test("a larger budget lets it pass; a budget that is not a size is a usage error", async () => {
+    expect(await gan("check", bigBatch, "--memory-budget", "16GiB")).toEqual({ code: 0, stdout: `${bigBatch}: ok\n`, stderr: "" });
+    expect(await gan("check", bigBatch, "--memory-budget", "lots")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "gan: gan check: --memory-budget needs a size such as 8GiB or 512MiB, got 'lots'\n",
+    });
+  });
+});
