@@ -24,6 +24,7 @@ export {
   readInputFileSync,
   readInputTextSync,
   readInputLines,
+  readInputLinesSync,
   readJsonInputSync,
   MAX_JSON_BYTES,
   MAX_SPEC_BYTES,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileError, readInputFile, readInputFileSync, readInputLines, type InputLine } from "./input-file.js";
+import { FileError, readInputFile, readInputFileSync, readInputLines, readInputLinesSync, type InputLine } from "./input-file.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gan-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +46,9 @@ describe("reading a file the user named", () => {
     expect(thrown(() => readInputFileSync(pipe, { maxBytes: 1024, what: "spec" })).reason).toBe("is a FIFO, not a regular file: a spec must be a regular file");
     expect((await rejected(readInputFile(pipe, { maxBytes: 1024 }))).reason).toBe("is a FIFO, not a regular file: a file must be a regular file");
     expect((await rejected(lines(pipe, 1024))).reason).toBe("is a FIFO, not a regular file: a file must be a regular file");
+    expect(thrown(() => [...readInputLinesSync(pipe, { maxLineBytes: 1024, what: "metrics file" })]).reason).toBe(
+      "is a FIFO, not a regular file: a metrics file must be a regular file",
+    );
   });
 
   it("refuses a device such as /dev/zero, which would be read until memory runs out", async () => {
@@ -70,11 +73,13 @@ describe("reading a file the user named", () => {
     const file = path.join(dir, "metrics.jsonl");
     const long = "y".repeat(200_000);
     writeFileSync(file, `first\n${long}\n${"z".repeat(70_000)}\nlast`);
-    expect(await lines(file, 100_000)).toEqual([
+    const expected = [
       { text: "first", tooLong: false },
       { text: "", tooLong: true },
       { text: "z".repeat(70_000), tooLong: false },
       { text: "last", tooLong: false },
-    ]);
+    ];
+    expect(await lines(file, 100_000)).toEqual(expected);
+    expect([...readInputLinesSync(file, { maxLineBytes: 100_000 })]).toEqual(expected);
   });
 });

@@ -172,8 +172,8 @@ export async function readInputFile(file: string, options: InputFileOptions): Pr
   }
 }
 
-/** The whole of a checked input file, synchronously (specs and plans, read before anything starts). */
-export function readInputFileSync(file: string, options: InputFileOptions): Buffer {
+/** Opens a checked input file synchronously; the caller closes the descriptor. */
+function openInputFileSync(file: string, options: InputFileOptions): number {
   let stats: Stats;
   try {
     stats = statSync(file);
@@ -188,9 +188,19 @@ export function readInputFileSync(file: string, options: InputFileOptions): Buff
     throw fileSystemError(file, error, "file", options.error);
   }
   try {
-    const opened = fstatSync(fd);
-    checkRegular(file, opened, options);
-    const buffer = Buffer.alloc(opened.size);
+    checkRegular(file, fstatSync(fd), options);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The whole of a checked input file, synchronously (specs and plans, read before anything starts). */
+export function readInputFileSync(file: string, options: InputFileOptions): Buffer {
+  const fd = openInputFileSync(file, options);
+  try {
+    const buffer = Buffer.alloc(fstatSync(fd).size);
     let filled = 0;
     while (filled < buffer.length) {
       const read = readSync(fd, buffer, filled, buffer.length - filled, filled);
@@ -199,7 +209,6 @@ export function readInputFileSync(file: string, options: InputFileOptions): Buff
     }
     return buffer.subarray(0, filled);
   } catch (error) {
-    if (error instanceof UserError) throw error;
     throw fileSystemError(file, error, "file", options.error);
   } finally {
     closeSync(fd);
@@ -218,25 +227,67 @@ export interface InputLinesOptions extends Omit<InputFileOptions, "maxBytes"> {
 
 export type InputLine = { text: string; tooLong: false } | { text: ""; tooLong: true };
 
+/** Chunks read at a time by the line readers. */
+const LINE_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Cuts chunks of bytes into lines, holding at most `maxLineBytes` of a line: a longer one is
+ * dropped as it comes and reported once it ends. Shared by the sync and async readers.
+ */
+class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** The lines that `chunk` completes. */
+  push(chunk: Uint8Array): InputLine[] {
+    const lines: InputLine[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (!this.skipping) {
+        this.pending.push(Buffer.from(chunk.subarray(start, end)));
+        this.pendingBytes += end - start;
+        if (this.pendingBytes > this.maxLineBytes) {
+          this.pending = [];
+          this.pendingBytes = 0;
+          this.skipping = true;
+        }
+      }
+      if (newline === -1) break;
+      lines.push(this.take());
+      start = newline + 1;
+    }
+    return lines;
+  }
+
+  /** The last line, when the file does not end with a newline. */
+  end(): InputLine[] {
+    return this.skipping || this.pendingBytes > 0 ? [this.take()] : [];
+  }
+
+  private take(): InputLine {
+    const line: InputLine = this.skipping ? { text: "", tooLong: true } : { text: Buffer.concat(this.pending, this.pendingBytes).toString("utf8"), tooLong: false };
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.skipping = false;
+    return line;
+  }
+}
+
 /**
  * The lines of a checked input file, one at a time, in chunks of 64 KiB: a file of any size
  * is read in bounded memory. A final line without a newline is a line too.
  */
 export async function* readInputLines(file: string, options: InputLinesOptions): AsyncGenerator<InputLine> {
   const { handle } = await openInputFile(file, { ...options, maxBytes: Number.MAX_SAFE_INTEGER });
-  const chunk = new Uint8Array(64 * 1024);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let skipping = false;
-  let position = 0;
-  const take = (): InputLine => {
-    const line = { text: Buffer.concat(pending, pendingBytes).toString("utf8"), tooLong: false } as const;
-    pending = [];
-    pendingBytes = 0;
-    return line;
-  };
+  const splitter = new LineSplitter(options.maxLineBytes);
+  const chunk = new Uint8Array(LINE_CHUNK_BYTES);
   try {
-    for (;;) {
+    for (let position = 0; ; ) {
       let bytesRead: number;
       try {
         ({ bytesRead } = await handle.read(chunk, 0, chunk.length, position));
@@ -245,31 +296,33 @@ export async function* readInputLines(file: string, options: InputLinesOptions):
       }
       if (bytesRead === 0) break;
       position += bytesRead;
-      let start = 0;
-      while (start < bytesRead) {
-        const newline = chunk.indexOf(0x0a, start);
-        const end = newline === -1 || newline >= bytesRead ? bytesRead : newline;
-        if (!skipping) {
-          pending.push(Buffer.from(chunk.subarray(start, end)));
-          pendingBytes += end - start;
-          if (pendingBytes > options.maxLineBytes) {
-            pending = [];
-            pendingBytes = 0;
-            skipping = true;
-          }
-        }
-        if (end === bytesRead) break;
-        // A newline ends the line (or the over-long line being passed over).
-        if (skipping) {
-          skipping = false;
-          yield { text: "", tooLong: true };
-        } else yield take();
-        start = end + 1;
-      }
+      yield* splitter.push(chunk.subarray(0, bytesRead));
     }
-    if (skipping) yield { text: "", tooLong: true };
-    else if (pendingBytes > 0) yield take();
+    yield* splitter.end();
   } finally {
     await handle.close();
+  }
+}
+
+/** readInputLines, synchronously (for report.html, written at the end of a synchronous path). */
+export function* readInputLinesSync(file: string, options: InputLinesOptions): Generator<InputLine> {
+  const fd = openInputFileSync(file, { ...options, maxBytes: Number.MAX_SAFE_INTEGER });
+  const splitter = new LineSplitter(options.maxLineBytes);
+  const chunk = new Uint8Array(LINE_CHUNK_BYTES);
+  try {
+    for (let position = 0; ; ) {
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fd, chunk, 0, chunk.length, position);
+      } catch (error) {
+        throw fileSystemError(file, error, "file", options.error);
+      }
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      yield* splitter.push(chunk.subarray(0, bytesRead));
+    }
+    yield* splitter.end();
+  } finally {
+    closeSync(fd);
   }
 }

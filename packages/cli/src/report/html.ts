@@ -93,6 +93,12 @@ function header(data: RunData): string {
   );
 }
 
+/** "3000 logged steps", or how many were kept of a long metrics.jsonl. */
+function loggedSteps(data: RunData): string {
+  if (data.metrics.length === data.metricLinesRead) return `${data.metrics.length} logged steps`;
+  return `${data.metricLinesRead} logged steps, ${data.metrics.length} of them drawn (evenly spread)`;
+}
+
 function metricsSection(data: RunData): string {
   const report = data.eval;
   const measurable = evaluationKind(data.plan);
@@ -153,7 +159,7 @@ function curvesSection(data: RunData): string {
   const trickCharts = scalars.map((key) => lineChart({ id: `scalar:${key}`, title: key, series: [seriesOf(data, key)] }));
   const skipped = data.skippedMetricLines > 0 ? `<p class="note">${data.skippedMetricLines} unreadable line(s) of metrics.jsonl skipped.</p>` : "";
   return (
-    `<section id="curves"><h2>Training curves</h2><p class="note">${data.metrics.length} logged steps; faint lines are the values logged, solid ones their moving average.</p>` +
+    `<section id="curves"><h2>Training curves</h2><p class="note">${loggedSteps(data)}; faint lines are the values logged, solid ones their moving average.</p>` +
     `<div class="charts">${charts.join("")}</div>${skipped}` +
     (trickCharts.length > 0 ? `<h3>Other logged scalars (the loop's and the tricks')</h3><div class="charts">${trickCharts.join("")}</div>` : "") +
     `</section>`

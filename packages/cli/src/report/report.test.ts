@@ -3,6 +3,7 @@
  * Chromium (Debian's `chromium`, driven by playwright-core): it loads without a console error
  * or a network request, draws its charts and pictures, and looks like a report in a screenshot.
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +14,7 @@ import { evaluateRun, writeEvalReport } from "../eval/evaluate-run.js";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 import { reportHtml } from "./html.js";
-import { pickEvenly, readRunData } from "./run-data.js";
+import { MAX_METRIC_LINES, pickEvenly, readRunData } from "./run-data.js";
 import { writeReport } from "./write-report.js";
 
 /** A trick that only logs, so the report has a trick scalar to chart. */
@@ -73,6 +74,34 @@ describe("readRunData", () => {
     const html = reportHtml({ ...data, plan: { ...data.plan, data: colour } });
     expect(html).toContain("No metric for this data: gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run&#39;s data is &#39;images&#39; of shape [8, 8, 3].");
     expect(html).not.toContain("Not measured yet");
+  });
+
+  test("streams a long metrics.jsonl: at most MAX_METRIC_LINES kept, evenly spread, the first and the last among them", () => {
+    const copy = mkdtempSync(path.join(dir, "long-"));
+    for (const file of ["plan.json", "run.json"]) copyFileSync(path.join(runDir, file), path.join(copy, file));
+    const count = 2 * MAX_METRIC_LINES + 12_345;
+    const lines = Array.from({ length: count }, (_, i) => `{"step":${i + 1},"d_loss":${i % 7},"g_loss":1}\n`);
+    // A line no run writes (2 MiB) is passed over without being held, and counted.
+    lines.splice(1000, 0, `{"step":0,"junk":"${"x".repeat(2 * 1024 * 1024)}"}\n`);
+    writeFileSync(path.join(copy, "metrics.jsonl"), lines.join(""));
+    const data = readRunData(copy);
+    expect(data.metricLinesRead).toBe(count);
+    expect(data.skippedMetricLines).toBe(1);
+    expect(data.metrics.length).toBeLessThanOrEqual(MAX_METRIC_LINES + 1);
+    expect(data.metrics.length).toBeGreaterThan(MAX_METRIC_LINES / 2);
+    const steps = data.metrics.map((line) => line.step!);
+    expect(steps[0]).toBe(1);
+    expect(steps.at(-1)).toBe(count);
+    // Every 4th line read (the stride after two halvings), then the last.
+    expect(steps.slice(0, 3)).toEqual([1, 5, 9]);
+    expect(reportHtml(data)).toContain(`${count} logged steps, ${data.metrics.length} of them drawn (evenly spread)`);
+  });
+
+  test("a FIFO as metrics.jsonl is refused before it is opened (the test would hang otherwise)", () => {
+    const copy = mkdtempSync(path.join(dir, "fifo-"));
+    for (const file of ["plan.json", "run.json"]) copyFileSync(path.join(runDir, file), path.join(copy, file));
+    execFileSync("mkfifo", [path.join(copy, "metrics.jsonl")]);
+    expect(() => readRunData(copy)).toThrow(`${path.join(copy, "metrics.jsonl")}: is a FIFO, not a regular file: a metrics file must be a regular file`);
   });
 
   test("pickEvenly keeps the first and the last", () => {

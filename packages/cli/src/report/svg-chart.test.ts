@@ -80,6 +80,25 @@ describe("lineChart", () => {
     expect(svg).not.toContain("<circle");
   });
 
+  test("values of ±1e308 are markers at the edges, not NaN coordinates, and the other values keep their axis", () => {
+    const svg = lineChart({
+      id: "x",
+      title: "x",
+      series: [{ name: "d_loss", points: [[0, 1], [10, 1e308], [20, 2], [30, -1e308], [40, 1.5]] }],
+    });
+    expect(svg).not.toContain("NaN");
+    const outliers = [...svg.matchAll(/<path class="outlier" data-series="d_loss" d="([^"]*)"/g)].map((m) => m[1]!);
+    // One pointing up from the top edge (y 30), one down from the bottom edge (y 226).
+    expect(outliers).toHaveLength(2);
+    expect(outliers[0]).toMatch(/^M\S+ 30L\S+ 24L\S+ 30Z$/);
+    expect(outliers[1]).toMatch(/^M\S+ 226L\S+ 232L\S+ 226Z$/);
+    expect(svg).toContain("<title>d_loss at step 10: 1e+308, beyond the chart (±1e+300)</title>");
+    // The axis is the other values' ([1, 2]), not one spanning ±1e308.
+    expect(svg).toContain(">2.0</text>");
+    expect(svg).not.toMatch(/e308|e\+?30\d<\/text>/);
+    expect(lineChart({ id: "y", title: "y", series: [{ name: "y", points: [[0, -1e308]] }] })).not.toContain("NaN");
+  });
+
   test("says so when nothing finite was logged", () => {
     expect(lineChart({ id: "x", title: "x", series: [{ name: "x", points: [[1, Number.NaN]] }] })).toContain("no finite values logged");
   });

@@ -113,20 +113,38 @@ function pathData(points: readonly (readonly [number, number])[], x: (v: number)
   return d;
 }
 
+/**
+ * Values beyond this are not plotted on the axis: the span of -1e308 and 1e308 overflows a
+ * double (every coordinate would be NaN), and one such value would flatten every other to a
+ * line. They are drawn as markers at the edge of the plot instead, and the path has a gap.
+ */
+export const CHART_VALUE_LIMIT = 1e300;
+
+/** Points whose value lies beyond CHART_VALUE_LIMIT, taken out of a series (left as gaps). */
+function splitOutliers(series: Series): { series: Series; outliers: (readonly [number, number])[] } {
+  const outliers = series.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py) && Math.abs(py) > CHART_VALUE_LIMIT);
+  if (outliers.length === 0) return { series, outliers };
+  return { series: { ...series, points: series.points.map(([px, py]) => (Math.abs(py) > CHART_VALUE_LIMIT ? ([px, Number.NaN] as const) : ([px, py] as const))) }, outliers };
+}
+
 export function lineChart(options: LineChartOptions): string {
   const width = options.width ?? 520;
   const height = options.height ?? 260;
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = height - MARGIN.top - MARGIN.bottom;
+  const split = options.series.map(splitOutliers);
+  const outliers = split.flatMap((part) => part.outliers);
+  options = { ...options, series: split.map((part) => part.series) };
   const finite = options.series.flatMap((s) => s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py)));
   const title = escapeXml(options.title);
   const open = `<svg class="chart" data-chart="${escapeXml(options.id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${title}" xmlns="http://www.w3.org/2000/svg">`;
   const heading = `<text class="title" x="${MARGIN.left}" y="18">${title}</text>`;
-  if (finite.length === 0) {
+  if (finite.length === 0 && outliers.length === 0) {
     return `${open}${heading}<text class="empty" x="${width / 2}" y="${height / 2}" text-anchor="middle">no finite values logged</text></svg>`;
   }
-  const xs = finite.map(([px]) => px);
-  const ys = finite.map(([, py]) => py);
+  const xs = [...finite, ...outliers].map(([px]) => px);
+  // Outliers are drawn at the edges whatever the axis; with nothing else, the axis is around 0.
+  const ys = finite.length > 0 ? finite.map(([, py]) => py) : [0];
   const xTicks = niceTicks(Math.min(0, ...xs), Math.max(...xs), 5);
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys), 4);
   const x = (v: number) => MARGIN.left + ((v - xTicks.lo) / (xTicks.hi - xTicks.lo)) * plotWidth;
@@ -162,6 +180,19 @@ export function lineChart(options: LineChartOptions): string {
       for (const [px, py] of drawn) {
         if (Number.isFinite(py)) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${color}"/>`);
       }
+    }
+  });
+  split.forEach((part, index) => {
+    const color = PALETTE[index % PALETTE.length]!;
+    for (const [px, py] of part.outliers) {
+      // A triangle pointing off the plot, at the top or the bottom edge.
+      const edge = py > 0 ? MARGIN.top : MARGIN.top + plotHeight;
+      const tip = py > 0 ? edge - 6 : edge + 6;
+      const cx = x(px).toFixed(1);
+      parts.push(
+        `<path class="outlier" data-series="${escapeXml(part.series.name)}" d="M${(x(px) - 4).toFixed(1)} ${edge}L${cx} ${tip}L${(x(px) + 4).toFixed(1)} ${edge}Z" fill="${color}">` +
+          `<title>${escapeXml(`${part.series.name} at step ${px}: ${py}, beyond the chart (±${CHART_VALUE_LIMIT})`)}</title></path>`,
+      );
     }
   });
   if (options.series.length > 1) {
