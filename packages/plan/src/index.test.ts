@@ -8,7 +8,7 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "findSchedules", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
       "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
     ]);
