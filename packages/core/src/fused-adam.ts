@@ -95,7 +95,8 @@ type FusedAdamAttrs = AdamConstants & { count: number };
  * Inputs `accBeta1`, `accBeta2` (tfjs's running powers, beta^t) and, for each variable i,
  * `value{i}`, `gradient{i}`, `m{i}`, `v{i}`. Outputs, in order: each variable's new value,
  * new m and new v, then the next accBeta1 and accBeta2, then a scalar that is NaN when a
- * gradient entry is not finite and 0 otherwise.
+ * gradient entry is not finite and 0 otherwise (on wasm: when a gradient's float32 sum is
+ * not, which also catches a sum beyond 3e38, as the NaN watch's own sum did).
  */
 interface FusedAdamIo {
   count: number;
