@@ -301,7 +301,7 @@ const text = [
   `${machineLine()}; @tensorflow/tfjs-core ${tf.version_core}, tfjs-layers ${(tfl as unknown as { version_layers: string }).version_layers}, @gan/core ${CORE_VERSION};`,
   `gan's blas backend: ${ganBlas()};`,
   `PyTorch ${torchInfo?.torch ?? "?"} (Debian python3-torch) on Python ${torchInfo?.python ?? "?"}, BLAS loaded: ${torchInfo?.blas ?? "?"}.`,
-  `\`pnpm bench:peer${process.argv.slice(2).map((arg) => ` ${arg}`).join("")}\``,
+  `\`pnpm bench:peer${process.argv.slice(2).filter((arg) => arg !== "--no-write").map((arg) => ` ${arg}`).join("")}\``,
   "",
   "| workload | gan at its best | PyTorch at its best | gan / PyTorch, best against best | gan / hand-written, same setting | CPU ms/step at 1 thread, gan / PyTorch |",
   "|---|---:|---:|---:|---:|---:|",
