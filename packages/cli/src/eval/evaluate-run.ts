@@ -10,9 +10,9 @@
  *   project's MNIST classifier against the test split, the floor (as many training images
  *   against the test split) and the classifier score (the Inception Score analogue).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, appendRunLog, invertRange, mixtureMeans, mixtureStd, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
+import { RUN_FILES, UserError, appendRunLog, invertRange, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
 import {
   classifierFrechetDistance,
   classifierScore,
@@ -111,7 +111,7 @@ function readRunInfo(runDir: string): RunInfo | undefined {
   const file = path.join(runDir, RUN_FILES.run);
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as RunInfo;
+    return readJsonInputSync(file, "run.json") as RunInfo;
   } catch {
     return undefined;
   }
@@ -240,7 +240,7 @@ export function readEvalReport(runDir: string): EvalReport | undefined {
   const file = path.join(runDir, EVAL_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const report = JSON.parse(readFileSync(file, "utf8")) as EvalReport;
+    const report = readJsonInputSync(file, "eval.json") as EvalReport;
     return report.evalVersion === EVAL_VERSION ? report : undefined;
   } catch {
     return undefined;

@@ -4,7 +4,7 @@
  * or a network request, draws its charts and pictures, and looks like a report in a screenshot.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineTrick, tinyPlan, train, z } from "@gan/core";
@@ -102,6 +102,13 @@ describe("readRunData", () => {
     for (const file of ["plan.json", "run.json"]) copyFileSync(path.join(runDir, file), path.join(copy, file));
     execFileSync("mkfifo", [path.join(copy, "metrics.jsonl")]);
     expect(() => readRunData(copy)).toThrow(`${path.join(copy, "metrics.jsonl")}: is a FIFO, not a regular file: a metrics file must be a regular file`);
+    // An eval.json that cannot be read is a run not measured yet, as a damaged one is; a run.json is an error.
+    rmSync(path.join(copy, "metrics.jsonl"));
+    execFileSync("mkfifo", [path.join(copy, "eval.json")]);
+    expect(readRunData(copy).eval).toBeUndefined();
+    rmSync(path.join(copy, "run.json"));
+    execFileSync("mkfifo", [path.join(copy, "run.json")]);
+    expect(() => readRunData(copy)).toThrow(`${path.join(copy, "run.json")}: is a FIFO, not a regular file: a run.json must be a regular file`);
   });
 
   test("pickEvenly keeps the first and the last", () => {
