@@ -26,6 +26,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   sample: { summary: "draw samples from a run's trained generator (2-D data as CSV, images as a PNG grid)", load: () => import("./commands/sample.js") },
   eval: { summary: "measure a run: modes and reverse KL for 2-D mixtures, Fréchet distance for MNIST; writes eval.json", load: () => import("./commands/eval.js") },
   ablate: { summary: "train a spec as written and without each of its tricks (or with others added), over seeds; a table of the metrics", load: () => import("./commands/ablate.js") },
+  doctor: { summary: "name what went wrong in a run (mode collapse, D winning, vanishing gradients, oscillation, NaN), with the evidence and the tricks for it", load: () => import("./commands/doctor.js") },
   report: { summary: "write a run's report.html: loss curves, trick scalars, samples over time, metrics, the plan", load: () => import("./commands/report.js") },
   sweep: { summary: "train a spec over a grid of trick options and seeds, here or on gan workers (--queue); a table of the metrics", load: () => import("./commands/sweep.js") },
   worker: { summary: "take runs of sweeps and ablations from a Redis queue: train, evaluate, store them in the artifacts directory", load: () => import("./commands/worker.js") },

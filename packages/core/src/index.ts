@@ -128,6 +128,8 @@ export {
   type CheckpointManifest,
   type FindCheckpointOptions,
 } from "./run/checkpoint.js";
+// Judging a run's logged values: the live warnings of `gan train` and `gan doctor` share these.
+export { EXPLOSION_DEFAULTS, WINNING_DEFAULTS, WINNING_LOSS, judgeDiscriminator, mean, median } from "./run/training-monitor.js";
 export { RUN_FILES, appendRunLog, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
 export { trainingHash } from "./run/resumable.js";
 export { REAL_SAMPLES_FILE, renderSamples, sampleKind, type SampleKind } from "./run/samples.js";

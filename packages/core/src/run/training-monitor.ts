@@ -48,13 +48,30 @@ export const WINNING_LOSS: Record<Exclude<LossKind, "wasserstein">, { equilibriu
   "least-squares": { equilibrium: 0.25, below: 0.1 },
 };
 
-function median(values: readonly number[]): number {
+/** The defaults of the D-wins warning, shared with `gan doctor`, which judges a finished run the same way. */
+export const WINNING_DEFAULTS = { window: 20, accuracy: 0.95 } as const;
+/** The defaults of the exploding-gradient warning, shared with `gan doctor`. */
+export const EXPLOSION_DEFAULTS = { window: 5, factor: 100, baselineSteps: 5 } as const;
+
+/** The upper median (the middle value; of two, the higher). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function mean(values: readonly number[]): number {
+export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** D's mean accuracy and loss over a window of logged steps, and whether that is D winning. */
+export function judgeDiscriminator(
+  window: readonly { d_loss: number; d_acc: number }[],
+  bound: { below: number },
+  winningAccuracy: number = WINNING_DEFAULTS.accuracy,
+): { accuracy: number; loss: number; winning: boolean } {
+  const accuracy = mean(window.map((r) => r.d_acc));
+  const loss = mean(window.map((r) => r.d_loss));
+  return { accuracy, loss, winning: accuracy >= winningAccuracy && loss < bound.below };
 }
 
 type Judged = Required<Pick<Observed, "step" | "d_loss" | "d_acc">> & { g_loss: number | undefined };
@@ -75,11 +92,11 @@ export class TrainingMonitor {
   constructor(options: MonitorOptions = {}) {
     const loss = options.loss ?? "nonsaturating";
     this.winning = loss === "wasserstein" ? undefined : WINNING_LOSS[loss];
-    this.winningWindow = options.winningWindow ?? 20;
-    this.winningAccuracy = options.winningAccuracy ?? 0.95;
-    this.window = options.window ?? 5;
-    this.explosionFactor = options.explosionFactor ?? 100;
-    this.baselineSteps = options.baselineSteps ?? 5;
+    this.winningWindow = options.winningWindow ?? WINNING_DEFAULTS.window;
+    this.winningAccuracy = options.winningAccuracy ?? WINNING_DEFAULTS.accuracy;
+    this.window = options.window ?? EXPLOSION_DEFAULTS.window;
+    this.explosionFactor = options.explosionFactor ?? EXPLOSION_DEFAULTS.factor;
+    this.baselineSteps = options.baselineSteps ?? EXPLOSION_DEFAULTS.baselineSteps;
   }
 
   /** Takes one metrics line; returns the warnings it triggers (usually none). */
@@ -111,9 +128,7 @@ export class TrainingMonitor {
     this.recent.push({ step: line.step, d_loss: line.d_loss, d_acc: line.d_acc, g_loss: line.g_loss });
     if (this.recent.length > this.winningWindow) this.recent.shift();
     if (this.recent.length < this.winningWindow) return undefined;
-    const accuracy = mean(this.recent.map((r) => r.d_acc));
-    const loss = mean(this.recent.map((r) => r.d_loss));
-    const winning = accuracy >= this.winningAccuracy && loss < this.winning.below;
+    const { accuracy, loss, winning } = judgeDiscriminator(this.recent, this.winning, this.winningAccuracy);
     if (this.dWinning) {
       // The episode ends only well clear of the thresholds (accuracy 15 points lower, or twice
       // the loss), so a window hovering at them does not warn again and again.
