@@ -20,7 +20,8 @@ export const command: Command = {
     const format = values.format ?? "text";
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`gan doctor: --format must be one of ${FORMATS.join(", ")}, got '${format}'`);
     const run = readRunData(runDir);
-    if (run.metrics.length === 0) {
+    // A run that failed before its first logged step still has run.json's error to diagnose.
+    if (run.metrics.length === 0 && run.info?.status !== "failed") {
       throw new UserError(`${displayPath(path.join(runDir, RUN_FILES.metrics))}: no logged step to diagnose (the run has not logged yet, or the file is missing or damaged)`);
     }
     const diagnosis = diagnose({
