@@ -6,7 +6,7 @@
 //   reads mine/m.gan and `gan train` writes mine/runs/.
 // - It runs the built JavaScript (packages/*/dist, `pnpm build`) when every package's dist/ is
 //   newer than its sources: TypeScript transpiled at every start costs seconds, the built CLI
-//   starts in well under one (bench/RESULTS.md, "Start-up"). When a dist/ is missing (a fresh
+//   starts in less than half the time (bench/RESULTS.md, "Start-up"). When a dist/ is missing (a fresh
 //   clone) or older than a source file (an edit since the last build), it runs the sources
 //   through tsx instead and says so on stderr, so `pnpm gan` is never wrong, only slower to
 //   start. Building at install time instead would add minutes to every `pnpm install`, fail
@@ -71,6 +71,6 @@ const stale = staleBuild();
 if (stale === undefined) {
   await import(pathToFileURL(join(ROOT, "packages", "cli", "dist", "bin.js")).href);
 } else {
-  process.stderr.write(`gan: running from the TypeScript sources (${stale}); \`pnpm build\` makes gan start in well under a second\n`);
+  process.stderr.write(`gan: running from the TypeScript sources (${stale}); \`pnpm build\` makes gan start in less than half the time\n`);
   runSources(args);
 }
