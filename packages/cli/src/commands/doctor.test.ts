@@ -26,7 +26,7 @@ beforeAll(async () => {
   const wideLayer = { type: "dense", units: 32, activation: { kind: "relu" } };
   const plan = { ...base, data: { ...base.data, radius: 5 }, networks: { ...base.networks, discriminator: { inputShape: [2], layers: [wideLayer, wideLayer, { type: "dense", units: 1 }] } } };
   winningRun = await trainedRun(plan, dir, "d-wins", "--no-eval");
-}, 60_000);
+}, 120_000);
 
 describe("gan doctor", () => {
   test("a run whose D wins: the finding with its steps, the tricks, what was not judged", async () => {

@@ -5,7 +5,7 @@
  */
 import { discriminatorWinning } from "./discriminator-winning.js";
 import type { Detector, Finding, RunEvidence } from "./finding.js";
-import { modeCollapse } from "./mode-collapse.js";
+import { coverageUnjudged, modeCollapse } from "./mode-collapse.js";
 import { numericFailure } from "./numeric-failure.js";
 import { oscillation } from "./oscillation.js";
 import { vanishingGradients } from "./vanishing-gradients.js";
@@ -22,6 +22,10 @@ export function diagnose(run: RunEvidence): Diagnosis {
   const findings = DETECTORS.flatMap((detect) => detect(run) ?? []);
   const notes: string[] = [];
   if (!run.eval) notes.push("no eval.json: mode coverage was not measured (gan eval RUN measures it)");
+  else {
+    const unjudged = coverageUnjudged(run.eval);
+    if (unjudged) notes.push(unjudged);
+  }
   if (run.loss === "wasserstein") notes.push("loss wasserstein: a critic's loss has no equilibrium, so D winning is not judged");
   else if (!run.metrics.some((line) => "d_acc" in line)) notes.push("metrics.jsonl has no d_acc (a run from an older gan): D winning is not judged");
   if (!run.metrics.some((line) => "g_grad_norm" in line)) notes.push("metrics.jsonl has no g_grad_norm: vanishing and exploding gradients are not judged");

@@ -4,7 +4,27 @@
  * not captured or a reverse KL as uneven as half the modes empty; for MNIST-shaped images, a
  * classifier score (the effective number of digit classes, at most 10) under COLLAPSED_CLASSES.
  */
+import type { EvalReport } from "../eval/evaluate-run.js";
 import { shown, suggest, type Detector } from "./finding.js";
+
+/**
+ * High-quality samples per mode, on average, below which coverage is not judged: a generator
+ * that has not learned the data yet puts a handful of samples near any mode by chance, and
+ * missing modes among a handful are no evidence of collapse.
+ */
+export const MIN_HIGH_QUALITY_PER_MODE = 10;
+
+/** Why the evaluation cannot tell collapse, when it cannot (too few high-quality samples). */
+export function coverageUnjudged(report: EvalReport): string | undefined {
+  const evaluation = report.metrics;
+  if (evaluation.kind !== "mixture") return undefined;
+  const highQuality = evaluation.counts.reduce((sum, count) => sum + count, 0);
+  if (highQuality >= MIN_HIGH_QUALITY_PER_MODE * evaluation.totalModes) return undefined;
+  return (
+    `eval.json: only ${highQuality} of ${report.samples} samples are high quality (${shown(evaluation.highQuality * 100)}%), under ${MIN_HIGH_QUALITY_PER_MODE} per mode: ` +
+    `the generator has not learned the data yet (train longer), so mode coverage is not judged`
+  );
+}
 
 /** Reverse KL to the uniform histogram when half of the modes are empty and the rest even: ln 2. */
 export const COLLAPSED_REVERSE_KL = Math.log(2);
@@ -19,7 +39,7 @@ export const COLLAPSE_TRICKS = [
 
 export const modeCollapse: Detector = (run) => {
   const report = run.eval;
-  if (!report) return undefined;
+  if (!report || coverageUnjudged(report) !== undefined) return undefined;
   const source = `eval.json (${report.steps === null ? "" : `step ${report.steps}, `}${report.samples} samples)`;
   const evaluation = report.metrics;
   let evidence: string;
