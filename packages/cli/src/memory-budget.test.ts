@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { captureOutput } from "./io.js";
-import { main } from "./main.js";
+import { main, registerCommand } from "./main.js";
+import { tinyRingPlan } from "./commands/test-train-helpers.js";
 import { DEFAULT_MEMORY_BUDGET, memoryBudget, parseByteSize } from "./memory-budget.js";
+
+registerCommand("train", () => import("./commands/train.js"));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gan-memory-budget-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,5 +66,21 @@ describe("gan check --memory-budget", () => {
       stdout: "",
       stderr: "gan: gan check: --memory-budget needs a size such as 8GiB or 512MiB, got 'lots'\n",
     });
+  });
+});
+
+describe("gan train plan.json", () => {
+  test("a plan over the budget is refused before anything runs, naming the batch", async () => {
+    const planFile = path.join(dir, "big-batch.json");
+    writeFileSync(planFile, JSON.stringify(tinyRingPlan({ train: { batch: 10_000_000 } })));
+    const out = path.join(dir, "runs");
+    const { code, stdout, stderr } = await gan("train", planFile, "--out", out);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    // tinyRingPlan: G 4 -> 8 relu -> 2, D 2 -> 8 relu -> 1: (32 + 2 * 28) values x 8 bytes x 10^7 = 6.56 GiB.
+    expect(stderr).toBe(
+      `gan: ${planFile}: training needs at least 6.56 GiB, more than the memory budget of 4 GiB (91 parameters: 1.42 KiB with their gradients and optimizer state; ` +
+        "activations of a batch of 10,000,000: 6.56 GiB): use a smaller batch, or raise the budget with --memory-budget or GAN_MEMORY_BUDGET\n",
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -4,7 +4,8 @@
  * GAN_MEMORY_BUDGET environment variable (for every command that compiles a spec), else
  * 4 GiB, the most the wasm and blas backends can address (WebAssembly's 32-bit memory).
  */
-import { UsageError } from "@gan/core";
+import { UsageError, UserError } from "@gan/core";
+import { memoryAdvice, overMemoryBudget, type Plan } from "@gan/plan";
 
 export const MEMORY_BUDGET_ENV = "GAN_MEMORY_BUDGET";
 export const DEFAULT_MEMORY_BUDGET = 4 * 1024 ** 3;
@@ -42,4 +43,15 @@ export function memoryBudget(command: string, flag: string | undefined, env: Nod
   const bytes = parseByteSize(text);
   if (bytes === undefined) throw new UsageError(`gan ${command}: ${source} needs a size such as 8GiB or 512MiB, got '${text}'`);
   return bytes;
+}
+
+/**
+ * A plan.json given to `gan train` gets the check the compiler gives a spec: one that does
+ * not fit the budget is refused, naming the plan path of the layer or the batch to change.
+ */
+export function checkPlanMemory(plan: Plan, file: string, budget: number = memoryBudget("train", undefined)): void {
+  const over = overMemoryBudget(plan, budget);
+  if (over === undefined) return;
+  const where = over.blame.kind === "layer" ? `networks.${over.blame.layer.network}.layers[${over.blame.layer.index}]` : "train.batch";
+  throw new UserError(`${file}: ${over.summary}: ${memoryAdvice(over, where)}`);
 }

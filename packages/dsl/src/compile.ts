@@ -11,9 +11,9 @@ import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import {
   dataShapeFits,
-  estimateTrainingMemory,
-  formatBytes,
   formatPath,
+  memoryAdvice,
+  overMemoryBudget,
   formatShape,
   inferNetworkShapes,
   PlanSchema,
@@ -75,9 +75,6 @@ export async function compile(text: string, { file, host, memoryBudget }: Compil
 export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
-
-/** A batch size GAN papers train with: when the memory budget fits it, a larger batch is what does not fit. */
-const USUAL_BATCH = 256;
 
 /** The rewrite order of DESIGN.md section 5: "pre" tricks, then the others, then "post"; `use` order within each. */
 const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
@@ -508,30 +505,16 @@ class Compilation {
   /** A plan whose training would not fit the memory budget: an error at the layer or batch that makes it so large. */
   private checkMemory(plan: Plan, lowered: LoweredSpec): void {
     if (this.memoryBudget === undefined) return;
-    const estimate = estimateTrainingMemory(plan);
-    if (estimate.totalBytes <= this.memoryBudget) return;
-    const figures =
-      `${estimate.parameters.toLocaleString("en-US")} parameters: ${formatBytes(estimate.parameterBytes)} with their gradients and optimizer state; ` +
-      `activations of a batch of ${plan.train.batch.toLocaleString("en-US")}: ${formatBytes(estimate.activationBytes)}`;
-    const raise = `or raise the budget with --memory-budget or GAN_MEMORY_BUDGET`;
-    const largest = estimate.largestLayer;
-    // The batch is to blame when a usual one would fit; otherwise the largest layer is.
-    const withUsualBatch = estimateTrainingMemory({ ...plan, train: { ...plan.train, batch: Math.min(plan.train.batch, USUAL_BATCH) } });
-    if (largest !== undefined && withUsualBatch.totalBytes > this.memoryBudget) {
-      const network = lowered.networks[largest.network]!;
-      this.report(
-        this.layerSpan(plan.networks[largest.network].layers, largest.index, network.statement),
-        `training needs at least ${formatBytes(estimate.totalBytes)}, more than the memory budget of ${formatBytes(this.memoryBudget)} ` +
-          `(${figures}); this layer alone takes ${formatBytes(largest.bytes)} (${largest.parameters.toLocaleString("en-US")} parameters): make it smaller, ${raise}`,
-      );
+    const over = overMemoryBudget(plan, this.memoryBudget);
+    if (over === undefined) return;
+    if (over.blame.kind === "layer") {
+      const { network, index } = over.blame.layer;
+      this.report(this.layerSpan(plan.networks[network].layers, index, lowered.networks[network]!.statement), `${over.summary}; ${memoryAdvice(over, "this layer")}`);
       return;
     }
-    const batch = lowered.train === undefined ? undefined : lowered.spec.statements.find((s) => s.kind === "train");
-    const setting = batch?.kind === "train" ? batch.settings.find((s) => s.name.text === "batch") : undefined;
-    this.report(
-      setting?.value?.span ?? batch?.span,
-      `training needs at least ${formatBytes(estimate.totalBytes)}, more than the memory budget of ${formatBytes(this.memoryBudget)} (${figures}): use a smaller batch, ${raise}`,
-    );
+    const train = lowered.spec.statements.find((s) => s.kind === "train");
+    const batch = train?.kind === "train" ? train.settings.find((s) => s.name.text === "batch") : undefined;
+    this.report(batch?.value?.span ?? train?.span, `${over.summary}: ${memoryAdvice(over, "this layer")}`);
   }
 
   /** Shape checks for the networks of a spec that did not make a whole plan. */

@@ -9,7 +9,7 @@ describe("@gan/plan entry point", () => {
       .sort();
     expect(functions).toEqual([
       "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "planDiff", "planHash", "planJsonSchema",
+      "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);

@@ -31,4 +31,4 @@ export { planJsonSchema, planJsonSchemaText } from "./json-schema.js";
 export { canonicalJson, planHash } from "./canonical.js";
 export { formatPlanDiff, planDiff, type PlanDiffEntry } from "./plan-diff.js";
 export { withoutSource, type PlanWithoutSource } from "./without-source.js";
-export { estimateTrainingMemory, formatBytes, type LayerMemory, type MemoryEstimate } from "./memory.js";
+export { estimateTrainingMemory, formatBytes, memoryAdvice, overMemoryBudget, type LayerMemory, type MemoryEstimate, type MemoryOverBudget } from "./memory.js";

@@ -150,3 +150,37 @@ export function estimateTrainingMemory(plan: Plan): MemoryEstimate {
     ...(largestLayer && { largestLayer }),
   };
 }
+
+/** A batch size GAN papers train with: when the budget fits it, a larger batch is what does not fit. */
+const USUAL_BATCH = 256;
+
+/** What makes a plan too large for a memory budget, with the figures in words. */
+export interface MemoryOverBudget {
+  estimate: MemoryEstimate;
+  /** "training needs at least 13.5 GiB, more than the memory budget of 4 GiB (900,360,067 parameters: ...)". */
+  summary: string;
+  /** The batch when a usual one (256) would fit; otherwise the layer that takes the most. */
+  blame: { kind: "batch" } | { kind: "layer"; layer: LayerMemory };
+}
+
+/** Undefined when training `plan` fits in `budget` bytes; else what is too large. */
+export function overMemoryBudget(plan: Plan, budget: number): MemoryOverBudget | undefined {
+  const estimate = estimateTrainingMemory(plan);
+  if (estimate.totalBytes <= budget) return undefined;
+  const summary =
+    `training needs at least ${formatBytes(estimate.totalBytes)}, more than the memory budget of ${formatBytes(budget)} ` +
+    `(${estimate.parameters.toLocaleString("en-US")} parameters: ${formatBytes(estimate.parameterBytes)} with their gradients and optimizer state; ` +
+    `activations of a batch of ${plan.train.batch.toLocaleString("en-US")}: ${formatBytes(estimate.activationBytes)})`;
+  const withUsualBatch = estimateTrainingMemory({ ...plan, train: { ...plan.train, batch: Math.min(plan.train.batch, USUAL_BATCH) } });
+  const layer = estimate.largestLayer;
+  const blame = layer !== undefined && withUsualBatch.totalBytes > budget ? ({ kind: "layer", layer } as const) : ({ kind: "batch" } as const);
+  return { estimate, summary, blame };
+}
+
+/** What to change, after `overMemoryBudget`'s summary; `layerName` says which layer ("this layer"). */
+export function memoryAdvice(over: MemoryOverBudget, layerName: string): string {
+  const raise = "or raise the budget with --memory-budget or GAN_MEMORY_BUDGET";
+  if (over.blame.kind === "batch") return `use a smaller batch, ${raise}`;
+  const { bytes, parameters } = over.blame.layer;
+  return `${layerName} alone takes ${formatBytes(bytes)} (${parameters.toLocaleString("en-US")} parameters): make it smaller, ${raise}`;
+}

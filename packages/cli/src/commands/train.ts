@@ -5,6 +5,7 @@ import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
+import { checkPlanMemory } from "../memory-budget.js";
 import { planFromSpec } from "../spec.js";
 import { writeReport } from "../report/write-report.js";
 import { evaluateAndRecord, evaluationKind } from "../eval/evaluate-run.js";
@@ -110,7 +111,10 @@ export const command: Command = {
 
     let plan: Plan;
     if (file === undefined) plan = readRunPlan(values.resume!);
-    else if (file.endsWith(".json")) plan = readPlanFile(file);
+    else if (file.endsWith(".json")) {
+      plan = readPlanFile(file);
+      checkPlanMemory(plan, file);
+    }
     else plan = await planFromSpec(file);
 
     // First Ctrl-C (or SIGTERM): finish the step, write a checkpoint, exit 130 (143). A second: exit now.
