@@ -33,7 +33,7 @@ describe("gan doctor", () => {
     const { code, stdout, stderr } = await gan("doctor", winningRun);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(stdout).toMatch(/^d-wins \(.*, 60 logged steps, loss nonsaturating\): 1 finding\n\n1\. the discriminator is winning: /);
-    expect(stdout).toMatch(/ {5}- steps \d+-60 \(\d+ logged steps\): D told real from fake \d+(\.\d+)?% of the time/);
+    expect(stdout).toMatch(/ {5}- steps \d+-60 \(\d+ logged steps\): at its strongest, over 20 logged steps, D told real from fake \d+(\.\d+)?% of the time/);
     expect(stdout).toContain("     - @gan/label-smoothing  real targets 0.9");
     expect(stdout).toContain("\nnot judged:\n  - no eval.json: mode coverage was not measured (gan eval RUN measures it)\n");
 

@@ -70,7 +70,7 @@ describe("gan doctor's detectors", () => {
     expect(finding!.evidence).toHaveLength(1);
     // D wins from step 1010 on; the window from step 990 already averages past the thresholds
     // (two healthy lines, 18 winning ones: accuracy 95.6%, loss 0.17).
-    expect(finding!.evidence[0]).toMatch(/^steps 990-2000 \(102 logged steps\): D told real from fake 99% of the time with a mean loss of 0\.0\d+ over 20 logged steps \(1\.39 at equilibrium/);
+    expect(finding!.evidence[0]).toMatch(/^steps 990-2000 \(102 logged steps\): at its strongest, over 20 logged steps, D told real from fake 99% of the time with a mean loss of 0\.0\d+ \(1\.39 at equilibrium/);
     expect(finding!.tricks.map((trick) => [trick.package, trick.inSpec])).toEqual([
       ["@gan/label-smoothing", true],
       ["@gan/instance-noise", false],

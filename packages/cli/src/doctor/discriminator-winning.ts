@@ -29,8 +29,8 @@ export const discriminatorWinning: Detector = (run) => {
     const to = judged[last + size - 1]!.step;
     const strongest = windows.slice(first, last + 1).reduce((a, b) => (b.loss < a.loss ? b : a));
     return (
-      `steps ${from}-${to} (${last - first + size} logged steps): D told real from fake ${shown(strongest.accuracy * 100)}% of the time ` +
-      `with a mean loss of ${shown(strongest.loss)} over ${size} logged steps (${shown(bound.equilibrium)} at equilibrium; D wins at ` +
+      `steps ${from}-${to} (${last - first + size} logged steps): at its strongest, over ${size} logged steps, D told real from fake ` +
+      `${shown(strongest.accuracy * 100)}% of the time with a mean loss of ${shown(strongest.loss)} (${shown(bound.equilibrium)} at equilibrium; D wins at ` +
       `${WINNING_DEFAULTS.accuracy * 100}% and under ${bound.below})`
     );
   });
