@@ -6,4 +6,4 @@ export {
 } from "./double-backprop-gradients.js";
 export { registerFastGradients, FAST_GRADIENT_KERNELS } from "./fast-gradients.js";
 export { enableNativeBlas, disableNativeBlas, nativeBlasInUse } from "./blas/use-native-blas.js";
-export { loadNativeBlas, candidateLibraries, type NativeBlas } from "./blas/native-blas.js";
+export { loadNativeBlas, candidateLibraries, readBlasThreads, type NativeBlas } from "./blas/native-blas.js";

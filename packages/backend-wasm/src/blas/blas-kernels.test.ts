@@ -167,4 +167,21 @@ describe("loading the native BLAS", () => {
     expect(blas.library).toMatch(/blas|mkl|blis|Accelerate/i);
     expect(blas.description.startsWith(blas.library)).toBe(true);
   });
+
+  it.skipIf(unavailable !== undefined)("reports the thread count OpenBLAS runs on, and sets it", () => {
+    const blas = loadNativeBlas({});
+    if (!blas.description.includes("OpenBLAS")) {
+      expect(blas.threads).toBeUndefined();
+      return;
+    }
+    const before = blas.threads!;
+    expect(before).toBeGreaterThanOrEqual(1);
+    try {
+      blas.setThreads(before + 1);
+      expect(blas.threads).toBe(before + 1);
+      expect(loadNativeBlas({ GAN_BLAS_THREADS: "1" }).threads).toBe(1);
+    } finally {
+      blas.setThreads(before);
+    }
+  });
 });

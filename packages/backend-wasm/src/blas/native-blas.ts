@@ -22,6 +22,15 @@ export interface NativeBlas {
   /** What the library says of itself (OpenBLAS's build configuration), else its file name. */
   description: string;
   /**
+   * The thread count the library runs its products on now (OpenBLAS's
+   * `openblas_get_num_threads`); undefined for a library that cannot say. Recorded in
+   * run.json because OpenBLAS splits a product differently per thread count, which changes
+   * the last bits of the losses.
+   */
+  readonly threads: number | undefined;
+  /** Sets OpenBLAS's thread count; throws for a library without `openblas_set_num_threads`. */
+  setThreads(count: number): void;
+  /**
    * Row-major C = alpha * op(A) * op(B) + beta * C, with op(A) [m, k] and op(B) [k, n];
    * `transA` means A is stored [k, m], `transB` that B is stored [n, k].
    */
@@ -81,16 +90,27 @@ function openLibrary(koffi: Koffi, library: string, threads: number | undefined)
   } catch {
     // Not OpenBLAS: the file name is all there is to say.
   }
-  if (threads !== undefined) {
+  const setThreads = (count: number) => {
     try {
-      handle.func("void openblas_set_num_threads(int)")(threads);
+      handle.func("void openblas_set_num_threads(int)")(count);
     } catch {
       throw new Error(`GAN_BLAS_THREADS is set, but ${library} is not OpenBLAS; set that library's own thread variable instead`);
     }
+  };
+  if (threads !== undefined) setThreads(threads);
+  let getThreads: (() => unknown) | undefined;
+  try {
+    getThreads = handle.func("int openblas_get_num_threads()");
+  } catch {
+    // Not OpenBLAS: the thread count is the library's own business.
   }
   return {
     library,
     description,
+    get threads() {
+      return getThreads ? (getThreads() as number) : undefined;
+    },
+    setThreads,
     sgemm(transA, transB, m, n, k, a, b, c, beta) {
       cblasSgemm(
         ROW_MAJOR,
@@ -112,8 +132,8 @@ function openLibrary(koffi: Koffi, library: string, threads: number | undefined)
   };
 }
 
-/** GAN_BLAS_THREADS: OpenBLAS's thread count (its default is one per core). */
-function readThreadCount(value: string | undefined): number | undefined {
+/** GAN_BLAS_THREADS: OpenBLAS's thread count (its default is one per core); undefined when unset. */
+export function readBlasThreads(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) throw new Error(`GAN_BLAS_THREADS must be a whole number of at least 1, not '${value}'`);
@@ -125,7 +145,7 @@ function readThreadCount(value: string | undefined): number | undefined {
  * loads and has `cblas_sgemm`. Throws with every reason when none does.
  */
 export function loadNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas {
-  const threads = readThreadCount(env["GAN_BLAS_THREADS"]);
+  const threads = readBlasThreads(env["GAN_BLAS_THREADS"]);
   const koffi = loadKoffi();
   const named = env["GAN_BLAS_LIBRARY"];
   if (named !== undefined && named !== "") {

@@ -20,6 +20,7 @@ import { pathToFileURL } from "node:url";
 import { tf } from "../tfjs.js";
 import type { BackendName } from "@gan/plan";
 import { UserError } from "../errors.js";
+import { resumeBlasThreads } from "./blas-threads.js";
 
 export type ResolvedBackendName = Exclude<BackendName, "auto">;
 
@@ -31,6 +32,11 @@ export interface SelectedBackend {
   /** The npm package that provides it, and its version. */
   package: string;
   version: string;
+  /**
+   * On blas with OpenBLAS: the thread count its products ran on. The losses depend on it
+   * (in the last bits), so a resume sets it again.
+   */
+  blasThreads?: number;
   /** Advice for the user about this choice (auto fell back to a slower backend it could not avoid). */
   note?: string;
 }
@@ -118,13 +124,25 @@ async function wasmVersion(): Promise<string> {
   return wasm.version_wasm ?? tf.version_core;
 }
 
+export interface SelectOptions {
+  /** Resuming a run: the BLAS thread count it recorded (see resumeBlasThreads). */
+  resumeBlasThreads?: number | undefined;
+}
+
 /** The wasm backend with the native BLAS; undefined under auto when no BLAS loads. */
-async function useBlas(requested: BackendName): Promise<SelectedBackend | undefined> {
+async function useBlas(requested: BackendName, options: SelectOptions): Promise<SelectedBackend | undefined> {
   let description: string;
+  let threads: number | undefined;
+  let note: string | undefined;
   try {
     await prepareWasm();
-    const { enableNativeBlas, disableNativeBlas } = await import("@gan/backend-wasm");
-    description = enableNativeBlas().description;
+    const { enableNativeBlas, disableNativeBlas, readBlasThreads } = await import("@gan/backend-wasm");
+    const blas = enableNativeBlas();
+    const choice = resumeBlasThreads(options.resumeBlasThreads, readBlasThreads(process.env["GAN_BLAS_THREADS"]));
+    if (choice.threads !== undefined && blas.threads !== undefined) blas.setThreads(choice.threads);
+    description = blas.description;
+    threads = blas.threads;
+    note = choice.note;
     if (!(await activate("wasm"))) {
       disableNativeBlas();
       return undefined;
@@ -138,6 +156,8 @@ async function useBlas(requested: BackendName): Promise<SelectedBackend | undefi
     requested,
     package: `@tensorflow/tfjs-backend-wasm with ${description}`,
     version: await wasmVersion(),
+    ...(threads !== undefined ? { blasThreads: threads } : {}),
+    ...(note !== undefined ? { note } : {}),
   };
 }
 
@@ -145,7 +165,7 @@ async function useBlas(requested: BackendName): Promise<SelectedBackend | undefi
  * Sets up the backend `requested` and makes it tfjs's current one. Throws a UserError when
  * an explicitly requested backend cannot be used.
  */
-export async function selectBackend(requested: BackendName): Promise<SelectedBackend> {
+export async function selectBackend(requested: BackendName, options: SelectOptions = {}): Promise<SelectedBackend> {
   // tfjs prints a banner on Node recommending tfjs-node, and other advice a user cannot act
   // on; messages that matter reach the user through gan's own errors.
   tf.env().set("PROD", true);
@@ -160,7 +180,7 @@ export async function selectBackend(requested: BackendName): Promise<SelectedBac
       if (!(await activate("tensorflow"))) throw new UserError("backend 'tensorflow' failed to start (see the messages of tfjs-node above)");
       break;
     case "blas":
-      selected = await useBlas("blas");
+      selected = await useBlas("blas", options);
       if (!selected) throw new UserError("backend 'blas' failed to start");
       break;
     case "wasm":
@@ -177,7 +197,7 @@ export async function selectBackend(requested: BackendName): Promise<SelectedBac
         selected = { ...tensorflow, requested };
         break;
       }
-      selected = await useBlas("auto");
+      selected = await useBlas("auto", options);
       if (selected) break;
       selected = await useWasm("auto");
       if (selected) {

@@ -154,6 +154,17 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
+/** The BLAS thread count a run recorded (run.json's backend.blasThreads), if it did. */
+function recordedBlasThreads(runDir: string): number | undefined {
+  try {
+    const threads = (JSON.parse(readFileSync(path.join(runDir, RUN_FILES.run), "utf8")) as Partial<RunInfo>).backend?.blasThreads;
+    return typeof threads === "number" ? threads : undefined;
+  } catch {
+    // A missing or damaged run.json is reported when the resume reads it, once the run is locked.
+    return undefined;
+  }
+}
+
 export async function train(inputPlan: Plan, options: TrainOptions = {}): Promise<TrainResult> {
   let plan = applyOverrides(inputPlan, options);
   let runDir: string;
@@ -170,7 +181,8 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   }
 
   const tricks = await loadTricks(plan, options);
-  const backend = await selectBackend(plan.train.backend);
+  // Resuming on blas: the thread count the run recorded, so that it goes on bit-identically.
+  const backend = await selectBackend(plan.train.backend, resuming ? { resumeBlasThreads: recordedBlasThreads(runDir) } : {});
   const hash = planHash(plan);
   // Warnings from before the run directory is locked (loading the tricks, opening the data) go to its log once it is.
   const earlyWarnings: string[] = [];
