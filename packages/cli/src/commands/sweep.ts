@@ -165,7 +165,7 @@ function stateLine(state: RunState, width: number, local: boolean): string {
     const details = [state.worker, state.resumedFrom !== undefined ? `resumed from step ${state.resumedFrom}` : undefined].filter(Boolean);
     what = `completed${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
   }
-  if ((state.state === "failed" || state.state === "missing") && state.result?.error) what = `${state.state}: ${state.result.error.split("\n")[0]}`;
+  if ((state.state === "failed" || state.state === "missing" || state.state === "bad") && state.result?.error) what = `${state.state}: ${state.result.error.split("\n")[0]}`;
   if (state.state === "waiting" && state.attemptsMade > 0) what = `waiting (to be tried again after ${state.attemptsMade} failed attempt${state.attemptsMade === 1 ? "" : "s"})`;
   return `  ${state.run.runId.padEnd(width)}  ${state.run.label}, seed ${state.run.seed}: ${what}`;
 }
@@ -197,7 +197,7 @@ async function status(id: string, url: string | undefined, artifacts: string): P
   const counts = countStates(states, definition.steps);
   const perState = new Map<string, number>();
   for (const state of states) perState.set(state.state, (perState.get(state.state) ?? 0) + 1);
-  const order = ["completed", "failed", "missing", "active", "waiting"];
+  const order = ["completed", "failed", "missing", "bad", "active", "waiting"];
   const tally = order.filter((s) => perState.has(s)).map((s) => `${perState.get(s)} ${url === undefined && s === "waiting" ? "not finished" : s}`);
   const lines = [
     `sweep ${definition.id} (${definition.kind} of ${definition.spec}, ${definition.steps} steps per run): ${definition.runs.length} runs: ${tally.join(", ")}; ` +

@@ -22,13 +22,15 @@ import type { RunJobData } from "./job.js";
 /** Letters, digits, '.', '_' and '-', starting with a letter or a digit: one path segment that is never `.` or `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const RUN_ID_RULE = "letters, digits, '.', '_' and '-', starting with a letter or a digit, at most 200 characters";
-const printableText = z
+/** Text shown to a person (logged, printed by gan sweep status): short, nothing a terminal acts on. */
+export const printableText = z
   .string()
   .max(500, "longer than 500 characters")
   // Text a worker logs: no control characters, line separators or bidi overrides.
   .refine((text) => printable(text) === text, "holds control characters");
 
-const RunJobDataSchema = z.object({
+/** A run job's data: also what a sweep definition says of each of its runs (see definition.ts). */
+export const RunJobDataSchema = z.object({
   runId: z.string().regex(RUN_ID, `not a run id (${RUN_ID_RULE})`),
   variant: z.string().regex(RUN_ID, `not a variant id (${RUN_ID_RULE})`),
   label: printableText,
@@ -44,6 +46,35 @@ const RunJobDataSchema = z.object({
 /** A job whose stored fields BullMQ could not read as JSON: its data is this instead (see worker-loop.ts). */
 export class UnreadableJobData {
   constructor(readonly reason: string) {}
+}
+
+/** The fields of a job's Redis hash that BullMQ reads as JSON, and what stands in for one that is not. */
+const JSON_FIELDS: [field: "data" | "opts" | "progress", stand_in: string][] = [
+  ["data", "{}"],
+  ["opts", "{}"],
+  ["progress", "0"],
+];
+
+/**
+ * For a job BullMQ could not read from its stored fields (`error`, pushed by hand): stand-ins
+ * for the fields that are not JSON, and the UnreadableJobData that says which. Undefined when
+ * every such field is JSON (BullMQ failed for another reason).
+ */
+export function unreadableJob(raw: { readonly [field in (typeof JSON_FIELDS)[number][0]]?: string }, error: Error): { standIns: Record<string, string>; data: UnreadableJobData } | undefined {
+  const unreadable = JSON_FIELDS.filter(([field]) => {
+    try {
+      JSON.parse(raw[field] ?? "null");
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (unreadable.length === 0) return undefined;
+  const names = unreadable.map(([field]) => (field === "data" ? "its data" : `its ${field}`));
+  return {
+    standIns: Object.fromEntries(unreadable),
+    data: new UnreadableJobData(`${names.join(" and ")} ${names.length > 1 ? "are" : "is"} not JSON (${error.message})`),
+  };
 }
 
 /** Where a worker's runs go and where their tricks may come from. */
@@ -123,19 +154,34 @@ function trickDirectory(tricksFrom: string, trust: WorkerTrust): { ok: true; dir
   };
 }
 
-/** Checks a job's data as it came from Redis; `ok: false` carries the reason the job is rejected with. */
-export function acceptJob(data: unknown, trust: WorkerTrust): JobAcceptance {
-  if (data instanceof UnreadableJobData) return { ok: false, reason: data.reason };
-  const parsed = RunJobDataSchema.safeParse(data);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      if (issue.path.length === 0) return `its data is ${quoted(data)}, not an object with the fields of a run`;
+/**
+ * What is wrong with `data` by `schema`, field by field: `field "value": rule` (values quoted
+ * escaped and short: the data is untrusted), `field is missing`, or `its <what> is <value>,
+ * not <whole>` when it is not even an object.
+ */
+export function schemaProblems(data: unknown, issues: readonly z.core.$ZodIssue[], what: string, whole: string): string {
+  return issues
+    .map((issue) => {
+      if (issue.path.length === 0) return `its ${what} is ${quoted(data)}, not ${whole}`;
       const field = issue.path.join(".");
       return issue.code === "invalid_type" && valueAt(data, issue.path) === undefined ? `${field} is missing` : `${field} ${quoted(valueAt(data, issue.path))}: ${issue.message}`;
-    });
-    return { ok: false, reason: problems.join("; ") };
-  }
-  const job = parsed.data;
+    })
+    .join("; ");
+}
+
+/** A job's data read through the schema (fields only: the plan itself is checked by acceptJob). */
+export function readJobData(data: unknown): { ok: true; data: z.infer<typeof RunJobDataSchema> } | { ok: false; reason: string } {
+  if (data instanceof UnreadableJobData) return { ok: false, reason: data.reason };
+  const parsed = RunJobDataSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, reason: schemaProblems(data, parsed.error.issues, "data", "an object with the fields of a run") };
+  return { ok: true, data: parsed.data };
+}
+
+/** Checks a job's data as it came from Redis; `ok: false` carries the reason the job is rejected with. */
+export function acceptJob(data: unknown, trust: WorkerTrust): JobAcceptance {
+  const read = readJobData(data);
+  if (!read.ok) return read;
+  const job = read.data;
   if (planHash(job.plan) !== job.planHash) return { ok: false, reason: `planHash ${job.planHash} is not the hash of its plan` };
   const validation = validatePlan(job.plan);
   if (!validation.ok) return { ok: false, reason: `its plan is not valid: ${formatPlanErrors(validation.errors.slice(0, 3)).replace(/\n/g, "; ")}` };

@@ -7,37 +7,54 @@
  * same id, and the run ids inside it are the jobs' ids in the queue.
  */
 import { createHash } from "node:crypto";
+import { z } from "@gan/core";
+import { printable } from "@gan/dsl";
 import type { RunSpec } from "../ablation/expand.js";
+import { printableText, RunJobDataSchema, schemaProblems } from "./accept-job.js";
 import type { GridAxis } from "./grid.js";
 
 export const SWEEP_VERSION = 1;
 
 export type SweepKind = "sweep" | "ablation";
 
-export interface SweepRunEntry {
-  runId: string;
-  variant: string;
-  label: string;
-  seed: number;
-  planHash: string;
-}
-
-export interface SweepDefinition {
-  sweepVersion: number;
-  id: string;
-  kind: SweepKind;
+/**
+ * A definition is read back from Redis, which anyone with access to it can write: it is read
+ * through this schema. Its runs follow the rules a worker holds their jobs to (accept-job.ts).
+ */
+const SweepRunEntrySchema = RunJobDataSchema.pick({ runId: true, variant: true, label: true, seed: true, planHash: true });
+const SweepDefinitionSchema = z.object({
+  sweepVersion: z.literal(SWEEP_VERSION),
+  id: z.string(),
+  kind: z.enum(["sweep", "ablation"]),
   /** The plan's name. */
-  name: string;
+  name: printableText,
   /** The spec file as given on the command line. */
-  spec: string;
-  command: string;
-  steps: number;
-  seeds: number[];
+  spec: printableText,
+  command: z.string(),
+  steps: z.number().int().nonnegative(),
+  seeds: z.array(z.number().int().nonnegative()),
   /** `gan sweep` only: the --grid axes. */
-  axes?: GridAxis[];
-  variants: { id: string; label: string }[];
-  runs: SweepRunEntry[];
-  createdAt: string;
+  axes: z.array(z.object({ package: z.string(), option: z.string(), values: z.array(z.string()) })).optional(),
+  variants: z.array(z.object({ id: z.string(), label: z.string() })),
+  runs: z.array(SweepRunEntrySchema),
+  createdAt: z.string(),
+});
+
+export type SweepRunEntry = z.infer<typeof SweepRunEntrySchema>;
+export type SweepDefinition = z.infer<typeof SweepDefinitionSchema>;
+
+/** `text` (stored under the sweep's key) as the definition of sweep `id`, or what is wrong with it. */
+export function readDefinition(id: string, text: string): { ok: true; definition: SweepDefinition } | { ok: false; reason: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `it is not JSON (${printable((error as Error).message)})` };
+  }
+  const parsed = SweepDefinitionSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, reason: schemaProblems(data, parsed.error.issues, "definition", "an object with the fields of a sweep") };
+  if (parsed.data.id !== id) return { ok: false, reason: `it is the definition of sweep ${printable(JSON.stringify(parsed.data.id))}` };
+  return { ok: true, definition: parsed.data };
 }
 
 /** A command line as a shell would take it back: arguments with spaces or quotes in single quotes. */

@@ -35,7 +35,7 @@ export function countStates(states: readonly RunState[], steps: number): SweepCo
     if (state.state === "completed") {
       counts.finished++;
       counts.stepsDone += steps;
-    } else if (state.state === "failed" || state.state === "missing") {
+    } else if (state.state === "failed" || state.state === "missing" || state.state === "bad") {
       counts.failed++;
       counts.stepsDone += steps;
     } else if (state.state === "active") {

@@ -8,15 +8,17 @@ import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunSpec } from "../ablation/expand.js";
 import type { ExecutedRun } from "../ablation/run-children.js";
+import { readJobData, UnreadableJobData, unreadableJob } from "./accept-job.js";
 import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl, sweepKey } from "./connection.js";
-import type { SweepDefinition, SweepRunEntry } from "./definition.js";
+import { readDefinition, type SweepDefinition, type SweepRunEntry } from "./definition.js";
 import { executedFromResult, JOB_NAME, jobData, type RunJobData, type RunJobProgress, type RunJobResult } from "./job.js";
 
 /** Tries of a run: a crash of the child (out of memory, a signal) is worth one more; a wrong plan is not retried (see run-job.ts). */
 export const JOB_ATTEMPTS = 2;
 const RETRY_DELAY_MS = 2000;
 
-export type RunStateName = "waiting" | "active" | "completed" | "failed" | "missing";
+/** `bad`: the job under the run's id is not this run's (written into Redis by hand): its data fails the schema or names another run. */
+export type RunStateName = "waiting" | "active" | "completed" | "failed" | "missing" | "bad";
 
 export interface RunState {
   run: SweepRunEntry;
@@ -45,6 +47,13 @@ function stateName(state: string): RunStateName {
   if (state === "completed" || state === "failed" || state === "active") return state;
   // delayed (waiting to be retried), prioritized, waiting-children: all wait for a worker.
   return "waiting";
+}
+
+/** Why a job whose data passed the schema is still not `run`'s, or undefined when it is. */
+function otherRun(data: Pick<RunJobData, "runId" | "planHash" | "seed">, run: SweepRunEntry): string | undefined {
+  if (data.runId !== run.runId) return `its data names run ${data.runId}`;
+  if (data.planHash !== run.planHash || data.seed !== run.seed) return `its plan or seed is not the sweep's (plan hash ${data.planHash.slice(0, 10)}…, seed ${data.seed})`;
+  return undefined;
 }
 
 function isProgress(value: unknown): value is RunJobProgress {
@@ -83,7 +92,9 @@ export class SweepQueue {
   async loadDefinition(id: string): Promise<SweepDefinition> {
     const text = await this.redis.get(sweepKey(id));
     if (text === null) throw new UserError(`no sweep ${id} on the queue at ${shownUrl(this.url)} (gan sweep FILE --queue URL prints the id of the sweep it submits)`);
-    return JSON.parse(text) as SweepDefinition;
+    const read = readDefinition(id, text);
+    if (!read.ok) throw new UserError(`sweep ${id} on the queue at ${shownUrl(this.url)}: its stored definition is not valid: ${read.reason}`);
+    return read.definition;
   }
 
   async enqueue(runs: readonly RunSpec[], tricksFrom: string): Promise<EnqueueSummary> {
@@ -133,11 +144,17 @@ export class SweepQueue {
     // The state first, then the job: a job read first and found failed (or completed) a moment
     // later would show the fields it had while active, without its failure reason or result.
     const jobState = await this.queue.getJobState(run.runId);
-    const job: Job<RunJobData, RunJobResult> | undefined = await this.queue.getJob(run.runId);
+    const read = await this.readJob(run.runId);
     const base = { runId: run.runId, variant: run.variant, label: run.label, seed: run.seed };
-    if (!job || jobState === "unknown") {
+    if (read === undefined || (!(read instanceof UnreadableJobData) && jobState === "unknown")) {
       return { run, state: "missing", attemptsMade: 0, result: { ...base, error: "its job is no longer in the queue (was Redis emptied?); submit the sweep again" } };
     }
+    const data = readJobData(read instanceof UnreadableJobData ? read : read.data);
+    const reason = !data.ok ? data.reason : otherRun(data.data, run);
+    if (reason !== undefined || read instanceof UnreadableJobData) {
+      return { run, state: "bad", attemptsMade: 0, result: { ...base, error: `the job under its id is not this run's: ${reason}` } };
+    }
+    const job = read;
     const state = stateName(jobState);
     const attemptsMade = job.attemptsMade;
     if (state === "completed" && job.returnvalue) {
@@ -149,6 +166,21 @@ export class SweepQueue {
       return { run, state, attemptsMade, result: { ...base, error: `${job.failedReason || "failed"} (${tries} attempt${tries === 1 ? "" : "s"})` } };
     }
     return { run, state, attemptsMade, ...(isProgress(job.progress) ? { progress: job.progress } : {}) };
+  }
+
+  /**
+   * The run's job, or (a job whose stored fields BullMQ cannot read, pushed by hand) why not:
+   * one such job must not stop `gan sweep status` from showing the others.
+   */
+  private async readJob(runId: string): Promise<Job<RunJobData, RunJobResult> | UnreadableJobData | undefined> {
+    try {
+      return await this.queue.getJob(runId);
+    } catch (error) {
+      const client = await this.queue.client;
+      const unreadable = unreadableJob(await client.hgetall(this.queue.toKey(runId)), error as Error);
+      if (unreadable === undefined) throw error;
+      return unreadable.data;
+    }
   }
 
   /** The state of every run of the sweep, in its order. */

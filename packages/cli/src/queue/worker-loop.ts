@@ -15,7 +15,7 @@ import path from "node:path";
 import { projectRoot } from "@gan/core";
 import { printable } from "@gan/dsl";
 import { UnrecoverableError, WaitingError, Worker, type Job, type JobJsonRaw } from "bullmq";
-import { acceptJob, UnreadableJobData, type WorkerTrust } from "./accept-job.js";
+import { acceptJob, unreadableJob, type WorkerTrust } from "./accept-job.js";
 import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl } from "./connection.js";
 import type { RunJobData, RunJobProgress, RunJobResult } from "./job.js";
 import { ChildControl, executeQueuedRun, RunFailure, RunStopped } from "./run-job.js";
@@ -54,13 +54,6 @@ function oneLine(error: Error): string {
   return error.message.replace(/:\n/g, ": ").replace(/\n/g, "; ");
 }
 
-/** The fields of a job's Redis hash that BullMQ reads as JSON, and what stands in for one that is not. */
-const JSON_FIELDS: [field: "data" | "opts" | "progress", stand_in: string][] = [
-  ["data", "{}"],
-  ["opts", "{}"],
-  ["progress", "0"],
-];
-
 /**
  * BullMQ's worker, except for a job whose stored fields are not JSON (pushed by hand): BullMQ
  * would throw while reading it, leave it active, and pick it again every few seconds with an
@@ -72,18 +65,10 @@ class RunWorker extends Worker<RunJobData, RunJobResult> {
     try {
       return super.createJob(raw, jobId);
     } catch (error) {
-      const unreadable = JSON_FIELDS.filter(([field]) => {
-        try {
-          JSON.parse(raw[field] ?? "null");
-          return false;
-        } catch {
-          return true;
-        }
-      });
-      if (unreadable.length === 0) throw error;
-      const job = super.createJob({ ...raw, ...Object.fromEntries(unreadable.map(([field, standIn]) => [field, standIn])) }, jobId);
-      const names = unreadable.map(([field]) => (field === "data" ? "its data" : `its ${field}`));
-      job.data = new UnreadableJobData(`${names.join(" and ")} ${names.length > 1 ? "are" : "is"} not JSON (${(error as Error).message})`) as unknown as RunJobData;
+      const unreadable = unreadableJob(raw, error as Error);
+      if (unreadable === undefined) throw error;
+      const job = super.createJob({ ...raw, ...unreadable.standIns }, jobId);
+      job.data = unreadable.data as unknown as RunJobData;
       return job;
     }
   }
