@@ -17,7 +17,7 @@ import path from "node:path";
 import { isInside, z } from "@gan/core";
 import { printable } from "@gan/dsl";
 import { formatPlanErrors, planHash, validatePlan } from "@gan/plan";
-import type { RunJobData } from "./job.js";
+import type { RunJobData, RunJobResult } from "./job.js";
 
 /** Letters, digits, '.', '_' and '-', starting with a letter or a digit: one path segment that is never `.` or `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -41,6 +41,26 @@ export const RunJobDataSchema = z.object({
     .string()
     .max(4096, "longer than 4096 characters")
     .refine((dir) => path.isAbsolute(dir) && !dir.includes("\0"), "not an absolute path"),
+});
+
+/**
+ * A completed job's result, as a worker stores it (run-job.ts) and `gan sweep status` and
+ * `gan sweep collect` read it back: the rows of the sweep's table.
+ */
+export const RunJobResultSchema = RunJobDataSchema.pick({ runId: true, variant: true, label: true, seed: true }).extend({
+  metrics: z.record(z.string(), z.number().nullable()),
+  /** The run directory, relative to the worker's artifacts directory. */
+  runDir: printableText,
+  /** The worker's artifacts directory, as that worker named it. */
+  artifacts: z.string(),
+  /** `host:pid` of the worker that finished the run. */
+  worker: printableText,
+  /** Seconds this worker spent on it (training from the resume point, and evaluation). */
+  seconds: z.number().nonnegative(),
+  /** The checkpoint step training continued from, when an earlier attempt had got that far. */
+  resumedFrom: z.number().int().nonnegative().optional(),
+  /** True when the run had already been trained and evaluated in the artifacts directory. */
+  reused: z.boolean().optional(),
 });
 
 /** A job whose stored fields BullMQ could not read as JSON: its data is this instead (see worker-loop.ts). */
@@ -175,6 +195,13 @@ export function readJobData(data: unknown): { ok: true; data: z.infer<typeof Run
   const parsed = RunJobDataSchema.safeParse(data);
   if (!parsed.success) return { ok: false, reason: schemaProblems(data, parsed.error.issues, "data", "an object with the fields of a run") };
   return { ok: true, data: parsed.data };
+}
+
+/** A completed job's result read through the schema. */
+export function readJobResult(value: unknown): { ok: true; result: RunJobResult } | { ok: false; reason: string } {
+  const parsed = RunJobResultSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: schemaProblems(value, parsed.error.issues, "result", "an object with the fields of a run's result") };
+  return { ok: true, result: parsed.data };
 }
 
 /** Checks a job's data as it came from Redis; `ok: false` carries the reason the job is rejected with. */

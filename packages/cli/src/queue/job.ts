@@ -2,9 +2,11 @@
  * What travels through the queue: a run's job (everything a worker needs: the plan itself,
  * so a worker never reads the spec), its progress and its result.
  */
+import type { z } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import type { RunSpec } from "../ablation/expand.js";
 import type { ExecutedRun } from "../ablation/run-children.js";
+import type { RunJobResultSchema } from "./accept-job.js";
 
 export const JOB_NAME = "run";
 
@@ -24,25 +26,8 @@ export interface RunJobProgress {
   steps: number;
 }
 
-export interface RunJobResult {
-  runId: string;
-  variant: string;
-  label: string;
-  seed: number;
-  metrics: Record<string, number | null>;
-  /** The run directory, relative to the worker's artifacts directory. */
-  runDir: string;
-  /** The worker's artifacts directory, as that worker named it. */
-  artifacts: string;
-  /** `host:pid` of the worker that finished the run. */
-  worker: string;
-  /** Seconds this worker spent on it (training from the resume point, and evaluation). */
-  seconds: number;
-  /** The checkpoint step training continued from, when an earlier attempt had got that far. */
-  resumedFrom?: number;
-  /** True when the run had already been trained and evaluated in the artifacts directory. */
-  reused?: boolean;
-}
+/** What a worker stores as a completed job's result: the fields and their meaning are in accept-job.ts, which reads it back through its schema. */
+export type RunJobResult = z.infer<typeof RunJobResultSchema>;
 
 export function jobData(run: RunSpec, tricksFrom: string): RunJobData {
   return { runId: run.runId, variant: run.variant, label: run.label, seed: run.seed, planHash: run.planHash, plan: run.plan, tricksFrom };

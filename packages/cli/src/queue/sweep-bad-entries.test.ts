@@ -44,10 +44,10 @@ describe.skipIf(!installed)("a sweep whose jobs or definition were written by ha
   });
 
   const job = validJob(specDir);
-  const runs = ["fine", "not-json", "wrong-shape", "other-run"].map((runId) => ({ ...job, runId, change: { kind: "as-written" } }) as unknown as RunSpec);
+  const runs = ["fine", "not-json", "wrong-shape", "other-run", "bad-result"].map((runId) => ({ ...job, runId, change: { kind: "as-written" } }) as unknown as RunSpec);
   const definition = defineSweep({ kind: "sweep", name: "bad", spec: "bad.gan", command: "gan sweep bad.gan", seeds: [1], runs });
 
-  test("a job under a run's id that is not JSON, of the wrong shape or another run's: a bad entry with its reason", async () => {
+  test("a job under a run's id whose data is not JSON, of the wrong shape or another run's, or whose result is not a run's: a bad entry with its reason", async () => {
     const sweeps = await SweepQueue.open(redis.url);
     await sweeps.storeDefinition(definition);
     await sweeps.close();
@@ -55,22 +55,36 @@ describe.skipIf(!installed)("a sweep whose jobs or definition were written by ha
     await queue.push("not-json", { raw: "{ this is not JSON" });
     await queue.push("wrong-shape", { data: { runId: 5, seed: "one" } });
     await queue.push("other-run", { data: { ...job, runId: "someone-else" } });
+    // Completed by hand, with a result whose metrics are not numbers and whose worker would retitle the terminal.
+    await queue.push("bad-result", { data: { ...job, runId: "bad-result" } });
+    const client = await connectRedis(redis.url);
+    try {
+      const result = { runId: "bad-result", variant: job.variant, label: job.label, seed: 1, metrics: { modes: "all" }, runDir: "runs/x", artifacts: "/a", worker: "\x1b]0;owned\x07", seconds: 1 };
+      await client.lrem("gan:runs:wait", 0, "bad-result");
+      await client.zadd("gan:runs:completed", Date.now(), "bad-result");
+      await client.hset("gan:runs:bad-result", { returnvalue: JSON.stringify(result), finishedOn: String(Date.now()) });
+    } finally {
+      client.disconnect();
+    }
 
     const status = await gan("sweep", "status", definition.id, "--queue", redis.url);
     expect(status.stderr).toBe("");
     expect(status.code).toBe(0);
     const lines = status.stdout.split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^sweep ${definition.id} .*: 4 runs: 3 bad, 1 waiting; 75% of all steps$`));
+    expect(lines[0]).toMatch(new RegExp(`^sweep ${definition.id} .*: 5 runs: 4 bad, 1 waiting; 80% of all steps$`));
     expect(lines.find((line) => line.includes("fine "))).toMatch(/fine\s+as written, seed 1: waiting$/);
     expect(lines.find((line) => line.includes("not-json "))).toMatch(/: bad: the job under its id is not this run's: its data is not JSON \(.+\)$/);
     expect(lines.find((line) => line.includes("wrong-shape "))).toMatch(
       /: bad: the job under its id is not this run's: runId 5: Invalid input: expected string, received number; variant is missing; .*seed "one": Invalid input: expected number, received string; /,
     );
-    expect(lines.find((line) => line.includes("other-run "))).toMatch(/: bad: the job under its id is not this run's: its data names run someone-else$/);
+    expect(lines.find((line) => line.includes("other-run "))).toMatch(/: bad: the job under its id is not this run's: it names run someone-else$/);
+    expect(lines.find((line) => line.includes("bad-result "))).toBe(
+      `  bad-result   as written, seed 1: bad: the result of the job under its id is not this run's: metrics.modes "all": Invalid input: expected number, received string; worker "\\u001b]0;owned\\u0007": holds control characters`,
+    );
 
     // Not complete (one run waits), said as for any sweep: no crash on the bad ones.
     const collect = await gan("sweep", "collect", definition.id, "--queue", redis.url);
-    expect(collect).toEqual({ code: 1, stdout: "", stderr: `gan: sweep ${definition.id} is not complete: 3 of 4 runs finished, 0 running, 1 waiting (gan sweep status ${definition.id} --queue ${redis.url})\n` });
+    expect(collect).toEqual({ code: 1, stdout: "", stderr: `gan: sweep ${definition.id} is not complete: 4 of 5 runs finished, 0 running, 1 waiting (gan sweep status ${definition.id} --queue ${redis.url})\n` });
   }, 60_000);
 
   test("a stored definition that is not JSON or fails its schema: one line naming the sweep and what is wrong, exit 1", async () => {

@@ -8,7 +8,7 @@ import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunSpec } from "../ablation/expand.js";
 import type { ExecutedRun } from "../ablation/run-children.js";
-import { readJobData, UnreadableJobData, unreadableJob } from "./accept-job.js";
+import { readJobData, readJobResult, UnreadableJobData, unreadableJob } from "./accept-job.js";
 import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl, sweepKey } from "./connection.js";
 import { readDefinition, type SweepDefinition, type SweepRunEntry } from "./definition.js";
 import { executedFromResult, JOB_NAME, jobData, type RunJobData, type RunJobProgress, type RunJobResult } from "./job.js";
@@ -49,10 +49,11 @@ function stateName(state: string): RunStateName {
   return "waiting";
 }
 
-/** Why a job whose data passed the schema is still not `run`'s, or undefined when it is. */
-function otherRun(data: Pick<RunJobData, "runId" | "planHash" | "seed">, run: SweepRunEntry): string | undefined {
-  if (data.runId !== run.runId) return `its data names run ${data.runId}`;
-  if (data.planHash !== run.planHash || data.seed !== run.seed) return `its plan or seed is not the sweep's (plan hash ${data.planHash.slice(0, 10)}…, seed ${data.seed})`;
+/** Why a job's data or result that passed the schema is still not `run`'s, or undefined when it is. */
+function otherRun(data: Pick<RunJobData, "runId" | "seed"> & { planHash?: string }, run: SweepRunEntry): string | undefined {
+  if (data.runId !== run.runId) return `it names run ${data.runId}`;
+  if (data.seed !== run.seed) return `its seed ${data.seed} is not the sweep's (${run.seed})`;
+  if (data.planHash !== undefined && data.planHash !== run.planHash) return `its plan is not the sweep's (plan hash ${data.planHash.slice(0, 10)}…)`;
   return undefined;
 }
 
@@ -158,7 +159,12 @@ export class SweepQueue {
     const state = stateName(jobState);
     const attemptsMade = job.attemptsMade;
     if (state === "completed" && job.returnvalue) {
-      const value = job.returnvalue;
+      const read = readJobResult(job.returnvalue);
+      const wrong = !read.ok ? read.reason : otherRun(read.result, run);
+      if (wrong !== undefined || !read.ok) {
+        return { run, state: "bad", attemptsMade, result: { ...base, error: `the result of the job under its id is not this run's: ${wrong}` } };
+      }
+      const value = read.result;
       return { run, state, attemptsMade, result: executedFromResult(value), worker: value.worker, ...(value.resumedFrom !== undefined ? { resumedFrom: value.resumedFrom } : {}) };
     }
     if (state === "failed") {
