@@ -22,24 +22,32 @@ import type { RunJobData, RunJobResult } from "./job.js";
 /** Letters, digits, '.', '_' and '-', starting with a letter or a digit: one path segment that is never `.` or `..`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const RUN_ID_RULE = "letters, digits, '.', '_' and '-', starting with a letter or a digit, at most 200 characters";
-/** Text shown to a person (logged, printed by gan sweep status): short, nothing a terminal acts on. */
-export const printableText = z
-  .string()
-  .max(500, "longer than 500 characters")
-  // Text a worker logs: no control characters, line separators or bidi overrides.
-  .refine((text) => printable(text) === text, "holds control characters");
+/** Text shown to a person (logged, printed by gan sweep status): at most `max` characters, nothing a terminal acts on. */
+export function printableText(max: number) {
+  return (
+    z
+      .string()
+      .max(max, `longer than ${max} characters`)
+      // No control characters, line separators or bidi overrides.
+      .refine((text) => printable(text) === text, "holds control characters")
+  );
+}
+/** A label, a worker's name. */
+const SHORT_TEXT = 500;
+/** A path (a spec, a run directory, tricksFrom) may be as long as Linux allows one. */
+export const PATH_MAX = 4096;
 
 /** A run job's data: also what a sweep definition says of each of its runs (see definition.ts). */
 export const RunJobDataSchema = z.object({
   runId: z.string().regex(RUN_ID, `not a run id (${RUN_ID_RULE})`),
   variant: z.string().regex(RUN_ID, `not a variant id (${RUN_ID_RULE})`),
-  label: printableText,
+  label: printableText(SHORT_TEXT),
   seed: z.number().int().nonnegative(),
   planHash: z.string().regex(/^[0-9a-f]{64}$/, "not a plan hash (64 hexadecimal digits)"),
   plan: z.unknown(),
   tricksFrom: z
     .string()
-    .max(4096, "longer than 4096 characters")
+    .max(PATH_MAX, `longer than ${PATH_MAX} characters`)
     .refine((dir) => path.isAbsolute(dir) && !dir.includes("\0"), "not an absolute path"),
 });
 
@@ -50,11 +58,11 @@ export const RunJobDataSchema = z.object({
 export const RunJobResultSchema = RunJobDataSchema.pick({ runId: true, variant: true, label: true, seed: true }).extend({
   metrics: z.record(z.string(), z.number().nullable()),
   /** The run directory, relative to the worker's artifacts directory. */
-  runDir: printableText,
+  runDir: printableText(PATH_MAX),
   /** The worker's artifacts directory, as that worker named it. */
   artifacts: z.string(),
   /** `host:pid` of the worker that finished the run. */
-  worker: printableText,
+  worker: printableText(SHORT_TEXT),
   /** Seconds this worker spent on it (training from the resume point, and evaluation). */
   seconds: z.number().nonnegative(),
   /** The checkpoint step training continued from, when an earlier attempt had got that far. */

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { z } from "@gan/core";
 import { printable } from "@gan/dsl";
 import type { RunSpec } from "../ablation/expand.js";
-import { printableText, RunJobDataSchema, schemaProblems } from "./accept-job.js";
+import { PATH_MAX, printableText, RunJobDataSchema, schemaProblems } from "./accept-job.js";
 import type { GridAxis } from "./grid.js";
 
 export const SWEEP_VERSION = 1;
@@ -27,9 +27,9 @@ const SweepDefinitionSchema = z.object({
   id: z.string(),
   kind: z.enum(["sweep", "ablation"]),
   /** The plan's name. */
-  name: printableText,
+  name: printableText(PATH_MAX),
   /** The spec file as given on the command line. */
-  spec: printableText,
+  spec: printableText(PATH_MAX),
   command: z.string(),
   steps: z.number().int().nonnegative(),
   seeds: z.array(z.number().int().nonnegative()),
