@@ -177,6 +177,23 @@ describe("a run", () => {
     expect(log).toMatch(/resumed from step 4: tiny-ring, 8 steps on cpu/);
   });
 
+  test("a resume streams metrics.jsonl: lines past the checkpoint, torn and oversized lines are dropped", async () => {
+    const plan = tinyRingPlan({ train: { steps: 6, checkpointEvery: 2, logEvery: 1 } });
+    const controller = new AbortController();
+    const { runDir } = await train(plan, {
+      out: root,
+      progress: false,
+      signal: controller.signal,
+      onMetrics: (line) => line.step === 3 && controller.abort(),
+    });
+    const file = path.join(runDir, "metrics.jsonl");
+    // A 2 MiB line (no line gan writes is near the 1 MiB limit), a torn line, and a blank one.
+    writeFileSync(file, `${readFileSync(file, "utf8")}{"step":1,"pad":"${"x".repeat(2 * 1024 * 1024)}"}\n{"step":2,\n\n`);
+    await train(plan, { resume: runDir, progress: false });
+    expect(metrics(runDir).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(readdirSync(runDir).filter((name) => name.includes(".tmp-"))).toEqual([]);
+  });
+
   test("samples/real.png pictures the real data without moving the data stream", async () => {
     const plan = tinyRingPlan({ train: { steps: 4 } });
     const pictured = await Trainer.create(plan);

@@ -10,13 +10,14 @@
  * Stopping: when `signal` is aborted the run finishes the step it is in, writes a checkpoint
  * and returns with `stopped: true` (the CLI wires SIGINT/SIGTERM to it).
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { tf } from "../tfjs.js";
 import { planHash, type BackendName, type Plan } from "@gan/plan";
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import type { DataSource } from "../data/source.js";
 import { UserError } from "../errors.js";
+import { readInputLinesSync, readJsonInputSync } from "../input-file.js";
 import { NonFiniteError } from "../loop/numeric-health.js";
 import { Trainer } from "../loop/trainer.js";
 import { TrainingMonitor } from "./training-monitor.js";
@@ -121,21 +122,38 @@ async function trickVersions(plan: Plan, options: TrainOptions): Promise<Record<
   return versions;
 }
 
-/** Keeps metrics.jsonl consistent with a checkpoint: drops lines of steps after it. */
+/** A metrics line longer than this is not one gan wrote: dropped on resume, never held whole. */
+const MAX_METRIC_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Keeps metrics.jsonl consistent with a checkpoint: drops lines of steps after it. Streams the
+ * file line by line into a temporary file renamed over it, so a run directory from elsewhere
+ * with a huge metrics.jsonl costs disk, not memory.
+ */
 function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const kept = readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => {
-      if (line.trim() === "") return false;
-      try {
-        return (JSON.parse(line) as { step: number }).step <= step;
-      } catch {
-        // A line cut short by a crash.
-        return false;
-      }
-    });
-  writeFileAtomic(file, kept.map((line) => `${line}\n`).join(""));
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  const fd = openSync(temporary, "w");
+  try {
+    for (const line of readInputLinesSync(file, { maxLineBytes: MAX_METRIC_LINE_BYTES, what: "metrics file" })) {
+      if (line.tooLong || line.text.trim() === "") continue;
+      if (isLineAtOrBefore(line.text, step)) writeSync(fd, `${line.text}\n`);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, file);
+  syncDirectory(path.dirname(file));
+}
+
+function isLineAtOrBefore(line: string, step: number): boolean {
+  try {
+    return (JSON.parse(line) as { step: number }).step <= step;
+  } catch {
+    // A line cut short by a crash.
+    return false;
+  }
 }
 
 /**
@@ -157,7 +175,7 @@ function round(value: number, digits: number): number {
 /** The BLAS thread count a run recorded (run.json's backend.blasThreads), if it did. */
 function recordedBlasThreads(runDir: string): number | undefined {
   try {
-    const threads = (JSON.parse(readFileSync(path.join(runDir, RUN_FILES.run), "utf8")) as Partial<RunInfo>).backend?.blasThreads;
+    const threads = (readJsonInputSync(path.join(runDir, RUN_FILES.run), "run.json") as Partial<RunInfo>).backend?.blasThreads;
     return typeof threads === "number" ? threads : undefined;
   } catch {
     // A missing or damaged run.json is reported when the resume reads it, once the run is locked.
@@ -218,7 +236,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
         );
       }
       truncateMetrics(path.join(runDir, RUN_FILES.metrics), startStep);
-      const previous = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.run), "utf8")) as RunInfo;
+      const previous = readJsonInputSync(path.join(runDir, RUN_FILES.run), "run.json") as RunInfo;
       info = {
         ...previous,
         steps: plan.train.steps,
