@@ -14,18 +14,19 @@
  * file is checked against the manifest; a checkpoint that fails is skipped, with a warning,
  * for the one before it.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { tf } from "../tfjs.js";
 import type { JsonValue } from "@gan/plan";
 import type { LoopState, Trainer } from "../loop/trainer.js";
 import type { TrickCheckpoint } from "../trick/bus.js";
 import { UserError } from "../errors.js";
-import { sha256OfFile, syncDirectory, writeFileDurable, writeJsonDurable } from "./files.js";
+import { readRunFileBytes, sha256, sha256OfFile, syncDirectory, writeFileDurable, writeJsonDurable } from "./files.js";
 import type { NamedTensor, OptimizerStateJson } from "../optimizers.js";
 import { decodeTensors, encodeTensors, loadWeightsInto, saveModel } from "./model-io.js";
 import { trainingHash } from "./resumable.js";
 import { readJsonInputSync } from "../input-file.js";
+import { isInside } from "../paths.js";
 
 export const CHECKPOINT_FORMAT = "gan-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -173,11 +174,12 @@ export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, 
 /** Why a checkpoint cannot be used, or its manifest. */
 export function verifyCheckpoint(dir: string): { ok: true; manifest: CheckpointManifest } | { ok: false; reason: string } {
   let manifest: CheckpointManifest;
+  const manifestFile = path.join(dir, MANIFEST);
+  if (!existsSync(manifestFile)) return { ok: false, reason: "it has no manifest.json" };
   try {
-    manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), "utf8")) as CheckpointManifest;
+    manifest = readJsonInputSync(manifestFile, "checkpoint manifest") as CheckpointManifest;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === "ENOENT" ? "it has no manifest.json" : `its manifest.json is unreadable (${(error as Error).message})` };
+    return { ok: false, reason: `its manifest.json is unreadable (${(error as Error).message})` };
   }
   if (manifest.format !== CHECKPOINT_FORMAT || typeof manifest.files !== "object" || manifest.files === null) {
     return { ok: false, reason: "its manifest.json is not a gan checkpoint manifest" };
@@ -187,8 +189,16 @@ export function verifyCheckpoint(dir: string): { ok: true; manifest: CheckpointM
   }
   for (const [file, hash] of Object.entries(manifest.files)) {
     const full = path.join(dir, ...file.split("/"));
+    // A manifest from elsewhere may name any path: only files of this checkpoint are read.
+    if (!isInside(dir, full)) return { ok: false, reason: `its manifest.json names ${JSON.stringify(file)}, outside the checkpoint` };
     if (!existsSync(full)) return { ok: false, reason: `${file} is missing` };
-    if (sha256OfFile(full) !== hash) return { ok: false, reason: `${file} does not match its sha256 in the manifest` };
+    let bytes: Uint8Array;
+    try {
+      bytes = readRunFileBytes(full);
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    if (sha256(bytes) !== hash) return { ok: false, reason: `${file} does not match its sha256 in the manifest` };
   }
   return { ok: true, manifest };
 }
@@ -260,7 +270,7 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
   await loadWeightsInto(trainer.discriminator, path.join(dir, "discriminator"));
 
   const optimizers = readJsonInputSync(path.join(dir, "optimizers.json"), "checkpoint file") as OptimizersJson;
-  const optimizerBytes = new Uint8Array(readFileSync(path.join(dir, "optimizers.bin")));
+  const optimizerBytes = readRunFileBytes(path.join(dir, "optimizers.bin"));
   const generatorBytes = slice(optimizerBytes, 0, optimizers.generatorBytes);
   const discriminatorBytes = optimizerBytes.subarray(optimizers.generatorBytes);
   const optimizersBin = path.join(dir, "optimizers.bin");
@@ -280,7 +290,7 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
   }
 
   const tricks = readJsonInputSync(path.join(dir, "tricks.json"), "checkpoint file") as TricksJson;
-  const trickBytes = new Uint8Array(readFileSync(path.join(dir, "tricks.bin")));
+  const trickBytes = readRunFileBytes(path.join(dir, "tricks.bin"));
   const toDispose: tf.Tensor[] = [];
   try {
     const states: TrickCheckpoint[] = tricks.tricks.map((entry) => {

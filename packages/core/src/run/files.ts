@@ -1,10 +1,20 @@
 /**
  * File writing for run directories: whole files through a temporary name and a rename,
  * flushed to disk, so that a reader (or a resume after `kill -9`) never sees half a file.
+ * And reading their binary files with bounds, since a run directory may come from elsewhere.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
+import { readInputFileSync } from "../input-file.js";
+
+/** The largest binary file of a run (weights of about 500 M parameters); a larger one is not read. */
+const MAX_RUN_FILE_BYTES = 2 * 1024 ** 3;
+
+/** A binary file of a run directory: a regular file of at most MAX_RUN_FILE_BYTES (FileError otherwise). */
+export function readRunFileBytes(file: string): Uint8Array {
+  return new Uint8Array(readInputFileSync(file, { maxBytes: MAX_RUN_FILE_BYTES, what: "run file" }));
+}
 
 /** Writes and flushes a file under its final name directly (inside a directory that is itself renamed into place). */
 export function writeFileDurable(file: string, content: string | Uint8Array): void {

@@ -3,12 +3,14 @@
  * of `tf.io.browserFiles` / tfjs-node's `file://`, so a saved generator loads in a browser
  * with `tf.loadLayersModel(url)` and in Node with `tf.loadLayersModel(fileModelIO(dir))`.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { tf, tfl } from "../tfjs.js";
 import { UserError } from "../errors.js";
 import type { NamedTensor } from "../optimizers.js";
-import { writeFileDurable } from "./files.js";
+import { readJsonInputSync } from "../input-file.js";
+import { isInside } from "../paths.js";
+import { readRunFileBytes, writeFileDurable } from "./files.js";
 
 export const MODEL_JSON = "model.json";
 export const WEIGHTS_BIN = "weights.bin";
@@ -49,14 +51,17 @@ export function fileModelIO(dir: string): tf.io.IOHandler {
       };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_JSON), "utf8")) as tf.io.ModelJSON;
+      const modelJson = readJsonInputSync(path.join(dir, MODEL_JSON), "model.json") as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const file of group.paths) {
-            const bytes = readFileSync(path.join(dir, file));
+            const weightsFile = path.join(dir, file);
+            // A model.json from elsewhere may name any path: only the model's own folder is read.
+            if (!isInside(dir, weightsFile)) throw new UserError(`${path.join(dir, MODEL_JSON)} names weights outside its folder: ${JSON.stringify(file)}`);
+            const bytes = readRunFileBytes(weightsFile);
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -175,6 +175,45 @@ describe("a run", () => {
     const log = readFileSync(path.join(runDir, "log.txt"), "utf8");
     expect([...log.matchAll(/^\S+Z (\w+)/gm)].map((match) => match[1])).toEqual(["started", "stopped", "warning", "resumed", "completed"]);
     expect(log).toMatch(/resumed from step 4: tiny-ring, 8 steps on cpu/);
+  });
+
+  test("a checkpoint from elsewhere reads only its own regular files: outside paths and devices are refused, not read", async () => {
+    const plan = tinyRingPlan({ train: { steps: 8, checkpointEvery: 2, logEvery: 1 } });
+    const controller = new AbortController();
+    const { runDir } = await train(plan, {
+      out: root,
+      progress: false,
+      signal: controller.signal,
+      onMetrics: (line) => line.step === 6 && controller.abort(),
+    });
+    const checkpoints = path.join(runDir, "checkpoints");
+    expect(readdirSync(checkpoints).sort()).toEqual(["step-000002", "step-000004", "step-000006"]);
+    // step 6: the manifest names a file outside the checkpoint (as a hand-made one could).
+    const manifestFile = path.join(checkpoints, "step-000006", "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { files: Record<string, string> };
+    manifest.files["../../../../../../etc/hostname"] = "0".repeat(64);
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    // step 4: its weights are a link to an endless device (reading it would never end).
+    const weights = path.join(checkpoints, "step-000004", "generator", "weights.bin");
+    rmSync(weights);
+    symlinkSync("/dev/zero", weights);
+    const warnings: string[] = [];
+    await train(plan, { resume: runDir, progress: false, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^checkpoint step-000006 is damaged \(its manifest.json names "..\/..\/.*etc\/hostname", outside the checkpoint\); falling back to step 2$/);
+    expect(warnings[1]).toMatch(/^checkpoint step-000004 is damaged \(.*weights.bin.*not a regular file.*\); falling back to step 2$/);
+    expect(metrics(runDir).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test("a saved model whose model.json names weights outside its folder is refused", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+    const dir = mkdtempSync(path.join(root, "model-"));
+    await model.save(fileModelIO(dir));
+    model.dispose();
+    const modelJson = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[] }[] };
+    modelJson.weightsManifest[0]!.paths = ["../../../etc/hostname"];
+    writeFileSync(path.join(dir, "model.json"), JSON.stringify(modelJson));
+    await expect(tfl.loadLayersModel(fileModelIO(dir))).rejects.toThrow(/names weights outside its folder: "..\/..\/..\/etc\/hostname"/);
   });
 
   test("a resume streams metrics.jsonl: lines past the checkpoint, torn and oversized lines are dropped", async () => {
