@@ -22,7 +22,8 @@
  * The same call also answers the NaN watch's question about the gradients (are they all
  * finite?), which otherwise costs a Sum kernel per gradient and an AddN through the engine.
  */
-import * as tf from "@tensorflow/tfjs-core";
+// tfjs through core's one loader (require(), not an ESM import: see tfjs.ts, and bench/RESULTS.md "Start-up").
+import { tf } from "./tfjs.js";
 
 export const FUSED_ADAM = "GanFusedAdam";
 

@@ -31,6 +31,11 @@ export declare namespace tf {
   type Tensor2D = TfCore.Tensor2D;
   type Variable<R extends TfCore.Rank = TfCore.Rank> = TfCore.Variable<R>;
   type NamedTensorMap = TfCore.NamedTensorMap;
+  type NamedTensorInfoMap = TfCore.NamedTensorInfoMap;
+  type NamedAttrMap = TfCore.NamedAttrMap;
+  type TensorInfo = TfCore.TensorInfo;
+  type KernelBackend = TfCore.KernelBackend;
+  type KernelFunc = TfCore.KernelFunc;
   type Optimizer = TfCore.Optimizer;
   type TypedArray = TfCore.TypedArray;
   type Rank = TfCore.Rank;

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { createSyntaxDiagramsCode, type ISerializedGast } from "chevrotain";
+import type { ISerializedGast } from "chevrotain";
+import { createSyntaxDiagramsCode } from "./chevrotain.js";
 import { ganParser } from "./parser.js";
 
 export interface GrammarDiagramsOptions {

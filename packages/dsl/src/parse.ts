@@ -2,7 +2,8 @@
  * `parse`: text -> AST and syntax diagnostics (lexing errors, parse errors with their
  * recovery, unknown statements and layers, words left over on a line).
  */
-import { createTokenInstance, EOF, Lexer, tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import { createTokenInstance, EOF, Lexer, tokenMatcher } from "./chevrotain.js";
 import type { SpecNode, Span } from "./ast.js";
 import { ACTIVATION_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTIONS, type LayerKeyword } from "./ast.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from "./diagnostics.js";

@@ -1,4 +1,5 @@
-import { Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { Lexer } from "./chevrotain.js";
 import { describe, expect, it } from "vitest";
 import type { KeywordLayerNode, NetworkStatement, ObjectValue, SpecNode, TrainStatement, UseStatement, Value } from "./ast.js";
 import { parse } from "./parse.js";

@@ -25,15 +25,8 @@
  * structured data (see `ParseProblem`), and parse.ts turns it into a sentence with the
  * context it has (the tokens around it, the known words for a did-you-mean).
  */
-import {
-  CstParser,
-  EOF,
-  tokenMatcher,
-  type CstNode,
-  type IParserErrorMessageProvider,
-  type IToken,
-  type TokenType,
-} from "chevrotain";
+import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 
 /** What went wrong at one point of the parse, as recorded by the message provider. */

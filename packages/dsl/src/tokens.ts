@@ -8,7 +8,8 @@
  * optimizers, paddings, backends) are ordinary identifiers: the compiler checks them and
  * can then suggest the nearest known one.
  */
-import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from "chevrotain";
+import type { CustomPatternMatcherFunc, TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /** Any word: an identifier or a keyword. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
