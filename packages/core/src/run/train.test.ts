@@ -31,6 +31,18 @@ function metrics(runDir: string): MetricsLine[] {
     .map((line) => JSON.parse(line) as MetricsLine);
 }
 
+/** Trains `plan` into `root` and stops it (as Ctrl-C does) once step `step` is logged: the run directory. */
+async function trainStoppedAt(plan: Parameters<typeof train>[0], step: number): Promise<string> {
+  const controller = new AbortController();
+  const { runDir } = await train(plan, {
+    out: root,
+    progress: false,
+    signal: controller.signal,
+    onMetrics: (line) => line.step === step && controller.abort(),
+  });
+  return runDir;
+}
+
 const lossesOf = (lines: MetricsLine[]) => lines.map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
 
 describe("a run", () => {
@@ -152,13 +164,7 @@ describe("a run", () => {
 
   test("a damaged checkpoint is skipped for the one before it, with a warning", async () => {
     const plan = tinyRingPlan({ train: { steps: 8, checkpointEvery: 4, logEvery: 1 } });
-    const controller = new AbortController();
-    const { runDir } = await train(plan, {
-      out: root,
-      progress: false,
-      signal: controller.signal,
-      onMetrics: (line) => line.step === 6 && controller.abort(),
-    });
+    const runDir = await trainStoppedAt(plan, 6);
     const checkpoints = path.join(runDir, "checkpoints");
     expect(readdirSync(checkpoints).sort()).toEqual(["step-000004", "step-000006"]);
     const weights = path.join(checkpoints, "step-000006", "generator", "weights.bin");
@@ -179,13 +185,7 @@ describe("a run", () => {
 
   test("a checkpoint from elsewhere reads only its own regular files: outside paths and devices are refused, not read", async () => {
     const plan = tinyRingPlan({ train: { steps: 8, checkpointEvery: 2, logEvery: 1 } });
-    const controller = new AbortController();
-    const { runDir } = await train(plan, {
-      out: root,
-      progress: false,
-      signal: controller.signal,
-      onMetrics: (line) => line.step === 6 && controller.abort(),
-    });
+    const runDir = await trainStoppedAt(plan, 6);
     const checkpoints = path.join(runDir, "checkpoints");
     expect(readdirSync(checkpoints).sort()).toEqual(["step-000002", "step-000004", "step-000006"]);
     // step 6: the manifest names a file outside the checkpoint (as a hand-made one could).
@@ -218,13 +218,7 @@ describe("a run", () => {
 
   test("a resume streams metrics.jsonl: lines past the checkpoint, torn and oversized lines are dropped", async () => {
     const plan = tinyRingPlan({ train: { steps: 6, checkpointEvery: 2, logEvery: 1 } });
-    const controller = new AbortController();
-    const { runDir } = await train(plan, {
-      out: root,
-      progress: false,
-      signal: controller.signal,
-      onMetrics: (line) => line.step === 3 && controller.abort(),
-    });
+    const runDir = await trainStoppedAt(plan, 3);
     const file = path.join(runDir, "metrics.jsonl");
     // A 2 MiB line (no line gan writes is near the 1 MiB limit), a torn line, and a blank one.
     writeFileSync(file, `${readFileSync(file, "utf8")}{"step":1,"pad":"${"x".repeat(2 * 1024 * 1024)}"}\n{"step":2,\n\n`);
