@@ -16,13 +16,19 @@ export function readRunFileBytes(file: string): Uint8Array {
   return new Uint8Array(readInputFileSync(file, { maxBytes: MAX_RUN_FILE_BYTES, what: "run file" }));
 }
 
+/** A file's content: whole, or as strings produced one after another (never all held at once). */
+export type FileContent = string | Uint8Array | Iterable<string>;
+
 /** Writes and flushes a file under its final name directly (inside a directory that is itself renamed into place). */
-export function writeFileDurable(file: string, content: string | Uint8Array): void {
+export function writeFileDurable(file: string, content: FileContent): void {
   const fd = openSync(file, "w");
   try {
-    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    const chunks = typeof content === "string" || content instanceof Uint8Array ? [content] : content;
+    for (const chunk of chunks) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -30,7 +36,7 @@ export function writeFileDurable(file: string, content: string | Uint8Array): vo
 }
 
 /** Writes through a temporary file in the same directory and a rename. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+export function writeFileAtomic(file: string, content: FileContent): void {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
   writeFileDurable(temporary, content);
   renameSync(temporary, file);

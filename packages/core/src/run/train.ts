@@ -10,7 +10,7 @@
  * Stopping: when `signal` is aborted the run finishes the step it is in, writes a checkpoint
  * and returns with `stopped: true` (the CLI wires SIGINT/SIGTERM to it).
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { appendFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { tf } from "../tfjs.js";
 import { planHash, type BackendName, type Plan } from "@gan/plan";
@@ -126,25 +126,20 @@ async function trickVersions(plan: Plan, options: TrainOptions): Promise<Record<
 const MAX_METRIC_LINE_BYTES = 1024 * 1024;
 
 /**
- * Keeps metrics.jsonl consistent with a checkpoint: drops lines of steps after it. Streams the
- * file line by line into a temporary file renamed over it, so a run directory from elsewhere
- * with a huge metrics.jsonl costs disk, not memory.
+ * Keeps metrics.jsonl consistent with a checkpoint: drops lines of steps after it. The file is
+ * streamed line by line into its replacement, so a run directory from elsewhere with a huge
+ * metrics.jsonl costs disk, not memory.
  */
 function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  const fd = openSync(temporary, "w");
-  try {
-    for (const line of readInputLinesSync(file, { maxLineBytes: MAX_METRIC_LINE_BYTES, what: "metrics file" })) {
-      if (line.tooLong || line.text.trim() === "") continue;
-      if (isLineAtOrBefore(line.text, step)) writeSync(fd, `${line.text}\n`);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  writeFileAtomic(file, linesAtOrBefore(file, step));
+}
+
+function* linesAtOrBefore(file: string, step: number): Generator<string> {
+  for (const line of readInputLinesSync(file, { maxLineBytes: MAX_METRIC_LINE_BYTES, what: "metrics file" })) {
+    if (line.tooLong || line.text.trim() === "") continue;
+    if (isLineAtOrBefore(line.text, step)) yield `${line.text}\n`;
   }
-  renameSync(temporary, file);
-  syncDirectory(path.dirname(file));
 }
 
 function isLineAtOrBefore(line: string, step: number): boolean {
