@@ -1,0 +1,39 @@
+/**
+ * The golden test of the examples: each of examples/*.gan compiles (with the real trick packages,
+ * through `gan compile`'s own path) to exactly the plan committed in test-fixtures/example-plans.
+ * It guards refactors of the language, the plan and the tricks' rewrites: a change that moves a
+ * layer, a default, a shape or a rewrite shows here as a diff. When a plan changes on purpose,
+ * regenerate its fixture with `gan compile examples/NAME.gan -o packages/cli/test-fixtures/example-plans/NAME.plan.json`
+ * and say why in the commit.
+ *
+ * Only the trick packages' versions are left out: they change with every release, not with the plan.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { compileSpec } from "./spec.js";
+
+const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const fixturesDir = fileURLToPath(new URL("../test-fixtures/example-plans/", import.meta.url));
+const examples = readdirSync(examplesDir)
+  .filter((name) => name.endsWith(".gan"))
+  .map((name) => name.slice(0, -".gan".length));
+
+function withoutTrickVersions(plan: unknown): unknown {
+  const { tricks, ...rest } = plan as { tricks: { version: string }[] };
+  return { ...rest, tricks: tricks.map(({ version: _version, ...trick }) => trick) };
+}
+
+describe("examples compile to their committed plans", () => {
+  test("every example has a fixture and every fixture an example", () => {
+    const fixtures = readdirSync(fixturesDir).map((name) => name.replace(/\.plan\.json$/, ""));
+    expect(fixtures.sort()).toEqual([...examples].sort());
+  });
+
+  test.each(examples)("examples/%s.gan", async (name) => {
+    const { plan, diagnostics } = await compileSpec(`${examplesDir}${name}.gan`);
+    expect(diagnostics).toEqual([]);
+    const expected = JSON.parse(readFileSync(`${fixturesDir}${name}.plan.json`, "utf8")) as unknown;
+    expect(withoutTrickVersions(JSON.parse(JSON.stringify(plan)))).toEqual(withoutTrickVersions(expected));
+  });
+});
