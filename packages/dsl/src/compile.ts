@@ -76,7 +76,7 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The rewrite order of DESIGN.md section 5: "pre" tricks, then the others, then "post"; `use` order within each. */
+/** The rewrite order (docs/ARCHITECTURE.md, "Life of a spec", step 4): "pre" tricks, then the others, then "post"; `use` order within each. */
 const ORDER_RANK = { pre: 0, normal: 1, post: 2 } as const;
 
 interface RewriteStep {

@@ -1,5 +1,5 @@
 /**
- * Choosing the TensorFlow.js backend of a run (DESIGN.md section 6).
+ * Choosing the TensorFlow.js backend of a run (docs/ARCHITECTURE.md, "Backends").
  *
  * - tensorflow: @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node, which the user installs
  *   where libtensorflow can be downloaded; imported only when asked for (or tried by auto).

@@ -2,7 +2,7 @@
  * The training loop's state and its step: the two networks, their optimizers, the data
  * source, the random streams and the hook bus, and what one step does with them.
  *
- * One step (DESIGN.md section 5): the `first` hooks say how many discriminator and generator
+ * One step (docs/ARCHITECTURE.md, "Life of a spec", steps 8 and 9): the `first` hooks say how many discriminator and generator
  * updates to make (default 1 and 1). Each discriminator update sees an all-real and an
  * all-fake batch in separate forward passes (ganhacks #4), with the waterfall hooks
  * discriminatorInputs, labels and discriminatorLoss at their places; each generator update

@@ -1,5 +1,5 @@
 /**
- * The run directory (DESIGN.md section 7):
+ * The run directory (docs/ARCHITECTURE.md, "Life of a spec"; the user's view in the root README):
  *
  *   runs/<name>/<timestamp>/
  *     plan.json          the plan that ran (with --steps/--seed/--backend applied)

@@ -1,6 +1,6 @@
 /**
  * `train(plan, options)`: runs a plan to the end and leaves a run directory behind
- * (DESIGN.md section 7). What the CLI's `gan train` calls, and the API for programs.
+ * (docs/ARCHITECTURE.md, "Life of a spec", steps 6 to 12). What the CLI's `gan train` calls, and the API for programs.
  *
  * Order of a run: choose the backend; create (or, with `resume`, reopen) the run directory;
  * build the trainer; restore the last valid checkpoint when resuming; beforeTraining; the

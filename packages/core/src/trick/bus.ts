@@ -1,6 +1,6 @@
 /**
  * The hook bus: calls the runtime hooks of a run's tricks at their places in the step
- * (DESIGN.md section 5), in order, inside their windows, naming the trick and the hook when
+ * (docs/ARCHITECTURE.md, "Life of a spec", step 9), in order, inside their windows, naming the trick and the hook when
  * one throws.
  *
  * The loop asks the bus; it never touches a trick directly. That keeps the rules in one

@@ -1,5 +1,5 @@
 /**
- * The runtime hooks a trick can register (DESIGN.md section 5). A trick's `setup` returns a
+ * The runtime hooks a trick can register (docs/ARCHITECTURE.md, "Life of a spec", step 9). A trick's `setup` returns a
  * `TrickHooks` object; the training loop calls each hook at its place in the step.
  *
  * - waterfall hooks pass a value through every active trick in order and return it;

@@ -1,7 +1,7 @@
 /**
  * Validating a trick's options as written in a spec.
  *
- * A schedule is allowed wherever an option takes a number (DESIGN.md section 2), without each
+ * A schedule is allowed wherever an option takes a number (docs/ARCHITECTURE.md, "Life of a spec", step 2), without each
  * trick having to say so: a schedule is checked by validating the options with the schedule
  * replaced by each value it can take at a breakpoint (its start and end values, or every
  * value of a step schedule), so `real: linear(0.9 -> 1.2, until 100)` is refused by

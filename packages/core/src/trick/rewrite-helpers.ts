@@ -1,7 +1,7 @@
 /**
  * Helpers for a trick's compile-time `rewrite` hook: change the layers of a network or the
  * data of a plan while recording every change as a `Rewrite` entry, so that `plan.rewrites`
- * tells the user exactly what each trick did (DESIGN.md section 3).
+ * tells the user exactly what each trick did (docs/ARCHITECTURE.md, "Life of a spec", step 4).
  *
  * The helpers never change the plan they are given: a `PlanEditor` works on copies and
  * `result()` returns a new plan. A rewrite's `index` is the position of the changed layer in
