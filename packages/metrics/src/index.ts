@@ -26,4 +26,26 @@ export {
   type ReferenceOptions,
 } from "./classifier.js";
 export { loadMnist, mnistDataDirectory, type MnistSplit, type MnistSplitName, parseIdxImages, parseIdxLabels } from "./mnist-idx.js";
-export { loadLayersModelFromDirectory, saveLayersModel } from "./model-files.js";
+export { loadLayersModelFromDirectory, type ModelFormat, readModelFiles, saveLayersModel } from "./model-files.js";
+export { type FeatureMatrix, featureMatrix, forEachDotBlock, forEachSquaredDistanceBlock, selectRows } from "./feature-matrix.js";
+export { KID_SUBSET_SIZE, KID_SUBSETS, kernelInceptionDistance, type KidOptions, type KidResult, polynomialMmd } from "./kid.js";
+export {
+  DENSITY_COVERAGE_K,
+  densityCoverage,
+  type DensityCoverage,
+  nearestNeighbourRadii,
+  PRECISION_RECALL_K,
+  precisionRecall,
+  type PrecisionRecall,
+} from "./prdc.js";
+export { FEATURE_METRICS, type FeatureMetricName, type FeatureMetrics, featureMetrics, type FeatureMetricsOptions } from "./feature-metrics.js";
+export {
+  type FeatureExtractor,
+  FeatureExtractorError,
+  FEATURES_HINT,
+  loadModelExtractor,
+  mnistClassifierExtractor,
+  type ModelExtractorOptions,
+  rawExtractor,
+} from "./feature-extractor.js";
+export { chooseWithoutReplacement, uniformSource } from "./seeded-random.js";

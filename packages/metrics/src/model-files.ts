@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
@@ -40,23 +40,47 @@ export async function saveLayersModel(model: tfl.LayersModel, directory: string)
 }
 
 export async function loadLayersModelFromDirectory(directory: string): Promise<tfl.LayersModel> {
-  const modelPath = join(directory, MODEL_FILE);
+  const { artifacts } = readModelFiles(join(directory, MODEL_FILE));
+  return tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+}
+
+/** What a model.json says it is: tfjs-layers' "layers-model" or tfjs-converter's "graph-model". */
+export type ModelFormat = "layers-model" | "graph-model";
+
+/**
+ * A tfjs model.json and the weight files its manifest names (paths relative to the
+ * model.json, as tensorflowjs_converter writes them: group1-shard1of4.bin, ...), read with
+ * node:fs: the same artifacts tfjs-node's file:// handler reads, without a network.
+ */
+export function readModelFiles(modelPath: string): { artifacts: tf.io.ModelArtifacts; format: ModelFormat } {
   let modelJson: tf.io.ModelJSON;
   try {
     modelJson = JSON.parse(readFileSync(modelPath, "utf8")) as tf.io.ModelJSON;
   } catch (error) {
     throw new Error(`cannot read the model at ${modelPath}: ${(error as Error).message}`);
   }
+  if (typeof modelJson !== "object" || modelJson === null || typeof modelJson.modelTopology !== "object" || modelJson.modelTopology === null) {
+    throw new Error(`${modelPath}: not a tfjs model.json (it has no modelTopology)`);
+  }
+  // tensorflowjs_converter writes "graph-model" for SavedModels and frozen graphs; Keras
+  // models and tfjs's own saves are layers models, whose topology has a class_name.
+  const format: ModelFormat = modelJson.format === "graph-model" || "node" in (modelJson.modelTopology as object) ? "graph-model" : "layers-model";
   const manifest = modelJson.weightsManifest ?? [];
   const weightSpecs = manifest.flatMap((group) => group.weights);
   const buffers = manifest.flatMap((group) =>
     group.paths.map((path) => {
-      const bytes = readFileSync(join(directory, path));
+      const file = join(dirname(modelPath), path);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (error) {
+        throw new Error(`${file}: cannot read this weight file that ${modelPath} names (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     }),
   );
-  const handler = tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: joinWeightData(buffers) });
-  return tfl.loadLayersModel(handler);
+  const artifacts: tf.io.ModelArtifacts = { modelTopology: modelJson.modelTopology, weightSpecs, weightData: joinWeightData(buffers), format };
+  return { artifacts, format };
 }
 
 function joinWeightData(data: tf.io.WeightData): ArrayBuffer {

@@ -1,14 +1,7 @@
 /** Seeded generators for tests only (excluded from the build): mulberry32 and Box-Muller. */
-export function uniformSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniformSource } from "./seeded-random.js";
+
+export { uniformSource };
 
 export function normalSource(seed: number): () => number {
   const uniform = uniformSource(seed);
