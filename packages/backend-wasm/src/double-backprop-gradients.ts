@@ -32,6 +32,7 @@ import {
   type GradConfig,
   type Tensor,
 } from "@tensorflow/tfjs-core";
+import { adjointGradients } from "./adjoint-gradients.js";
 
 /**
  * Gradients that make gradients of gradients (gradient penalties) correct in tfjs 4.22.
@@ -58,6 +59,10 @@ import {
  *    (or fails, when no other path reaches a weight). The replacements below save the input
  *    as well and, only while a tape is recording (a gradient of a gradient is being taken),
  *    recompute the output from it; first-order gradients are computed as before.
+ *
+ * 3. Gradients of gradient kernels. AvgPoolGrad, MaxPoolGrad, ResizeBilinearGrad and
+ *    ResizeNearestNeighborGrad have none in tfjs-core; adjoint-gradients.ts gives them theirs,
+ *    so penalties go through avgpool, maxpool and upsampling layers.
  */
 const BINARY_STEP_KERNELS = [Greater, Less, LessEqual, Equal, NotEqual, LogicalAnd, LogicalOr, LogicalXor];
 const UNARY_STEP_KERNELS = [LogicalNot];
@@ -151,17 +156,18 @@ const outputGradients: GradConfig[] = [
 export const OUTPUT_GRADIENT_KERNELS: readonly string[] = outputGradients.map((g) => g.kernelName);
 
 /**
- * Registers, on every backend, the zero gradients of comparison and logical kernels (unless
- * one is already registered) and the double-backprop-safe gradients of Tanh, Sigmoid, Exp,
- * Elu and Softmax, so that gradient penalties (the gradient of ||grad_x D(x)||^2) are right
- * through LeakyReLU, Prelu, Relu6, Selu, Minimum, clipping, max-reductions and those.
+ * Registers, on every backend, the zero gradients of comparison and logical kernels and the
+ * gradients of pooling's and resizing's gradient kernels (unless one is already registered),
+ * and the double-backprop-safe gradients of Tanh, Sigmoid, Exp, Elu and Softmax, so that
+ * gradient penalties (the gradient of ||grad_x D(x)||^2) are right through LeakyReLU, Prelu,
+ * Relu6, Selu, Minimum, clipping, max-reductions, pooling, upsampling and those.
  *
  * Idempotent. Call it after importing tfjs-layers (or @tensorflow/tfjs): their bundles
  * register tfjs-core's own gradients on import and would replace those of group 2; calling
  * it again afterwards puts them back.
  */
 export function registerDoubleBackpropGradients(): void {
-  for (const config of zeroGradients) {
+  for (const config of [...zeroGradients, ...adjointGradients]) {
     if (getGradient(config.kernelName) == null) registerGradient(config);
   }
   for (const config of outputGradients) {

@@ -25,6 +25,8 @@ describe("registerWasmTraining", () => {
         "Mean",
         "Tile",
         "Identity",
+        "MaxPoolGrad",
+        "MaxPoolWithArgmax",
         "Tanh",
         "_FusedMatMul",
       ].sort(),

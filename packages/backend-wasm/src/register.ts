@@ -12,6 +12,7 @@ import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
 import { tileConfig } from "./kernels/tile.js";
+import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
 import { registerFastGradients } from "./fast-gradients.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
@@ -32,6 +33,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   meanConfig,
   tileConfig,
   identityConfig,
+  maxPoolGradConfig,
+  maxPoolWithArgmaxConfig,
 ];
 
 /**
@@ -39,8 +42,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by
- * compositions of wasm's XNNPACK kernels, Identity by a shared buffer, registers a faster LeakyRelu gradient, and the
- * gradients double backprop needs (see registerDoubleBackpropGradients).
+ * compositions of wasm's XNNPACK kernels, Identity by a shared buffer, fixes MaxPoolGrad and
+ * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
+ * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
  *
  * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`,
  * and after importing tfjs-layers (whose bundle registers tfjs-core's gradients on import).

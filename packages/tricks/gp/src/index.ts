@@ -19,13 +19,14 @@
  * weight and saves most of its cost.
  *
  * The penalty is differentiated with respect to D's weights, so it needs gradients of
- * gradients (double backprop); @gan/core registers the gradients that needs.
+ * gradients (double backprop); @gan/core registers the gradients that needs (through pooling
+ * and upsampling layers too).
  *
  * When D judges several samples at once (@gan/pack: n = batch / m outputs, sample s in
  * judgement s mod n), a point is a whole pack: the weights e and a are drawn per judgement,
  * and the norm is that of the gradient with respect to all of the judgement's samples.
  */
-import { defineTrick, z, type DiscriminatorLossContext, type Layer, type Scalar, type Tensor } from "@gan/core";
+import { defineTrick, z, type DiscriminatorLossContext, type Scalar, type Tensor } from "@gan/core";
 
 const KINDS = ["wgan-gp", "r1", "r2", "dragan"] as const;
 type Kind = (typeof KINDS)[number];
@@ -45,34 +46,11 @@ const WEIGHT_FACTOR: Record<Kind, number> = { "wgan-gp": 1, r1: 0.5, r2: 0.5, dr
 /** Avoids an infinite derivative of the norm at a zero gradient; far below float32 resolution of any real norm. */
 const NORM_EPSILON = 1e-12;
 
-/** The gradient kernel of each pooling layer, which the penalty differentiates once more. */
-const POOLING_GRADIENTS = { maxpool: "MaxPoolGrad", avgpool: "AvgPoolGrad" } as const;
-
-/**
- * tfjs-core ships no gradient for the gradient kernels of pooling layers: the penalty's own
- * gradient would fail in the middle of the first step with tfjs's "gradient function not
- * found". Checked before training, against the gradients registered in this process, so a
- * later tfjs or @gan/core that registers them lifts the restriction.
- */
-function checkSecondOrderGradients(layers: readonly Layer[], tf: { getGradient(kernel: string): unknown }): void {
-  for (const [index, layer] of layers.entries()) {
-    if (layer.type !== "maxpool" && layer.type !== "avgpool") continue;
-    const kernel = POOLING_GRADIENTS[layer.type];
-    if (tf.getGradient(kernel) == null) {
-      throw new Error(
-        `the discriminator's layer ${index + 1} (${layer.type}) cannot be differentiated twice, as a gradient penalty needs ` +
-          `(TensorFlow.js has no gradient for ${kernel}): downsample with a strided conv ('conv ... stride 2') instead`,
-      );
-    }
-  }
-}
-
 export default defineTrick({
   name: "@gan/gp",
   description: "Gradient penalty on D: wgan-gp (interpolates), r1 (reals), r2 (fakes), dragan (perturbed reals); lambda, target, every.",
   options,
-  setup({ options, plan, at, tf, log, randomUniform }) {
-    checkSecondOrderGradients(plan.networks.discriminator.layers, tf);
+  setup({ options, at, tf, log, randomUniform }) {
     const kind = options.kind;
     const target = options.target ?? DEFAULT_TARGET[kind];
 
