@@ -28,6 +28,7 @@ describe("registerWasmTraining", () => {
         "MaxPoolGrad",
         "MaxPoolWithArgmax",
         "Tanh",
+        "UnsortedSegmentSum",
         "_FusedMatMul",
       ].sort(),
     );

@@ -13,6 +13,7 @@ import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
 import { tileConfig } from "./kernels/tile.js";
 import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
+import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
@@ -35,11 +36,12 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   identityConfig,
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /**
  * Makes the wasm backend train conv nets, and faster: registers the missing gradient
- * kernels (Conv2DBackpropFilter, the depthwise backprop kernels), replaces slow ones
+ * kernels (Conv2DBackpropFilter, the depthwise backprop kernels, UnsortedSegmentSum), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by
  * compositions of wasm's XNNPACK kernels, Identity by a shared buffer, fixes MaxPoolGrad and

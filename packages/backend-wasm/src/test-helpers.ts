@@ -1,5 +1,7 @@
 /**
- * Shared by the tests: backends, seeded inputs, comparisons. Not part of the package API.
+ * Shared by the tests: backends, seeded inputs, comparisons, finite differences. Not part of
+ * the package API: other workspace packages' tests import it as `@gan/backend-wasm/testing`
+ * (an export for the workspace's source condition only; it is not built).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -99,6 +101,21 @@ export function centralDifferences(f: (p: Float64Array) => number, params: Float
     grad[i] = (up - down) / (2 * h);
   }
   return grad;
+}
+
+/**
+ * The gradient in `params` of the penalty ||grad_x f(params, x)||^2, from a float64 f alone:
+ * with g = grad_x f (central differences), d/dparams ||g||^2 = 2 d/dparams [d/de f(params, x + e g)],
+ * a mixed second derivative taken by nested central differences (step 1e-4 each: truncation
+ * and rounding errors both about 1e-8 relative). What double backprop computes, independently.
+ */
+export function penaltyGradientByDifferences(f: (params: Float64Array, x: Float64Array) => number, params: Float64Array, x: Float64Array): Float64Array {
+  const g = centralDifferences((input) => f(params, input), x);
+  const step = 1e-4;
+  const along = (sign: number) => x.map((xi, i) => xi + sign * step * (g[i] as number));
+  const [forward, backward] = [along(1), along(-1)];
+  const directional = (p: Float64Array) => (f(p, forward) - f(p, backward)) / (2 * step);
+  return centralDifferences(directional, params, step).map((d) => 2 * d);
 }
 
 /** Number of tensors the engine tracks and buffers the wasm backend holds. */
