@@ -6,6 +6,7 @@
  * mistake. After a syntax error the parser recovers and the tree may be partial: the
  * fields marked optional here are the ones a recovered node can lack.
  */
+import { WRITTEN_LAYER_KINDS } from "@gan/plan";
 
 /** A range of source text. Lines and columns are 1-based; `endColumn` is the column of the last character. */
 export interface Span {
@@ -115,24 +116,18 @@ export type Value = Expression | StringValue | BooleanValue | ListValue | Object
 // Layers
 // ---------------------------------------------------------------------------
 
-export const LAYER_KEYWORDS = ["dense", "conv", "deconv", "reshape", "flatten", "batchnorm", "maxpool", "avgpool", "dropout"] as const;
-export type LayerKeyword = (typeof LAYER_KEYWORDS)[number];
+/** The keywords of the layer kinds (@gan/plan's layer-kinds), in the order messages list them. */
+export const LAYER_KEYWORDS: readonly string[] = WRITTEN_LAYER_KINDS.map((kind) => kind.syntax.word);
+export type LayerKeyword = string;
 export const ACTIVATION_KEYWORDS = ["relu", "leakyrelu", "tanh", "sigmoid", "linear"] as const;
 export type ActivationKeyword = (typeof ACTIVATION_KEYWORDS)[number];
-export const LAYER_OPTION_KEYWORDS = ["kernel", "stride", "padding", "momentum", "epsilon"] as const;
-export type LayerOptionKeyword = (typeof LAYER_OPTION_KEYWORDS)[number];
-/** The options each layer takes after it (an activation word may follow any layer). */
-export const LAYER_OPTIONS: Readonly<Record<LayerKeyword, readonly LayerOptionKeyword[]>> = {
-  dense: [],
-  conv: ["kernel", "stride", "padding"],
-  deconv: ["kernel", "stride", "padding"],
-  reshape: [],
-  flatten: [],
-  batchnorm: ["momentum", "epsilon"],
-  maxpool: ["stride", "padding"],
-  avgpool: ["stride", "padding"],
-  dropout: [],
-};
+/** The options each layer takes after it, by keyword (an activation word may follow any layer). */
+export const LAYER_OPTIONS: Readonly<Record<LayerKeyword, readonly string[]>> = Object.fromEntries(
+  WRITTEN_LAYER_KINDS.map((kind) => [kind.syntax.word, Object.keys(kind.syntax.options ?? {})]),
+);
+/** Every word that may follow a layer as an option, in the order of the kinds that take them. */
+export const LAYER_OPTION_KEYWORDS: readonly string[] = [...new Set(Object.values(LAYER_OPTIONS).flat())];
+export type LayerOptionKeyword = string;
 
 /** `relu`, `leakyrelu 0.2`, ... (as a layer or after one). */
 export interface ActivationNode {

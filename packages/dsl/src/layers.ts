@@ -1,5 +1,6 @@
 /**
- * Layer lines -> plan layers.
+ * Layer lines -> plan layers, for every layer kind from its definition in @gan/plan
+ * (`syntax`: its argument, its options and where its activation goes).
  *
  * `dense 128 relu` is one layer with an activation; a layer that has no activation of its
  * own in the plan (`batchnorm relu`, `maxpool 2 relu`) is followed by an activation layer,
@@ -7,25 +8,20 @@
  * batchnorm momentum 0.99 ...) come from the plan's schemas.
  */
 import {
-  ActivationLayerSchema,
-  BatchNormLayerSchema,
-  ConvLayerSchema,
-  DeconvLayerSchema,
-  DenseLayerSchema,
-  DropoutLayerSchema,
-  FlattenLayerSchema,
-  PoolLayerSchema,
-  ReshapeLayerSchema,
+  WRITTEN_LAYER_KINDS,
   type Activation,
   type Layer,
-  type Padding,
+  type LayerKindDefinition,
+  type LayerSyntax,
+  type SpecArgument,
+  type SpecOption,
+  type SpecValue,
 } from "@gan/plan";
-import type { ActivationNode, Expression, KeywordLayerNode, LayerNode, LayerOptionKeyword, Span, TailItem, Word } from "./ast.js";
-import { LAYER_OPTIONS } from "./ast.js";
+import type { ActivationNode, Expression, KeywordLayerNode, LayerNode, Span, TailItem, Word } from "./ast.js";
 import { didYouMean, listQuoted } from "./suggest.js";
 import { evaluate, integerAtLeast, showNumber, type Report } from "./values.js";
 
-const PADDINGS = ["same", "valid"] as const;
+const KINDS_BY_WORD = new Map<string, LayerKindDefinition & { syntax: LayerSyntax }>(WRITTEN_LAYER_KINDS.map((kind) => [kind.syntax.word, kind]));
 
 function source(span: Span) {
   return { line: span.line, column: span.column };
@@ -45,10 +41,10 @@ export function lowerActivation(node: ActivationNode, report: Report): Activatio
 }
 
 /** A number option after a layer (`kernel 4`, `momentum 0.9`): its expression, or a report. */
-function numberValue(option: { name: Word; value?: Expression | Word }, report: Report): Expression | undefined {
+function numberValue(option: { name: Word; value?: Expression | Word }, example: string, report: Report): Expression | undefined {
   const value = option.value;
   if (value === undefined) {
-    report(option.name.span, `'${option.name.text}' needs a value: ${option.name.text} ${option.name.text === "momentum" ? "0.9" : option.name.text === "epsilon" ? "1e-3" : "2"}`);
+    report(option.name.span, `'${option.name.text}' needs a value: ${option.name.text} ${example}`);
     return undefined;
   }
   if ("kind" in value) return value;
@@ -56,25 +52,106 @@ function numberValue(option: { name: Word; value?: Expression | Word }, report: 
   return undefined;
 }
 
-function paddingValue(option: { name: Word; value?: Expression | Word }, report: Report): Padding | undefined {
+/** A word option (`padding same`): one of its choices, or a report. */
+function wordValue(option: { name: Word; value?: Expression | Word }, choices: readonly string[], report: Report): string | undefined {
+  const name = option.name.text;
   const value = option.value;
   if (value === undefined || "kind" in value) {
-    report(value?.span ?? option.name.span, `padding must be 'same' or 'valid'`);
+    report(value?.span ?? option.name.span, `${name} must be ${listQuoted(choices)}`);
     return undefined;
   }
-  if ((PADDINGS as readonly string[]).includes(value.text)) return value.text as Padding;
-  report(value.span, `unknown padding '${value.text}'${didYouMean(value.text, PADDINGS) || ": it must be 'same' or 'valid'"}`);
+  if (choices.includes(value.text)) return value.text;
+  report(value.span, `unknown ${name} '${value.text}'${didYouMean(value.text, choices) || `: it must be ${listQuoted(choices)}`}`);
   return undefined;
 }
 
+/** A number that a kind's `check` accepts; the check's message is reported with the value. */
+function checkedNumber(expression: Expression | undefined, value: Extract<SpecValue, { kind: "number" }>, report: Report): number | undefined {
+  const number = evaluate(expression, report);
+  if (number === undefined) return undefined;
+  const problem = value.check?.(number);
+  if (problem === undefined) return number;
+  report(expression?.span, `${problem}, got ${showNumber(number)}`);
+  return undefined;
+}
+
+/** The value of an option after a layer, or undefined after a report. */
+function optionValue(item: TailItem & { kind: "option" }, option: SpecOption, head: string, report: Report): number | string | undefined {
+  const name = item.name.text;
+  switch (option.value.kind) {
+    case "word":
+      return wordValue(item, option.value.choices, report);
+    case "integer": {
+      const expression = numberValue(item, option.example, report);
+      return expression && integerAtLeast(expression, 1, `${name} of ${head}`, report);
+    }
+    case "number":
+      return checkedNumber(numberValue(item, option.example, report), option.value, report);
+    case "shape":
+      throw new Error(`option '${name}' of ${head}: a shape can only be the argument of a layer`);
+  }
+}
+
+/** The value after a layer's keyword; null when it is optional and absent; undefined after a report. */
+function argumentValue(node: KeywordLayerNode, argument: SpecArgument, report: Report): number | number[] | null | undefined {
+  const head = node.keyword.text;
+  const missing = `${head} needs ${argument.noun}: ${argument.example}`;
+  const given = node.argument;
+  if (given === undefined && argument.optional === true) return null;
+  switch (argument.value.kind) {
+    case "integer":
+      if (given === undefined) {
+        report(node.keyword.span, missing);
+        return undefined;
+      }
+      if (given.kind === "list") {
+        report(given.span, `${argument.noun} of ${head} is a number, not a list`);
+        return undefined;
+      }
+      return integerAtLeast(given, 1, `${argument.noun} of ${head}`, report);
+    case "number":
+      if (given === undefined || given.kind === "list") {
+        report(given?.span ?? node.keyword.span, missing);
+        return undefined;
+      }
+      return checkedNumber(given, argument.value, report);
+    case "shape": {
+      if (given === undefined || given.kind !== "list") {
+        report(node.keyword.span, missing);
+        return undefined;
+      }
+      if (given.items.length === 0) {
+        report(given.span, `the shape of ${head} needs at least one dimension: ${argument.example}`);
+        return undefined;
+      }
+      const shape: number[] = [];
+      let ok = true;
+      for (const item of given.items) {
+        if (item.kind !== "number" && item.kind !== "unary" && item.kind !== "binary" && item.kind !== "paren") {
+          report(item.span, `the dimensions of ${head} are numbers`);
+          ok = false;
+          continue;
+        }
+        const dimension = integerAtLeast(item, 1, `a dimension of ${head}`, report);
+        if (dimension === undefined) ok = false;
+        else shape.push(dimension);
+      }
+      return ok ? shape : undefined;
+    }
+    case "word":
+      throw new Error(`the argument of ${head}: a word can only be an option's value`);
+  }
+}
+
 interface TailParts {
-  options: Map<LayerOptionKeyword, TailItem & { kind: "option" }>;
+  options: Map<string, TailItem & { kind: "option" }>;
   activation?: ActivationNode;
   ok: boolean;
 }
 
 /** Splits the words after a layer into options and its activation, reporting misplaced ones. */
-function splitTail(head: string, allowed: readonly LayerOptionKeyword[], tail: TailItem[], report: Report): TailParts {
+function splitTail(head: string, syntax: LayerSyntax, tail: TailItem[], report: Report): TailParts {
+  const allowed = Object.keys(syntax.options ?? {});
   const parts: TailParts = { options: new Map(), ok: true };
   for (const item of tail) {
     if (item.kind === "activation") {
@@ -89,12 +166,8 @@ function splitTail(head: string, allowed: readonly LayerOptionKeyword[], tail: T
     }
     const name = item.name.text;
     if (!allowed.includes(name)) {
-      const hint =
-        (head === "maxpool" || head === "avgpool") && name === "kernel"
-          ? `: the size of the window is the number after ${head} (${head} 2)`
-          : allowed.length > 0
-            ? `: it takes ${listQuoted(allowed, "and")}`
-            : "";
+      const special = syntax.optionHints?.[name];
+      const hint = special !== undefined ? `: ${special}` : allowed.length > 0 ? `: it takes ${listQuoted(allowed, "and")}` : "";
       report(item.name.span, `${head} has no option '${name}'${hint}`);
       parts.ok = false;
       continue;
@@ -109,173 +182,39 @@ function splitTail(head: string, allowed: readonly LayerOptionKeyword[], tail: T
   return parts;
 }
 
-/** What the number after a layer keyword means, for messages. */
-const ARGUMENT_NAMES: Record<string, string> = {
-  dense: "the number of units",
-  conv: "the number of filters",
-  deconv: "the number of filters",
-  maxpool: "the pool size",
-  avgpool: "the pool size",
-  dropout: "the dropout rate",
-};
-const ARGUMENT_EXAMPLES: Record<string, string> = {
-  dense: "dense 128",
-  conv: "conv 64 kernel 3",
-  deconv: "deconv 64 kernel 4 stride 2",
-  dropout: "dropout 0.3",
-  reshape: "reshape [7, 7, 128]",
-};
+function activationLayer(activation: Activation, node: ActivationNode): Layer {
+  return { type: "activation", activation, source: source(node.span) };
+}
 
 function lowerKeywordLayer(node: KeywordLayerNode, report: Report): Layer[] | undefined {
   const head = node.keyword.text;
-  const tail = splitTail(head, LAYER_OPTIONS[head], node.tail, report);
+  const kind = KINDS_BY_WORD.get(head);
+  if (kind === undefined) throw new Error(`no layer kind is written '${head}'`);
+  const { syntax } = kind;
+  const tail = splitTail(head, syntax, node.tail, report);
   let ok = tail.ok;
-  const at = source(node.keyword.span);
   const activation = tail.activation && lowerActivation(tail.activation, report);
   if (tail.activation !== undefined && activation === undefined) ok = false;
 
-  const size = (): number | undefined => {
-    if (node.argument === undefined) {
-      report(node.keyword.span, `${head} needs ${ARGUMENT_NAMES[head]}: ${ARGUMENT_EXAMPLES[head]}`);
-      return undefined;
-    }
-    if (node.argument.kind === "list") {
-      report(node.argument.span, `${ARGUMENT_NAMES[head]} of ${head} is a number, not a list`);
-      return undefined;
-    }
-    return integerAtLeast(node.argument, 1, `${ARGUMENT_NAMES[head]} of ${head}`, report);
-  };
-  const optionInteger = (name: LayerOptionKeyword): number | undefined | null => {
-    const option = tail.options.get(name);
-    if (option === undefined) return null;
-    const expression = numberValue(option, report);
-    return expression && integerAtLeast(expression, 1, `${name} of ${head}`, report);
-  };
-  const optionPadding = (): Padding | undefined | null => {
-    const option = tail.options.get("padding");
-    return option === undefined ? null : paddingValue(option, report);
-  };
-
-  let layer: unknown;
-  switch (head) {
-    case "dense": {
-      const units = size();
-      if (units === undefined || !ok) return undefined;
-      layer = DenseLayerSchema.parse({ type: "dense", units, ...(activation && { activation }), source: at });
-      return [layer as Layer];
-    }
-    case "conv":
-    case "deconv": {
-      const filters = size();
-      const kernel = optionInteger("kernel");
-      const stride = optionInteger("stride");
-      const padding = optionPadding();
-      if (filters === undefined || kernel === undefined || stride === undefined || padding === undefined || !ok) return undefined;
-      const schema = head === "conv" ? ConvLayerSchema : DeconvLayerSchema;
-      layer = schema.parse({
-        type: head,
-        filters,
-        ...(kernel !== null && { kernel }),
-        ...(stride !== null && { stride }),
-        ...(padding !== null && { padding }),
-        ...(activation && { activation }),
-        source: at,
-      });
-      return [layer as Layer];
-    }
-    case "maxpool":
-    case "avgpool": {
-      const poolSize = node.argument === undefined ? null : size();
-      const stride = optionInteger("stride");
-      const padding = optionPadding();
-      if (poolSize === undefined || stride === undefined || padding === undefined || !ok) return undefined;
-      layer = PoolLayerSchema.parse({
-        type: head,
-        ...(poolSize !== null && { size: poolSize }),
-        ...(stride !== null && { stride }),
-        ...(padding !== null && { padding }),
-        source: at,
-      });
-      break;
-    }
-    case "dropout": {
-      if (node.argument === undefined || node.argument.kind === "list") {
-        report(node.argument?.span ?? node.keyword.span, `dropout needs a rate between 0 and 1: dropout 0.3`);
-        return undefined;
-      }
-      const rate = evaluate(node.argument, report);
-      if (rate === undefined) return undefined;
-      if (rate < 0 || rate >= 1) {
-        report(node.argument.span, `the dropout rate must be >= 0 and < 1, got ${showNumber(rate)}`);
-        return undefined;
-      }
-      if (!ok) return undefined;
-      layer = DropoutLayerSchema.parse({ type: "dropout", rate, source: at });
-      break;
-    }
-    case "reshape": {
-      if (node.argument === undefined || node.argument.kind !== "list") {
-        report(node.keyword.span, `reshape needs a shape: reshape [7, 7, 128]`);
-        return undefined;
-      }
-      if (node.argument.items.length === 0) {
-        report(node.argument.span, `the shape of reshape needs at least one dimension: reshape [7, 7, 128]`);
-        return undefined;
-      }
-      const shape: number[] = [];
-      for (const item of node.argument.items) {
-        if (item.kind !== "number" && item.kind !== "unary" && item.kind !== "binary" && item.kind !== "paren") {
-          report(item.span, `the dimensions of reshape are numbers`);
-          ok = false;
-          continue;
-        }
-        const dimension = integerAtLeast(item, 1, "a dimension of reshape", report);
-        if (dimension === undefined) ok = false;
-        else shape.push(dimension);
-      }
-      if (!ok) return undefined;
-      layer = ReshapeLayerSchema.parse({ type: "reshape", shape, source: at });
-      break;
-    }
-    case "flatten":
-      if (!ok) return undefined;
-      layer = FlattenLayerSchema.parse({ type: "flatten", source: at });
-      break;
-    case "batchnorm": {
-      let momentum: number | undefined | null = null;
-      let epsilon: number | undefined | null = null;
-      const momentumOption = tail.options.get("momentum");
-      if (momentumOption !== undefined) {
-        momentum = evaluate(numberValue(momentumOption, report), report);
-        if (momentum !== undefined && (momentum < 0 || momentum > 1)) {
-          report(momentumOption.value?.span, `the momentum of batchnorm must be between 0 and 1, got ${showNumber(momentum)}`);
-          momentum = undefined;
-        }
-      }
-      const epsilonOption = tail.options.get("epsilon");
-      if (epsilonOption !== undefined) {
-        epsilon = evaluate(numberValue(epsilonOption, report), report);
-        if (epsilon !== undefined && epsilon <= 0) {
-          report(epsilonOption.value?.span, `the epsilon of batchnorm must be > 0, got ${showNumber(epsilon)}`);
-          epsilon = undefined;
-        }
-      }
-      if (momentum === undefined || epsilon === undefined || !ok) return undefined;
-      layer = BatchNormLayerSchema.parse({
-        type: "batchnorm",
-        ...(momentum !== null && { momentum }),
-        ...(epsilon !== null && { epsilon }),
-        source: at,
-      });
-      break;
-    }
+  const fields: Record<string, unknown> = {};
+  if (syntax.argument !== undefined) {
+    const value = argumentValue(node, syntax.argument, report);
+    if (value === undefined) ok = false;
+    else if (value !== null) fields[syntax.argument.field] = value;
   }
-  // Layers without an activation of their own: the activation becomes the next layer.
-  const layers = [layer as Layer];
-  if (activation !== undefined && tail.activation !== undefined) {
-    layers.push(ActivationLayerSchema.parse({ type: "activation", activation, source: source(tail.activation.span) }) as Layer);
+  for (const [word, option] of Object.entries(syntax.options ?? {})) {
+    const item = tail.options.get(word);
+    if (item === undefined) continue;
+    const value = optionValue(item, option, head, report);
+    if (value === undefined) ok = false;
+    else fields[option.field ?? word] = value;
   }
-  return layers;
+  if (!ok) return undefined;
+  const own = syntax.activation === "own";
+  const layer = kind.schema.parse({ type: kind.type, ...fields, ...(own && activation && { activation }), source: source(node.keyword.span) }) as Layer;
+  // A layer without an activation of its own: the activation becomes the next layer.
+  if (own || activation === undefined || tail.activation === undefined) return [layer];
+  return [layer, activationLayer(activation, tail.activation)];
 }
 
 function lowerActivationLayer(node: Extract<LayerNode, { kind: "activationLayer" }>, report: Report): Layer[] | undefined {
@@ -288,7 +227,7 @@ function lowerActivationLayer(node: Extract<LayerNode, { kind: "activationLayer"
   }
   const activation = lowerActivation(node.activation, report);
   if (activation === undefined || !ok) return undefined;
-  return [ActivationLayerSchema.parse({ type: "activation", activation, source: source(node.activation.span) }) as Layer];
+  return [activationLayer(activation, node.activation)];
 }
 
 /** The plan layers of one network block; undefined when any line had a problem (all are reported). */

@@ -25,6 +25,7 @@
  * structured data (see `ParseProblem`), and parse.ts turns it into a sentence with the
  * context it has (the tokens around it, the known words for a did-you-mean).
  */
+import { WRITTEN_LAYER_KINDS, type LayerSyntax } from "@gan/plan";
 import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
 import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
@@ -69,6 +70,13 @@ function firstTokenNames(paths: TokenType[][]): string[] {
 }
 
 const isEof = (token: IToken) => tokenMatcher(token, EOF);
+
+/** What follows a layer's keyword: a number (`dense 128`), a list (`reshape [7, 7, 128]`), or nothing (`flatten`). */
+type ArgumentForm = "number" | "list" | "none";
+function argumentForm(syntax: LayerSyntax): ArgumentForm {
+  if (syntax.argument === undefined) return "none";
+  return syntax.argument.value.kind === "shape" ? "list" : "number";
+}
 
 export class GanParser extends CstParser {
   /** Junk found by the last parse. */
@@ -412,7 +420,7 @@ export class GanParser extends CstParser {
 
   private readonly layerAlternatives = [
     { ALT: () => this.SUBRULE(this.sizedLayer) },
-    { ALT: () => this.SUBRULE(this.reshapeLayer) },
+    { ALT: () => this.SUBRULE(this.listLayer) },
     { ALT: () => this.SUBRULE(this.plainLayer) },
     { ALT: () => this.SUBRULE(this.activationLayer) },
     { ALT: () => this.SUBRULE(this.unknownLayer) },
@@ -421,15 +429,19 @@ export class GanParser extends CstParser {
     this.OR(this.layerAlternatives);
   });
 
-  /** `dense 128`, `conv 64`, `deconv 64`, `maxpool 2`, `avgpool 2`, `dropout 0.3`, then the words after it. */
-  private readonly sizedLayerHeads = [
-    { ALT: () => this.CONSUME(t.Dense, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Conv, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Deconv, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Maxpool, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Avgpool, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Dropout, { LABEL: "kind" }) },
-  ];
+  /**
+   * The keywords of the layer kinds whose argument is of `form`, as alternatives (each kind
+   * says its form in its definition in @gan/plan). Every form has at least one kind today;
+   * chevrotain refuses an empty alternation, so a form without kinds would need its rule removed.
+   */
+  private layerHeads(form: ArgumentForm) {
+    return WRITTEN_LAYER_KINDS.filter((kind) => argumentForm(kind.syntax) === form).map((kind) => ({
+      ALT: () => this.CONSUME(t.keywordToken(kind.syntax.word), { LABEL: "kind" }),
+    }));
+  }
+
+  /** `dense 128`, `conv 64`, `maxpool 2`, `dropout 0.3`, ...: a layer and a number, then the words after it. */
+  private readonly sizedLayerHeads = this.layerHeads("number");
   private readonly sizedLayerArgument = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.expression, { LABEL: "argument" }) };
   sizedLayer = this.RULE("sizedLayer", () => {
     const head = this.OR(this.sizedLayerHeads);
@@ -438,20 +450,18 @@ export class GanParser extends CstParser {
     this.ACTION(() => this.skipJunk(head));
   });
 
-  private readonly reshapeArgument = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.list, { LABEL: "argument" }) };
-  /** `reshape [7, 7, 128]` */
-  reshapeLayer = this.RULE("reshapeLayer", () => {
-    const head = this.CONSUME(t.Reshape, { LABEL: "kind" });
-    this.OPTION(this.reshapeArgument);
+  /** `reshape [7, 7, 128]`: a layer and a list. */
+  private readonly listLayerHeads = this.layerHeads("list");
+  private readonly listArgument = { GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.list, { LABEL: "argument" }) };
+  listLayer = this.RULE("listLayer", () => {
+    const head = this.OR(this.listLayerHeads);
+    this.OPTION(this.listArgument);
     this.SUBRULE(this.layerTail);
     this.ACTION(() => this.skipJunk(head));
   });
 
-  /** `flatten`, `batchnorm [momentum M] [epsilon E]` */
-  private readonly plainLayerHeads = [
-    { ALT: () => this.CONSUME(t.Flatten, { LABEL: "kind" }) },
-    { ALT: () => this.CONSUME(t.Batchnorm, { LABEL: "kind" }) },
-  ];
+  /** `flatten`, `batchnorm [momentum M] [epsilon E]`: a layer without an argument. */
+  private readonly plainLayerHeads = this.layerHeads("none");
   plainLayer = this.RULE("plainLayer", () => {
     const head = this.OR(this.plainLayerHeads);
     this.SUBRULE(this.layerTail);
@@ -477,14 +487,8 @@ export class GanParser extends CstParser {
     this.OR(this.tailItemAlternatives);
   });
 
-  /** `kernel 4`, `stride 2`, `padding same`, `momentum 0.9`, `epsilon 1e-3` */
-  private readonly layerOptionNames = [
-    { ALT: () => this.CONSUME(t.Kernel, { LABEL: "option" }) },
-    { ALT: () => this.CONSUME(t.Stride, { LABEL: "option" }) },
-    { ALT: () => this.CONSUME(t.Padding, { LABEL: "option" }) },
-    { ALT: () => this.CONSUME(t.Momentum, { LABEL: "option" }) },
-    { ALT: () => this.CONSUME(t.Epsilon, { LABEL: "option" }) },
-  ];
+  /** `kernel 4`, `stride 2`, `padding same`, `momentum 0.9`, `epsilon 1e-3`: every option word of every layer kind. */
+  private readonly layerOptionNames = t.LAYER_OPTION_KEYWORD_TOKENS.map((token) => ({ ALT: () => this.CONSUME(token, { LABEL: "option" }) }));
   private readonly layerOptionValues = [
     { ALT: () => this.SUBRULE(this.expression, { LABEL: "value" }) },
     { ALT: () => this.CONSUME(t.Identifier, { LABEL: "word" }) },

@@ -6,6 +6,7 @@
  * case-insensitively. A word is suggested only when it is close for its length, so that a
  * short unknown word is not matched to something unrelated.
  */
+import { ACTIVATION_ALIASES, WRITTEN_LAYER_KINDS } from "@gan/plan";
 
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
@@ -79,30 +80,12 @@ export function listQuoted(words: readonly string[], conjunction = "or"): string
   );
 }
 
-/** Names from PyTorch, Keras and papers, mapped to the words of the language. */
-export const LAYER_ALIASES: Readonly<Record<string, string>> = {
-  conv2d: "conv",
-  convolution2d: "conv",
-  conv2dtranspose: "deconv",
-  convtranspose2d: "deconv",
-  convtranspose: "deconv",
-  conv_transpose: "deconv",
-  transposedconv: "deconv",
-  upconv: "deconv",
-  batchnorm2d: "batchnorm",
-  batchnorm1d: "batchnorm",
-  batchnormalization: "batchnorm",
-  bn: "batchnorm",
-  maxpool2d: "maxpool",
-  maxpooling2d: "maxpool",
-  avgpool2d: "avgpool",
-  averagepooling2d: "avgpool",
-  fc: "dense",
-  fullyconnected: "dense",
-  lrelu: "leakyrelu",
-  leaky_relu: "leakyrelu",
-  "leaky-relu": "leakyrelu",
-};
+/** Names from PyTorch, Keras and papers, mapped to the words of the language (from each layer kind's definition). */
+export const LAYER_ALIASES: Readonly<Record<string, string>> = Object.assign(
+  {},
+  ...WRITTEN_LAYER_KINDS.map((kind) => kind.syntax.aliases ?? {}),
+  ACTIVATION_ALIASES,
+) as Record<string, string>;
 export const LOSS_ALIASES: Readonly<Record<string, string>> = {
   wgan: "wasserstein",
   lsgan: "least-squares",

@@ -8,6 +8,7 @@
  * optimizers, paddings, backends) are ordinary identifiers: the compiler checks them and
  * can then suggest the nearest known one.
  */
+import { WRITTEN_LAYER_KINDS } from "@gan/plan";
 import type { CustomPatternMatcherFunc, TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
@@ -35,7 +36,10 @@ const keywordTokens: TokenType[] = [];
  */
 type KeywordRole = "statement" | "layer" | "other";
 
+const keywordsByWord = new Map<string, TokenType>();
+
 function keyword(word: string, role: KeywordRole = "other"): TokenType {
+  if (keywordsByWord.has(word)) throw new Error(`'${word}' is a keyword twice: a layer kind or option may not reuse a word of the language`);
   const categories = role === "statement" ? [Name] : role === "layer" ? [Name, LooseWord] : [Name, LooseWord, StrayWord];
   const token = createToken({
     name: word.charAt(0).toUpperCase() + word.slice(1),
@@ -45,6 +49,7 @@ function keyword(word: string, role: KeywordRole = "other"): TokenType {
     label: `'${word}'`,
   });
   keywordTokens.push(token);
+  keywordsByWord.set(word, token);
   return token;
 }
 
@@ -59,17 +64,6 @@ export const Optimizer = keyword("optimizer", "statement");
 export const Train = keyword("train", "statement");
 export const Use = keyword("use", "statement");
 
-// Layers.
-export const Dense = keyword("dense", "layer");
-export const Conv = keyword("conv", "layer");
-export const Deconv = keyword("deconv", "layer");
-export const Reshape = keyword("reshape", "layer");
-export const Flatten = keyword("flatten", "layer");
-export const Batchnorm = keyword("batchnorm", "layer");
-export const Maxpool = keyword("maxpool", "layer");
-export const Avgpool = keyword("avgpool", "layer");
-export const Dropout = keyword("dropout", "layer");
-
 // Activations (as layers, or as words after a layer). `linear` also starts a schedule.
 export const Relu = keyword("relu", "layer");
 export const Leakyrelu = keyword("leakyrelu", "layer");
@@ -77,12 +71,11 @@ export const Tanh = keyword("tanh", "layer");
 export const Sigmoid = keyword("sigmoid", "layer");
 export const Linear = keyword("linear", "layer");
 
-// Words after a layer.
-export const Kernel = keyword("kernel");
-export const Stride = keyword("stride");
-export const Padding = keyword("padding");
-export const Momentum = keyword("momentum");
-export const Epsilon = keyword("epsilon");
+// Layers and the words after them: one keyword per layer kind of @gan/plan (its
+// layer-kinds/), and one per option any of them takes, in the order the kinds are listed.
+export const LAYER_KEYWORD_TOKENS: readonly TokenType[] = WRITTEN_LAYER_KINDS.map((kind) => keyword(kind.syntax.word, "layer"));
+const optionWords = [...new Set(WRITTEN_LAYER_KINDS.flatMap((kind) => Object.keys(kind.syntax.options ?? {})))];
+export const LAYER_OPTION_KEYWORD_TOKENS: readonly TokenType[] = optionWords.map((word) => keyword(word));
 
 // Train settings.
 export const Steps = keyword("steps");
@@ -211,7 +204,12 @@ export function keywordOf(tokenType: TokenType): string | undefined {
 }
 
 export const STATEMENT_KEYWORD_TOKENS: readonly TokenType[] = [Gan, Data, Latent, Generator, Discriminator, Loss, Optimizer, Train, Use];
-export const LAYER_KEYWORD_TOKENS: readonly TokenType[] = [Dense, Conv, Deconv, Reshape, Flatten, Batchnorm, Maxpool, Avgpool, Dropout];
 export const ACTIVATION_KEYWORD_TOKENS: readonly TokenType[] = [Relu, Leakyrelu, Tanh, Sigmoid, Linear];
-export const LAYER_OPTION_KEYWORD_TOKENS: readonly TokenType[] = [Kernel, Stride, Padding, Momentum, Epsilon];
+
+/** The keyword token of a layer kind's word or of a layer option's word. */
+export function keywordToken(word: string): TokenType {
+  const token = keywordsByWord.get(word);
+  if (token === undefined) throw new Error(`'${word}' is not a keyword`);
+  return token;
+}
 export const TRAIN_KEYWORD_TOKENS: readonly TokenType[] = [Steps, Batch, Seed, Sample, Checkpoint, Keep, Log, Backend];

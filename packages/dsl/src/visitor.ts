@@ -309,7 +309,7 @@ class AstBuilder extends BaseVisitor {
     return this.keywordLayer(children, cst);
   }
 
-  reshapeLayer(children: Children, cst: CstNode): ast.KeywordLayerNode | undefined {
+  listLayer(children: Children, cst: CstNode): ast.KeywordLayerNode | undefined {
     return this.keywordLayer(children, cst);
   }
 

@@ -8,8 +8,8 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isSchedule", "looksLikeSchedule", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
+      "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "formatShape", "inferNetworkShapes", "isSchedule", "layerKind", "looksLikeSchedule", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);

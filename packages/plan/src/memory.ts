@@ -11,6 +11,7 @@
  *   generator's once, the discriminator's twice (a real and a fake batch each step).
  * Tricks' own layers and the backends' workspace come on top.
  */
+import { layerKind } from "./layer-kinds/index.js";
 import type { Layer, Network, NetworkName, Optimizer, Plan } from "./schema.js";
 import { shapeSize } from "./shapes.js";
 
@@ -54,19 +55,7 @@ export function formatBytes(bytes: number): string {
 
 /** Trainable values of a layer, given its input shape (tfjs-layers' counts; batchnorm's moving statistics included). */
 export function layerParameters(layer: Layer, input: readonly number[]): number {
-  const channels = input[input.length - 1] ?? 0;
-  switch (layer.type) {
-    case "dense":
-      return channels * layer.units + layer.units;
-    case "conv":
-    case "deconv":
-      return layer.kernel * layer.kernel * channels * layer.filters + layer.filters;
-    case "batchnorm":
-      // gamma and beta, trained; the moving mean and variance, kept beside them.
-      return 4 * channels;
-    default:
-      return 0;
-  }
+  return layerKind(layer.type).parameters?.(layer as never, input) ?? 0;
 }
 
 /** Slots an optimizer keeps per parameter. */
@@ -83,18 +72,8 @@ export function optimizerSlots(optimizer: Optimizer): number {
 
 /** Values a layer keeps per example for the backward pass, given its output shape. */
 export function layerActivations(layer: Layer, output: readonly number[]): number {
-  const size = shapeSize(output);
-  switch (layer.type) {
-    case "dense":
-    case "conv":
-    case "deconv":
-      return size * (layer.activation === undefined || layer.activation.kind === "linear" ? 2 : 3);
-    case "batchnorm":
-      // The normalised values, then scaled and shifted.
-      return 2 * size;
-    default:
-      return size;
-  }
+  const kind = layerKind(layer.type);
+  return kind.activations ? kind.activations(layer as never, output) : shapeSize(output);
 }
 
 interface NetworkMemory {

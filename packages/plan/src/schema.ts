@@ -7,16 +7,21 @@
  * the field's path, which is what makes `gan train plan.json` safe to feed by hand.
  */
 import { z } from "zod";
+import { LayerSchema, type LayerOf } from "./layer-kinds/index.js";
+import {
+  finite,
+  JsonValueSchema,
+  nonNegativeInt,
+  positiveInt,
+  shape,
+  SourceLocationSchema,
+  type JsonValue,
+  type SourceLocation,
+} from "./primitives.js";
+
+export { JsonValueSchema, SourceLocationSchema, type JsonValue, type SourceLocation };
 
 export const PLAN_VERSION = 1 as const;
-
-const finite = z.number().refine(Number.isFinite, "must be a finite number");
-const nonNegativeInt = z.number().int().min(0);
-const positiveInt = z.number().int().min(1);
-
-/** Where something came from in the `.gan` source (1-based line and column). */
-export const SourceLocationSchema = z.strictObject({ line: positiveInt, column: positiveInt });
-export type SourceLocation = z.infer<typeof SourceLocationSchema>;
 
 // ---------------------------------------------------------------------------
 // Schedules: numbers that change over training. `start` defaults to 0; before
@@ -80,126 +85,22 @@ export const LearningRateSchema = SchedulableSchema.superRefine((value, context)
   }
 });
 
-/** Any JSON value (trick options), where schedules appear as objects with a `schedule` key. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), finite, z.boolean(), z.null(), z.array(JsonValueSchema), z.record(z.string(), JsonValueSchema)]),
-);
-
 // ---------------------------------------------------------------------------
-// Layers. Shapes exclude the batch dimension; images are NHWC ([height, width, channels]).
+// Layers: each kind is defined once in layer-kinds/ (see its index.ts); the union and the
+// types below are derived from those definitions.
 // ---------------------------------------------------------------------------
 
-export const ActivationSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("linear") }),
-  z.strictObject({ kind: z.literal("relu") }),
-  z.strictObject({ kind: z.literal("leakyrelu"), alpha: finite.min(0).default(0.2) }),
-  z.strictObject({ kind: z.literal("tanh") }),
-  z.strictObject({ kind: z.literal("sigmoid") }),
-]);
-export type Activation = z.infer<typeof ActivationSchema>;
-export type ActivationKind = Activation["kind"];
-export const ACTIVATION_KINDS = ["linear", "relu", "leakyrelu", "tanh", "sigmoid"] as const satisfies readonly ActivationKind[];
-
-export const PaddingSchema = z.enum(["same", "valid"]);
-export type Padding = z.infer<typeof PaddingSchema>;
-
-const shape = z.array(positiveInt);
-/** Fields every layer carries once compiled: its inferred output shape and where it was written. */
-const layerCommon = {
-  outputShape: shape.optional(),
-  source: SourceLocationSchema.optional(),
-};
-
-export const DenseLayerSchema = z.strictObject({
-  type: z.literal("dense"),
-  units: positiveInt,
-  activation: ActivationSchema.optional(),
-  ...layerCommon,
-});
-export const ConvLayerSchema = z.strictObject({
-  type: z.literal("conv"),
-  filters: positiveInt,
-  kernel: positiveInt.default(3),
-  stride: positiveInt.default(1),
-  padding: PaddingSchema.default("same"),
-  activation: ActivationSchema.optional(),
-  ...layerCommon,
-});
-/** Transposed convolution. */
-export const DeconvLayerSchema = z.strictObject({
-  type: z.literal("deconv"),
-  filters: positiveInt,
-  kernel: positiveInt.default(3),
-  stride: positiveInt.default(1),
-  padding: PaddingSchema.default("same"),
-  activation: ActivationSchema.optional(),
-  ...layerCommon,
-});
-export const ReshapeLayerSchema = z.strictObject({ type: z.literal("reshape"), shape: shape.min(1), ...layerCommon });
-export const FlattenLayerSchema = z.strictObject({ type: z.literal("flatten"), ...layerCommon });
-export const BatchNormLayerSchema = z.strictObject({
-  type: z.literal("batchnorm"),
-  momentum: finite.min(0).max(1).default(0.99),
-  epsilon: finite.gt(0).default(1e-3),
-  ...layerCommon,
-});
-export const PoolLayerSchema = z.strictObject({
-  type: z.enum(["maxpool", "avgpool"]),
-  size: positiveInt.default(2),
-  stride: positiveInt.optional(),
-  padding: PaddingSchema.default("valid"),
-  ...layerCommon,
-});
-export const DropoutLayerSchema = z.strictObject({
-  type: z.literal("dropout"),
-  rate: finite.min(0).lt(1),
-  ...layerCommon,
-});
-export const ActivationLayerSchema = z.strictObject({
-  type: z.literal("activation"),
-  activation: ActivationSchema,
-  ...layerCommon,
-});
-/**
- * A layer that a trick package provides (minibatch stddev, ...). `trick` names the package
- * that implements it at run time; `options` are its own. Shape inference asks the trick.
- */
-export const TrickLayerSchema = z.strictObject({
-  type: z.literal("trick"),
-  trick: z.string().min(1),
-  name: z.string().min(1),
-  options: z.record(z.string(), JsonValueSchema).default({}),
-  ...layerCommon,
-});
-
-export const LayerSchema = z.union([
-  DenseLayerSchema,
-  ConvLayerSchema,
-  DeconvLayerSchema,
-  ReshapeLayerSchema,
-  FlattenLayerSchema,
-  BatchNormLayerSchema,
-  PoolLayerSchema,
-  DropoutLayerSchema,
-  ActivationLayerSchema,
-  TrickLayerSchema,
-]);
-export type DenseLayer = z.infer<typeof DenseLayerSchema>;
-export type ConvLayer = z.infer<typeof ConvLayerSchema>;
-export type DeconvLayer = z.infer<typeof DeconvLayerSchema>;
-export type ReshapeLayer = z.infer<typeof ReshapeLayerSchema>;
-export type FlattenLayer = z.infer<typeof FlattenLayerSchema>;
-export type BatchNormLayer = z.infer<typeof BatchNormLayerSchema>;
-export type PoolLayer = z.infer<typeof PoolLayerSchema>;
-export type DropoutLayer = z.infer<typeof DropoutLayerSchema>;
-export type ActivationLayer = z.infer<typeof ActivationLayerSchema>;
-export type TrickLayer = z.infer<typeof TrickLayerSchema>;
-export type Layer = z.infer<typeof LayerSchema>;
-export type LayerType = Layer["type"];
-export const LAYER_TYPES = [
-  "dense", "conv", "deconv", "reshape", "flatten", "batchnorm", "maxpool", "avgpool", "dropout", "activation", "trick",
-] as const satisfies readonly LayerType[];
+export * from "./layer-kinds/index.js";
+export type DenseLayer = LayerOf<"dense">;
+export type ConvLayer = LayerOf<"conv">;
+export type DeconvLayer = LayerOf<"deconv">;
+export type ReshapeLayer = LayerOf<"reshape">;
+export type FlattenLayer = LayerOf<"flatten">;
+export type BatchNormLayer = LayerOf<"batchnorm">;
+export type PoolLayer = LayerOf<"maxpool"> | LayerOf<"avgpool">;
+export type DropoutLayer = LayerOf<"dropout">;
+export type ActivationLayer = LayerOf<"activation">;
+export type TrickLayer = LayerOf<"trick">;
 
 export const NetworkSchema = z.strictObject({
   inputShape: shape.min(1),

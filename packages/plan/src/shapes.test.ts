@@ -191,7 +191,7 @@ describe("inferNetworkShapes", () => {
     });
     it("are an error when no trick can be asked", () => {
       expect(errorsOf(inferNetworkShapes({ inputShape: [8, 8, 16], layers: [stddev] }))).toEqual([
-        { layerIndex: 0, message: "the output shape of layer 'minibatch-stddev' of trick '@gan/minibatch-stddev' is unknown: the trick is not loaded" },
+        { layerIndex: 0, path: [0], message: "the output shape of layer 'minibatch-stddev' of trick '@gan/minibatch-stddev' is unknown: the trick is not loaded" },
       ]);
     });
     it("report what the trick said when it refuses the input", () => {
@@ -206,6 +206,7 @@ describe("inferNetworkShapes", () => {
       expect(errorsOf(result)).toEqual([
         {
           layerIndex: 0,
+          path: [0],
           message: "trick '@gan/minibatch-stddev' could not compute the output shape of layer 'minibatch-stddev' for input [16]: needs an image input",
         },
       ]);
@@ -213,7 +214,7 @@ describe("inferNetworkShapes", () => {
     it("refuse a shape that is not a list of positive integers", () => {
       const result = inferNetworkShapes({ inputShape: [16], layers: [stddev] }, { trickLayerShape: () => [16, 0] });
       expect(errorsOf(result)).toEqual([
-        { layerIndex: 0, message: "trick '@gan/minibatch-stddev' computed the output shape [16,0] for layer 'minibatch-stddev', which is not a list of positive integers" },
+        { layerIndex: 0, path: [0], message: "trick '@gan/minibatch-stddev' computed the output shape [16,0] for layer 'minibatch-stddev', which is not a list of positive integers" },
       ]);
     });
   });
@@ -225,9 +226,9 @@ describe("inferNetworkShapes", () => {
         layers: [{ type: "dense", units: 100 }, { type: "reshape", shape: [7, 7, 128] }, conv(1, 3, 1, "same"), { type: "dense", units: 1 }],
       });
       expect(errorsOf(result)).toEqual([
-        { layerIndex: 0, message: "dense needs a flat input but gets [7, 7, 64]: add 'flatten' before it" },
-        { layerIndex: 1, message: "reshape to [7, 7, 128] needs 6272 values but gets 100" },
-        { layerIndex: 3, message: "dense needs a flat input but gets [7, 7, 1]: add 'flatten' before it" },
+        { layerIndex: 0, path: [0], message: "dense needs a flat input but gets [7, 7, 64]: add 'flatten' before it" },
+        { layerIndex: 1, path: [1], message: "reshape to [7, 7, 128] needs 6272 values but gets 100" },
+        { layerIndex: 3, path: [3], message: "dense needs a flat input but gets [7, 7, 1]: add 'flatten' before it" },
       ]);
     });
     it("stops at a layer whose output shape cannot be known", () => {
@@ -236,7 +237,7 @@ describe("inferNetworkShapes", () => {
         layers: [conv(1, 3, 1, "same"), { type: "dense", units: 1 }, { type: "reshape", shape: [3] }],
       });
       expect(errorsOf(result)).toEqual([
-        { layerIndex: 0, message: "conv needs an image input [height, width, channels] but gets [10]: add 'reshape' before it" },
+        { layerIndex: 0, path: [0], message: "conv needs an image input [height, width, channels] but gets [10]: add 'reshape' before it" },
       ]);
     });
   });

@@ -13,6 +13,9 @@
 import type { Data, Layer, NetworkName, Plan, Rewrite, RewriteResult, Schedulable } from "@gan/plan";
 import type { NetworkSelector } from "./hooks.js";
 
+/** How a layer is written in messages: `dense 128 relu`, `conv 64 leakyrelu 0.2`, `maxpool 2` (each kind's `describe`). */
+export { describeLayer } from "@gan/plan";
+
 /** The networks a `networks: "generator" | "discriminator" | "both"` option selects, generator first. */
 export function selectNetworks(selector: NetworkSelector): NetworkName[] {
   return selector === "both" ? ["generator", "discriminator"] : [selector];
@@ -39,34 +42,6 @@ export function weightLayerIndices(layers: readonly Layer[]): number[] {
 export function compileTimeNumber(value: Schedulable | unknown, option: string): number {
   if (typeof value === "number") return value;
   throw new Error(`option '${option}' is applied at compile time and cannot be a schedule: give a number`);
-}
-
-/** How a layer is written in messages: `dense 128 relu`, `conv 64 leakyrelu 0.2`, `maxpool 2`. */
-export function describeLayer(layer: Layer): string {
-  const activation = (act: Extract<Layer, { type: "activation" }>["activation"] | undefined) => {
-    if (!act) return "";
-    return act.kind === "leakyrelu" ? ` leakyrelu ${act.alpha}` : ` ${act.kind}`;
-  };
-  switch (layer.type) {
-    case "dense":
-      return `dense ${layer.units}${activation(layer.activation)}`;
-    case "conv":
-    case "deconv":
-      return `${layer.type} ${layer.filters}${activation(layer.activation)}`;
-    case "maxpool":
-    case "avgpool":
-      return `${layer.type} ${layer.size}`;
-    case "activation":
-      return activation(layer.activation).trim();
-    case "reshape":
-      return `reshape [${layer.shape.join(", ")}]`;
-    case "dropout":
-      return `dropout ${layer.rate}`;
-    case "trick":
-      return `${layer.trick} ${layer.name}`;
-    default:
-      return layer.type;
-  }
 }
 
 /** A layer in an editor's working copy, with the edit records that point at it. */
