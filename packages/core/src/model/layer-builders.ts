@@ -99,6 +99,7 @@ export const LAYER_BUILDERS = {
   batchnorm: (layer, { name }) => [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name })],
   maxpool: (layer, context) => [tfl.layers.maxPooling2d(poolArgs(layer, context))],
   avgpool: (layer, context) => [tfl.layers.averagePooling2d(poolArgs(layer, context))],
+  globalavgpool: (_layer, { name }) => [tfl.layers.globalAveragePooling2d({ name })],
   dropout: (layer, { name, dropoutRng }) => [dropoutRng ? new SeededDropout({ rate: layer.rate, name }, dropoutRng) : tfl.layers.dropout({ rate: layer.rate, name })],
   activation: (layer, { name }) => activationLayers(layer.activation, name),
   trick: (layer, context) => [trickLayer(layer, context)],

@@ -1,4 +1,4 @@
-/** Pooling layers: maxpool and avgpool over windows of an image. */
+/** Pooling layers: maxpool and avgpool over windows of an image, globalavgpool over all of it. */
 import { positiveInt } from "../primitives.js";
 import { convOutputLength, formatShape, requireImage } from "../shape-math.js";
 import { defineLayerKind, type LayerSyntax, type ShapeStep } from "./define.js";
@@ -56,4 +56,25 @@ export const avgpool = defineLayerKind({
   describe: describePool,
 });
 
-export const POOLING_KINDS = [maxpool, avgpool] as const;
+/**
+ * The mean of each channel over the whole image: [height, width, channels] -> [channels].
+ * What SNGAN's and BigGAN's ResNet discriminators do after their last block (they sum; the
+ * mean is the sum scaled by a constant the next dense layer absorbs), and Keras'
+ * GlobalAveragePooling2D.
+ */
+export const globalavgpool = defineLayerKind({
+  type: "globalavgpool",
+  fields: {},
+  syntax: {
+    word: "globalavgpool",
+    activation: "next",
+    aliases: { globalaveragepooling2d: "globalavgpool", globalavgpool2d: "globalavgpool", adaptiveavgpool2d: "globalavgpool", gap: "globalavgpool" },
+  },
+  outputShape(_layer, input) {
+    const image = requireImage("globalavgpool", input);
+    if (typeof image === "string") return { shape: null, error: image };
+    return { shape: [image[2]] };
+  },
+});
+
+export const POOLING_KINDS = [maxpool, avgpool, globalavgpool] as const;
