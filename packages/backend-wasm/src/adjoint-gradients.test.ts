@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADJOINT_GRADIENT_KERNELS } from "./index.js";
 import {
-  centralDifferences,
-  describeOnBothKernelPaths,
+  f32,
   onBackend,
   relativeError,
   seededValues,
@@ -18,7 +17,6 @@ import {
  */
 beforeAll(setUpBackends);
 
-const f32 = (v: Float64Array) => Float32Array.from(v);
 type Op = (x: tf.Tensor4D) => tf.Tensor;
 
 /** dx = K(dy): the first-order gradient of `op` at x, as a function of dy (linear in dy). */

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   centralDifferences,
+  f32,
   onBackend,
   relativeError,
   seededValues,
@@ -18,8 +19,6 @@ import { OUTPUT_GRADIENT_KERNELS, ZERO_GRADIENT_KERNELS } from "./index.js";
  * implementation of the penalty itself.
  */
 beforeAll(setUpBackends);
-
-const f32 = (v: Float64Array) => Float32Array.from(v);
 
 describe("gradient penalty through conv + leakyrelu + dense", () => {
   // D(x)_n = sum_k v_k * leakyRelu(conv(x, W) + b)_{n,k} + c; x: [2, 5, 5, 2], W: 3x3, stride 2.

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   centralDifferences,
+  f32,
   onBackend,
   relativeError,
   seededValues,
@@ -28,8 +29,6 @@ function geometry(x: ConvGeometry["x"], filter: number[], strides: number, pad: 
     out: [info.outHeight, info.outWidth],
   };
 }
-
-const f32 = (v: Float64Array) => Float32Array.from(v);
 
 describe.each([
   ["stride 2, same, 3x3", [2, 5, 7, 2], [3, 3, 2, 3], 2, "same"],

@@ -43,6 +43,9 @@ export function seededValues(size: number, seed: number): Float64Array {
   return Float64Array.from({ length: size }, () => 2 * next() - 1);
 }
 
+/** Float64 reference values as the float32 a tensor is made of. */
+export const f32 = (values: Float64Array): Float32Array => Float32Array.from(values);
+
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

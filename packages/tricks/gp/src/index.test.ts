@@ -211,16 +211,19 @@ describe("@gan/gp: lazy regularisation and zero weight", () => {
   });
 });
 
+/** The logged lines of each step of a run of `plan` (all its steps) with @gan/gp and `options`. */
+async function trainedLines(plan: ReturnType<typeof tinyPlan>, options: Record<string, JsonValue> = {}): Promise<Record<string, number>[]> {
+  const { createTrickTrainer } = await import("@gan/core");
+  const { trainer } = await createTrickTrainer(plan, [{ trick: gp, options }]);
+  const lines: Record<string, number>[] = [];
+  for (let step = 0; step < plan.train.steps; step++) lines.push((await trainer.runStep())!);
+  trainer.dispose();
+  return lines;
+}
+
 describe("@gan/gp in a run", () => {
-  async function penalties(backend: "cpu" | "wasm") {
-    const { createTrickTrainer } = await import("@gan/core");
-    const plan = tinyPlan({ loss: { kind: "wasserstein" }, train: { steps: 3, batch: 16, seed: 1, logEvery: 1, backend } });
-    const { trainer } = await createTrickTrainer(plan, [{ trick: gp }]);
-    const lines: Record<string, number>[] = [];
-    for (let step = 0; step < 3; step++) lines.push((await trainer.runStep())!);
-    trainer.dispose();
-    return lines;
-  }
+  const penalties = (backend: "cpu" | "wasm") =>
+    trainedLines(tinyPlan({ loss: { kind: "wasserstein" }, train: { steps: 3, batch: 16, seed: 1, logEvery: 1, backend } }));
 
   test("logs gp/penalty and gp/grad_norm every logged step, trains through leaky ReLU (double backprop), and wasm agrees with cpu", async () => {
     const cpu = await penalties("cpu");
@@ -255,19 +258,15 @@ describe("@gan/gp through pooling", () => {
     ],
   } as const;
 
-  async function penalties(backend: "cpu" | "wasm" | "blas") {
-    const { createTrickTrainer } = await import("@gan/core");
-    const plan = tinyPlan({
-      networks: { generator: tinyPlan().networks.generator, discriminator: structuredClone(discriminator) as never },
-      loss: { kind: "wasserstein" },
-      train: { steps: 2, batch: 8, seed: 3, logEvery: 1, backend },
-    });
-    const { trainer } = await createTrickTrainer(plan, [{ trick: gp, options: { kind: "r1" } }]);
-    const lines: Record<string, number>[] = [];
-    for (let step = 0; step < 2; step++) lines.push((await trainer.runStep())!);
-    trainer.dispose();
-    return lines;
-  }
+  const penalties = (backend: "cpu" | "wasm" | "blas") =>
+    trainedLines(
+      tinyPlan({
+        networks: { generator: tinyPlan().networks.generator, discriminator: structuredClone(discriminator) as never },
+        loss: { kind: "wasserstein" },
+        train: { steps: 2, batch: 8, seed: 3, logEvery: 1, backend },
+      }),
+      { kind: "r1" },
+    );
 
   test("a D with maxpool and avgpool trains with the penalty, the same on cpu, wasm and blas", async () => {
     const cpu = await penalties("cpu");

@@ -1,8 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { describeOnBothKernelPaths, setUpBackends, type Backend } from "@gan/backend-wasm/testing";
-import { tf, tfl } from "../../tfjs.js";
 import { attentionKeyChannels, SelfAttention } from "./attention.js";
-import { embeddingLayer } from "./embedding.js";
 import { Normalization } from "./normalization.js";
 import { PixelShuffle } from "./pixel-shuffle.js";
 import { upsampleLayer } from "./upsample.js";

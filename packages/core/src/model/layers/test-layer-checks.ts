@@ -17,6 +17,7 @@
 import { expect } from "vitest";
 import {
   centralDifferences,
+  f32,
   onBackend,
   penaltyGradientByDifferences,
   relativeError,
@@ -40,8 +41,6 @@ export interface LayerCase {
   /** Weight values: seeded uniforms in [-1, 1) unless given (per weight). */
   weights?: Float64Array[];
 }
-
-const f32 = (v: Float64Array) => Float32Array.from(v);
 
 function split(flat: Float64Array, shapes: number[][]): Float64Array[] {
   let offset = 0;
