@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { describeIssues, describeValue } from "./zod-issues.js";
-import { LayerSchema, RewriteSchema, SchedulableSchema } from "./schema.js";
+import { LAYER_TYPES, LayerSchema, RewriteSchema, SchedulableSchema } from "./schema.js";
 
 function messages(schema: z.ZodType, input: unknown) {
   const result = schema.safeParse(input);
@@ -25,7 +25,7 @@ describe("describeIssues", () => {
     ]);
   });
 
-  it("reports the branch of a layer union picked by `type`, including pool layers typed by an enum", () => {
+  it("reports the branch of a layer union picked by `type`, and lists the types when it is missing", () => {
     expect(messages(LayerSchema, { type: "maxpool", size: 0, strde: 2 })).toEqual([
       { path: ["here", "size"], message: "must be at least 1, got 0" },
       { path: ["here", "strde"], message: "unknown field" },
@@ -33,8 +33,8 @@ describe("describeIssues", () => {
     expect(messages(LayerSchema, { units: 3 })).toEqual([
       {
         path: ["here", "type"],
-        message:
-          'required field is missing: expected one of "dense", "conv", "deconv", "reshape", "flatten", "batchnorm", "maxpool", "avgpool", "dropout", "activation", "trick"',
+        // Every kind of layer-kinds/, in its order.
+        message: `required field is missing: expected one of ${LAYER_TYPES.map((type) => JSON.stringify(type)).join(", ")}`,
       },
     ]);
   });
