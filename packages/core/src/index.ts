@@ -120,6 +120,7 @@ export { sampleRun, generatorWeightsDir, type SampleRunOptions, type RunSamples 
 export { fileModelIO, saveModel, loadWeightsInto } from "./run/model-io.js";
 export {
   writeCheckpoint,
+  checkpointName,
   restoreCheckpoint,
   findLatestCheckpoint,
   verifyCheckpoint,

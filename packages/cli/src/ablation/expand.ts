@@ -48,6 +48,8 @@ export interface AblationOptions {
   add?: readonly string[];
   /** Only the spec as written, over the seeds (its numbers with a standard error, no variants). */
   asWrittenOnly?: boolean;
+  /** False: no variant without a `use` line of the spec (the spec as written and the added tricks only). */
+  removals?: boolean;
   /** Compiles a variant's text to its plan; throws a UserError that says what is wrong. */
   compile(text: string): Promise<Plan>;
 }
@@ -62,7 +64,10 @@ export function runId(variant: string, seed: number, plan: Plan): string {
 export async function expandAblation(spec: { text: string; file: string }, options: AblationOptions): Promise<Ablation> {
   const seedCount = options.seeds ?? 1;
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`an ablation needs at least one seed, got ${seedCount}`);
-  const allVariants = ablationVariants(spec.text, spec.file, options.add ? { add: options.add } : {});
+  const allVariants = ablationVariants(spec.text, spec.file, {
+    ...(options.add ? { add: options.add } : {}),
+    ...(options.removals !== undefined ? { removals: options.removals } : {}),
+  });
   const specVariants = options.asWrittenOnly ? allVariants.filter((v) => v.change.kind === "none") : allVariants;
   const variants: AblationVariant[] = [];
   for (const variant of specVariants) {

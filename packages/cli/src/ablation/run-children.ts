@@ -99,6 +99,8 @@ export interface ExecuteOptions {
   tricksFrom: string;
   /** `gan` as argv (default: this CLI, see ganInvocation). */
   gan?: string[];
+  /** More `gan train` arguments for every run (`gan doctor --try`'s `--init-from CHECKPOINT`). */
+  trainArgs?: readonly string[];
 }
 
 /** The one run directory under runs/<runId>/<name>/, if training got far enough to make it. */
@@ -169,10 +171,12 @@ export async function executeRun(run: RunSpec, options: ExecuteOptions): Promise
   };
 
   // --no-eval: the run is measured by the gan eval below, whose failure fails the run.
-  const trained = await runGan(["train", planFile, "--out", runsRoot, "--tricks-from", options.tricksFrom, "--no-eval"], logFile, options.gan);
+  const trained = await runGan(["train", planFile, "--out", runsRoot, "--tricks-from", options.tricksFrom, "--no-eval", ...(options.trainArgs ?? [])], logFile, options.gan);
   const runDir = findRunDir(runsRoot);
   if (trained.code !== 0 || runDir === undefined) {
-    return failure(`gan train ${trained.signal ? `was stopped by ${trained.signal}` : `exited with code ${trained.code}`} (log: ${relative(logFile)})`);
+    const failed = failure(`gan train ${trained.signal ? `was stopped by ${trained.signal}` : `exited with code ${trained.code}`} (log: ${relative(logFile)})`);
+    // A run that failed while training (a NaN) still has its directory: what it logged is evidence.
+    return runDir === undefined ? failed : { ...failed, runDir: relative(runDir) };
   }
   const evaluated = await runGan(["eval", runDir, "--format", "json", "--tricks-from", options.tricksFrom], logFile, options.gan);
   if (evaluated.code !== 0) {

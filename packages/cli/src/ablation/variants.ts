@@ -78,6 +78,8 @@ export function addUse(text: string, spec: SpecNode, packageName: string): strin
 export interface VariantOptions {
   /** Trick packages to add, one variant each, with their default options. */
   add?: readonly string[];
+  /** False: no variant without a `use` line (only the spec as written and the added tricks). */
+  removals?: boolean;
 }
 
 export function ablationVariants(text: string, file: string, options: VariantOptions = {}): SpecVariant[] {
@@ -85,7 +87,7 @@ export function ablationVariants(text: string, file: string, options: VariantOpt
   const uses = useStatements(spec);
   const variants: SpecVariant[] = [{ id: "as-written", label: "as written", change: { kind: "none" }, text }];
   const usedTwice = new Set(uses.map((u) => u.package.value).filter((name, i, all) => all.indexOf(name) !== i));
-  for (const use of uses) {
+  for (const use of options.removals === false ? [] : uses) {
     const name = use.package.value;
     const line = use.span.line;
     const twice = usedTwice.has(name);

@@ -27,7 +27,7 @@ export function variantCompiler(file: string): (text: string) => Promise<Plan> {
   };
 }
 
-function defaultJobs(): number {
+export function defaultJobs(): number {
   // Each run trains on one core (the wasm backend is single-threaded in Node); keep one for the rest.
   return Math.max(1, os.availableParallelism() - 1);
 }

@@ -74,10 +74,12 @@ export const command: Command = {
   name: "train",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
-    "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval]\n" +
+    "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval] [--init-from RUN_DIR|CHECKPOINT_DIR]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B] [--no-eval]\n" +
     "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images): eval.json, and one line\n" +
-    "with the metrics after the run directory. --no-eval skips it.",
+    "with the metrics after the run directory. --no-eval skips it.\n" +
+    "--init-from starts a new run from another run's networks (its newest checkpoint, or the one named), weights only:\n" +
+    "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "train",
@@ -88,6 +90,7 @@ export const command: Command = {
         seed: { type: "string" },
         out: { type: "string" },
         resume: { type: "string" },
+        "init-from": { type: "string" },
         "tricks-from": { type: "string" },
         "on-nan": { type: "string" },
         "max-rollbacks": { type: "string" },
@@ -105,6 +108,9 @@ export const command: Command = {
       throw new UsageError(`gan train: --on-nan must be stop or rollback, got '${onNan}'`);
     }
     const maxRollbacks = integerFlag("train", "max-rollbacks", values["max-rollbacks"], 0);
+    if (values.resume !== undefined && values["init-from"] !== undefined) {
+      throw new UsageError("gan train: --resume continues a run; --init-from starts a new one from another run's weights: give one of them");
+    }
     if (values.resume !== undefined && seed !== undefined) {
       throw new UsageError("gan train: --seed cannot change when resuming (the checkpoint continues the run's own random streams)");
     }
@@ -141,6 +147,7 @@ export const command: Command = {
         ...(seed !== undefined ? { seed } : {}),
         ...(values.out !== undefined ? { out: values.out } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
+        ...(values["init-from"] !== undefined ? { initFrom: values["init-from"] } : {}),
         ...(onNan !== undefined ? { onNan } : {}),
         ...(maxRollbacks !== undefined ? { maxRollbacks } : {}),
         tricksFrom,

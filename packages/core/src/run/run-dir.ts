@@ -48,6 +48,8 @@ export interface RunInfo {
   error?: string;
   /** Every time the run was continued with --resume: when, and from which checkpoint step. */
   resumes: { at: string; fromStep: number; backend: string }[];
+  /** A run started from another run's networks (`initFrom`): that checkpoint and its step. */
+  initFrom?: { checkpoint: string; step: number };
 }
 
 /** `20261129-175526`: sortable, and valid in a path on every system. */

@@ -24,6 +24,7 @@ import { TrainingMonitor } from "./training-monitor.js";
 import type { Trick } from "../trick/define-trick.js";
 import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
 import { findLatestCheckpoint, pruneCheckpoints, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { findInitCheckpoint, loadInitWeights } from "./init-from.js";
 import { checkResumable, trainingHash } from "./resumable.js";
 import { RunLock } from "./run-lock.js";
 import { syncDirectory, writeFileAtomic } from "./files.js";
@@ -50,6 +51,11 @@ export interface TrainOptions {
   out?: string;
   /** A run directory to continue from its last valid checkpoint. */
   resume?: string;
+  /**
+   * A new run starting from the networks of a checkpoint (its directory, or a run directory for
+   * its newest one), weights only: see init-from.ts. Not with `resume`.
+   */
+  initFrom?: string;
   /** Where progress goes (default process.stderr); false for none. */
   progress?: ProgressStream | false;
   /** Aborting stops the run after the current step, with a checkpoint. */
@@ -182,6 +188,9 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   let plan = applyOverrides(inputPlan, options);
   let runDir: string;
   const resuming = options.resume !== undefined;
+  if (resuming && options.initFrom !== undefined) throw new UserError("a run is either resumed or started from another run's weights (initFrom), not both");
+  // Found and verified before anything is built or written: a wrong path costs nothing.
+  const initCheckpoint = options.initFrom === undefined ? undefined : findInitCheckpoint(options.initFrom);
   if (resuming) {
     runDir = path.resolve(options.resume!);
     const stored = readRunPlan(runDir);
@@ -244,6 +253,8 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
       };
       delete info.error;
     } else {
+      // Refused on a network that does not fit before the run directory exists.
+      if (initCheckpoint) await loadInitWeights(initCheckpoint, trainer);
       runDir = createRunDir(options.out ?? "runs", plan.name, startedAt);
       lock = RunLock.acquire(runDir);
       info = {
@@ -264,6 +275,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
         status: "running",
         stepsCompleted: 0,
         resumes: [],
+        ...(initCheckpoint ? { initFrom: { checkpoint: initCheckpoint.dir, step: initCheckpoint.manifest.step } } : {}),
       };
     }
     writeFileAtomic(path.join(runDir, RUN_FILES.plan), `${JSON.stringify(plan, null, 2)}\n`);
@@ -272,6 +284,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
       runDir,
       `${resuming ? `resumed from step ${startStep}` : "started"}: ${plan.name}, ${plan.train.steps} steps on ${backend.name}, seed ${plan.train.seed}, plan ${hash.slice(0, 12)}` +
         `\ndata: ${trainer.data.describe()}` +
+        (initCheckpoint ? `\nweights from: ${initCheckpoint.dir} (step ${initCheckpoint.manifest.step}); optimizers, tricks and schedules start afresh` : "") +
         (backend.note ? `\nnote: ${backend.note}` : ""),
     );
     for (const message of earlyWarnings.splice(0)) appendRunLog(runDir, `warning: ${message}`);
