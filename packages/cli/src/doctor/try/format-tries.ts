@@ -19,14 +19,19 @@ export function formatTries(report: TryReport): string {
     const header = ["variant", ...finding.measures.map((m) => `${m.title} (${m.better} is better)`), "verdict"];
     lines.push("", `## ${finding.title}`, "", `| ${header.join(" | ")} |`, `|---|${finding.measures.map(() => "--:").join("|")}|---|`);
     lines.push(`| ${finding.control.label} | ${finding.measures.map((m) => cell(finding.control, m.name)).join(" | ")} | |`);
-    for (const trick of finding.tricks) lines.push(`| ${trick.label} | ${finding.measures.map((m) => cell(trick, m.name)).join(" | ")} | ${trick.verdict.kind} |`);
+    for (const trick of finding.tricks) {
+      lines.push(`| ${trick.label}${trick.proposed ? "" : " (proposed for another finding)"} | ${finding.measures.map((m) => cell(trick, m.name)).join(" | ")} | ${trick.verdict.kind} |`);
+    }
     lines.push("");
     for (const trick of finding.tricks) lines.push(`- ${trick.package}: ${trick.verdict.kind}: ${trick.verdict.evidence}`);
     const failed = [finding.control, ...finding.tricks].flatMap((variant) => variant.runs.filter((run) => run.error !== undefined).map((run) => `${variant.label}, seed ${run.seed}`));
     if (failed.length > 0) lines.push(`- failed tries (their logs are in ${displayPath(report.outDir)}/logs): ${[...new Set(failed)].join("; ")}`);
   }
-  const helped = report.findings.flatMap((finding) => finding.tricks.filter((trick) => trick.verdict.kind === "helped").map((trick) => `${trick.package} (${finding.kind})`));
-  lines.push("", helped.length > 0 ? `Helped on every seed: ${[...new Set(helped)].join(", ")}.` : "No trick helped on every seed.");
+  const helped = report.findings.flatMap((finding) => {
+    const names = finding.tricks.filter((trick) => trick.verdict.kind === "helped").map((trick) => trick.package);
+    return names.length > 0 ? [`${finding.kind}: ${names.join(", ")}`] : [];
+  });
+  lines.push("", helped.length > 0 ? `Helped on every seed: ${helped.join("; ")}.` : "No trick helped on every seed.");
   if (report.notTried.length > 0) lines.push("", "Not tried:", ...report.notTried.map((trick) => `- ${trick.package}: ${trick.reason}`));
   return `${lines.join("\n")}\n`;
 }

@@ -93,7 +93,7 @@ describe("gan doctor --try", () => {
     const markdown = formatTries(report);
     expect(markdown).toContain("| control (the spec unchanged) | 1.000 | ");
     expect(markdown).toMatch(/\| with @gan\/label-smoothing \| 1\.000 \| [\d.]+ \| helped \|/);
-    expect(markdown).toContain("Helped on every seed: @gan/label-smoothing (discriminator-winning).");
+    expect(markdown).toContain("Helped on every seed: discriminator-winning: @gan/label-smoothing.");
     expect(markdown).toMatch(/Not tried:\n- @gan\/minibatch-stddev: --init-from .* does not fit this plan's: /);
   }, 300_000);
 

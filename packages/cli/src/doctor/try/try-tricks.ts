@@ -55,7 +55,8 @@ export interface TriedFinding {
   title: string;
   measures: { name: string; title: string; better: "higher" | "lower" }[];
   control: TriedVariant;
-  tricks: (TriedVariant & { verdict: Verdict })[];
+  /** Every trick tried, this finding's own first (`proposed`). */
+  tricks: (TriedVariant & { proposed: boolean; verdict: Verdict })[];
 }
 
 export interface TryReport {
@@ -184,7 +185,9 @@ export async function tryTricks(options: TryOptions): Promise<TryReport> {
   });
   const findings = measurable.flatMap((finding): TriedFinding[] => {
     const measures = measuresFor(finding.kind, quality);
-    const tricks = finding.tricks.filter((trick) => started.includes(trick.package));
+    // Every trick that was tried, not only this finding's: a trick proposed for D winning may cure the collapse too.
+    const proposedHere = finding.tricks.map((trick) => trick.package);
+    const tricks = [...started].sort((a, b) => Number(!proposedHere.includes(a)) - Number(!proposedHere.includes(b))).map((pkg) => ({ package: pkg }));
     if (tricks.length === 0) return [];
     const controlVariant = summariseVariant("control (the spec unchanged)", undefined, byPackage(undefined), measures, outDir);
     return [
@@ -195,7 +198,7 @@ export async function tryTricks(options: TryOptions): Promise<TryReport> {
         control: controlVariant,
         tricks: tricks.map(({ package: pkg }) => {
           const variant = summariseVariant(`with ${pkg}`, pkg, byPackage(pkg), measures, outDir);
-          return { ...variant, verdict: verdict(measures, seedValues(controlVariant, measures), seedValues(variant, measures)) };
+          return { ...variant, proposed: proposedHere.includes(pkg), verdict: verdict(measures, seedValues(controlVariant, measures), seedValues(variant, measures)) };
         }),
       },
     ];
