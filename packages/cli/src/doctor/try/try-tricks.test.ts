@@ -80,9 +80,12 @@ describe("gan doctor --try", () => {
     expect(report.notTried).toEqual([
       { package: "@gan/minibatch-stddev", reason: expect.stringMatching(/^--init-from .*step-000060: the checkpoint's discriminator does not fit this plan's: /) },
     ]);
-    // The mode-collapse finding has no trick that could start: only D winning is reported.
-    expect(report.findings.map((finding) => finding.kind)).toEqual(["discriminator-winning"]);
-    const [winning] = report.findings;
+    // Every trick that started is judged on every finding's measure: label smoothing on the modes too, marked as another finding's.
+    expect(report.findings.map((finding) => finding.kind)).toEqual(["discriminator-winning", "mode-collapse"]);
+    const [winning, collapse] = report.findings;
+    expect(collapse!.measures.map((measure) => measure.name)).toEqual(["modes", "high_quality_pct", "reverse_kl"]);
+    expect(collapse!.tricks.map((trick) => [trick.package, trick.proposed])).toEqual([["@gan/label-smoothing", false]]);
+    expect(typeof collapse!.control.runs[0]!.values.modes).toBe("number");
     // G is frozen: D still tells its blob from the ring every time with smoothing (accuracy 1 on both: a tie), but it cannot
     // push its loss on real samples to 0, so its loss is higher: the tie-break measure decides.
     expect(winning!.control.runs[0]!.values.d_acc_last).toBe(1);
@@ -93,6 +96,7 @@ describe("gan doctor --try", () => {
     const markdown = formatTries(report);
     expect(markdown).toContain("| control (the spec unchanged) | 1.000 | ");
     expect(markdown).toMatch(/\| with @gan\/label-smoothing \| 1\.000 \| [\d.]+ \| helped \|/);
+    expect(markdown).toContain("| with @gan/label-smoothing (proposed for another finding) | ");
     expect(markdown).toContain("Helped on every seed: discriminator-winning: @gan/label-smoothing.");
     expect(markdown).toMatch(/Not tried:\n- @gan\/minibatch-stddev: --init-from .* does not fit this plan's: /);
   }, 300_000);
