@@ -170,7 +170,7 @@ export async function tryTricks(options: TryOptions): Promise<TryReport> {
   let done = 0;
   const results = await runPool(runs, options.jobs, async (run) => {
     const result = await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(spec.file)), trainArgs: ["--init-from", checkpoint.dir] });
-    options.log(`[${++done}/${runs.length}] ${run.label}, seed ${run.seed}: ${result.error === undefined ? "done" : `failed: ${firstReason(result.error)}`}\n`);
+    options.log(`[${++done}/${runs.length}] ${run.change.kind === "none" ? "control" : run.label}, seed ${run.seed}: ${result.error === undefined ? "done" : `failed: ${firstReason(result.error)}`}\n`);
     return result;
   });
 
