@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-/** n feature vectors of dimension d, row after row. */
+/** n feature vectors of dimension d, row after row. Treat one as immutable: results computed from it (k-NN radii) are cached by its identity. */
 export interface FeatureMatrix {
   values: Float32Array;
   n: number;

@@ -1,7 +1,7 @@
 import { type FeatureMatrix } from "./feature-matrix.js";
 import { featureStatistics, frechetDistance } from "./frechet.js";
 import { kernelInceptionDistance, type KidOptions, type KidResult } from "./kid.js";
-import { DENSITY_COVERAGE_K, densityCoverage, PRECISION_RECALL_K, precisionRecall } from "./prdc.js";
+import { DENSITY_COVERAGE_K, neighbourMetrics, PRECISION_RECALL_K } from "./prdc.js";
 
 /**
  * The metrics that compare two feature sets, by the names specs and tables use. Which
@@ -45,13 +45,17 @@ export async function featureMetrics(real: FeatureMatrix, generated: FeatureMatr
     result.fd = frechetDistance(featureStatistics(real.values, real.n, real.d), featureStatistics(generated.values, generated.n, generated.d));
   }
   if (wanted.has("kid")) result.kid = await kernelInceptionDistance(real, generated, options.kid);
-  if (wanted.has("precision") || wanted.has("recall")) {
-    const { precision, recall, k } = await precisionRecall(real, generated, options.precisionRecallK ?? PRECISION_RECALL_K);
-    Object.assign(result, { precision, recall, precisionRecallK: k });
-  }
-  if (wanted.has("density") || wanted.has("coverage")) {
-    const { density, coverage, k } = await densityCoverage(real, generated, options.densityCoverageK ?? DENSITY_COVERAGE_K);
-    Object.assign(result, { density, coverage, densityCoverageK: k });
+  const precisionRecallWanted = wanted.has("precision") || wanted.has("recall");
+  const densityCoverageWanted = wanted.has("density") || wanted.has("coverage");
+  if (precisionRecallWanted || densityCoverageWanted) {
+    // One pass over the real x generated distances serves all four.
+    Object.assign(
+      result,
+      await neighbourMetrics(real, generated, {
+        ...(precisionRecallWanted ? { precisionRecallK: options.precisionRecallK ?? PRECISION_RECALL_K } : {}),
+        ...(densityCoverageWanted ? { densityCoverageK: options.densityCoverageK ?? DENSITY_COVERAGE_K } : {}),
+      }),
+    );
   }
   return result;
 }

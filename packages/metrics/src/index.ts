@@ -33,6 +33,8 @@ export {
   DENSITY_COVERAGE_K,
   densityCoverage,
   type DensityCoverage,
+  neighbourMetrics,
+  type NeighbourMetrics,
   nearestNeighbourRadii,
   PRECISION_RECALL_K,
   precisionRecall,

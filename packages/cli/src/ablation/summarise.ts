@@ -71,19 +71,32 @@ const METRIC_LABELS: Record<string, { title: string; digits: number }> = {
   modes: { title: "modes captured", digits: 1 },
   high_quality_pct: { title: "high quality %", digits: 1 },
   reverse_kl: { title: "reverse KL", digits: 3 },
-  frechet_distance: { title: "Fréchet distance", digits: 2 },
-  frechet_floor: { title: "floor", digits: 2 },
   classifier_score: { title: "classifier score", digits: 2 },
+  // Metrics on features are named `metric@features` (fd@mnist-classifier): the title says both.
+  fd: { title: "Fréchet distance", digits: 2 },
+  fd_floor: { title: "floor", digits: 2 },
+  kid: { title: "KID", digits: 4 },
+  precision: { title: "precision", digits: 3 },
+  recall: { title: "recall", digits: 3 },
+  density: { title: "density", digits: 3 },
+  coverage: { title: "coverage", digits: 3 },
 };
 
+function metricLabel(name: string): { title: string; digits: number } | undefined {
+  const at = name.indexOf("@");
+  const label = METRIC_LABELS[at < 0 ? name : name.slice(0, at)];
+  if (label === undefined || at < 0) return label;
+  return { ...label, title: `${label.title} [${name.slice(at + 1)}]` };
+}
+
 export function metricTitle(name: string): string {
-  return METRIC_LABELS[name]?.title ?? name;
+  return metricLabel(name)?.title ?? name;
 }
 
 /** `mean ± se`, with as many digits as the metric deserves; `-` for none. */
 export function formatCell(name: string, cell: SummaryCell | null): string {
   if (cell === null) return "-";
-  const digits = METRIC_LABELS[name]?.digits ?? 3;
+  const digits = metricLabel(name)?.digits ?? 3;
   const text = cell.standardError === null ? cell.mean.toFixed(digits) : `${cell.mean.toFixed(digits)} ± ${cell.standardError.toFixed(digits)}`;
   return cell.undefinedCount > 0 ? `${text} (${cell.undefinedCount} undefined)` : text;
 }

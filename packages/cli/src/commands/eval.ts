@@ -5,6 +5,7 @@ import { BACKENDS, type BackendName } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { evaluateAndRecord } from "../eval/evaluate-run.js";
+import type { FeaturesChoice } from "../eval/feature-evaluation.js";
 import { formatEvalTable } from "../eval/format-eval.js";
 import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
@@ -12,9 +13,27 @@ import { REPORT_FILE, writeReport } from "../report/write-report.js";
 
 const FORMATS = ["table", "json"] as const;
 
+/** --features and its two companions, which mean nothing without it. */
+function featuresChoice(model: string | undefined, layer: string | undefined, range: string | undefined): FeaturesChoice | undefined {
+  if (model === undefined) {
+    const orphan = layer !== undefined ? "--features-layer" : range !== undefined ? "--features-range" : undefined;
+    if (orphan !== undefined) throw new UsageError(`gan eval: ${orphan} needs --features MODEL.json, the feature network it applies to`);
+    return undefined;
+  }
+  let inputRange: [number, number] | undefined;
+  if (range !== undefined) {
+    const parts = range.split(",").map((part) => Number(part.trim()));
+    if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! < parts[1]!)) {
+      throw new UsageError(`gan eval: --features-range must be two numbers LO,HI with LO < HI (the pixel range the network expects, e.g. -1,1), got '${range}'`);
+    }
+    inputRange = [parts[0]!, parts[1]!];
+  }
+  return { model, ...(layer !== undefined ? { layer } : {}), ...(inputRange ? { inputRange } : {}) };
+}
+
 export const command: Command = {
   name: "eval",
-  usage: "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR]",
+  usage: "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json [--features-layer NAME] [--features-range LO,HI]]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "eval",
@@ -25,6 +44,9 @@ export const command: Command = {
         seed: { type: "string" },
         backend: { type: "string" },
         "tricks-from": { type: "string" },
+        features: { type: "string" },
+        "features-layer": { type: "string" },
+        "features-range": { type: "string" },
       },
       { min: 1, max: 1 },
     );
@@ -36,7 +58,9 @@ export const command: Command = {
     }
     const count = integerFlag("eval", "n", values.n, 1);
     const seed = integerFlag("eval", "seed", values.seed, 0);
+    const features = featuresChoice(values.features, values["features-layer"], values["features-range"]);
     const { report, file } = await evaluateAndRecord(runDir, {
+      ...(features !== undefined ? { features } : {}),
       ...(count !== undefined ? { count } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),

@@ -76,8 +76,8 @@ export const command: Command = {
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
     "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval] [--init-from RUN_DIR|CHECKPOINT_DIR]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B] [--no-eval]\n" +
-    "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images): eval.json, and one line\n" +
-    "with the metrics after the run directory. --no-eval skips it.\n" +
+    "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images, vectors; other images need\n" +
+    "gan eval --features): eval.json, and one line with the metrics after the run directory. --no-eval skips it.\n" +
     "--init-from starts a new run from another run's networks (its newest checkpoint, or the one named), weights only:\n" +
     "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes.",
   async run(argv) {

@@ -49,9 +49,12 @@ export const modeCollapse: Detector = (run) => {
     evidence =
       `${source}: ${evaluation.modes}/${evaluation.totalModes} modes captured, reverse KL ${evaluation.reverseKL === null ? "undefined (no high-quality sample)" : shown(evaluation.reverseKL)} ` +
       `(0 when every mode is covered evenly; ${shown(COLLAPSED_REVERSE_KL)} when half are empty); high-quality samples per mode: ${evaluation.counts.join(", ")}`;
-  } else {
+  } else if (evaluation.kind === "mnist") {
     if (evaluation.classifierScore >= COLLAPSED_CLASSES) return undefined;
     evidence = `${source}: classifier score ${shown(evaluation.classifierScore)} of 10 (about as many digit classes covered; under ${COLLAPSED_CLASSES} is collapse), Fréchet distance ${shown(evaluation.frechetDistance)} (floor ${shown(evaluation.frechetFloor)})`;
+  } else {
+    // Features other than the MNIST classifier's have no class count to judge collapse by.
+    return undefined;
   }
   return {
     kind: "mode-collapse",

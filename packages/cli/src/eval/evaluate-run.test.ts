@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { selectBackend, tinyPlan, train } from "@gan/core";
+import { createRng, openDataSource, selectBackend, tinyPlan, train } from "@gan/core";
 import { loadMnist, MNIST_PIXELS } from "@gan/metrics";
 import type { Plan } from "@gan/plan";
 import { beforeAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
-import { evaluationKind, mixtureEvaluation, mnistEvaluation, type EvalReport } from "./evaluate-run.js";
+import { evaluationKind, featureEvaluation, metricValues, mixtureEvaluation, mnistEvaluation, type EvalReport } from "./evaluate-run.js";
 
 async function gan(...argv: string[]) {
   const { result, stdout, stderr } = await captureOutput(() => main(argv));
@@ -59,16 +59,46 @@ describe("mixtureEvaluation", () => {
 });
 
 describe("evaluationKind", () => {
-  test("mixtures and 28x28x1 images are measured; other data is refused with the reason", () => {
+  const colour = { ...ring, data: { kind: "images", dir: "/x", shape: [32, 32, 3], nativeRange: [0, 1], range: [-1, 1] } } as Plan;
+
+  test("mixtures, 28x28x1 images on the classifier, other images on a named network, vectors as they are", () => {
     expect(evaluationKind(ring).kind).toBe("mixture");
     const mnistLike = { ...ring, data: { kind: "idx", images: "/x", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] } } as Plan;
     expect(evaluationKind(mnistLike).kind).toBe("mnist");
-    const colour = { ...ring, data: { kind: "images", dir: "/x", shape: [32, 32, 3], nativeRange: [0, 1], range: [-1, 1] } } as Plan;
-    expect(evaluationKind(colour)).toEqual({
-      kind: undefined,
-      reason: "gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run's data is 'images' of shape [32, 32, 3]",
-    });
+    expect(evaluationKind(mnistLike, { model: "m/model.json" }).kind).toBe("features");
+    expect(evaluationKind(colour, { model: "m/model.json" }).kind).toBe("features");
+    const vectors = { ...ring, data: { kind: "idx", images: "/x", shape: [5], nativeRange: null, range: null } } as unknown as Plan;
+    expect(evaluationKind(vectors).kind).toBe("features");
   });
+
+  test("images without a feature network are refused with how to name one; vectors refuse one", () => {
+    const refused = evaluationKind(colour);
+    expect(refused.kind).toBeUndefined();
+    expect(refused).toMatchObject({ reason: expect.stringMatching(/^this run's data is 'images' images of shape \[32, 32, 3\], and image metrics need a feature network: name a feature network with --features path\/model\.json/) });
+    expect(evaluationKind(ring, { model: "m/model.json" })).toMatchObject({ kind: undefined, reason: expect.stringContaining("--features takes images; this run's data is 'ring' of shape [2]") });
+  });
+});
+
+describe("featureEvaluation on raw vectors", () => {
+  test("samples of the data itself score near 0 and near 1; samples on one mode do not", async () => {
+    await selectBackend("cpu");
+    // The ring's own examples with another seed: what a perfect generator would give.
+    const source = await openDataSource(ring.data, { rng: createRng(99) });
+    const perfect = await featureEvaluation(ring, source.nextBatch(300), 300, 0, undefined);
+    expect(perfect.figures.features).toEqual({ id: "raw", description: "the raw vectors (no feature network)", dimension: 2 });
+    expect(perfect.figures.reference).toMatchObject({ count: 300, description: expect.stringMatching(/^300 examples of /) });
+    expect(perfect.figures.fd).toBeLessThan(0.01);
+    expect(perfect.figures.precision).toBeGreaterThan(0.9);
+    expect(perfect.figures.recall).toBeGreaterThan(0.9);
+    expect(perfect.figures.coverage).toBeGreaterThan(0.8);
+    const collapsed = await featureEvaluation(ring, points(Array.from({ length: 300 }, (_, i) => [means[2]![0] + 0.01 * Math.cos(i), means[2]![1] + 0.01 * Math.sin(i)] as const)), 300, 0, undefined);
+    expect(collapsed.figures.precision).toBeGreaterThan(0.9);
+    expect(collapsed.figures.recall).toBeLessThan(0.3);
+    expect(collapsed.figures.coverage).toBeLessThan(0.2);
+    expect(collapsed.figures.fd).toBeGreaterThan(100 * perfect.figures.fd);
+    expect(collapsed.figures.kid.mean).toBeGreaterThan(perfect.figures.kid.mean);
+    expect(metricValues(collapsed).map(([name]) => name)).toEqual(["fd@raw", "kid@raw", "precision@raw", "recall@raw", "density@raw", "coverage@raw"]);
+  }, 60_000);
 });
 
 describe("gan eval", () => {
@@ -148,5 +178,17 @@ describe("mnistEvaluation", () => {
     expect(bad.frechetFloor).toBe(real.frechetFloor);
     expect(bad.clippedPixels).toBeGreaterThan(0.05 * count * MNIST_PIXELS);
     expect(bad.classifierScore).toBeLessThan(3);
+
+    // The same features give the other metrics, named after them.
+    expect(real.figures).toMatchObject({ features: { id: "mnist-classifier", dimension: 128 }, reference: { count: 10_000, description: "the MNIST test split (10,000 images)" } });
+    expect(real.figures!.fd).toBe(real.frechetDistance);
+    expect(real.figures!.precision).toBeGreaterThan(0.9);
+    // Noise lands in few places of the feature space: it covers almost none of the real balls.
+    expect(bad.figures!.coverage).toBeLessThan(0.1 * real.figures!.coverage);
+    expect(bad.figures!.kid.mean).toBeGreaterThan(10 * Math.abs(real.figures!.kid.mean));
+    expect(metricValues(real).map(([name]) => name)).toEqual([
+      "fd@mnist-classifier", "fd_floor@mnist-classifier", "classifier_score", "kid@mnist-classifier",
+      "precision@mnist-classifier", "recall@mnist-classifier", "density@mnist-classifier", "coverage@mnist-classifier",
+    ]);
   }, 120_000);
 });

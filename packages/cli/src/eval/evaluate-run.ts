@@ -8,23 +8,29 @@
  *   standard deviation taken from the run's own plan.
  * - MNIST-shaped images ([28, 28, 1]): the Fréchet distance in the feature space of the
  *   project's MNIST classifier against the test split, the floor (as many training images
- *   against the test split) and the classifier score (the Inception Score analogue).
+ *   against the test split) and the classifier score (the Inception Score analogue), with
+ *   KID, precision, recall, density and coverage on the same features;
+ * - other images: the same feature metrics on a feature network the user names (--features);
+ * - vectors (points, tabular rows): the same metrics on the raw vectors.
+ * (feature-evaluation.ts chooses the features and the reference set.)
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, appendRunLog, invertRange, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
-import {
-  classifierFrechetDistance,
-  classifierScore,
-  frechetDistance,
-  loadMnist,
-  mixtureMetrics,
-  mnistReferenceStatistics,
-  MNIST_PIXELS,
-  classifierStatistics,
-} from "@gan/metrics";
+import { RUN_FILES, UserError, appendRunLog, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
+import { classifierScore, classifierStatistics, frechetDistance, loadMnist, mixtureMetrics, mnistReferenceStatistics, MNIST_PIXELS } from "@gan/metrics";
 import type { BackendName, Plan } from "@gan/plan";
 import { writeFileAtomic } from "../files.js";
+import {
+  clipPixels,
+  featureExtractor,
+  featureFigures,
+  featureFigureValues,
+  type FeatureFigures,
+  type FeaturesChoice,
+  featureSpace,
+  referenceSet,
+  toNativeRange,
+} from "./feature-evaluation.js";
 import { formatEvalLine } from "./format-eval.js";
 
 export const EVAL_FILE = "eval.json";
@@ -33,8 +39,10 @@ export const EVAL_VERSION = 1;
 
 /** PacGAN and VEEGAN draw 2,500 samples from a mixture generator. */
 export const MIXTURE_SAMPLES = 2500;
-/** 10,000 images, the size of MNIST's test split: the usual sample size of FID on MNIST. */
+/** 10,000 images, the size of MNIST's test split: the usual sample size of FID on MNIST (and of vectors). */
 export const IMAGE_SAMPLES = 10_000;
+/** Density and coverage's k = 5 nearest neighbours need 6 vectors a set. */
+export const MIN_FEATURE_SAMPLES = 6;
 
 export interface MixtureEvaluation {
   kind: "mixture";
@@ -54,7 +62,7 @@ export interface MixtureEvaluation {
 
 export interface MnistEvaluation {
   kind: "mnist";
-  /** Fréchet distance of the samples to the MNIST test split in the classifier's feature space. */
+  /** Fréchet distance of the samples to the MNIST test split in the classifier's feature space (figures.fd). */
   frechetDistance: number;
   /** The same distance for `samples` MNIST training images: what a perfect generator would score. */
   frechetFloor: number;
@@ -62,9 +70,19 @@ export interface MnistEvaluation {
   classifierScore: number;
   /** Generated pixels outside [0, 1] that were clipped before the classifier saw them. */
   clippedPixels: number;
+  /** KID, precision, recall, density and coverage (and the distance again) on the classifier's features; absent from eval.json files of gan before them. */
+  figures?: FeatureFigures;
 }
 
-export type Evaluation = MixtureEvaluation | MnistEvaluation;
+/** Images measured with a named feature network, or vectors measured as they are. */
+export interface FeatureEvaluation {
+  kind: "features";
+  figures: FeatureFigures;
+  /** Generated pixels outside [0, 1] clipped before the feature network saw them (0 for vectors). */
+  clippedPixels: number;
+}
+
+export type Evaluation = MixtureEvaluation | MnistEvaluation | FeatureEvaluation;
 
 export interface EvalReport {
   evalVersion: number;
@@ -92,19 +110,20 @@ export interface EvaluateOptions {
   backend?: BackendName;
   /** Where the run's trick packages are resolved from. */
   tricksFrom?: string;
+  /** A feature network for images (required for images other than 28x28x1). */
+  features?: FeaturesChoice;
   warn?(message: string): void;
 }
 
-/** What kind of evaluation a plan's data allows, or why none. */
-export function evaluationKind(plan: Plan): { kind: "mixture" | "mnist" } | { kind: undefined; reason: string } {
+export type EvaluationKind = Evaluation["kind"];
+
+/** What kind of evaluation a plan's data allows (with the features named, if any), or why none. */
+export function evaluationKind(plan: Plan, features?: FeaturesChoice): { kind: EvaluationKind } | { kind: undefined; reason: string } {
   const data = plan.data;
-  if (data.kind === "ring" || data.kind === "grid") return { kind: "mixture" };
-  const shape = data.shape;
-  if (shape.length === 3 && shape[0] === 28 && shape[1] === 28 && shape[2] === 1) return { kind: "mnist" };
-  return {
-    kind: undefined,
-    reason: `gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run's data is '${data.kind}' of shape [${shape.join(", ")}]`,
-  };
+  if ((data.kind === "ring" || data.kind === "grid") && features === undefined) return { kind: "mixture" };
+  const space = featureSpace(plan, features);
+  if (space.space === undefined) return { kind: undefined, reason: space.reason };
+  return { kind: space.space === "mnist-classifier" ? "mnist" : "features" };
 }
 
 function readRunInfo(runDir: string): RunInfo | undefined {
@@ -128,11 +147,12 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
   const started = performance.now();
   // The kind is checked first, so that an unsupported run fails before the generator is loaded.
   const plan = readRunPlan(runDir);
-  const kind = evaluationKind(plan);
+  const kind = evaluationKind(plan, options.features);
   if (kind.kind === undefined) throw new UserError(`${runDir}: ${kind.reason}`);
 
   const count = options.count ?? (kind.kind === "mixture" ? MIXTURE_SAMPLES : IMAGE_SAMPLES);
-  if (kind.kind === "mnist" && count < 2) throw new UserError(`a Fréchet distance needs at least 2 samples, got -n ${count}`);
+  // k-nearest-neighbour radii with k = 5 (density and coverage) need 6 vectors in each set.
+  if (kind.kind !== "mixture" && count < MIN_FEATURE_SAMPLES) throw new UserError(`feature metrics need at least ${MIN_FEATURE_SAMPLES} samples, got -n ${count}`);
   const seed = options.seed ?? 0;
   const samples = await sampleRun(runDir, {
     count,
@@ -142,7 +162,12 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     ...(options.warn ? { warn: options.warn } : {}),
   });
   const info = readRunInfo(runDir);
-  const metrics = kind.kind === "mixture" ? mixtureEvaluation(samples.plan, samples.values) : await mnistEvaluation(samples.plan, samples.values, count);
+  const metrics =
+    kind.kind === "mixture"
+      ? mixtureEvaluation(samples.plan, samples.values)
+      : kind.kind === "mnist"
+        ? await mnistEvaluation(samples.plan, samples.values, count)
+        : await featureEvaluation(samples.plan, samples.values, count, seed, options.features);
   return {
     evalVersion: EVAL_VERSION,
     name: plan.name,
@@ -157,14 +182,6 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     createdAt: new Date().toISOString(),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
-}
-
-/** Generated values back in the data's own range (the generator works in plan.data.range). */
-function toNativeRange(plan: Plan, values: Float32Array): Float32Array {
-  const { nativeRange, range } = plan.data;
-  if (nativeRange === null || range === null) return values;
-  const map = invertRange(nativeRange, range);
-  return values.map((value) => map.apply(value));
 }
 
 export function mixtureEvaluation(plan: Plan, values: Float32Array): MixtureEvaluation {
@@ -188,29 +205,32 @@ export function mixtureEvaluation(plan: Plan, values: Float32Array): MixtureEval
 
 export async function mnistEvaluation(plan: Plan, values: Float32Array, count: number): Promise<MnistEvaluation> {
   const pixels = toNativeRange(plan, values);
-  // A generator without a bounded output activation can step outside [0, 1]; the classifier
-  // was trained on [0, 1] pixels, so it sees what a PNG of the sample would show.
-  let clippedPixels = 0;
-  for (let i = 0; i < pixels.length; i++) {
-    const value = pixels[i]!;
-    if (value < 0 || value > 1 || Number.isNaN(value)) {
-      clippedPixels++;
-      pixels[i] = value > 1 ? 1 : 0;
-    }
-  }
+  const clippedPixels = clipPixels(pixels);
+  const figures = await featureFigures(await featureExtractor("mnist-classifier", undefined), await referenceSet(plan, "mnist-classifier", count, 0), pixels, count, plan.data.shape);
   const test = await mnistReferenceStatistics("test");
-  const distance = await classifierFrechetDistance(pixels, test);
   const train = loadMnist("train");
   const floorCount = Math.min(count, train.count);
   // The same number of real images as generated ones: the distance's bias depends on n.
   const floor = frechetDistance(await classifierStatistics(train.images.subarray(0, floorCount * MNIST_PIXELS), floorCount), test);
   return {
     kind: "mnist",
-    frechetDistance: distance,
+    frechetDistance: figures.fd,
     frechetFloor: floor,
     classifierScore: await classifierScore(pixels),
     clippedPixels,
+    figures,
   };
+}
+
+/** Images on a named feature network, or vectors as they are, against the run's own data. */
+export async function featureEvaluation(plan: Plan, values: Float32Array, count: number, seed: number, features: FeaturesChoice | undefined): Promise<FeatureEvaluation> {
+  const space = featureSpace(plan, features);
+  if (space.space === undefined) throw new UserError(space.reason);
+  const extractor = await featureExtractor(space.space, features);
+  const generated = toNativeRange(plan, values);
+  const clippedPixels = space.space === "raw" ? 0 : clipPixels(generated);
+  const reference = await referenceSet(plan, space.space, count, seed);
+  return { kind: "features", figures: await featureFigures(extractor, reference, generated, count, plan.data.shape), clippedPixels };
 }
 
 /** Writes eval.json into the run directory, through a temporary file and a rename. */
@@ -256,9 +276,16 @@ export function metricValues(metrics: Evaluation): [name: string, value: number 
       ["reverse_kl", metrics.reverseKL],
     ];
   }
-  return [
-    ["frechet_distance", metrics.frechetDistance],
-    ["frechet_floor", metrics.frechetFloor],
-    ["classifier_score", metrics.classifierScore],
-  ];
+  if (metrics.kind === "mnist") {
+    if (metrics.figures === undefined) {
+      return [
+        ["fd@mnist-classifier", metrics.frechetDistance],
+        ["fd_floor@mnist-classifier", metrics.frechetFloor],
+        ["classifier_score", metrics.classifierScore],
+      ];
+    }
+    const [fd, ...others] = featureFigureValues(metrics.figures);
+    return [fd!, [`fd_floor@${metrics.figures.features.id}`, metrics.frechetFloor], ["classifier_score", metrics.classifierScore], ...others];
+  }
+  return featureFigureValues(metrics.figures);
 }

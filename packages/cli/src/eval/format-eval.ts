@@ -1,30 +1,61 @@
 /**
- * An evaluation as people read it: a table for `gan eval`, one line for the end of `gan train`.
+ * An evaluation as people read it: a table for `gan eval`, one line for the end of `gan train`,
+ * and the rows that report.html shows. Every figure on features says which features.
  */
-import type { EvalReport } from "./evaluate-run.js";
+import type { FeatureFigures } from "./feature-evaluation.js";
+import type { EvalReport, Evaluation } from "./evaluate-run.js";
 
 function fixed(value: number | null, digits: number): string {
   return value === null ? "n/a (no high-quality sample)" : value.toFixed(digits);
 }
 
-/** The report as a two-column table for a terminal. */
-export function formatEvalTable(report: EvalReport): string {
-  const m = report.metrics;
-  const rows: [string, string][] = [];
+/** KID's mean ± the spread of its subset estimates. */
+function kidText(kid: FeatureFigures["kid"]): string {
+  return `${kid.mean.toFixed(5)}${kid.std === null ? "" : ` ± ${kid.std.toFixed(5)}`}`;
+}
+
+/** The feature metrics as (name, value) rows, the features and the reference named first. */
+export function featureFigureRows(figures: FeatureFigures): [string, string][] {
+  const k = (value: number) => `k = ${value}`;
+  return [
+    ["features", `${figures.features.description}, ${figures.features.dimension}-d  [${figures.features.id}]`],
+    ["against", figures.reference.description],
+    ["Fréchet distance", figures.fd.toFixed(3)],
+    ["KID", `${kidText(figures.kid)}  (± std over ${figures.kid.subsets} subsets of ${figures.kid.subsetSize})`],
+    ["precision", `${figures.precision.toFixed(4)}  (${k(figures.precisionRecallK)}, Kynkäänniemi et al.)`],
+    ["recall", `${figures.recall.toFixed(4)}  (${k(figures.precisionRecallK)})`],
+    ["density", `${figures.density.toFixed(4)}  (${k(figures.densityCoverageK)}, Naeem et al.)`],
+    ["coverage", `${figures.coverage.toFixed(4)}  (${k(figures.densityCoverageK)})`],
+  ];
+}
+
+/** The metric rows of an evaluation: what `gan eval` prints and report.html shows. */
+export function evaluationRows(m: Evaluation, samples: number): [string, string][] {
   if (m.kind === "mixture") {
-    rows.push(
+    return [
       ["modes captured", `${m.modes} / ${m.totalModes}`],
       ["high quality", `${(m.highQuality * 100).toFixed(1)}%  (within 3 std = ${+(3 * m.std).toPrecision(3)} of a mean)`],
       ["reverse KL", fixed(m.reverseKL, 4)],
-    );
-  } else {
+    ];
+  }
+  const rows: [string, string][] = [];
+  if (m.kind === "mnist") {
     rows.push(
-      ["Fréchet distance", `${m.frechetDistance.toFixed(3)}  (classifier features, against the MNIST test split)`],
-      ["floor", `${m.frechetFloor.toFixed(3)}  (${report.samples} MNIST training images against the test split)`],
+      ["Fréchet distance", `${m.frechetDistance.toFixed(3)}  (MNIST classifier features, against the MNIST test split)`],
+      ["floor", `${m.frechetFloor.toFixed(3)}  (${samples} MNIST training images against the test split)`],
       ["classifier score", `${m.classifierScore.toFixed(3)}  (of 10)`],
     );
-    if (m.clippedPixels > 0) rows.push(["clipped pixels", `${m.clippedPixels} outside [0, 1]`]);
+    if (m.figures) rows.push(...featureFigureRows(m.figures).filter(([name]) => name !== "Fréchet distance"));
+  } else {
+    rows.push(...featureFigureRows(m.figures));
   }
+  if (m.clippedPixels > 0) rows.push(["clipped pixels", `${m.clippedPixels} outside [0, 1]`]);
+  return rows;
+}
+
+/** The report as a two-column table for a terminal. */
+export function formatEvalTable(report: EvalReport): string {
+  const rows = evaluationRows(report.metrics, report.samples);
   const weights = `${report.weightsFrom}${report.ema ? " (EMA weights, @gan/ema)" : ""}`;
   rows.push(
     ["samples", `${report.samples} (seed ${report.seed})`],
@@ -40,10 +71,16 @@ export function formatEvalTable(report: EvalReport): string {
  */
 export function formatEvalLine(report: EvalReport): string {
   const m = report.metrics;
-  const figures =
-    m.kind === "mixture"
-      ? `${m.modes}/${m.totalModes} modes, ${(m.highQuality * 100).toFixed(1)}% high quality, reverse KL ${m.reverseKL === null ? "n/a" : m.reverseKL.toFixed(3)}`
-      : `Fréchet distance ${m.frechetDistance.toFixed(2)} (floor ${m.frechetFloor.toFixed(2)}), classifier score ${m.classifierScore.toFixed(2)} of 10`;
+  let figures: string;
+  if (m.kind === "mixture") {
+    figures = `${m.modes}/${m.totalModes} modes, ${(m.highQuality * 100).toFixed(1)}% high quality, reverse KL ${m.reverseKL === null ? "n/a" : m.reverseKL.toFixed(3)}`;
+  } else if (m.kind === "mnist") {
+    figures = `Fréchet distance ${m.frechetDistance.toFixed(2)} (floor ${m.frechetFloor.toFixed(2)}), classifier score ${m.classifierScore.toFixed(2)} of 10`;
+    if (m.figures) figures += `, KID ${m.figures.kid.mean.toFixed(4)}, precision ${m.figures.precision.toFixed(3)}, recall ${m.figures.recall.toFixed(3)} (MNIST classifier features)`;
+  } else {
+    const f = m.figures;
+    figures = `on ${f.features.id} features: Fréchet distance ${f.fd.toFixed(2)}, KID ${f.kid.mean.toFixed(4)}, precision ${f.precision.toFixed(3)}, recall ${f.recall.toFixed(3)}, density ${f.density.toFixed(3)}, coverage ${f.coverage.toFixed(3)}`;
+  }
   const weights = report.ema ? ", EMA weights" : "";
   return `${report.name}: ${figures} (${report.samples.toLocaleString("en")} samples${weights})`;
 }

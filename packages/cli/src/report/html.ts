@@ -4,6 +4,7 @@
  * thing from a laptop, an e-mail attachment or a CI artifact, with no network.
  */
 import { evaluationKind } from "../eval/evaluate-run.js";
+import { evaluationRows } from "../eval/format-eval.js";
 import type { RunData } from "./run-data.js";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.js";
 
@@ -103,7 +104,7 @@ function metricsSection(data: RunData): string {
   const report = data.eval;
   const measurable = evaluationKind(data.plan);
   if (!report && measurable.kind === undefined) {
-    return `<section id="metrics"><h2>Metrics</h2><p class="note">No metric for this data: ${escapeXml(measurable.reason)}.</p></section>`;
+    return `<section id="metrics"><h2>Metrics</h2><p class="note">Not measured: ${escapeXml(measurable.reason)}.</p></section>`;
   }
   if (!report) {
     return (
@@ -129,12 +130,7 @@ function metricsSection(data: RunData): string {
       ...(highQualityTotal > 0 ? { reference: { value: highQualityTotal / m.counts.length, label: "uniform" } } : {}),
     });
   } else {
-    rows.push(
-      ["Fréchet distance", `${m.frechetDistance.toFixed(3)} (MNIST classifier features, against the test split)`],
-      ["floor", `${m.frechetFloor.toFixed(3)} (${report.samples} training images against the test split)`],
-      ["classifier score", `${m.classifierScore.toFixed(3)} of at most 10`],
-    );
-    if (m.clippedPixels > 0) rows.push(["clipped pixels", `${m.clippedPixels} generated pixels were outside [0, 1]`]);
+    rows.push(...evaluationRows(m, report.samples));
   }
   rows.push(
     ["samples", `${report.samples}, latent seed ${report.seed}`],

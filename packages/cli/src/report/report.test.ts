@@ -72,7 +72,9 @@ describe("readRunData", () => {
     const { eval: _measured, ...data } = readRunData(runDir);
     const colour: Plan["data"] = { kind: "images", dir: "/data", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] };
     const html = reportHtml({ ...data, plan: { ...data.plan, data: colour } });
-    expect(html).toContain("No metric for this data: gan eval measures 2-D ring and grid mixtures and 28x28x1 (MNIST-shaped) images; this run&#39;s data is &#39;images&#39; of shape [8, 8, 3].");
+    expect(html).toContain(
+      "Not measured: this run&#39;s data is &#39;images&#39; images of shape [8, 8, 3], and image metrics need a feature network: name a feature network with --features path/model.json",
+    );
     expect(html).not.toContain("Not measured yet");
   });
 

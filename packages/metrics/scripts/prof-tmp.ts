@@ -1,0 +1,12 @@
+import { selectBackend } from "@gan/core";
+import { featureMatrix, kernelInceptionDistance, precisionRecall, densityCoverage, nearestNeighbourRadii } from "@gan/metrics";
+const be = process.argv[2] ?? "wasm";
+await selectBackend(be as "wasm");
+const rnd = (n: number, d: number) => featureMatrix(Float32Array.from({ length: n * d }, () => Math.random()), n, d);
+const real = rnd(10000, 128), fake = rnd(500, 128);
+let t = performance.now();
+const lap = (label: string) => { const now = performance.now(); console.log(be, label, ((now - t) / 1000).toFixed(2), "s"); t = now; };
+await nearestNeighbourRadii(real, 3); lap("radii 10000");
+await kernelInceptionDistance(real, fake); lap("kid");
+await precisionRecall(real, fake); lap("pr");
+await densityCoverage(real, fake); lap("dc");
