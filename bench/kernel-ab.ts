@@ -10,7 +10,13 @@
  * - fused-adam: Adam as one kernel per network and update (@gan/core's fused-adam.ts),
  *   against tfjs's AdamOptimizer (14 kernels per variable);
  * - identity: wasm's Identity sharing its input's buffer (@gan/backend-wasm), against wasm's
- *   own Identity, which copies it.
+ *   own Identity, which copies it;
+ * - cast: wasm's Cast to the same dtype sharing its input's buffer, against wasm's own Cast,
+ *   which copies it;
+ * - health: the NaN watch's update as one kernel (@gan/core's numeric-health.ts), against its
+ *   chain of tfjs ops;
+ * - reduce-gradients: the gradients of Sum and Mean broadcasting dy (@gan/backend-wasm's
+ *   fast-gradients.ts), against tfjs's, which multiply it by a tensor of ones.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -20,6 +26,7 @@ import { machineLine, writeResultsSection } from "./results-file.js";
 import { WORKLOADS, loadFromCore, tf } from "./workloads.js";
 
 type KernelConfig = import("@tensorflow/tfjs-core").KernelConfig;
+type GradConfig = import("@tensorflow/tfjs-core").GradConfig;
 
 const SCALE = Number(flag("--scale") ?? 1);
 const ONLY = (flag("--only") ?? "ring-blas,dcgan-blas").split(",");
@@ -28,23 +35,46 @@ const WRITE = !hasFlag("--no-write");
 // wasm's own kernels, before gan registers its replacements over some of them.
 await loadFromCore("@tensorflow/tfjs-backend-wasm");
 const wasmIdentity = tf.getKernel("Identity", "wasm");
-const { FUSED_ADAM, Trainer, selectBackend } = await import("@gan/core");
+const wasmCast = tf.getKernel("Cast", "wasm");
+// tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
+const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
+const { FUSED_ADAM, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core");
 
-interface Change {
+/** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
+interface KernelChange {
   description: string;
   kernel: string;
-  /** What the kernel was before the change; undefined: no kernel (the caller falls back). */
   before: KernelConfig | undefined;
 }
+
+/** A gradient change: tfjs's gradients it replaced. */
+interface GradientChange {
+  description: string;
+  gradients: GradConfig[];
+}
+
+type Change = KernelChange | GradientChange;
 
 const CHANGES: Record<string, Change> = {
   "fused-adam": { description: "Adam as one fused kernel per network and update, against tfjs's Adam", kernel: FUSED_ADAM, before: undefined },
   identity: { description: "wasm's Identity sharing its input's buffer, against copying it", kernel: "Identity", before: wasmIdentity },
+  cast: { description: "wasm's Cast to the same dtype sharing its input's buffer, against copying it", kernel: "Cast", before: wasmCast },
+  health: { description: "the NaN watch's update as one kernel, against its 11 tfjs ops per update", kernel: NUMERIC_HEALTH, before: undefined },
+  "reduce-gradients": { description: "the gradients of Sum and Mean broadcasting dy, against tfjs's dy times a tensor of ones", gradients: tfjsGradients(["Sum", "Mean"]) },
 };
 const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");
 
-/** Runs `step` with `change`'s kernel on the active backend put back to what it was before the change. */
+/** Runs `step` with `change`'s kernel on the active backend, or its gradients, put back to what they were before the change. */
 async function withoutChange(change: Change, step: () => Promise<unknown>): Promise<unknown> {
+  if ("gradients" in change) {
+    const now = change.gradients.map((config) => tf.getGradient(config.kernelName)!);
+    change.gradients.forEach((config) => tf.registerGradient(config));
+    try {
+      return await step();
+    } finally {
+      now.forEach((config) => tf.registerGradient(config));
+    }
+  }
   const backend = tf.getBackend();
   const now = tf.getKernel(change.kernel, backend);
   if (now) tf.unregisterKernel(change.kernel, backend);

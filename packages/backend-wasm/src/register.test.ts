@@ -25,6 +25,7 @@ describe("registerWasmTraining", () => {
         "Mean",
         "Tile",
         "Identity",
+        "Cast",
         "MaxPoolGrad",
         "MaxPoolWithArgmax",
         "Tanh",

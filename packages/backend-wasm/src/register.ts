@@ -7,7 +7,7 @@ import {
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
 } from "./kernels/depthwise-backprop.js";
-import { identityConfig } from "./kernels/identity.js";
+import { castConfig, identityConfig } from "./kernels/identity.js";
 import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
@@ -34,6 +34,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   meanConfig,
   tileConfig,
   identityConfig,
+  castConfig,
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
   unsortedSegmentSumConfig,
@@ -44,7 +45,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels, UnsortedSegmentSum), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by
- * compositions of wasm's XNNPACK kernels, Identity by a shared buffer, fixes MaxPoolGrad and
+ * compositions of wasm's XNNPACK kernels, Identity and same-dtype Cast by a shared buffer, fixes MaxPoolGrad and
  * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
  * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
  *

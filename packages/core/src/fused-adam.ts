@@ -24,6 +24,7 @@
  */
 // tfjs through core's one loader (require(), not an ESM import: see tfjs.ts, and bench/RESULTS.md "Start-up").
 import { tf } from "./tfjs.js";
+import { kernelOnActiveBackend, registerHostKernel } from "./host-kernels.js";
 
 export const FUSED_ADAM = "GanFusedAdam";
 
@@ -213,25 +214,18 @@ function fusedAdamWasm(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attr
   return outputs;
 }
 
-let registered = false;
-
 /** Registers the fused kernel for the cpu and wasm backends (idempotent). */
 export function registerFusedAdam(): void {
-  if (registered) return;
-  registered = true;
-  const kernels: [string, tf.KernelFunc][] = [
-    ["cpu", ({ inputs, backend, attrs }) => fusedAdamCpu(backend as unknown as CpuBackend, inputs, attrs as unknown as FusedAdamAttrs)],
-    ["wasm", ({ inputs, backend, attrs }) => fusedAdamWasm(backend as unknown as WasmBackend, inputs, attrs as unknown as FusedAdamAttrs)],
-  ];
-  for (const [backendName, kernelFunc] of kernels) {
-    if (tf.getKernel(FUSED_ADAM, backendName) === undefined) tf.registerKernel({ kernelName: FUSED_ADAM, backendName, kernelFunc });
-  }
+  registerHostKernel(FUSED_ADAM, {
+    cpu: ({ inputs, backend, attrs }) => fusedAdamCpu(backend as unknown as CpuBackend, inputs, attrs as unknown as FusedAdamAttrs),
+    wasm: ({ inputs, backend, attrs }) => fusedAdamWasm(backend as unknown as WasmBackend, inputs, attrs as unknown as FusedAdamAttrs),
+  });
 }
 
 /** Whether the active backend has the fused kernel. */
 export function fusedAdamAvailable(): boolean {
   registerFusedAdam();
-  return tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined;
+  return kernelOnActiveBackend(FUSED_ADAM);
 }
 
 /** One network's update: its variables with their gradients and moments. */

@@ -94,6 +94,8 @@ export {
 } from "./optimizers.js";
 /** The fused Adam kernel's name (benchmarks take it away to measure tfjs's Adam beside it). */
 export { FUSED_ADAM } from "./fused-adam.js";
+/** The NaN watch kernel's name (likewise). */
+export { NUMERIC_HEALTH } from "./loop/numeric-health.js";
 export {
   encodePng,
   imageGrid,

@@ -33,3 +33,29 @@ describe("Identity on wasm shares its input's buffer", () => {
     });
   });
 });
+
+describe("Cast on wasm", () => {
+  it("to the dtype a tensor has shares its buffer; to another dtype it converts", () => {
+    tf.setBackend("wasm");
+    const x = seededTensor([3, 4], 134);
+    const buffers = tf.backend().numDataIds();
+    const same = tf.cast(x, "float32");
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    x.dispose();
+    expect([...same.dataSync()].length).toBe(12);
+    const ints = tf.tensor1d([1.7, -2.2, 0], "float32");
+    expect([...tf.cast(ints, "int32").dataSync()]).toEqual([1, -2, 0]);
+    expect([...tf.cast(tf.tensor1d([3, 0, -1], "int32"), "bool").dataSync()]).toEqual([1, 0, 1]);
+    expect([...tf.cast(tf.tensor1d([0.5, 0, NaN], "float32"), "bool").dataSync()]).toEqual([1, 0, 1]);
+    expect([...tf.cast(tf.tensor1d([3, 0], "int32"), "int32").dataSync()]).toEqual([3, 0]);
+    same.dispose();
+  });
+
+  it("the gradients that cast float32 to float32 (ReLU, Abs, Multiply) equal cpu's", () => {
+    expectWasmMatchesCpu(() => {
+      const x = seededTensor([4, 6], 135);
+      const w = seededTensor([6, 3], 136);
+      return tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.abs(tf.relu(tf.matMul(input, w))), 0.5)))(x);
+    });
+  });
+});

@@ -5,15 +5,17 @@
  * Trade-off (README "When things go wrong"): reading one boolean per step would stop the run
  * at the very step a NaN appears, but it forces a device sync every step, which on GPU and
  * wasm costs as much as a small model's step. Instead each update folds "is everything
- * finite?" into a small variable on the device (a fused isFinite + all + where: a few tiny
- * kernels, no read), recording the first step at which each quantity went bad. The variable
- * is read in the same single read as the logged scalars, and before every checkpoint is written. So a
+ * finite?" into a small variable on the device (one kernel of gan's on cpu and wasm, a few
+ * tiny tfjs kernels elsewhere; no read), recording the first step at which each quantity
+ * went bad. The variable is read in the same single read as the logged scalars, and before
+ * every checkpoint is written. So a
  * NaN is reported with the exact step and quantity it appeared at, at most logEvery steps
  * later, and never reaches a checkpoint: the last checkpoint is always a good one, which is
  * what `--on-nan rollback` returns to.
  */
 import { tf } from "../tfjs.js";
 import { UserError } from "../errors.js";
+import { hostMemory, kernelOnActiveBackend, registerHostKernel, type HostBackendName } from "../host-kernels.js";
 import { readTensor } from "./tensor-reads.js";
 
 /** The quantities watched, in the order of the health variable. */
@@ -57,6 +59,41 @@ function firstBadOf(steps: readonly number[]): NonFiniteError | undefined {
   return found;
 }
 
+/** The NaN watch's update of its variable as one kernel, on the backends that have it. */
+export const NUMERIC_HEALTH = "GanNumericHealth";
+
+interface ObserveAttrs {
+  /** Where in the health variable the loss and the gradients are recorded. */
+  lossIndex: number;
+  gradientIndex: number;
+  step: number;
+}
+
+function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
+/**
+ * Inputs `firstBad` (the health variable), `loss` and `gradientSummary`; output: the next
+ * health variable. What observe's chain of tfjs ops computes (isFinite, all, logicalNot,
+ * stack, equal, logicalAnd, fill, where: 11 kernels per update), in one pass that reads the
+ * few values once.
+ */
+function observeKernel(backendName: HostBackendName): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const memory = hostMemory(backendName, backend);
+    const { firstBad, loss, gradientSummary } = inputs as Record<"firstBad" | "loss" | "gradientSummary", tf.TensorInfo>;
+    const { lossIndex, gradientIndex, step } = attrs as unknown as ObserveAttrs;
+    const next = Float32Array.from(memory.read(firstBad));
+    if (next[lossIndex] === -1 && !allFinite(memory.read(loss))) next[lossIndex] = step;
+    if (next[gradientIndex] === -1 && !allFinite(memory.read(gradientSummary))) next[gradientIndex] = step;
+    return memory.output([next.length], next);
+  };
+}
+
+registerHostKernel(NUMERIC_HEALTH, { cpu: observeKernel("cpu"), wasm: observeKernel("wasm") });
+
 export class NumericHealth {
   /** Per watched quantity, the first (0-based) step at which it was not finite; -1 while it is. */
   private readonly firstBad = tf.variable(tf.fill([WATCHED.length], -1), false, undefined, "float32");
@@ -67,15 +104,22 @@ export class NumericHealth {
    * (the Trainer passes the sum of all gradient entries).
    */
   observe(loss: "d_loss" | "g_loss", value: tf.Tensor, gradientSummary: tf.Tensor, step: number): void {
-    const lossIndex = WATCHED.indexOf(loss);
-    const gradientIndex = WATCHED.indexOf(loss === "d_loss" ? "d_gradients" : "g_gradients");
+    const attrs: ObserveAttrs = { lossIndex: WATCHED.indexOf(loss), gradientIndex: WATCHED.indexOf(loss === "d_loss" ? "d_gradients" : "g_gradients"), step };
     tf.tidy(() => {
-      const badLoss = tf.logicalNot(tf.all(tf.isFinite(value)));
-      const badGradients = tf.logicalNot(tf.all(tf.isFinite(gradientSummary)));
-      const bad = tf.stack(WATCHED.map((_, i) => (i === lossIndex ? badLoss : i === gradientIndex ? badGradients : tf.scalar(false, "bool"))));
-      const fresh = tf.logicalAnd(bad, tf.equal(this.firstBad, -1));
-      this.firstBad.assign(tf.where(fresh, tf.fill([WATCHED.length], step), this.firstBad));
+      const next = kernelOnActiveBackend(NUMERIC_HEALTH)
+        ? (tf.engine().runKernel(NUMERIC_HEALTH, { firstBad: this.firstBad, loss: value, gradientSummary }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor)
+        : this.observedWithOps(value, gradientSummary, attrs);
+      this.firstBad.assign(next);
     });
+  }
+
+  /** observe's update as tfjs ops, for the backends without the kernel. */
+  private observedWithOps(value: tf.Tensor, gradientSummary: tf.Tensor, { lossIndex, gradientIndex, step }: ObserveAttrs): tf.Tensor {
+    const badLoss = tf.logicalNot(tf.all(tf.isFinite(value)));
+    const badGradients = tf.logicalNot(tf.all(tf.isFinite(gradientSummary)));
+    const bad = tf.stack(WATCHED.map((_, i) => (i === lossIndex ? badLoss : i === gradientIndex ? badGradients : tf.scalar(false, "bool"))));
+    const fresh = tf.logicalAnd(bad, tf.equal(this.firstBad, -1));
+    return tf.where(fresh, tf.fill([WATCHED.length], step), this.firstBad);
   }
 
   /**

@@ -1,0 +1,60 @@
+/**
+ * gan's own kernels on the backends whose tensors live in memory JavaScript can reach: cpu
+ * (JavaScript arrays) and wasm, with or without the native BLAS (the wasm heap). Each such
+ * kernel replaces a chain of small tfjs kernels with one engine call; on any other backend
+ * (webgl, tfjs-node) the caller runs the chain of tfjs ops instead.
+ */
+// tfjs through core's one loader (require(), not an ESM import: see tfjs.ts, and bench/RESULTS.md "Start-up").
+import { tf } from "./tfjs.js";
+
+export type HostBackendName = "cpu" | "wasm";
+
+/** How a kernel reads its inputs and makes float32 outputs on a host backend. */
+export interface HostMemory {
+  /** The tensor's values, as the backend stores them (on wasm: a view of the heap, valid until the next allocation). */
+  read(tensor: tf.TensorInfo): tf.TypedArray;
+  /** A float32 output holding `values`. */
+  output(shape: number[], values: ArrayLike<number>): tf.TensorInfo;
+}
+
+interface CpuBackend {
+  data: { get(dataId: object): { values: tf.TypedArray } };
+  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
+}
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(tensor: tf.TensorInfo): tf.TypedArray;
+}
+
+/** The backend's memory, for a kernel running on `backendName`. */
+export function hostMemory(backendName: HostBackendName, backend: object): HostMemory {
+  if (backendName === "cpu") {
+    const cpu = backend as CpuBackend;
+    return {
+      read: (tensor) => cpu.data.get(tensor.dataId).values,
+      output: (shape, values) => cpu.makeTensorInfo(shape, "float32", Float32Array.from(values)),
+    };
+  }
+  const wasm = backend as WasmBackend;
+  return {
+    read: (tensor) => wasm.typedArrayFromHeap(tensor),
+    output: (shape, values) => {
+      const out = wasm.makeOutput(shape, "float32");
+      (wasm.typedArrayFromHeap(out) as Float32Array).set(values);
+      return out;
+    },
+  };
+}
+
+/** Registers `kernelName` on cpu and wasm, with each backend's function (idempotent). */
+export function registerHostKernel(kernelName: string, kernelFuncs: Record<HostBackendName, tf.KernelFunc>): void {
+  for (const backendName of ["cpu", "wasm"] as const) {
+    if (tf.getKernel(kernelName, backendName) === undefined) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFuncs[backendName] });
+  }
+}
+
+/** Whether the active backend has `kernelName`. */
+export function kernelOnActiveBackend(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
