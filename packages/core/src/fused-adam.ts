@@ -9,9 +9,10 @@
  * product. This kernel takes every variable, gradient and moment of one network and the two
  * running powers, and makes the new values of all of them in one engine call:
  * - on cpu, in one JavaScript pass over the memory;
- * - on wasm, by calling wasm's own elementwise kernel functions directly, the very ones
- *   tfjs's Adam reaches through the engine (XNNPACK's vectorised loops, which a scalar
- *   JavaScript loop cannot match on a million weights), with no engine in between.
+ * - on wasm, one WebAssembly SIMD loop per variable on the heap (@gan/backend-wasm's
+ *   heap-simd.ts), four lanes at a time: a scalar JavaScript loop is slower than XNNPACK's
+ *   vectorised kernels on a million weights, and calling those kernels one by one (an
+ *   earlier version) paid 14 calls per variable.
  *
  * Bit-identical to tfjs's Adam, so checkpoints and runs do not change: each element goes
  * through the same float32 operations in the same order, with the same float32 constants
@@ -21,9 +22,12 @@
  *
  * The same call also answers the NaN watch's question about the gradients (are they all
  * finite?), which otherwise costs a Sum kernel per gradient and an AddN through the engine.
+ * (In double on cpu; on wasm the sum of g - g, NaN exactly when some g is not finite.)
  */
 // tfjs through core's one loader (require(), not an ESM import: see tfjs.ts, and bench/RESULTS.md "Start-up").
 import { tf } from "./tfjs.js";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapAddress, heapSimd, type HeapSimd } from "@gan/backend-wasm/heap-simd";
 import { kernelOnActiveBackend, registerHostKernel } from "./host-kernels.js";
 
 export const FUSED_ADAM = "GanFusedAdam";
@@ -97,8 +101,7 @@ type FusedAdamAttrs = AdamConstants & { count: number };
  * Inputs `accBeta1`, `accBeta2` (tfjs's running powers, beta^t) and, for each variable i,
  * `value{i}`, `gradient{i}`, `m{i}`, `v{i}`. Outputs, in order: each variable's new value,
  * new m and new v, then the next accBeta1 and accBeta2, then a scalar that is NaN when a
- * gradient entry is not finite and 0 otherwise (on wasm: when a gradient's float32 sum is
- * not, which also catches a sum beyond 3e38, as the NaN watch's own sum did).
+ * gradient entry is not finite and 0 otherwise.
  */
 interface FusedAdamIo {
   count: number;
@@ -160,57 +163,46 @@ function fusedAdamCpu(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, attrs:
 interface WasmBackend {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
 }
 
 /**
- * tfjs's Adam on wasm, op for op: the kernels its ops dispatch (Multiply, Add, Square,
- * RealDiv, Sqrt, with the constants as scalars), called as functions.
+ * tfjs's Adam on wasm: each variable in one call of a WebAssembly SIMD loop on the heap
+ * (@gan/backend-wasm's heap-simd.ts), the same float32 operations as the Multiply, Add,
+ * Square, RealDiv and Sqrt kernels tfjs's Adam dispatches, four lanes at a time; the last
+ * 0-3 floats of a variable by adamStep.
  */
-function fusedAdamWasm(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs): tf.TensorInfo[] {
+function fusedAdamWasm(backend: WasmBackend, simd: HeapSimd, inputs: tf.NamedTensorInfoMap, attrs: FusedAdamAttrs): tf.TensorInfo[] {
   const io = fusedAdamIo(inputs, attrs, (tensor) => backend.typedArrayFromHeap(tensor));
-  const run = (name: string, kernelInputs: tf.NamedTensorInfoMap, kernelAttrs: tf.NamedAttrMap = {}): tf.TensorInfo =>
-    tf.getKernel(name, "wasm")!.kernelFunc({ inputs: kernelInputs, backend: backend as unknown as tf.KernelBackend, attrs: kernelAttrs }) as tf.TensorInfo;
-  const scalar = (value: number): tf.TensorInfo => {
-    const out = backend.makeOutput([], "float32");
-    backend.typedArrayFromHeap(out)[0] = value;
-    return out;
-  };
   const f = Math.fround;
-  const c = {
-    beta1: scalar(attrs.beta1),
-    beta2: scalar(attrs.beta2),
-    oneMinusBeta1: scalar(attrs.oneMinusBeta1),
-    oneMinusBeta2: scalar(attrs.oneMinusBeta2),
-    epsilon: scalar(attrs.epsilon),
-    negativeLearningRate: scalar(attrs.negativeLearningRate),
-    oneMinusAccBeta1: scalar(f(1 - io.accBeta1)),
-    oneMinusAccBeta2: scalar(f(1 - io.accBeta2)),
-  };
-  const temporaries: tf.TensorInfo[] = Object.values(c);
-  const temporary = (t: tf.TensorInfo) => (temporaries.push(t), t);
-  const mul = (a: tf.TensorInfo, b: tf.TensorInfo) => run("Multiply", { a, b });
-  const add = (a: tf.TensorInfo, b: tf.TensorInfo) => run("Add", { a, b });
-  const div = (a: tf.TensorInfo, b: tf.TensorInfo) => run("RealDiv", { a, b });
+  const oneMinusAccBeta1 = f(1 - io.accBeta1);
+  const oneMinusAccBeta2 = f(1 - io.accBeta2);
   const outputs: tf.TensorInfo[] = [];
-  const gradientSums: tf.TensorInfo[] = [];
   let gradientSum = 0;
   for (let i = 0; i < io.count; i++) {
     const [value, gradient, m, v] = ["value", "gradient", "m", "v"].map((name) => io.input(`${name}${i}`)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-    // The order of adam_optimizer.js's applyGradients.
-    const newM = add(temporary(mul(m, c.beta1)), temporary(mul(gradient, c.oneMinusBeta1)));
-    const newV = add(temporary(mul(v, c.beta2)), temporary(mul(temporary(run("Square", { x: gradient })), c.oneMinusBeta2)));
-    const mHat = temporary(div(newM, c.oneMinusAccBeta1));
-    const vHat = temporary(div(newV, c.oneMinusAccBeta2));
-    const denominator = temporary(add(temporary(run("Sqrt", { x: vHat })), c.epsilon));
-    const newValue = add(temporary(mul(temporary(div(mHat, denominator)), c.negativeLearningRate)), value);
-    outputs.push(newValue, newM, newV);
-    if (gradient.shape.length === 0) gradientSum += backend.typedArrayFromHeap(gradient)[0]!;
-    else gradientSums.push(temporary(run("Sum", { x: gradient }, { axis: gradient.shape.map((_, axis) => axis), keepDims: false })));
+    // Allocate first: an allocation can grow the heap, which detaches older views.
+    const made = [0, 1, 2].map(() => backend.makeOutput(value.shape, "float32"));
+    outputs.push(...made);
+    const [valueIn, gradientIn, mIn, vIn, newValue, newM, newV] = [value, gradient, m, v, ...made].map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const n = valueIn.length;
+    const whole = n & ~3;
+    gradientSum += simd.adam(
+      heapAddress(valueIn), heapAddress(gradientIn), heapAddress(mIn), heapAddress(vIn), heapAddress(newValue), heapAddress(newM), heapAddress(newV), n,
+      attrs.beta1, attrs.beta2, attrs.oneMinusBeta1, attrs.oneMinusBeta2, attrs.epsilon, attrs.negativeLearningRate, oneMinusAccBeta1, oneMinusAccBeta2,
+    );
+    const tail = (array: Float32Array) => array.subarray(whole, n);
+    gradientSum += adamStep(
+      { value: tail(valueIn), gradient: tail(gradientIn), m: tail(mIn), v: tail(vIn), newValue: tail(newValue), newM: tail(newM), newV: tail(newV) },
+      attrs,
+      oneMinusAccBeta1,
+      oneMinusAccBeta2,
+    );
   }
-  for (const sum of gradientSums) gradientSum += backend.typedArrayFromHeap(sum)[0]!;
-  for (const value of trailingScalars(io, attrs, gradientSum)) outputs.push(scalar(value));
-  for (const t of temporaries) backend.disposeData(t.dataId);
+  for (const value of trailingScalars(io, attrs, gradientSum)) {
+    const out = backend.makeOutput([], "float32");
+    backend.typedArrayFromHeap(out)[0] = value;
+    outputs.push(out);
+  }
   return outputs;
 }
 
@@ -218,14 +210,22 @@ function fusedAdamWasm(backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attr
 export function registerFusedAdam(): void {
   registerHostKernel(FUSED_ADAM, {
     cpu: ({ inputs, backend, attrs }) => fusedAdamCpu(backend as unknown as CpuBackend, inputs, attrs as unknown as FusedAdamAttrs),
-    wasm: ({ inputs, backend, attrs }) => fusedAdamWasm(backend as unknown as WasmBackend, inputs, attrs as unknown as FusedAdamAttrs),
+    wasm: ({ inputs, backend, attrs }) => {
+      const simd = heapSimd(backend as unknown as BackendWasm);
+      if (simd === undefined) throw new Error(`${FUSED_ADAM}: this wasm build's heap cannot be reached (check fusedAdamAvailable first)`);
+      return fusedAdamWasm(backend as unknown as WasmBackend, simd, inputs, attrs as unknown as FusedAdamAttrs);
+    },
   });
 }
 
-/** Whether the active backend has the fused kernel. */
+/**
+ * Whether the active backend has the fused kernel: cpu, and wasm where its heap can be
+ * reached (every build of tfjs-backend-wasm 4.22 in Node); elsewhere tfjs's Adam runs.
+ */
 export function fusedAdamAvailable(): boolean {
   registerFusedAdam();
-  return kernelOnActiveBackend(FUSED_ADAM);
+  if (!kernelOnActiveBackend(FUSED_ADAM)) return false;
+  return tf.getBackend() !== "wasm" || heapSimd(tf.backend() as unknown as BackendWasm) !== undefined;
 }
 
 /** One network's update: its variables with their gradients and moments. */

@@ -1,5 +1,6 @@
 import { backend_util, getKernel, util, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapSimd } from "../heap-simd.js";
 import { gatherPatches, scatterPatches } from "../im2col.js";
 import type { NativeBlas } from "./native-blas.js";
 
@@ -195,19 +196,32 @@ interface ImageChunk {
   outputs(values: Float32Array): Float32Array;
 }
 
-/** The batch in runs of images whose patch matrices fit maxPatchFloats together. */
-function* imageChunks(info: backend_util.Conv2DInfo): Generator<ImageChunk> {
-  const depth = info.filterHeight * info.filterWidth * info.inChannels;
+/** Floats of one image's patch matrix. */
+function patchFloatsPerImage(info: backend_util.Conv2DInfo): number {
+  return info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+}
+
+/** How many images' patch matrices fit maxPatchFloats together (at least one). */
+function imagesPerChunk(info: backend_util.Conv2DInfo): number {
+  return Math.min(info.batchSize, Math.max(1, Math.floor(maxPatchFloats / Math.max(1, patchFloatsPerImage(info)))));
+}
+
+/**
+ * The batch in runs of images whose patch matrices fit maxPatchFloats together; their patch
+ * matrices in `patchSpace` when given (imagesPerChunk images' worth), else in the scratch buffer.
+ */
+function* imageChunks(info: backend_util.Conv2DInfo, patchSpace?: Float32Array): Generator<ImageChunk> {
   const rowsPerImage = info.outHeight * info.outWidth;
   const inImage = info.inHeight * info.inWidth * info.inChannels;
   const outImage = rowsPerImage * info.outChannels;
-  const step = Math.max(1, Math.floor(maxPatchFloats / Math.max(1, rowsPerImage * depth)));
+  const step = imagesPerChunk(info);
   for (let first = 0; first < info.batchSize; first += step) {
     const count = Math.min(step, info.batchSize - first);
+    const floats = count * patchFloatsPerImage(info);
     yield {
       info: { ...info, batchSize: count },
       rows: count * rowsPerImage,
-      patches: scratchBuffer(count * rowsPerImage * depth),
+      patches: patchSpace === undefined ? scratchBuffer(floats) : patchSpace.subarray(0, floats),
       isFirst: first === 0,
       inputs: (values) => values.subarray(first * inImage, (first + count) * inImage),
       outputs: (values) => values.subarray(first * outImage, (first + count) * outImage),
@@ -286,22 +300,32 @@ export function blasConv2DBackpropInput(
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const dx = backend.makeOutput(info.inShape, "float32");
-  const dxValues = view(backend, dx);
-  if (rows * depth * info.outChannels === 0) {
-    dxValues.fill(0);
+  const empty = rows * depth * info.outChannels === 0;
+  const direct = patchesAreInput(info);
+  // col2im's additions run in SIMD when the patch matrix is on the heap beside dx (im2col.ts).
+  // Allocated before any view is taken: an allocation can grow the heap and detach views.
+  const simd = empty || direct ? undefined : heapSimd(backend);
+  const heapPatches = simd && backend.makeOutput([imagesPerChunk(info) * patchFloatsPerImage(info)], "float32");
+  try {
+    const dxValues = view(backend, dx);
+    if (empty) {
+      dxValues.fill(0);
+      return dx;
+    }
+    const dyValues = view(backend, dy);
+    const filterValues = view(backend, filter);
+    if (direct) {
+      blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
+      return dx;
+    }
+    for (const chunk of imageChunks(info, heapPatches && view(backend, heapPatches))) {
+      blas.sgemm(false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
+      scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info, simd);
+    }
     return dx;
+  } finally {
+    if (heapPatches) backend.disposeData(heapPatches.dataId);
   }
-  const dyValues = view(backend, dy);
-  const filterValues = view(backend, filter);
-  if (patchesAreInput(info)) {
-    blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
-    return dx;
-  }
-  for (const chunk of imageChunks(info)) {
-    blas.sgemm(false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
-    scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info);
-  }
-  return dx;
 }
 
 /** Conv2DBackpropFilter: dW[kh*kw*ci, co] = patches(x)^T[kh*kw*ci, n*oh*ow] x dy[n*oh*ow, co]. */
