@@ -5,7 +5,7 @@
  * measure decides, the next ones break a tie.
  */
 import { WINNING_DEFAULTS, EXPLOSION_DEFAULTS, mean, median } from "@gan/core";
-import type { EvalReport } from "../../eval/evaluate-run.js";
+import type { EvalReport, EvaluationKind } from "../../eval/evaluate-run.js";
 import { metricValues } from "../../eval/evaluate-run.js";
 import type { FailureKind, MetricsLine } from "../finding.js";
 import { series } from "../finding.js";
@@ -55,7 +55,7 @@ const MIXTURE_QUALITY: readonly TryMeasure[] = [
 ];
 const IMAGE_QUALITY: readonly TryMeasure[] = [
   fromEval("classifier_score", "classifier score", "higher"),
-  fromEval("frechet_distance", "Fréchet distance", "lower"),
+  fromEval("fd@mnist-classifier", "Fréchet distance (MNIST classifier features)", "lower"),
 ];
 
 const WINDOW = WINNING_DEFAULTS.window;
@@ -77,7 +77,8 @@ const FINISHED: TryMeasure = { name: "finished", title: "finished without a NaN 
  * The measures of a finding, best first. Mode collapse and oscillation without progress are
  * judged on the evaluation's quality (`quality`: the data's kind of evaluation, if it has one).
  */
-export function measuresFor(kind: FailureKind, quality: "mixture" | "mnist" | undefined): readonly TryMeasure[] {
+export function measuresFor(kind: FailureKind, quality: EvaluationKind | undefined): readonly TryMeasure[] {
+  // Feature evaluations (other images, vectors) have no measure here yet: their figures depend on the features chosen.
   const evaluation = quality === "mixture" ? MIXTURE_QUALITY : quality === "mnist" ? IMAGE_QUALITY : [];
   switch (kind) {
     case "mode-collapse":
