@@ -11,7 +11,8 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   operations (IEEE 754, no flush of denormals), so the result is bit-identical to tfjs's
  *   Adam on wasm, which runs the same operations as 14 separate kernels. It returns a number
  *   that is NaN exactly when a gradient entry is not finite (the sum of g - g over all g).
- * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts).
+ * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts);
+ * - `copy`: dst[i] = src[i], for im2col's gathered copies (im2col.ts).
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -145,6 +146,14 @@ const addIntoBody = [
   ...forBytes(D.offset, D.end, 4, [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...op.f32Load, ...at(D.src, D.offset), ...op.f32Load, ...op.f32Add, ...op.f32Store]),
 ];
 
+// ---- copy(dst, src, count: i32): dst[i] = src[i] for i < count
+const copyBody = [
+  ...wholeGroupsBytes(D.count, D.end),
+  ...forBytes(D.offset, D.end, 16, [...at(D.dst, D.offset), ...at(D.src, D.offset), ...v128Load, ...v128Store]),
+  ...op.get(D.count), ...op.i32(2), ...op.i32Shl, ...op.set(D.end),
+  ...forBytes(D.offset, D.end, 4, [...at(D.dst, D.offset), ...at(D.src, D.offset), ...op.f32Load, ...op.f32Store]),
+];
+
 // ---- the module ------------------------------------------------------------------------------
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -157,21 +166,23 @@ const body = (locals: [number, number][], code: number[]) => {
 
 const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  // types: 0 adam, 1 addInto
+  // types: 0 adam, 1 addInto and copy
   ...section(1, vector([
     [0x60, ...vector([...Array(8).fill([I32]), ...Array(ADAM_CONSTANTS).fill([F32])]), ...vector([[F32]])],
     [0x60, ...vector([[I32], [I32], [I32]]), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([[0], [1]])),
+  ...section(3, vector([[0], [1], [1]])),
   ...section(7, vector([
     [...name("adam"), 0x00, 0],
     [...name("addInto"), 0x00, 1],
+    [...name("copy"), 0x00, 2],
   ])),
   ...section(10, vector([
     body([[2, I32], [12, V128]], adamBody),
     body([[2, I32]], addIntoBody),
+    body([[2, I32]], copyBody),
   ])),
 ]);
 
@@ -184,6 +195,8 @@ export interface HeapSimd {
   ): number;
   /** dst[i] += src[i] for i < count; pointers are byte offsets into the heap. */
   addInto(dst: number, src: number, count: number): void;
+  /** dst[i] = src[i] for i < count (not overlapping); pointers are byte offsets into the heap. */
+  copy(dst: number, src: number, count: number): void;
 }
 
 /** The parts of the WebAssembly API used here (this package's TypeScript libraries do not declare it). */

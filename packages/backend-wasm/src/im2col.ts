@@ -17,10 +17,17 @@ export const GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT = 4;
 export const GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT = 8;
 
 /**
- * im2col: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c], zero in the
- * padding. `patches` holds n*oh*ow rows of kh*kw*c values.
+ * Runs of at least this many floats are copied or added by a SIMD loop (a call into wasm costs about
+ * as much as a dozen scalar additions in JavaScript).
  */
-export function gatherPatches(x: Float32Array, patches: Float32Array, info: backend_util.Conv2DInfo): void {
+const SIMD_MIN_RUN = 16;
+
+/**
+ * im2col: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c], zero in the
+ * padding. `patches` holds n*oh*ow rows of kh*kw*c values. With `simd` (both arrays then
+ * views of its heap), runs of many channels are copied by its SIMD loop.
+ */
+export function gatherPatches(x: Float32Array, patches: Float32Array, info: backend_util.Conv2DInfo, simd?: HeapSimd): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const k = kh * kw * c;
@@ -41,19 +48,14 @@ export function gatherPatches(x: Float32Array, patches: Float32Array, info: back
           const to = base + (i * kw + jFirst) * c;
           const count = (jEnd - jFirst) * c;
           // A short run (few channels) is cheaper as a loop than as a subarray and a set.
-          if (count < 64) for (let e = 0; e < count; e++) patches[to + e] = x[from + e] as number;
+          if (simd !== undefined && count >= SIMD_MIN_RUN) simd.copy(heapAddress(patches, to), heapAddress(x, from), count);
+          else if (count < 64) for (let e = 0; e < count; e++) patches[to + e] = x[from + e] as number;
           else patches.set(x.subarray(from, from + count), to);
         }
       }
     }
   }
 }
-
-/**
- * Runs of at least this many floats are added by the SIMD loop (a call into wasm costs about
- * as much as a dozen scalar additions in JavaScript).
- */
-const SIMD_MIN_RUN = 16;
 
 /**
  * col2im, the adjoint of gatherPatches: dx[n, y, x, c] = the sum of the patch entries that
@@ -91,7 +93,7 @@ export function scatterPatches(patches: Float32Array, dx: Float32Array, info: ba
 function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
   const patches = ops.backend.makeOutput([n * oh * ow, kh * kw * c], "float32");
-  gatherPatches(ops.heapView(x), ops.heapView(patches), info); // views taken after the allocation
+  gatherPatches(ops.heapView(x), ops.heapView(patches), info, heapSimd(ops.backend)); // views taken after the allocation
   return patches;
 }
 

@@ -1,6 +1,6 @@
 import { backend_util, getKernel, util, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { heapSimd } from "../heap-simd.js";
+import { heapSimd, type HeapSimd } from "../heap-simd.js";
 import { gatherPatches, scatterPatches } from "../im2col.js";
 import type { NativeBlas } from "./native-blas.js";
 
@@ -229,6 +229,27 @@ function* imageChunks(info: backend_util.Conv2DInfo, patchSpace?: Float32Array):
   }
 }
 
+/** Patch matrices on the heap, where heapSimd's loops reach them and the input (im2col.ts). */
+interface HeapPatches {
+  space: TensorInfo;
+  simd: HeapSimd;
+}
+
+/**
+ * Space for imagesPerChunk images' patch matrices on the heap, or undefined where the SIMD
+ * loops cannot run (the chunks then use the JavaScript scratch buffer). Allocate it before
+ * taking any view: an allocation can grow the heap, which detaches older views.
+ */
+function heapPatches(backend: BackendWasm, info: backend_util.Conv2DInfo): HeapPatches | undefined {
+  if (patchesAreInput(info)) return undefined;
+  const simd = heapSimd(backend);
+  return simd && { space: backend.makeOutput([imagesPerChunk(info) * patchFloatsPerImage(info)], "float32"), simd };
+}
+
+function releaseHeapPatches(backend: BackendWasm, patches: HeapPatches | undefined): void {
+  if (patches) backend.disposeData(patches.space.dataId);
+}
+
 /** Only what gatherPatches covers: channels last, no dilation. */
 function blasCanConvolve(info: backend_util.Conv2DInfo, dataFormat: string | undefined): boolean {
   return (dataFormat === undefined || dataFormat === "NHWC") && info.dilationHeight === 1 && info.dilationWidth === 1;
@@ -267,24 +288,29 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const out = backend.makeOutput(info.outShape, "float32");
-  const outValues = view(backend, out);
-  if (rows * info.outChannels > 0) {
-    if (bias !== undefined) fillRows(outValues, view(backend, bias), rows);
-    if (depth === 0) {
-      if (bias === undefined) outValues.fill(0);
-    } else {
-      const x4 = view(backend, x);
-      const filterValues = view(backend, filter);
-      const beta = bias === undefined ? 0 : 1;
-      if (patchesAreInput(info)) {
-        blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
+  const patches = rows * info.outChannels > 0 && depth > 0 ? heapPatches(backend, info) : undefined;
+  try {
+    const outValues = view(backend, out);
+    if (rows * info.outChannels > 0) {
+      if (bias !== undefined) fillRows(outValues, view(backend, bias), rows);
+      if (depth === 0) {
+        if (bias === undefined) outValues.fill(0);
       } else {
-        for (const chunk of imageChunks(info)) {
-          gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info);
-          blas.sgemm(false, false, chunk.rows, info.outChannels, depth, chunk.patches, filterValues, chunk.outputs(outValues), beta);
+        const x4 = view(backend, x);
+        const filterValues = view(backend, filter);
+        const beta = bias === undefined ? 0 : 1;
+        if (patchesAreInput(info)) {
+          blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
+        } else {
+          for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
+            gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info, patches?.simd);
+            blas.sgemm(false, false, chunk.rows, info.outChannels, depth, chunk.patches, filterValues, chunk.outputs(outValues), beta);
+          }
         }
       }
     }
+  } finally {
+    releaseHeapPatches(backend, patches);
   }
   return applyActivation(backend, out, attrs.activation, preluActivationWeights, attrs.leakyreluAlpha);
 }
@@ -301,11 +327,8 @@ export function blasConv2DBackpropInput(
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const dx = backend.makeOutput(info.inShape, "float32");
   const empty = rows * depth * info.outChannels === 0;
-  const direct = patchesAreInput(info);
   // col2im's additions run in SIMD when the patch matrix is on the heap beside dx (im2col.ts).
-  // Allocated before any view is taken: an allocation can grow the heap and detach views.
-  const simd = empty || direct ? undefined : heapSimd(backend);
-  const heapPatches = simd && backend.makeOutput([imagesPerChunk(info) * patchFloatsPerImage(info)], "float32");
+  const patches = empty ? undefined : heapPatches(backend, info);
   try {
     const dxValues = view(backend, dx);
     if (empty) {
@@ -314,17 +337,17 @@ export function blasConv2DBackpropInput(
     }
     const dyValues = view(backend, dy);
     const filterValues = view(backend, filter);
-    if (direct) {
+    if (patchesAreInput(info)) {
       blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
       return dx;
     }
-    for (const chunk of imageChunks(info, heapPatches && view(backend, heapPatches))) {
+    for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
       blas.sgemm(false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
-      scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info, simd);
+      scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info, patches?.simd);
     }
     return dx;
   } finally {
-    if (heapPatches) backend.disposeData(heapPatches.dataId);
+    releaseHeapPatches(backend, patches);
   }
 }
 
@@ -339,21 +362,27 @@ export function blasConv2DBackpropFilter(
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const dW = backend.makeOutput(info.filterShape, "float32");
-  const dWValues = view(backend, dW);
-  if (rows === 0 || depth * info.outChannels === 0) {
-    dWValues.fill(0);
+  const empty = rows === 0 || depth * info.outChannels === 0;
+  const patches = empty ? undefined : heapPatches(backend, info);
+  try {
+    const dWValues = view(backend, dW);
+    if (empty) {
+      dWValues.fill(0);
+      return dW;
+    }
+    const x4 = view(backend, x);
+    const dyValues = view(backend, dy);
+    if (patchesAreInput(info)) {
+      blas.sgemm(true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
+      return dW;
+    }
+    // dW accumulates over the chunks: beta 0 for the first, 1 after.
+    for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
+      gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info, patches?.simd);
+      blas.sgemm(true, false, depth, info.outChannels, chunk.rows, chunk.patches, chunk.outputs(dyValues), dWValues, chunk.isFirst ? 0 : 1);
+    }
     return dW;
+  } finally {
+    releaseHeapPatches(backend, patches);
   }
-  const x4 = view(backend, x);
-  const dyValues = view(backend, dy);
-  if (patchesAreInput(info)) {
-    blas.sgemm(true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
-    return dW;
-  }
-  // dW accumulates over the chunks: beta 0 for the first, 1 after.
-  for (const chunk of imageChunks(info)) {
-    gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info);
-    blas.sgemm(true, false, depth, info.outChannels, chunk.rows, chunk.patches, chunk.outputs(dyValues), dWValues, chunk.isFirst ? 0 : 1);
-  }
-  return dW;
 }
