@@ -17,7 +17,7 @@ describe("the SIMD loops on the wasm heap", () => {
       const heapA = backend.typedArrayFromHeap(a) as Float32Array;
       const heapB = backend.typedArrayFromHeap(b) as Float32Array;
       const original = Float32Array.from(heapA);
-      for (const [dst, src] of [[0, 0], [3, 1], [5, 17]]) {
+      for (const [dst, src] of [[0, 0], [3, 1], [5, 17]] as const) {
         for (let count = 0; count <= 13; count++) {
           heapA.set(original);
           const expected = Float32Array.from(original);
