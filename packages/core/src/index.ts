@@ -44,6 +44,8 @@ export {
   weightLayerIndices,
   type WeightLayer,
 } from "./trick/rewrite-helpers.js";
+// The loss kinds' declarations, for tricks that depend on what the run's loss is.
+export { BUILTIN_LOSSES, LOSS_KINDS, builtinLoss, describeLoss, lossesWithTargets } from "@gan/plan";
 export type {
   Activation,
   ActivationKind,
@@ -51,6 +53,8 @@ export type {
   JsonValue,
   Layer,
   LayerType,
+  Loss,
+  LossDeclaration,
   Network,
   NetworkName,
   Plan,
@@ -85,7 +89,20 @@ export {
   type Range,
   type RangeMap,
 } from "./data/index.js";
-export { discriminatorAccuracy, discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossLabels } from "./losses.js";
+export {
+  BUILTIN_LOSS_IMPLEMENTATIONS,
+  discriminatorAccuracy,
+  discriminatorLoss,
+  generatorLoss,
+  resolveLoss,
+  sigmoidCrossEntropy,
+  type DiscriminatorLossInputs,
+  type GeneratorLossInputs,
+  type LossImplementation,
+  type LossLabels,
+  type RunLoss,
+  type TrickLossDefinition,
+} from "./losses/index.js";
 export {
   createOptimizer,
   type ScheduledOptimizer,
@@ -132,7 +149,7 @@ export {
   type FindCheckpointOptions,
 } from "./run/checkpoint.js";
 // Judging a run's logged values: the live warnings of `gan train` and `gan doctor` share these.
-export { EXPLOSION_DEFAULTS, WINNING_DEFAULTS, WINNING_LOSS, judgeDiscriminator, mean, median } from "./run/training-monitor.js";
+export { EXPLOSION_DEFAULTS, WINNING_DEFAULTS, judgeDiscriminator, mean, median } from "./run/training-monitor.js";
 export { RUN_FILES, appendRunLog, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
 export { trainingHash } from "./run/resumable.js";
 export { REAL_SAMPLES_FILE, renderSamples, sampleKind, type SampleKind } from "./run/samples.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { PlanSchema, validatePlan, type Plan } from "@gan/plan";
+import { LOSS_KINDS, PlanSchema, validatePlan, type Plan } from "@gan/plan";
 import { compile } from "./compile.js";
 import { testHost } from "./test-host.js";
 import { brief, compileText, errorsOf, MINIMAL, minimalWith } from "./test-support.js";
@@ -164,10 +164,28 @@ describe("compile: lowering of each construct", () => {
     expect(plan.networks.generator.layers[2]!.source).toEqual({ line: 6, column: 15 });
   });
 
-  it("losses", async () => {
-    for (const loss of ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"]) {
+  it("losses: every built-in kind", async () => {
+    for (const loss of LOSS_KINDS) {
       expect((await planOf(withStatements(`loss ${loss}`))).loss).toEqual({ kind: loss });
     }
+  });
+
+  it("a loss that a used trick provides: the plan names the trick, rewrites get its declaration", async () => {
+    const plan = await planOf(withStatements('use "@gan/loss-fixture"', 'use "@gan/loss-reader"', "loss softhinge"));
+    expect(plan.loss).toEqual({ kind: "trick", trick: "@gan/loss-fixture", name: "softhinge" });
+    expect(plan.rewrites.map((rewrite) => rewrite.description)).toEqual(["takesTargets false, generatorUsesRealLogits true"]);
+    // A built-in loss's declaration comes from @gan/plan.
+    const hinge = await planOf(withStatements('use "@gan/loss-reader"', "loss least-squares"));
+    expect(hinge.rewrites.map((rewrite) => rewrite.description)).toEqual(["takesTargets true, generatorUsesRealLogits false"]);
+  });
+
+  it("an unknown loss word: did-you-mean over the built-in words, their aliases and the used tricks' losses", async () => {
+    expect(await errorsOf(withStatements('use "@gan/loss-fixture"', "loss softhing"))).toEqual(["14:8 unknown loss 'softhing', did you mean 'softhinge'?"]);
+    expect(await errorsOf(withStatements("loss rasgan"))).toEqual(["13:8 unknown loss 'rasgan', did you mean 'ragan'?"]);
+    // Without its `use`, a trick's loss is not known.
+    expect(await errorsOf(withStatements("loss softhinge"))).toEqual([
+      `13:8 unknown loss 'softhinge': the losses are ${LOSS_KINDS.map((kind) => `'${kind}'`).join(", ").replace(/, ([^,]*)$/, " or $1")}`,
+    ]);
   });
 
   it("optimizers: one for both, one per network (which wins whatever the order), schedules for lr", async () => {

@@ -11,7 +11,12 @@ import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import {
   dataShapeFits,
+  describeLoss,
   formatPath,
+  LOSS_ALIASES,
+  LOSS_KINDS,
+  lossDeclaration,
+  TRICK_LOSS_KIND,
   memoryAdvice,
   overMemoryBudget,
   formatShape,
@@ -27,6 +32,8 @@ import {
   type JsonValue,
   type Layer,
   type LoadedTrick,
+  type Loss,
+  type LossDeclaration,
   type NetworkName,
   type Plan,
   type Rewrite,
@@ -37,7 +44,7 @@ import type { NetworkStatement, Span } from "./ast.js";
 import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { lowerSpec, type LoweredSpec, type LoweredUse } from "./lower.js";
 import { parseDetailed, TOO_DEEP_MESSAGE } from "./parse.js";
-import { closest, listQuoted } from "./suggest.js";
+import { closest, didYouMean, listQuoted } from "./suggest.js";
 import { locate } from "./values.js";
 
 export interface CompileOptions {
@@ -129,7 +136,8 @@ class Compilation {
     const networkIntact = (statement: NetworkStatement) =>
       ![...this.quietLines].some((line) => line >= statement.span.line && line <= statement.span.endLine);
 
-    let plan = this.assemble(lowered, uses, dataShape);
+    const loss = this.resolveLoss(lowered, uses);
+    let plan = this.assemble(lowered, uses, dataShape, loss);
     let rewrites: RewriteStep[] = [];
     if (plan !== undefined && uses.every((u) => u !== undefined) && !hasErrors(this.sink.diagnostics)) {
       const rewritten = this.applyRewrites(plan, uses as ResolvedUse[]);
@@ -313,9 +321,39 @@ class Compilation {
     return undefined;
   }
 
+  /**
+   * The plan's loss: a built-in kind, or a loss that a used trick provides under the word the
+   * spec wrote (`{ kind: "trick", trick, name }`). An unknown word is reported with the words
+   * it may have meant, built in and provided.
+   */
+  private resolveLoss(lowered: LoweredSpec, uses: readonly (ResolvedUse | undefined)[]): Loss | undefined {
+    const word = lowered.lossWord;
+    if (word === undefined) return lowered.loss;
+    const loaded = uses.filter((use): use is ResolvedUse => use !== undefined);
+    const providers = loaded.filter((use) => Object.hasOwn(use.trick.losses ?? {}, word.text)).map((use) => use.use.package);
+    if (providers.length === 1) return { kind: TRICK_LOSS_KIND, trick: providers[0]!, name: word.text };
+    if (providers.length > 1) {
+      this.report(word.span, `loss '${word.text}' is provided by several tricks (${listQuoted(providers, "and")}): use only one of them`);
+      return undefined;
+    }
+    // A trick that did not load may be the one that provides it: its own error says enough.
+    if (loaded.length < uses.length) return undefined;
+    const words = [...LOSS_KINDS, ...loaded.flatMap((use) => Object.keys(use.trick.losses ?? {}))];
+    this.report(word.span, `unknown loss '${word.text}'${didYouMean(word.text, words, LOSS_ALIASES) || `: the losses are ${listQuoted(words)}`}`);
+    return undefined;
+  }
+
+  /** The declaration of a plan's loss: a built-in's, or the one the loaded trick provides. */
+  private lossDeclaration(plan: Plan): LossDeclaration | undefined {
+    return lossDeclaration(plan.loss, (trick, name) => {
+      const losses = this.tricks.get(trick)?.losses;
+      return losses !== undefined && Object.hasOwn(losses, name) ? losses[name] : undefined;
+    });
+  }
+
   /** The plan before rewrites, or undefined when a part is missing or wrong (already reported). */
-  private assemble(lowered: LoweredSpec, uses: (ResolvedUse | undefined)[], dataShape: number[] | undefined): Plan | undefined {
-    const { name, data, latent, networks, loss, optimizers, train } = lowered;
+  private assemble(lowered: LoweredSpec, uses: (ResolvedUse | undefined)[], dataShape: number[] | undefined, loss: Loss | undefined): Plan | undefined {
+    const { name, data, latent, networks, optimizers, train } = lowered;
     if (name === undefined || data === undefined || dataShape === undefined || latent === undefined || loss === undefined) return undefined;
     if (optimizers === undefined || train === undefined || networks.generator === undefined || networks.discriminator === undefined) return undefined;
     const dataSpan = data.statement.span;
@@ -370,10 +408,16 @@ class Compilation {
       if (rewrite === undefined) continue;
       const span = resolved.use.statement.span;
       const name = resolved.use.package;
+      const loss = this.lossDeclaration(current);
+      if (loss === undefined) {
+        // Only an earlier rewrite can have set a loss that no loaded trick provides.
+        this.report(span, `trick '${name}' cannot run its rewrite hook: an earlier rewrite set the loss to ${describeLoss(current.loss)}, which no used trick provides`);
+        return undefined;
+      }
       let result: { plan: Plan; rewrites: Rewrite[] };
       try {
         // The use is a copy: a hook that changed it would change what the plan records.
-        result = rewrite.call(resolved.trick, current, structuredClone(current.tricks[index]!));
+        result = rewrite.call(resolved.trick, current, structuredClone(current.tricks[index]!), loss);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const hint = error instanceof TypeError && /read.only|not extensible|frozen|cannot (assign|delete|add|define)/i.test(message) ? " (a rewrite hook returns a new plan: it must not change the one it is given)" : "";

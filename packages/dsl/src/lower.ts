@@ -15,7 +15,7 @@ import {
   GridDataSchema,
   IdxDataSchema,
   ImagesDataSchema,
-  LOSS_KINDS,
+  isBuiltinLossKind,
   MnistDataSchema,
   OPTIMIZER_KINDS,
   RingDataSchema,
@@ -27,7 +27,6 @@ import {
   type Latent,
   type Layer,
   type Loss,
-  type LossKind,
   type NetworkName,
   type Optimizer,
   type OptimizerKind,
@@ -46,11 +45,12 @@ import type {
   TrainStatement,
   UseStatement,
   Value,
+  Word,
 } from "./ast.js";
 import type { DiagnosticSink } from "./diagnostics.js";
 import { issueText, valueAtPath, type SchemaIssue } from "./issues.js";
 import { lowerLayers } from "./layers.js";
-import { closest, didYouMean, listQuoted, LOSS_ALIASES } from "./suggest.js";
+import { closest, didYouMean, listQuoted } from "./suggest.js";
 import { integerAtLeast, isExpression, locate, objectEntries, type Report, type ValueContext } from "./values.js";
 
 export interface LoweringContext {
@@ -94,6 +94,8 @@ export interface LoweredSpec {
   latent?: Latent;
   networks: Partial<Record<NetworkName, LoweredNetwork>>;
   loss?: Loss;
+  /** A `loss` word that is no built-in kind: the compiler looks for it among the used tricks' losses. */
+  lossWord?: Word;
   optimizers?: Record<NetworkName, Optimizer>;
   train?: Train;
   uses: LoweredUse[];
@@ -194,8 +196,8 @@ class Lowering {
     if (loss === undefined) out.loss = { kind: "nonsaturating" };
     else if (loss.kind === "loss" && loss.loss !== undefined) {
       const kind = loss.loss.text;
-      if ((LOSS_KINDS as readonly string[]).includes(kind)) out.loss = { kind: kind as LossKind };
-      else this.report(loss.loss.span, `unknown loss '${kind}'${didYouMean(kind, LOSS_KINDS, LOSS_ALIASES) || `: the losses are ${listQuoted(LOSS_KINDS)}`}`);
+      if (isBuiltinLossKind(kind)) out.loss = { kind };
+      else out.lossWord = loss.loss;
     }
 
     const optimizers = this.lowerOptimizers(byKind.optimizer as OptimizerStatement[]);

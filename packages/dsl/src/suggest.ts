@@ -86,13 +86,3 @@ export const LAYER_ALIASES: Readonly<Record<string, string>> = Object.assign(
   ...WRITTEN_LAYER_KINDS.map((kind) => kind.syntax.aliases ?? {}),
   ACTIVATION_ALIASES,
 ) as Record<string, string>;
-export const LOSS_ALIASES: Readonly<Record<string, string>> = {
-  wgan: "wasserstein",
-  lsgan: "least-squares",
-  ls: "least-squares",
-  mse: "least-squares",
-  bce: "minimax",
-  vanilla: "minimax",
-  "non-saturating": "nonsaturating",
-  ns: "nonsaturating",
-};

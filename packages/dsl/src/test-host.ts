@@ -9,6 +9,8 @@
  *   `@gan/mutates`: one that changes the plan it is given;
  * - `@gan/stddev`: adds a `trick` layer (minibatch stddev: one more channel) before the
  *   discriminator's flatten, whose shape only it knows;
+ * - `@gan/loss-fixture`: provides the loss `softhinge` (a spec selects it with `loss softhinge`);
+ *   `@gan/loss-reader`: a rewrite that records the declaration of the plan's loss it was given;
  * - stand-ins for the real tricks the examples use, with their option names.
  */
 import type { CompileHost, DataWithoutShape, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
@@ -110,7 +112,29 @@ const stddev = trick(
   },
 );
 
+const lossFixture = trick(
+  "@gan/loss-fixture",
+  {},
+  {
+    losses: { softhinge: { doc: "a hinge loss with a softplus instead of a relu", takesTargets: false, generatorUsesRealLogits: true } },
+  },
+);
+
+const lossReader = trick(
+  "@gan/loss-reader",
+  {},
+  {
+    order: "post",
+    rewrite: (plan, _use, loss) => ({
+      plan,
+      rewrites: [{ trick: "@gan/loss-reader", network: null, index: null, action: "other", description: `takesTargets ${loss?.takesTargets}, generatorUsesRealLogits ${loss?.generatorUsesRealLogits}` }],
+    }),
+  },
+);
+
 const TRICKS: Record<string, LoadedTrick> = {
+  "@gan/loss-fixture": lossFixture,
+  "@gan/loss-reader": lossReader,
   "@gan/fixture": fixture,
   "@gan/first": recordOnly("@gan/first", "pre"),
   "@gan/last": recordOnly("@gan/last", "post"),

@@ -6,6 +6,7 @@
  * keeps the arrows of the package graph pointing one way (cli -> dsl, core; dsl -> plan).
  */
 import type { Data, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
+import type { LossDeclaration } from "./losses.js";
 
 /** One problem with a trick's options; `path` points into the options object as written. */
 export interface TrickOptionIssue {
@@ -35,10 +36,16 @@ export interface LoadedTrick {
   optionNames: string[];
   /** Validates and defaults the options written in the spec. */
   validateOptions(raw: Record<string, JsonValue>): TrickOptionsResult;
-  /** Compile-time rewrite of the plan (may throw: the compiler names the trick in the diagnostic). */
-  rewrite?(plan: Plan, use: TrickUse): RewriteResult;
+  /**
+   * Compile-time rewrite of the plan (may throw: the compiler names the trick in the
+   * diagnostic). `loss` is the declaration of the plan's loss (a trick's, when the plan's loss
+   * comes from one); without it, the plan's loss must be a built-in one.
+   */
+  rewrite?(plan: Plan, use: TrickUse, loss?: LossDeclaration): RewriteResult;
   /** Output shape of a `trick` layer this package provides, given its input shape. */
   layerShape?(layer: Extract<Layer, { type: "trick" }>, inputShape: number[]): number[];
+  /** The losses this package provides, by the word a spec's `loss` statement selects one with. */
+  losses?: Readonly<Record<string, LossDeclaration>>;
 }
 
 export type TrickLoadResult = { ok: true; trick: LoadedTrick } | { ok: false; message: string };

@@ -8,8 +8,8 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isSchedule", "layerKind", "looksLikeSchedule", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
+      "builtinLoss", "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "formatShape", "inferNetworkShapes", "isBuiltinLossKind", "isSchedule", "layerKind", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);

@@ -1,4 +1,5 @@
 export * from "./schema.js";
+export * from "./losses.js";
 export type * from "./compile-host.js";
 export { formatPath, type PathSegment } from "./path.js";
 export {

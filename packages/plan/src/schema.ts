@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { LayerSchema, type LayerOf } from "./layer-kinds/index.js";
+import { LossSchema } from "./losses.js";
 import {
   finite,
   JsonValueSchema,
@@ -182,10 +183,6 @@ export const LatentSchema = z.strictObject({
 });
 export type Latent = z.infer<typeof LatentSchema>;
 
-export const LOSS_KINDS = ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"] as const;
-export const LossSchema = z.strictObject({ kind: z.enum(LOSS_KINDS) });
-export type LossKind = (typeof LOSS_KINDS)[number];
-export type Loss = z.infer<typeof LossSchema>;
 
 export const AdamSchema = z.strictObject({
   kind: z.literal("adam"),

@@ -88,6 +88,16 @@ describe("validatePlan: what the schema refuses", () => {
     ]);
   });
 
+  it("takes a built-in loss kind, or a trick's loss only when the plan uses that trick", () => {
+    expect(errorsAfter((p) => (p.loss = { kind: "rasgan" }))[0]!.path).toBe("loss.kind");
+    expect(errorsAfter((p) => (p.loss = { kind: "trick", trick: "gan-loss-gap", name: "gap" }))).toEqual([
+      { path: "loss.trick", message: "the loss 'gap' comes from trick 'gan-loss-gap', which the plan does not use (tricks[] has no 'gan-loss-gap')" },
+    ]);
+    const plan = { ...ring8(), loss: { kind: "trick" as const, trick: "gan-loss-gap", name: "gap" } };
+    plan.tricks = [{ package: "gan-loss-gap", version: "1.0.0", options: {}, window: {} }];
+    expect(validatePlan(plan).ok).toBe(true);
+  });
+
   it("reports a wrong value of a field of the layer the author meant", () => {
     expect(errorsAfter((p) => (p.networks.generator.layers[4].padding = "sme"), mnistDcgan)).toEqual([
       { path: "networks.generator.layers[4].padding", message: 'must be one of "same", "valid", got "sme"' },

@@ -5,6 +5,7 @@
  * that fit together, and networks that fit the data and the latent vector.
  */
 import { PlanSchema, ScheduleSchema, type Layer, type Network, type NetworkName, type Plan } from "./schema.js";
+import { TRICK_LOSS_KIND } from "./losses.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { findSchedules, scheduleProblems } from "./schedule.js";
 import { formatShape, inferNetworkShapes, shapeSize, shapesEqual, type ShapeInferenceOptions } from "./shapes.js";
@@ -35,7 +36,7 @@ export function validatePlan(json: unknown, options: ValidatePlanOptions = {}): 
   if (!parsed.success) return failure(describeIssues(parsed.error.issues, json));
   const plan = parsed.data;
 
-  const problems: LocatedMessage[] = [...checkRanges(plan), ...checkSchedules(plan), ...checkWindows(plan)];
+  const problems: LocatedMessage[] = [...checkRanges(plan), ...checkSchedules(plan), ...checkWindows(plan), ...checkTrickLoss(plan)];
   const networks: Partial<Record<NetworkName, Network>> = {};
   for (const name of ["generator", "discriminator"] as const) {
     problems.push(...checkInput(plan, name));
@@ -86,6 +87,13 @@ function checkWindows(plan: Plan): LocatedMessage[] {
     if (window.from === undefined || window.until === undefined || window.from < window.until) return [];
     return [{ path: ["tricks", i, "window"], message: `the window is empty: from (${window.from}) must be before until (${window.until})` }];
   });
+}
+
+/** A trick's loss runs only if the plan loads that trick, which happens for the tricks it uses. */
+function checkTrickLoss(plan: Plan): LocatedMessage[] {
+  const loss = plan.loss;
+  if (loss.kind !== TRICK_LOSS_KIND || plan.tricks.some((trick) => trick.package === loss.trick)) return [];
+  return [{ path: ["loss", "trick"], message: `the loss '${loss.name}' comes from trick '${loss.trick}', which the plan does not use (tricks[] has no '${loss.trick}')` }];
 }
 
 /** Re-infers a network's shapes and compares them with those recorded in the plan. */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { RUN_FILES, UsageError, UserError } from "@gan/core";
+import { describeLoss } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { displayPath } from "../display-path.js";
@@ -57,13 +58,13 @@ export const command: Command = {
     }
     const diagnosis = diagnose({
       metrics: run.metrics as MetricsLine[],
-      loss: run.plan.loss.kind,
+      loss: run.plan.loss,
       tricksInSpec: run.plan.tricks.map((trick) => trick.package),
       eval: run.eval,
       status: run.info?.status,
       error: run.info?.error,
     });
-    const label = `${run.plan.name} (${displayPath(runDir)}, ${run.metrics.length} logged steps, loss ${run.plan.loss.kind})`;
+    const label = `${run.plan.name} (${displayPath(runDir)}, ${run.metrics.length} logged steps, loss ${describeLoss(run.plan.loss)})`;
     if (!values.try) {
       if (format === "json") output.out(`${JSON.stringify({ run: runDir, name: run.plan.name, loggedSteps: run.metrics.length, ...diagnosis }, null, 2)}\n`);
       else output.out(formatDiagnosis(label, diagnosis));

@@ -48,7 +48,7 @@ const ring = (modes: number, counts: number[], reverseKL: number | null): Mixtur
 const healthyEval = evalReport(ring(8, [190, 185, 180, 192, 188, 186, 181, 190], 0.01));
 
 function run(overrides: Partial<RunEvidence> = {}): RunEvidence {
-  return { metrics: metrics(), loss: "nonsaturating", tricksInSpec: [], eval: healthyEval, ...overrides };
+  return { metrics: metrics(), loss: { kind: "nonsaturating" }, tricksInSpec: [], eval: healthyEval, ...overrides };
 }
 
 const kinds = (evidence: RunEvidence) => diagnose(evidence).findings.map((finding) => finding.kind);
@@ -79,7 +79,7 @@ describe("gan doctor's detectors", () => {
     // A few confident steps are not D winning.
     expect(kinds(run({ metrics: metrics((line, i) => i % 20 === 0 && Object.assign(line, { d_acc: 1, d_loss: 0.01 })) }))).toEqual([]);
     // A Wasserstein critic's loss has no equilibrium: not judged, and said so.
-    const wasserstein = diagnose(run({ metrics: winning, loss: "wasserstein" }));
+    const wasserstein = diagnose(run({ metrics: winning, loss: { kind: "wasserstein" } }));
     expect(wasserstein.findings).toEqual([]);
     expect(wasserstein.notes).toEqual(["loss wasserstein: a critic's loss has no equilibrium, so D winning is not judged"]);
   });
@@ -88,7 +88,7 @@ describe("gan doctor's detectors", () => {
     const vanished = metrics((line, i) => {
       if (i >= 150) line.g_grad_norm = 1e-4;
     });
-    const [finding] = diagnose(run({ metrics: vanished, loss: "minimax" })).findings;
+    const [finding] = diagnose(run({ metrics: vanished, loss: { kind: "minimax" } })).findings;
     expect(finding!.kind).toBe("vanishing-gradients");
     expect(finding!.evidence).toEqual([expect.stringMatching(/^steps 1510-2000 \(50 logged steps\): G's gradient norm down to 0\.0001, under 1\/100 of its early value 0\.\d+/)]);
     expect(finding!.advice).toMatch(/^loss nonsaturating/);

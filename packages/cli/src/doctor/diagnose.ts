@@ -3,6 +3,7 @@
  * should fix them (a numeric failure first: nothing else is meaningful after it), and notes
  * on what could not be judged.
  */
+import { builtinLoss, describeLoss } from "@gan/plan";
 import { discriminatorWinning } from "./discriminator-winning.js";
 import type { Detector, Finding, RunEvidence } from "./finding.js";
 import { coverageUnjudged, modeCollapse } from "./mode-collapse.js";
@@ -26,7 +27,8 @@ export function diagnose(run: RunEvidence): Diagnosis {
     const unjudged = coverageUnjudged(run.eval);
     if (unjudged) notes.push(unjudged);
   }
-  if (run.loss === "wasserstein") notes.push("loss wasserstein: a critic's loss has no equilibrium, so D winning is not judged");
+  if (run.loss.kind === "trick") notes.push(`loss ${describeLoss(run.loss)}: a trick's loss is not loaded by gan doctor, so D winning is not judged`);
+  else if (builtinLoss(run.loss.kind).winning === undefined) notes.push(`loss ${run.loss.kind}: a critic's loss has no equilibrium, so D winning is not judged`);
   else if (!run.metrics.some((line) => "d_acc" in line)) notes.push("metrics.jsonl has no d_acc (a run from an older gan): D winning is not judged");
   if (!run.metrics.some((line) => "g_grad_norm" in line)) notes.push("metrics.jsonl has no g_grad_norm: vanishing and exploding gradients are not judged");
   return { findings, notes };

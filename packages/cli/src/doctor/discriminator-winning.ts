@@ -4,7 +4,8 @@
  * test as the live warning of `gan train` (TrainingMonitor): D's mean accuracy and loss over
  * a window of logged steps, with its thresholds; here every window of the finished run is judged.
  */
-import { WINNING_DEFAULTS, WINNING_LOSS, judgeDiscriminator } from "@gan/core";
+import { WINNING_DEFAULTS, judgeDiscriminator } from "@gan/core";
+import { builtinLoss } from "@gan/plan";
 import { episodes, shown, suggest, type Detector } from "./finding.js";
 
 export const WINNING_TRICKS = [
@@ -14,8 +15,9 @@ export const WINNING_TRICKS = [
 ] as const;
 
 export const discriminatorWinning: Detector = (run) => {
-  if (run.loss === "wasserstein") return undefined; // a critic's loss has no equilibrium to be far below
-  const bound = WINNING_LOSS[run.loss];
+  // A critic's loss has no equilibrium to be far below; a trick's loss is not loaded here.
+  const bound = run.loss.kind === "trick" ? undefined : builtinLoss(run.loss.kind).winning;
+  if (bound === undefined) return undefined;
   const judged = run.metrics.flatMap(({ step, d_loss, d_acc }) =>
     d_loss !== undefined && d_acc !== undefined && Number.isFinite(d_loss) && Number.isFinite(d_acc) ? [{ step, d_loss, d_acc }] : [],
   );

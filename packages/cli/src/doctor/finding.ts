@@ -3,7 +3,7 @@
  * ("GANs in Action" ch. 5) and Soumith Chintala's ganhacks, the evidence read from the run
  * (steps and values), and the trick packages that address it.
  */
-import type { LossKind } from "@gan/plan";
+import type { Loss } from "@gan/plan";
 import type { EvalReport } from "../eval/evaluate-run.js";
 
 export type FailureKind = "mode-collapse" | "discriminator-winning" | "vanishing-gradients" | "oscillation" | "numeric-failure";
@@ -34,7 +34,7 @@ export type MetricsLine = Record<string, number> & { step: number };
 /** What the detectors read from a run. */
 export interface RunEvidence {
   metrics: readonly MetricsLine[];
-  loss: LossKind;
+  loss: Loss;
   /** The run's `use` lines, by package. */
   tricksInSpec: readonly string[];
   eval?: EvalReport | undefined;

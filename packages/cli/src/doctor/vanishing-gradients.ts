@@ -21,6 +21,6 @@ export const vanishingGradients: Detector = (run) => {
     title: "vanishing generator gradients: the generator's gradient has faded, so it has stopped learning",
     evidence,
     tricks: suggest(run, VANISHING_TRICKS),
-    ...(run.loss === "minimax" ? { advice: "loss nonsaturating: G maximises log D(G(z)), whose gradient does not vanish when D rejects its samples (ganhacks #2)" } : {}),
+    ...(run.loss.kind === "minimax" ? { advice: "loss nonsaturating: G maximises log D(G(z)), whose gradient does not vanish when D rejects its samples (ganhacks #2)" } : {}),
   };
 };

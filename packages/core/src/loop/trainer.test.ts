@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, test } from "vitest";
 import { selectBackend } from "../backend/select-backend.js";
-import { discriminatorLoss } from "../losses.js";
+import { discriminatorLoss } from "../losses/index.js";
 import { defineTrick, z, type Trick } from "../trick/define-trick.js";
 import type { TrickHooks } from "../trick/hooks.js";
 import { tensorReadCount } from "./tensor-reads.js";

@@ -6,7 +6,9 @@
  * updates to make (default 1 and 1). Each discriminator update sees an all-real and an
  * all-fake batch in separate forward passes (ganhacks #4), with the waterfall hooks
  * discriminatorInputs, labels and discriminatorLoss at their places; each generator update
- * passes its fake batch through discriminatorFakeInputs and its loss through generatorLoss.
+ * passes its fake batch through discriminatorFakeInputs and its loss through generatorLoss
+ * (a loss that declares generatorUsesRealLogits, such as the relativistic ones, also gets D's
+ * logits on a real batch drawn for that update; the others draw none).
  * afterDiscriminatorStep and afterGeneratorStep follow each update.
  *
  * Nothing is read back to JavaScript on a step that is not logged: losses and tricks'
@@ -16,7 +18,7 @@
 import { tf, tfl } from "../tfjs.js";
 import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource, type DataSource } from "../data/source.js";
-import { discriminatorAccuracy, discriminatorLoss, generatorLoss } from "../losses.js";
+import { discriminatorAccuracy, resolveLoss, runDiscriminatorLoss, runGeneratorLoss, type RunLoss } from "../losses/index.js";
 import { buildNetwork, trainableVariables } from "../model/build-network.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
 import { createRng, type Rng, type RngState } from "../random.js";
@@ -117,6 +119,8 @@ export class Trainer {
   readonly generatorOptimizer: ScheduledOptimizer;
   readonly discriminatorOptimizer: ScheduledOptimizer;
   readonly bus: HookBus;
+  /** The plan's loss, resolved to its declaration and implementation (built in, or a trick's). */
+  readonly loss: RunLoss;
   /** The next step to run; equals the number of steps completed. */
   step = 0;
 
@@ -143,6 +147,7 @@ export class Trainer {
     this.discriminator = buildNetwork(plan.networks.discriminator, "discriminator", { seed, tricks, dropoutRng });
     this.generatorVariables = trainableVariables(this.generator);
     this.discriminatorVariables = trainableVariables(this.discriminator);
+    this.loss = resolveLoss(plan.loss, tricks);
     this.generatorOptimizer = createOptimizer(plan.optimizers.generator);
     this.discriminatorOptimizer = createOptimizer(plan.optimizers.discriminator);
     this.bus = HookBus.create({
@@ -199,10 +204,10 @@ export class Trainer {
         const labels: Labels = bus.checkedWaterfall("labels", checkLabels(batch), { real: 1, fake: 0 }, step);
         const realLogits = this.applyDiscriminator(inputs.real);
         const fakeLogits = this.applyDiscriminator(inputs.fake);
-        const loss = discriminatorLoss(this.plan.loss.kind, realLogits, fakeLogits, labels);
+        const loss = runDiscriminatorLoss(this.loss, realLogits, fakeLogits, labels);
         // D's accuracy on what it saw: with its loss, what tells a discriminator that wins for good (TrainingMonitor).
         if (this.scalars.isLogging()) {
-          const accuracy = discriminatorAccuracy(this.plan.loss.kind, realLogits, fakeLogits);
+          const accuracy = discriminatorAccuracy(this.loss.declaration, realLogits, fakeLogits);
           if (accuracy) this.scalars.record("d_acc", accuracy);
         }
         return bus.checkedWaterfall(
@@ -222,16 +227,23 @@ export class Trainer {
 
   /** One generator update; returns its loss (a scalar the caller owns). */
   private generatorUpdate(step: number): tf.Scalar {
-    const latentValues = this.sampleLatent(this.plan.train.batch);
+    const batch = this.plan.train.batch;
+    const latentValues = this.sampleLatent(batch);
+    // Drawn after the latent vectors, as the reference code of the relativistic GANs does; only
+    // for a loss that reads it, so that the others' data stream and speed stay as they were.
+    const realValues = this.loss.declaration.generatorUsesRealLogits ? this.data.nextBatch(batch) : undefined;
     const bus = this.bus;
     return tf.tidy(() => {
       const latent = this.latentTensor(latentValues);
+      const real = realValues && tf.tensor(realValues, [batch, ...this.data.shape]);
       const { value, grads } = tf.variableGrads(() => {
         const generated = this.generator.apply(latent, { training: true }) as tf.Tensor;
         const fake = bus.checkedWaterfall("discriminatorFakeInputs", checkShape("the fake batch", generated.shape), generated, step);
         const fakeLogits = this.applyDiscriminator(fake);
-        const loss = generatorLoss(this.plan.loss.kind, fakeLogits);
-        return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, latent }, step);
+        // D(real) does not depend on G's weights: it enters G's loss as a constant.
+        const realLogits = real && this.applyDiscriminator(real);
+        const loss = runGeneratorLoss(this.loss, fakeLogits, realLogits);
+        return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, real, realLogits, latent }, step);
       }, this.generatorVariables);
       // G's gradient norm is what explodes first; logged so that runs can warn about it.
       if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(gradientNormSquared(grads)));

@@ -350,7 +350,7 @@ async function runLoop(
   let rollbacks = 0;
   // A rollback needs a checkpoint to return to, even before the first interval.
   if (onNan === "rollback" && findLatestCheckpoint(checkpointsDir) === undefined) await writeCheckpoint(checkpointsDir, trainer, hash);
-  const monitor = new TrainingMonitor({ loss: plan.loss.kind });
+  const monitor = new TrainingMonitor({ loss: trainer.loss.declaration });
   let lastMetrics: MetricsLine | undefined;
   let stopped = false;
   let lastLogTime = performance.now();

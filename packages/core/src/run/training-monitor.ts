@@ -10,11 +10,14 @@
  *
  * Each warns once per episode: when it starts, and again only after it has cleared.
  */
-import type { LossKind } from "@gan/plan";
+import { builtinLoss, type LossDeclaration, type LossKind } from "@gan/plan";
 
 export interface MonitorOptions {
-  /** The run's loss: what D's loss is at the equilibrium and where it "wins" (default nonsaturating). */
-  loss?: LossKind;
+  /**
+   * The run's loss, a built-in kind or a declaration (a trick's loss): its `winning` says what
+   * D's loss is at the equilibrium and where D "wins" (default nonsaturating; none: not judged).
+   */
+  loss?: LossKind | LossDeclaration;
   /** Logged steps over which D's accuracy and loss are averaged to call it winning (default 20). */
   winningWindow?: number;
   /** Mean D accuracy at or above which D wins (default 0.95). */
@@ -34,19 +37,6 @@ export interface Observed {
   d_acc?: number | undefined;
   g_grad_norm?: number | undefined;
 }
-
-/**
- * D's loss at the equilibrium D(x) = 1/2 (logits 0; least-squares outputs 0.5), and the loss
- * below which a D that is also almost always right wins: under 40% of the equilibrium, yet above
- * what one-sided label smoothing at 0.9 still allows (BCE: H(0.9) = 0.33), so a run that
- * already smooths its labels is warned too. A Wasserstein critic's loss has no such scale.
- */
-export const WINNING_LOSS: Record<Exclude<LossKind, "wasserstein">, { equilibrium: number; below: number }> = {
-  nonsaturating: { equilibrium: Math.log(4), below: 0.5 },
-  minimax: { equilibrium: Math.log(4), below: 0.5 },
-  hinge: { equilibrium: 2, below: 0.5 },
-  "least-squares": { equilibrium: 0.25, below: 0.1 },
-};
 
 /** The defaults of the D-wins warning, shared with `gan doctor`, which judges a finished run the same way. */
 export const WINNING_DEFAULTS = { window: 20, accuracy: 0.95 } as const;
@@ -91,7 +81,7 @@ export class TrainingMonitor {
 
   constructor(options: MonitorOptions = {}) {
     const loss = options.loss ?? "nonsaturating";
-    this.winning = loss === "wasserstein" ? undefined : WINNING_LOSS[loss];
+    this.winning = (typeof loss === "string" ? builtinLoss(loss) : loss).winning;
     this.winningWindow = options.winningWindow ?? WINNING_DEFAULTS.window;
     this.winningAccuracy = options.winningAccuracy ?? WINNING_DEFAULTS.accuracy;
     this.window = options.window ?? EXPLOSION_DEFAULTS.window;

@@ -4,7 +4,8 @@
  * merely has a default export is not mistaken for a trick.
  */
 import { z } from "zod";
-import type { Layer, Plan, Rewrite, RewriteResult, TrickUse } from "@gan/plan";
+import type { Layer, LossDeclaration, Plan, Rewrite, RewriteResult, TrickUse } from "@gan/plan";
+import type { TrickLossDefinition } from "../losses/implementation.js";
 import type { TrickHooks, TrickLayerFactory, TrickSetupContext } from "./hooks.js";
 
 export const TRICK_BRAND = Symbol.for("@gan/core/trick");
@@ -13,6 +14,11 @@ export const TRICK_BRAND = Symbol.for("@gan/core/trick");
 export interface RewriteContext<Options> {
   options: Options;
   use: TrickUse;
+  /**
+   * The declaration of the plan's loss, built in or a trick's: whether it takes targets, uses
+   * D's logits on real data in G's update, ... (the label tricks refuse a loss without targets).
+   */
+  loss: LossDeclaration;
 }
 
 export interface TrickDefinition<Schema extends z.ZodObject> {
@@ -32,6 +38,13 @@ export interface TrickDefinition<Schema extends z.ZodObject> {
    * plan (`{ type: "trick", trick: "<this package>", name: "<key>" }`).
    */
   layers?: Record<string, TrickLayerFactory>;
+  /**
+   * Losses this package provides, keyed by the word a spec selects one with (`loss <key>`,
+   * beside `use "<this package>"`); the plan records it as `{ kind: "trick", trick: "<this
+   * package>", name: "<key>" }`. Each is its declaration (what the loop and the label tricks
+   * must know) and its D and G losses. docs/ARCHITECTURE.md: "How to add a loss kind".
+   */
+  losses?: Record<string, TrickLossDefinition>;
   /** Run-time hooks. */
   setup?(context: TrickSetupContext<z.output<Schema>>): TrickHooks;
 }

@@ -56,6 +56,13 @@ export interface GeneratorLossContext {
   /** The fake batch as the discriminator saw it (after the discriminatorFakeInputs hooks). */
   fake: tf.Tensor;
   fakeLogits: tf.Tensor;
+  /**
+   * A real batch drawn for this update and D's logits on it, when the run's loss uses them
+   * (its declaration's `generatorUsesRealLogits`: the relativistic losses); undefined
+   * otherwise, so that the other losses' updates cost what they always did.
+   */
+  real: tf.Tensor | undefined;
+  realLogits: tf.Tensor | undefined;
   latent: tf.Tensor;
 }
 

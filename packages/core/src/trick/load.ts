@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import semver from "semver";
-import type { CompileHost, LoadedTrick, TrickLoadResult } from "@gan/plan";
+import { TRICK_LOSS_KIND, builtinLoss, describeLoss, type CompileHost, type LoadedTrick, type LossDeclaration, type Plan, type TrickLoadResult } from "@gan/plan";
 import { readDataShape } from "../data/index.js";
 import { UserError } from "../errors.js";
 import { isInside } from "../paths.js";
@@ -166,6 +166,12 @@ export async function loadTrickModule(packageName: string, fromDir: string): Pro
   return (await resolveTrick(packageName, fromDir)).trick;
 }
 
+/** The declaration of a plan's built-in loss, for a rewrite called without the compiler's (tests, tools). */
+function planLossDeclaration(plan: Plan): LossDeclaration {
+  if (plan.loss.kind !== TRICK_LOSS_KIND) return builtinLoss(plan.loss.kind);
+  throw new Error(`the plan's loss ${describeLoss(plan.loss)} comes from a trick, and its declaration was not given to the rewrite`);
+}
+
 /** The compiler's view of a trick (see LoadedTrick in @gan/plan). */
 export function toLoadedTrick(trick: Trick, version: string): LoadedTrick {
   const loaded: LoadedTrick = {
@@ -177,9 +183,18 @@ export function toLoadedTrick(trick: Trick, version: string): LoadedTrick {
   };
   if (trick.rewrite) {
     const rewrite = trick.rewrite;
-    loaded.rewrite = (plan, use) => rewrite(plan, { options: use.options as never, use });
+    loaded.rewrite = (plan, use, loss) =>
+      rewrite(plan, {
+        options: use.options as never,
+        use,
+        // Looked up only when the hook reads it: most rewrites never do.
+        get loss() {
+          return loss ?? planLossDeclaration(plan);
+        },
+      });
   }
   if (trick.layerShape) loaded.layerShape = trick.layerShape;
+  if (trick.losses) loaded.losses = trick.losses;
   return loaded;
 }
 

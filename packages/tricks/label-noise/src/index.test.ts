@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, tinyPlan, type JsonValue, type Tensor } from "@gan/core";
+import { BUILTIN_LOSSES, builtinLoss, createTrickHarness, tinyPlan, type JsonValue, type Tensor } from "@gan/core";
 import labelNoise from "./index.js";
 
 const BATCH = 64;
@@ -88,9 +88,15 @@ describe("@gan/label-noise: soft labels", () => {
 describe("@gan/label-noise: compile time", () => {
   test("a loss without labels is refused", () => {
     const plan = tinyPlan({ loss: { kind: "wasserstein" } });
-    expect(() => labelNoise.rewrite!(plan, { options: {} as never, use: { package: "@gan/label-noise", version: "0.1.0", options: {}, window: {} } })).toThrow(
-      "the wasserstein loss has no labels to make noisy: remove @gan/label-noise or use a loss with targets (nonsaturating, minimax, least-squares)",
+    const use = { package: "@gan/label-noise", version: "0.1.0", options: {}, window: {} };
+    expect(() => labelNoise.rewrite!(plan, { options: {} as never, use, loss: builtinLoss("wasserstein") })).toThrow(
+      "the wasserstein loss has no labels to make noisy: remove @gan/label-noise or use a loss with targets (minimax, nonsaturating, least-squares)",
     );
-    expect(labelNoise.rewrite!(tinyPlan(), { options: {} as never, use: { package: "@gan/label-noise", version: "0.1.0", options: {}, window: {} } }).rewrites).toEqual([]);
+    // Every built-in loss that takes targets is accepted, and every other one refused, from its declaration.
+    for (const loss of BUILTIN_LOSSES) {
+      const rewrite = () => labelNoise.rewrite!(tinyPlan({ loss: { kind: loss.kind } }), { options: {} as never, use, loss });
+      if (loss.takesTargets) expect(rewrite().rewrites).toEqual([]);
+      else expect(rewrite).toThrow(`the ${loss.kind} loss has no labels to make noisy`);
+    }
   });
 });

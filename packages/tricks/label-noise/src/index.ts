@@ -8,7 +8,7 @@
  * Targets become one value per sample. Draws come from the trick's own seeded stream, so a
  * resumed run draws what an uninterrupted one would.
  */
-import { defineTrick, z, type Labels, type Scalar, type Tensor } from "@gan/core";
+import { defineTrick, describeLoss, lossesWithTargets, z, type Labels, type Scalar, type Tensor } from "@gan/core";
 
 const range = (lo: number, hi: number) =>
   z
@@ -23,18 +23,14 @@ const options = z.object({
   fake: range(0, 0.3).describe("range of soft targets for fakes"),
 });
 
-const LOSSES_WITH_TARGETS = new Set(["minimax", "nonsaturating", "least-squares"]);
-
 export default defineTrick({
   name: "@gan/label-noise",
   description: "Flips D's labels with probability p, or draws soft labels from ranges (ganhacks #6); schedulable.",
   options,
   // Nothing to rewrite: this refuses, at compile time, a loss on which noisy labels would do nothing.
-  rewrite(plan) {
-    if (!LOSSES_WITH_TARGETS.has(plan.loss.kind)) {
-      throw new Error(
-        `the ${plan.loss.kind} loss has no labels to make noisy: remove @gan/label-noise or use a loss with targets (nonsaturating, minimax, least-squares)`,
-      );
+  rewrite(plan, { loss }) {
+    if (!loss.takesTargets) {
+      throw new Error(`the ${describeLoss(plan.loss)} loss has no labels to make noisy: remove @gan/label-noise or use a loss with targets (${lossesWithTargets()})`);
     }
     return { plan, rewrites: [] };
   },

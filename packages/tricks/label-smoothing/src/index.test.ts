@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, createTrickTrainer, probeTrick, tinyPlan, type JsonValue } from "@gan/core";
+import { builtinLoss, createTrickHarness, createTrickTrainer, probeTrick, tinyPlan, type JsonValue } from "@gan/core";
 import labelSmoothing from "./index.js";
 
 /** Binary cross-entropy of a logit against a target, in float64: what the smoothed loss must be. */
@@ -69,8 +69,12 @@ describe("@gan/label-smoothing: targets", () => {
 
   test("a loss without labels is refused at compile time; targets above 1 by the schema", async () => {
     expect(() =>
-      labelSmoothing.rewrite!(tinyPlan({ loss: { kind: "hinge" } }), { options: {} as never, use: { package: "@gan/label-smoothing", version: "0.1.0", options: {}, window: {} } }),
-    ).toThrow("the hinge loss has no labels to smooth: remove @gan/label-smoothing or use a loss with targets (nonsaturating, minimax, least-squares)");
+      labelSmoothing.rewrite!(tinyPlan({ loss: { kind: "hinge" } }), {
+        options: {} as never,
+        use: { package: "@gan/label-smoothing", version: "0.1.0", options: {}, window: {} },
+        loss: builtinLoss("hinge"),
+      }),
+    ).toThrow("the hinge loss has no labels to smooth: remove @gan/label-smoothing or use a loss with targets (minimax, nonsaturating, least-squares)");
     await expect(createTrickHarness(labelSmoothing, { plan: tinyPlan(), options: { real: 1.1 } })).rejects.toThrow("@gan/label-smoothing: invalid options: real:");
   });
 });

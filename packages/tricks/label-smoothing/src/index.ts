@@ -6,26 +6,22 @@
  * real side: smoothing the fake side too rewards the generator for staying where the data is
  * not. ganhacks #6 ("use soft and noisy labels"). Both targets take schedules.
  */
-import { defineTrick, z, type Labels, type Tensor } from "@gan/core";
+import { defineTrick, describeLoss, lossesWithTargets, z, type Labels, type Tensor } from "@gan/core";
 
 const options = z.object({
   real: z.number().min(0).max(1).default(0.9).describe("target for real samples"),
   fake: z.number().min(0).max(1).default(0).describe("target for fakes (0: one-sided smoothing)"),
 });
 
-/** Losses that compare D's output with targets; the others ignore labels. */
-const LOSSES_WITH_TARGETS = new Set(["minimax", "nonsaturating", "least-squares"]);
-
 export default defineTrick({
   name: "@gan/label-smoothing",
   description: "One-sided label smoothing: real targets 0.9 (optionally fake targets above 0), schedulable (ganhacks #6).",
   options,
   // Nothing to rewrite: this refuses, at compile time, a loss on which smoothing would do nothing.
-  rewrite(plan) {
-    if (!LOSSES_WITH_TARGETS.has(plan.loss.kind)) {
-      throw new Error(
-        `the ${plan.loss.kind} loss has no labels to smooth: remove @gan/label-smoothing or use a loss with targets (nonsaturating, minimax, least-squares)`,
-      );
+  // A loss's declaration says whether it compares D's outputs with targets; the others ignore labels.
+  rewrite(plan, { loss }) {
+    if (!loss.takesTargets) {
+      throw new Error(`the ${describeLoss(plan.loss)} loss has no labels to smooth: remove @gan/label-smoothing or use a loss with targets (${lossesWithTargets()})`);
     }
     return { plan, rewrites: [] };
   },

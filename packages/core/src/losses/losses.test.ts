@@ -3,7 +3,8 @@ import "@tensorflow/tfjs-backend-cpu";
 // tfjs-layers registers the gradients of every kernel (tfjs-core alone has none): tf.grad needs them.
 import "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { discriminatorAccuracy, discriminatorLoss, generatorLoss, sigmoidCrossEntropy, type LossKind } from "./losses.js";
+import { LOSS_KINDS, builtinLoss } from "@gan/plan";
+import { discriminatorAccuracy, discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./index.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -100,17 +101,93 @@ describe("generatorLoss", () => {
   });
 });
 
-describe("large logits", () => {
-  const kinds: LossKind[] = ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"];
+describe("relativistic average losses (Jolicoeur-Martineau 2018, reference code loss_D 6, 7, 8)", () => {
+  /*
+   * real [2, -1] (mean 0.5), fake [0.5, -3] (mean -1.25):
+   *   r = real - mean(fake) = [3.25, 0.25],  f = fake - mean(real) = [0, -3.5].
+   * sp(-3.25) = 0.038041, sp(-0.25) = 0.575939, sp(0) = 0.693147, sp(-3.5) = 0.029750,
+   * sp(3.25) = 3.288041, sp(0.25) = 0.825939, sp(3.5) = 3.529750.
+   */
+  it("ragan: D (mean BCE(r, 1) + mean BCE(f, 0)) / 2, G with the targets swapped", () => {
+    // D: ((sp(-3.25) + sp(-0.25)) / 2 + (sp(0) + sp(-3.5)) / 2) / 2 = 0.334220
+    expect(value(discriminatorLoss("ragan", real(), fake(), plainLabels))).toBeCloseTo(0.33422, 5);
+    // G: ((sp(3.25) + sp(0.25)) / 2 + (sp(0) + sp(3.5)) / 2) / 2 = 2.084220
+    expect(value(generatorLoss("ragan", fake(), real()))).toBeCloseTo(2.08422, 5);
+  });
 
+  it("ralsgan: D (mean (r - 1)^2 + mean (f + 1)^2) / 2, G with the signs swapped", () => {
+    // D: ((2.25^2 + 0.75^2) / 2 + (1^2 + 2.5^2) / 2) / 2 = (2.8125 + 3.625) / 2
+    expect(value(discriminatorLoss("ralsgan", real(), fake(), plainLabels))).toBeCloseTo(3.21875, 5);
+    // G: ((4.25^2 + 1.25^2) / 2 + (1^2 + 4.5^2) / 2) / 2 = (9.8125 + 10.625) / 2
+    expect(value(generatorLoss("ralsgan", fake(), real()))).toBeCloseTo(10.21875, 5);
+  });
+
+  it("rahinge: D (mean relu(1 - r) + mean relu(1 + f)) / 2, G (mean relu(1 + r) + mean relu(1 - f)) / 2", () => {
+    // D: ((0 + 0.75) / 2 + (1 + 0) / 2) / 2
+    expect(value(discriminatorLoss("rahinge", real(), fake(), plainLabels))).toBeCloseTo(0.4375, 6);
+    // G: ((4.25 + 1.25) / 2 + (1 + 4.5) / 2) / 2
+    expect(value(generatorLoss("rahinge", fake(), real()))).toBeCloseTo(2.75, 6);
+  });
+
+  it("ignore labels, which they do not take", () => {
+    for (const kind of ["ragan", "ralsgan", "rahinge"] as const) {
+      expect(builtinLoss(kind).takesTargets).toBe(false);
+      const plain = value(discriminatorLoss(kind, real(), fake(), plainLabels));
+      expect(value(discriminatorLoss(kind, real(), fake(), { real: 0.9, fake: tf.tensor1d([0.2, 0.1]) }))).toBe(plain);
+    }
+  });
+
+  it("refuse a G update without D's logits on real data, naming the loss", () => {
+    expect(() => generatorLoss("rahinge", fake())).toThrow("the rahinge loss needs D's logits on real data in G's update, and got none");
+  });
+});
+
+/** Central finite differences of `f` at `x` (float32 tensors, so a step of 1e-2). */
+function finiteDifferences(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor2D): number[] {
+  const values = Array.from(x.dataSync());
+  const step = 1e-2;
+  return values.map((_, i) => {
+    const at = (delta: number) => value(f(tf.tensor2d(values.map((v, j) => (j === i ? v + delta : v)), x.shape)));
+    return (at(step) - at(-step)) / (2 * step);
+  });
+}
+
+describe("gradients against finite differences, for every loss kind", () => {
+  // Away from the kinks of the hinge losses: each relu's argument is at least 0.25 from 0 here.
+  const realLogits = () => tf.tensor2d([[1.3], [-0.6], [0.4]]);
+  const fakeLogits = () => tf.tensor2d([[-0.9], [0.2], [-2.1]]);
+
+  it.each(LOSS_KINDS)("%s: D's loss in both batches' logits, G's in the fake and (relativistic) the real logits", (kind) => {
+    const labels = { real: 0.9, fake: 0.1 };
+    const d = (r: tf.Tensor, f: tf.Tensor) => discriminatorLoss(kind, r, f, labels);
+    const g = (f: tf.Tensor, r: tf.Tensor) => generatorLoss(kind, f, r);
+    const [dReal, dFake] = tf.grads(d)([realLogits(), fakeLogits()]);
+    const pairs: [tf.Tensor, number[]][] = [
+      [dReal!, finiteDifferences((r) => d(r, fakeLogits()), realLogits())],
+      [dFake!, finiteDifferences((f) => d(realLogits(), f), fakeLogits())],
+      [tf.grad((f) => g(f, realLogits()))(fakeLogits()), finiteDifferences((f) => g(f, realLogits()), fakeLogits())],
+    ];
+    // Only the relativistic losses' G loss depends on D's logits on real data.
+    if (builtinLoss(kind).generatorUsesRealLogits) {
+      pairs.push([tf.grad((r) => g(fakeLogits(), r))(realLogits()), finiteDifferences((r) => g(fakeLogits(), r), realLogits())]);
+    } else {
+      expect(value(g(fakeLogits(), tf.tensor2d([[5], [6], [7]])))).toBe(value(g(fakeLogits(), realLogits())));
+    }
+    for (const [analytic, numeric] of pairs) {
+      Array.from(analytic.dataSync()).forEach((component, i) => expect(component).toBeCloseTo(numeric[i]!, 3));
+    }
+  });
+});
+
+describe("large logits", () => {
   it("stay finite in value and gradient at +-1e4 for every loss", () => {
     const big = () => tf.tensor2d([[1e4], [-1e4]]);
-    for (const kind of kinds) {
+    for (const kind of LOSS_KINDS) {
       const [dReal, dFake] = tf.grads((r: tf.Tensor, f: tf.Tensor) => discriminatorLoss(kind, r, f, plainLabels))([big(), big()]);
-      const gFake = tf.grad((f: tf.Tensor) => generatorLoss(kind, f))(big());
+      const gFake = tf.grad((f: tf.Tensor) => generatorLoss(kind, f, big()))(big());
       const values = [
         value(discriminatorLoss(kind, big(), big(), plainLabels)),
-        value(generatorLoss(kind, big())),
+        value(generatorLoss(kind, big(), big())),
         ...dReal!.dataSync(),
         ...dFake!.dataSync(),
         ...gFake.dataSync(),
@@ -138,9 +215,10 @@ describe("tensor hygiene", () => {
     const f = fake();
     const labels = { real: tf.tensor1d([0.9, 0.9]), fake: 0 };
     const before = tf.memory().numTensors;
-    for (const kind of ["minimax", "nonsaturating", "wasserstein", "hinge", "least-squares"] as const) {
+    for (const kind of LOSS_KINDS) {
       discriminatorLoss(kind, r, f, labels).dispose();
-      generatorLoss(kind, f).dispose();
+      generatorLoss(kind, f, r).dispose();
+      discriminatorAccuracy(kind, r, f)?.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -160,6 +238,14 @@ describe("discriminatorAccuracy", () => {
     // real [2, -1]: only 2 is above 0.5; fake [0.5, -3]: 0.5 is not below 0.5, -3 is. (1/2 + 1/2) / 2.
     expect(value(discriminatorAccuracy("least-squares", real(), fake())!)).toBeCloseTo(0.5, 6);
     expect(value(discriminatorAccuracy("least-squares", tf.tensor2d([[0.9], [0.6]]), tf.tensor2d([[0.1], [0.4]]))!)).toBe(1);
+  });
+
+  it("relativistic losses: real above the fakes' mean logit, fake below the reals' mean", () => {
+    // Means: real 0.5, fake -1.25. real [2, -1]: 2 > -1.25, -1 > -1.25: both right.
+    // fake [0.5, -3]: 0.5 is not below 0.5, -3 is: one of two. (1 + 1/2) / 2.
+    for (const kind of ["ragan", "ralsgan", "rahinge"] as const) {
+      expect(value(discriminatorAccuracy(kind, real(), fake())!)).toBeCloseTo(0.75, 6);
+    }
   });
 
   it("a Wasserstein critic has none", () => {
