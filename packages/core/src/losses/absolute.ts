@@ -23,19 +23,19 @@ import type { DiscriminatorLossInputs, LossImplementation } from "./implementati
 import { sigmoidCrossEntropy, softplus, squaredError } from "./targets.js";
 
 /** D's loss of the sigmoid losses, minimax and nonsaturating alike: BCE against the targets. */
-function sigmoidDiscriminator({ realLogits, fakeLogits, labels }: DiscriminatorLossInputs): tf.Scalar {
+function sigmoidDiscriminator({ realLogits, fakeLogits, labels }: DiscriminatorLossInputs): tf.Tensor {
   return tf.add(tf.mean(sigmoidCrossEntropy(realLogits, labels.real)), tf.mean(sigmoidCrossEntropy(fakeLogits, labels.fake)));
 }
 
 /** G's loss of the losses whose D scores are unbounded: raise D's mean score on fakes. */
-function meanFakeScore({ fakeLogits }: { fakeLogits: tf.Tensor }): tf.Scalar {
-  return tf.neg(tf.mean(fakeLogits)) as tf.Scalar;
+function meanFakeScore({ fakeLogits }: { fakeLogits: tf.Tensor }): tf.Tensor {
+  return tf.neg(tf.mean(fakeLogits));
 }
 
 export const minimax: LossImplementation = {
   discriminator: sigmoidDiscriminator,
   // log(1 - sigmoid(x)) = -softplus(x).
-  generator: ({ fakeLogits }) => tf.neg(tf.mean(softplus(fakeLogits))) as tf.Scalar,
+  generator: ({ fakeLogits }) => tf.neg(tf.mean(softplus(fakeLogits))),
 };
 
 export const nonsaturating: LossImplementation = {

@@ -34,11 +34,15 @@ export interface GeneratorLossInputs {
   realLogits: tf.Tensor | undefined;
 }
 
+/**
+ * The two losses, each a tensor of rank 0 (the loop refuses another rank, naming the loss):
+ * typed as any tensor so that `tf.mean(...)` and the like need no cast.
+ */
 export interface LossImplementation {
-  /** D's loss: a scalar, differentiable in D's weights through the logits. */
-  discriminator(inputs: DiscriminatorLossInputs): tf.Scalar;
-  /** G's loss: a scalar, differentiable in G's weights through `fakeLogits`. */
-  generator(inputs: GeneratorLossInputs): tf.Scalar;
+  /** D's loss, differentiable in D's weights through the logits. */
+  discriminator(inputs: DiscriminatorLossInputs): tf.Tensor;
+  /** G's loss, differentiable in G's weights through `fakeLogits`. */
+  generator(inputs: GeneratorLossInputs): tf.Tensor;
 }
 
 /** A loss that a trick package provides: its declaration and its implementation in one object. */

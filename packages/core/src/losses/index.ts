@@ -30,6 +30,8 @@ export const BUILTIN_LOSS_IMPLEMENTATIONS: Readonly<Record<LossKind, LossImpleme
 /** A plan's loss, ready to run: what it is called in messages, what it declares, and what it computes. */
 export interface RunLoss {
   name: string;
+  /** The trick package that provides the loss, for a loss that is not built in. */
+  trick?: string;
   declaration: LossDeclaration;
   implementation: LossImplementation;
 }
@@ -48,17 +50,39 @@ export function resolveLoss(loss: Loss, tricks: readonly Trick[]): RunLoss {
   if (!trick) throw new UserError(`the loss '${loss.name}' comes from trick '${loss.trick}', which this run has not loaded: add 'use "${loss.trick}"' to the spec`);
   const definition = trick.losses?.[loss.name];
   if (!definition) throw new UserError(`trick '${loss.trick}' provides no loss named '${loss.name}'`);
-  return { name, declaration: definition, implementation: definition };
+  return { name, trick: loss.trick, declaration: definition, implementation: definition };
+}
+
+/**
+ * Computes one of a loss's two values inside tf.tidy and checks that it is a scalar. A trick's
+ * loss that throws or forgets to reduce is the trick's fault: the error names it (no stack trace).
+ */
+function evaluate(loss: RunLoss, network: "D" | "G", compute: () => tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    let value: tf.Tensor;
+    let problem: string | undefined;
+    try {
+      value = compute();
+      if (!(value instanceof tf.Tensor)) problem = "it returned something that is not a tensor";
+      else if (value.rank !== 0) problem = `it returned a tensor of shape [${value.shape.join(", ")}]: a loss is a scalar (reduce it with tf.mean)`;
+    } catch (error) {
+      if (loss.trick === undefined) throw error;
+      problem = error instanceof Error ? error.message : String(error);
+    }
+    if (problem === undefined) return value! as tf.Scalar;
+    const message = `${network}'s ${loss.name} loss failed: ${problem}`;
+    throw loss.trick === undefined ? new Error(message) : new UserError(`trick '${loss.trick}': ${message}`);
+  });
 }
 
 /** D's loss of a run's loss, as one scalar (intermediates freed). */
 export function runDiscriminatorLoss(loss: RunLoss, realLogits: tf.Tensor, fakeLogits: tf.Tensor, labels: LossLabels): tf.Scalar {
-  return tf.tidy(() => loss.implementation.discriminator({ tf, realLogits, fakeLogits, labels }));
+  return evaluate(loss, "D", () => loss.implementation.discriminator({ tf, realLogits, fakeLogits, labels }));
 }
 
 /** G's loss of a run's loss; `realLogits` as its declaration asks (`generatorUsesRealLogits`). */
 export function runGeneratorLoss(loss: RunLoss, fakeLogits: tf.Tensor, realLogits: tf.Tensor | undefined): tf.Scalar {
-  return tf.tidy(() => loss.implementation.generator({ tf, fakeLogits, realLogits }));
+  return evaluate(loss, "G", () => loss.implementation.generator({ tf, fakeLogits, realLogits }));
 }
 
 function builtin(kind: LossKind): RunLoss {

@@ -29,7 +29,7 @@ function relativisticAverage(name: string, phi: Penalty): LossImplementation {
     r: tf.sub(realLogits, tf.mean(fakeLogits)),
     f: tf.sub(fakeLogits, tf.mean(realLogits)),
   });
-  const halfSum = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mul(0.5, tf.add(tf.mean(a), tf.mean(b)));
+  const halfSum = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.add(tf.mean(a), tf.mean(b)));
   return {
     discriminator({ realLogits, fakeLogits }) {
       const { r, f } = relative(realLogits, fakeLogits);

@@ -7,6 +7,7 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { LossKind } from "@gan/plan";
 import { tf } from "../tfjs.js";
+import { isUserError } from "../errors.js";
 import { defineTrick } from "../trick/define-trick.js";
 import type { GeneratorLossContext } from "../trick/hooks.js";
 import { arrayDataSource, createTrickTrainer, probeTrick, tinyPlan, type TrickInRun } from "../trick/trick-harness.js";
@@ -82,7 +83,15 @@ describe("a loss that a trick package provides", () => {
       return tf.softplus(tf.sub(tf.mean(realLogits!), tf.mean(fakeLogits)));
     },
   };
-  const provider = defineTrick({ name: "gan-loss-gap", options: z.object({}), losses: { gap: meanGap } });
+  // Forgets to reduce D's loss; throws in G's.
+  const broken: TrickLossDefinition = {
+    ...meanGap,
+    discriminator: ({ tf, realLogits, fakeLogits }) => tf.sub(fakeLogits, realLogits),
+    generator: () => {
+      throw new Error("no generator loss yet");
+    },
+  };
+  const provider = defineTrick({ name: "gan-loss-gap", options: z.object({}), losses: { gap: meanGap, broken } });
 
   test("runs in place of the built-in loss, with D's real logits in G's update, deterministically", async () => {
     const plan = tinyPlan({ loss: { kind: "trick", trick: "gan-loss-gap", name: "gap" } });
@@ -103,5 +112,21 @@ describe("a loss that a trick package provides", () => {
     await expect(createTrickTrainer(tinyPlan({ loss: { kind: "trick", trick: "gan-loss-gap", name: "gapp" } }), [{ trick: provider }])).rejects.toThrow(
       "trick 'gan-loss-gap' provides no loss named 'gapp'",
     );
+  });
+
+  test("a trick's loss that returns no scalar, or throws, fails the step naming the trick and the loss", async () => {
+    const { trainer } = await createTrickTrainer(tinyPlan({ loss: { kind: "trick", trick: "gan-loss-gap", name: "broken" } }), [{ trick: provider }]);
+    const error = await trainer.runStep().catch((caught: unknown) => caught);
+    expect(isUserError(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      "trick 'gan-loss-gap': D's broken (from gan-loss-gap) loss failed: it returned a tensor of shape [16, 1]: a loss is a scalar (reduce it with tf.mean)",
+    );
+    trainer.dispose();
+    const zero = await createTrickTrainer(tinyPlan({ loss: { kind: "trick", trick: "gan-loss-gap", name: "broken" } }), [
+      { trick: provider },
+      { trick: probeTrick({ discriminatorUpdates: () => 0 }) },
+    ]);
+    await expect(zero.trainer.runStep()).rejects.toThrow("trick 'gan-loss-gap': G's broken (from gan-loss-gap) loss failed: no generator loss yet");
+    zero.trainer.dispose();
   });
 });
