@@ -153,4 +153,5 @@ export { EXPLOSION_DEFAULTS, WINNING_DEFAULTS, judgeDiscriminator, mean, median 
 export { RUN_FILES, appendRunLog, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
 export { trainingHash } from "./run/resumable.js";
 export { REAL_SAMPLES_FILE, renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
+export { EVENT_TYPE, maskedCrc32c, pngGeometry, readTfRecords, TensorBoardWriter, tfRecord } from "./output/tensorboard.js";
 export type { ProgressStream } from "./run/progress.js";

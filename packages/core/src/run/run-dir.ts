@@ -27,6 +27,8 @@ export const RUN_FILES = {
   samples: "samples",
   checkpoints: "checkpoints",
   generator: "generator",
+  /** TensorBoard event files (output/tensorboard.ts): `tensorboard --logdir runs` shows every run. */
+  tensorboard: "tensorboard",
   /** The backend, warnings, the evaluation and the error that ended the run, one timestamped line each. */
   log: "log.txt",
   /** The pid and host of the process training the run, while it trains (run-lock.ts). */

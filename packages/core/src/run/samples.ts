@@ -55,6 +55,8 @@ export class SampleWriter {
     private readonly trainer: Trainer,
     private readonly plan: Plan,
     private readonly dir: string,
+    /** Told of every generated grid written (TensorBoard's images). */
+    private readonly onPicture?: (step: number, png: Buffer) => void,
   ) {
     const kind = sampleKind(plan);
     if (kind) {
@@ -92,6 +94,7 @@ export class SampleWriter {
     mkdirSync(this.dir, { recursive: true });
     const file = path.join(this.dir, `${checkpointName(step)}.png`);
     writeFileAtomic(file, png);
+    this.onPicture?.(step, png);
     return file;
   }
 }

@@ -53,7 +53,7 @@ describe("a run", () => {
     expect(path.dirname(path.dirname(dir))).toBe(root);
     expect(path.basename(path.dirname(dir))).toBe("tiny-ring");
     expect(path.basename(dir)).toMatch(/^\d{8}-\d{6}(-\d+)?$/);
-    expect(readdirSync(dir).sort()).toEqual(["checkpoints", "generator", "log.txt", "metrics.jsonl", "plan.json", "run.json", "samples"]);
+    expect(readdirSync(dir).sort()).toEqual(["checkpoints", "generator", "log.txt", "metrics.jsonl", "plan.json", "run.json", "samples", "tensorboard"]);
     // Every run has a log: how it started (backend, data) and how it ended.
     const log = readFileSync(path.join(dir, "log.txt"), "utf8").split("\n");
     expect(log[0]).toMatch(/^\S+Z started: tiny-ring, 12 steps on cpu, seed 1, plan [0-9a-f]{12}$/);

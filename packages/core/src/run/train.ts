@@ -32,6 +32,7 @@ import { saveModel } from "./model-io.js";
 import { Progress, type ProgressStream } from "./progress.js";
 import { RUN_FILES, appendRunLog, createRunDir, machineInfo, readRunPlan, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { SampleWriter } from "./samples.js";
+import { TensorBoardWriter } from "../output/tensorboard.js";
 
 export interface TrainOptions {
   /**
@@ -289,7 +290,14 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     );
     for (const message of earlyWarnings.splice(0)) appendRunLog(runDir, `warning: ${message}`);
 
-    const result = await runLoop(trainer, plan, runDir, hash, startStep, options, stream, warn, (p) => (progress = p));
+    // Resumed: the new event file tells TensorBoard to forget what earlier files logged after the checkpoint.
+    const tensorboard = new TensorBoardWriter(path.join(runDir, RUN_FILES.tensorboard), resuming ? { firstStep: startStep + 1 } : {});
+    let result: Awaited<ReturnType<typeof runLoop>>;
+    try {
+      result = await runLoop(trainer, plan, runDir, hash, startStep, options, stream, warn, (p) => (progress = p), tensorboard);
+    } finally {
+      tensorboard.close();
+    }
     info = { ...info, endedAt: new Date().toISOString(), status: result.stopped ? "stopped" : "completed", stepsCompleted: trainer.step };
     writeRunInfo(runDir, info);
     appendRunLog(runDir, `${info.status} at step ${trainer.step}`);
@@ -327,11 +335,12 @@ async function runLoop(
   stream: ProgressStream | false,
   warn: (message: string) => void,
   setProgress: (progress: Progress) => void,
+  tensorboard: TensorBoardWriter,
 ): Promise<{ stopped: boolean; lastMetrics: MetricsLine | undefined }> {
   const { steps, sampleEvery, checkpointEvery, logEvery } = plan.train;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
   const checkpointsDir = path.join(runDir, RUN_FILES.checkpoints);
-  const samples = new SampleWriter(trainer, plan, path.join(runDir, RUN_FILES.samples));
+  const samples = new SampleWriter(trainer, plan, path.join(runDir, RUN_FILES.samples), (step, png) => tensorboard.image("samples", step, png));
   const progress = stream
     ? new Progress({
         stream,
@@ -377,6 +386,8 @@ async function runLoop(
       lastLogTime = now;
       lastLogStep = done;
       appendFileSync(metricsFile, `${JSON.stringify(line)}\n`);
+      const { step: _step, ...scalars } = line;
+      tensorboard.scalars(done, scalars);
       lastMetrics = line;
       options.onMetrics?.(line);
       progress?.setLosses(values.d_loss, values.g_loss);
@@ -431,6 +442,7 @@ async function runLoop(
     trainer.discriminatorOptimizer.scaleLearningRate(discriminatorScale / trainer.discriminatorOptimizer.learningRateScale());
     trainer.clearNonFinite();
     truncateMetrics(metricsFile, trainer.step);
+    tensorboard.restart(trainer.step + 1);
     lastLogStep = trainer.step;
     lastLogTime = performance.now();
     warn(
