@@ -241,6 +241,20 @@ describe("@gan/gp in a run", () => {
   });
 });
 
+describe("@gan/gp with the hinge and relativistic losses", () => {
+  // R1 on reals is how SNGAN/StyleGAN-style runs pair the penalty with these losses; the
+  // penalty is added to whatever D's loss is, so each must train with it, deterministically.
+  test.each(["hinge", "ragan", "ralsgan", "rahinge"] as const)("%s with R1 trains finitely, the same twice", async (kind) => {
+    const plan = tinyPlan({ loss: { kind }, train: { steps: 3, batch: 16, seed: 2, logEvery: 1, backend: "cpu" } });
+    const lines = await trainedLines(plan, { kind: "r1", lambda: 1 });
+    for (const line of lines) {
+      expect(line["gp/penalty"]).toBeGreaterThan(0);
+      for (const name of ["d_loss", "g_loss", "d_acc"]) expect(Number.isFinite(line[name]), name).toBe(true);
+    }
+    expect(await trainedLines(plan, { kind: "r1", lambda: 1 })).toEqual(lines);
+  });
+});
+
 describe("@gan/gp through pooling", () => {
   // D reshapes ring points to 4x4 images and pools them: the penalty differentiates
   // MaxPoolGrad and AvgPoolGrad (whose gradients @gan/backend-wasm registers).

@@ -3,7 +3,7 @@ import { createTrickTrainer, probeTrick, tinyPlan, type JsonValue } from "@gan/c
 import ncritic from "./index.js";
 
 /** Trains `steps` steps and counts the updates of each network. */
-async function countUpdates(options: Record<string, JsonValue>, steps: number) {
+async function countUpdates(options: Record<string, JsonValue>, steps: number, plan = tinyPlan()) {
   const counts = { discriminator: 0, generator: 0, perStep: [] as number[] };
   const probe = probeTrick({
     afterDiscriminatorStep: ({ step }) => {
@@ -14,7 +14,7 @@ async function countUpdates(options: Record<string, JsonValue>, steps: number) {
       counts.generator++;
     },
   });
-  const { trainer } = await createTrickTrainer(tinyPlan(), [{ trick: ncritic, options }, { trick: probe }]);
+  const { trainer } = await createTrickTrainer(plan, [{ trick: ncritic, options }, { trick: probe }]);
   for (let i = 0; i < steps; i++) await trainer.runStep();
   // Each update is an optimizer step: Adam's iteration counters agree with the hooks.
   const iterations = [trainer.discriminatorOptimizer.optimizer, trainer.generatorOptimizer.optimizer].map(
@@ -25,6 +25,13 @@ async function countUpdates(options: Record<string, JsonValue>, steps: number) {
 }
 
 describe("@gan/ncritic: counted updates over a run", () => {
+  test("with a relativistic loss (G's update also reads a real batch) the counts are the same", async () => {
+    for (const kind of ["ragan", "rahinge"] as const) {
+      const counts = await countUpdates({}, 3, tinyPlan({ loss: { kind } }));
+      expect([counts.discriminator, counts.generator, counts.iterations]).toEqual([15, 3, [15, 3]]);
+    }
+  });
+
   test("5 discriminator updates per generator update by default", async () => {
     const counts = await countUpdates({}, 6);
     expect(counts.discriminator).toBe(30);
