@@ -28,6 +28,18 @@ describeOnBothKernelPaths("BatchMatMul on wasm matches cpu", () => {
     });
   }
 
+  it("a batch over two leading axes (attention's products, one matrix pair at a time on XNNPACK)", () => {
+    for (const [transposeA, transposeB] of [[false, false], [false, true]] as const) {
+      expectWasmMatchesCpu(() =>
+        tf.engine().runKernel(
+          "BatchMatMul",
+          { a: seededTensor([2, 3, 5, 7], 38), b: seededTensor(transposeB ? [2, 3, 4, 7] : [2, 3, 7, 4], 39) },
+          { transposeA, transposeB },
+        ) as tf.Tensor,
+      );
+    }
+  });
+
   it("broadcasts a batch of one against a batch of three, with transposes", () => {
     expectWasmMatchesCpu(() =>
       tf.engine().runKernel(
