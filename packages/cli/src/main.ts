@@ -27,6 +27,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   eval: { summary: "measure a run: modes and reverse KL for 2-D mixtures; Fréchet distance, KID, precision/recall, density/coverage on features (MNIST classifier, --features MODEL.json, raw vectors); writes eval.json", load: () => import("./commands/eval.js") },
   ablate: { summary: "train a spec as written and without each of its tricks (or with others added), over seeds; a table of the metrics", load: () => import("./commands/ablate.js") },
   doctor: { summary: "name what went wrong in a run (mode collapse, D winning, vanishing gradients, oscillation, NaN), with the evidence and the tricks for it", load: () => import("./commands/doctor.js") },
+  compare: { summary: "several runs side by side: a table of their metrics and an HTML page with it, their curves and latest samples", load: () => import("./commands/compare.js") },
   report: { summary: "write a run's report.html: loss curves, trick scalars, samples over time, metrics, the plan", load: () => import("./commands/report.js") },
   sweep: { summary: "train a spec over a grid of trick options and seeds, here or on gan workers (--queue); a table of the metrics", load: () => import("./commands/sweep.js") },
   worker: { summary: "take runs of sweeps and ablations from a Redis queue: train, evaluate, store them in the artifacts directory", load: () => import("./commands/worker.js") },

@@ -72,6 +72,10 @@ const METRIC_LABELS: Record<string, { title: string; digits: number }> = {
   high_quality_pct: { title: "high quality %", digits: 1 },
   reverse_kl: { title: "reverse KL", digits: 3 },
   classifier_score: { title: "classifier score", digits: 2 },
+  // gan compare's values from the loop.
+  steps: { title: "steps", digits: 0 },
+  final_d_loss: { title: "last D loss", digits: 3 },
+  final_g_loss: { title: "last G loss", digits: 3 },
   // Metrics on features are named `metric@features` (fd@mnist-classifier): the title says both.
   fd: { title: "Fréchet distance", digits: 2 },
   fd_floor: { title: "floor", digits: 2 },
@@ -101,13 +105,31 @@ export function formatCell(name: string, cell: SummaryCell | null): string {
   return cell.undefinedCount > 0 ? `${text} (${cell.undefinedCount} undefined)` : text;
 }
 
-export function summaryMarkdown(summary: AblationSummary): string {
+export interface SummaryTableOptions {
+  /** What a row is (default "variant"). */
+  rowTitle?: string;
+  /** The column of runs measured per row (default true; `gan compare` has one run a row). */
+  runCounts?: boolean;
+}
+
+/** The summary as header and rows of text cells: the markdown table's and the HTML table's. */
+export function summaryCells(summary: AblationSummary, options: SummaryTableOptions = {}): { header: string[]; rows: string[][] } {
+  const counts = options.runCounts ?? true;
   const failures = summary.rows.some((row) => row.failed > 0);
-  const header = ["variant", "runs", ...summary.metrics.map(metricTitle), ...(failures ? ["failed"] : [])];
-  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < 2 ? "---" : "--:")).join("|")}|`];
-  for (const row of summary.rows) {
-    const cells = [row.label, String(row.runs - row.failed), ...summary.metrics.map((name) => formatCell(name, row.cells[name] ?? null)), ...(failures ? [String(row.failed)] : [])];
-    lines.push(`| ${cells.join(" | ")} |`);
-  }
+  const header = [options.rowTitle ?? "variant", ...(counts ? ["runs"] : []), ...summary.metrics.map(metricTitle), ...(failures ? ["failed"] : [])];
+  const rows = summary.rows.map((row) => [
+    row.label,
+    ...(counts ? [String(row.runs - row.failed)] : []),
+    ...summary.metrics.map((name) => formatCell(name, row.cells[name] ?? null)),
+    ...(failures ? [String(row.failed)] : []),
+  ]);
+  return { header, rows };
+}
+
+export function summaryMarkdown(summary: AblationSummary, options: SummaryTableOptions = {}): string {
+  const { header, rows } = summaryCells(summary, options);
+  const textColumns = (options.runCounts ?? true) ? 2 : 1;
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < textColumns ? "---" : "--:")).join("|")}|`];
+  for (const cells of rows) lines.push(`| ${cells.join(" | ")} |`);
   return `${lines.join("\n")}\n`;
 }

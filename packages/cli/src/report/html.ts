@@ -162,7 +162,7 @@ function curvesSection(data: RunData): string {
   );
 }
 
-function dataUri(png: Buffer): string {
+export function dataUri(png: Buffer): string {
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
@@ -207,21 +207,24 @@ function planSection(data: RunData): string {
   return `<section id="plan"><h2>Plan</h2>${plan}${info}</section>`;
 }
 
-export function reportHtml(data: RunData): string {
-  const title = `${data.plan.name}: gan run report`;
+/** A self-contained page: the report's style, and a Content-Security-Policy under which nothing may be fetched. */
+export function htmlPage(title: string, generator: string, body: string): string {
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
     // Nothing may be fetched: the page is complete as it is.
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="generator" content="gan report">` +
+    `<meta name="generator" content="${escapeXml(generator)}">` +
     `<title>${escapeXml(title)}</title><style>${STYLE}</style></head>\n<body><main>` +
-    header(data) +
-    metricsSection(data) +
-    curvesSection(data) +
-    samplesSection(data) +
-    tricksSection(data) +
-    planSection(data) +
+    body +
     `</main></body></html>\n`
+  );
+}
+
+export function reportHtml(data: RunData): string {
+  return htmlPage(
+    `${data.plan.name}: gan run report`,
+    "gan report",
+    header(data) + metricsSection(data) + curvesSection(data) + samplesSection(data) + tricksSection(data) + planSection(data),
   );
 }
