@@ -57,6 +57,7 @@ export declare namespace tf {
 export declare namespace tfl {
   type LayersModel = TfLayers.LayersModel;
   type Sequential = TfLayers.Sequential;
+  type SymbolicTensor = TfLayers.SymbolicTensor;
   namespace layers {
     type Layer = TfLayers.layers.Layer;
   }

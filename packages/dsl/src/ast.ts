@@ -121,6 +121,8 @@ export const LAYER_KEYWORDS: readonly string[] = WRITTEN_LAYER_KINDS.map((kind) 
 export type LayerKeyword = string;
 export const ACTIVATION_KEYWORDS = ["relu", "leakyrelu", "tanh", "sigmoid", "linear"] as const;
 export type ActivationKeyword = (typeof ACTIVATION_KEYWORDS)[number];
+/** The keywords of blocks of layers: `residual { ... }`, `add { branch { ... } ... }`, `concat { ... }`. */
+export const BLOCK_KEYWORDS = ["residual", "add", "concat"] as const;
 /** The options each layer takes after it, by keyword (an activation word may follow any layer). */
 export const LAYER_OPTIONS: Readonly<Record<LayerKeyword, readonly string[]>> = Object.fromEntries(
   WRITTEN_LAYER_KINDS.map((kind) => [kind.syntax.word, Object.keys(kind.syntax.options ?? {})]),
@@ -162,7 +164,37 @@ export interface ActivationLayerNode {
   tail: TailItem[];
   span: Span;
 }
-export type LayerNode = KeywordLayerNode | ActivationLayerNode;
+/** `{ layers }`: the body of a residual block, its shortcut, or a branch. */
+export interface LayerBlockNode {
+  layers: LayerNode[];
+  open?: Span;
+  close?: Span;
+  span: Span;
+}
+/** `residual { layers }`, optionally followed by `shortcut { layers }` on the line of its `}`. */
+export interface ResidualLayerNode {
+  kind: "residual";
+  keyword: Word;
+  body?: LayerBlockNode;
+  shortcutKeyword?: Word;
+  shortcut?: LayerBlockNode;
+  span: Span;
+}
+/** `branch { layers }`, which belongs inside `add { ... }` or `concat { ... }` (the lowering checks). */
+export interface BranchNode {
+  kind: "branch";
+  keyword: Word;
+  body?: LayerBlockNode;
+  span: Span;
+}
+/** `add { branch { ... } branch { ... } }` or `concat { ... }`: its body's lines should be branches. */
+export interface MergeLayerNode {
+  kind: "merge";
+  keyword: Word & { text: "add" | "concat" };
+  body?: LayerBlockNode;
+  span: Span;
+}
+export type LayerNode = KeywordLayerNode | ActivationLayerNode | ResidualLayerNode | MergeLayerNode | BranchNode;
 
 // ---------------------------------------------------------------------------
 // Statements

@@ -21,16 +21,19 @@ import {
   overMemoryBudget,
   formatShape,
   inferNetworkShapes,
+  layersAlong,
   PlanSchema,
   PLAN_VERSION,
   shapesEqual,
   shapeSize,
   validatePlan,
+  walkLayers,
   type CompileHost,
   type Data,
   type DataWithoutShape,
   type JsonValue,
   type Layer,
+  type LayerPath,
   type LoadedTrick,
   type Loss,
   type LossDeclaration,
@@ -454,7 +457,7 @@ class Compilation {
 
   /** Loads the packages of trick layers that no `use` loaded (a rewrite may add them). */
   private async loadLayerTricks(layers: readonly Layer[]): Promise<void> {
-    for (const layer of layers) {
+    for (const { layer } of walkLayers(layers)) {
       if (layer.type === "trick" && !this.tricks.has(layer.trick)) await this.loadTrick(layer.trick);
     }
   }
@@ -466,9 +469,14 @@ class Compilation {
     return trick.layerShape(layer, input);
   };
 
-  /** Where a layer of a network was written; a layer a trick added points at its network. */
-  private layerSpan(layers: readonly Layer[], index: number, statement: NetworkStatement): Span {
-    const source = layers[index]?.source;
+  /**
+   * Where a layer of a network was written (`at`: its index, or its path into blocks); a
+   * layer a trick added points at the block that holds it, or at its network.
+   */
+  private layerSpan(layers: readonly Layer[], at: number | LayerPath, statement: NetworkStatement): Span {
+    const source = layersAlong(layers, typeof at === "number" ? [at] : at)
+      .reverse()
+      .find((layer) => layer.source !== undefined)?.source;
     if (source === undefined) return statement.keyword.span;
     const lineText = this.text.split(/\r\n|\r|\n/)[source.line - 1] ?? "";
     const word = /^[A-Za-z_-]+/.exec(lineText.slice(source.column - 1))?.[0] ?? "";
@@ -494,7 +502,7 @@ class Compilation {
       await this.loadLayerTricks(network.layers);
       const inferred = inferNetworkShapes(network, { trickLayerShape: this.trickLayerShape });
       if (!inferred.ok) {
-        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.layerIndex, statement), error.message);
+        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.path, statement), error.message);
         ok = false;
         continue;
       }
@@ -578,7 +586,7 @@ class Compilation {
       await this.loadLayerTricks(network.layers);
       const inferred = inferNetworkShapes({ inputShape, layers: network.layers }, { trickLayerShape: this.trickLayerShape });
       if (!inferred.ok) {
-        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.layerIndex, network.statement), error.message);
+        for (const error of inferred.errors) this.report(this.layerSpan(network.layers, error.path, network.statement), error.message);
         continue;
       }
       if (name === "discriminator" || (dataShape !== undefined && lowered.data !== undefined)) {
@@ -589,12 +597,12 @@ class Compilation {
 
   /** The statement a plan path comes from, for errors found in the plan rather than in the source. */
   private locatePlanPath(path: readonly (string | number)[], lowered: LoweredSpec): Span | undefined {
-    const [head, second, third, fourth] = path;
+    const [head, second, third] = path;
     const spec = lowered.spec;
     if (head === "networks" && (second === "generator" || second === "discriminator")) {
       const network = lowered.networks[second];
       if (network === undefined) return spec.name?.span;
-      return third === "layers" && typeof fourth === "number" ? this.layerSpan(network.layers, fourth, network.statement) : network.statement.keyword.span;
+      return third === "layers" && typeof path[3] === "number" ? this.layerSpan(network.layers, path.slice(3), network.statement) : network.statement.keyword.span;
     }
     if (head === "tricks" && typeof second === "number") return lowered.uses[second]?.statement.span;
     if (head === "data") return lowered.data?.statement.span;

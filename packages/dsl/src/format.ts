@@ -297,6 +297,19 @@ class Printer {
   }
 
   private layer(layer: ast.LayerNode, indent: number): void {
+    const layerLine = (child: ast.LayerNode) => this.layer(child, indent + 1);
+    if (layer.kind === "residual") {
+      this.nestedBlock(indent, layer.body!, "residual", layer.body!.layers, layerLine);
+      if (layer.shortcut !== undefined) {
+        this.write(" ");
+        this.nestedBlock(indent, layer.shortcut, "shortcut", layer.shortcut.layers, layerLine);
+      }
+      return;
+    }
+    if (layer.kind === "merge" || layer.kind === "branch") {
+      this.nestedBlock(indent, layer.body!, layer.keyword.text, layer.body!.layers, layerLine);
+      return;
+    }
     if (layer.kind === "activationLayer") this.activation(layer.activation);
     else {
       this.write(layer.keyword.text);

@@ -17,7 +17,7 @@ import {
   type SpecOption,
   type SpecValue,
 } from "@gan/plan";
-import type { ActivationNode, Expression, KeywordLayerNode, LayerNode, Span, TailItem, Word } from "./ast.js";
+import type { ActivationNode, BranchNode, Expression, KeywordLayerNode, LayerNode, MergeLayerNode, ResidualLayerNode, Span, TailItem, Word } from "./ast.js";
 import { didYouMean, listQuoted } from "./suggest.js";
 import { evaluate, integerAtLeast, showNumber, type Report } from "./values.js";
 
@@ -230,12 +230,73 @@ function lowerActivationLayer(node: Extract<LayerNode, { kind: "activationLayer"
   return [activationLayer(activation, node.activation)];
 }
 
-/** The plan layers of one network block; undefined when any line had a problem (all are reported). */
+/** `residual { layers } [shortcut { layers }]` -> a residual layer. */
+function lowerResidual(node: ResidualLayerNode, report: Report): Layer[] | undefined {
+  if (node.body === undefined) return undefined;
+  let ok = true;
+  if (node.body.layers.length === 0) {
+    report(node.keyword.span, "a residual block needs at least one layer: residual { conv 64 kernel 3 relu }");
+    ok = false;
+  }
+  const layers = lowerLayers(node.body.layers, report);
+  let shortcut: Layer[] | undefined;
+  if (node.shortcut !== undefined) {
+    if (node.shortcut.layers.length === 0) {
+      report(node.shortcutKeyword?.span, "an empty shortcut is the identity, which a residual block has without one: remove 'shortcut {}'");
+      ok = false;
+    }
+    shortcut = lowerLayers(node.shortcut.layers, report);
+    if (shortcut === undefined) ok = false;
+  }
+  if (layers === undefined || !ok) return undefined;
+  return [{ type: "residual", layers, ...(shortcut && { shortcut }), source: source(node.keyword.span) }];
+}
+
+/** `add { branch { ... } branch { ... } }`, `concat { ... }` -> a merge layer. */
+function lowerMerge(node: MergeLayerNode, report: Report): Layer[] | undefined {
+  const type = node.keyword.text;
+  let ok = true;
+  if (node.body === undefined) return undefined;
+  // A layer outside a branch is reported below; the count is about a block of branches only.
+  if (node.body.layers.every((line) => line.kind === "branch") && node.body.layers.length < 2) {
+    report(node.keyword.span, `${type} needs two or more branches: ${type} { branch { conv 32 kernel 1 } branch { conv 32 kernel 3 } } (an empty branch {} is the identity)`);
+    ok = false;
+  }
+  const branches: Layer[][] = [];
+  for (const line of node.body?.layers ?? []) {
+    if (line.kind !== "branch") {
+      report(line.span, `a layer inside ${type} goes in one of its branches: ${type} { branch { ... } branch { ... } }`);
+      ok = false;
+      continue;
+    }
+    const layers = line.body && lowerLayers(line.body.layers, report);
+    if (layers === undefined) ok = false;
+    else branches.push(layers);
+  }
+  if (!ok) return undefined;
+  return [{ type, branches, source: source(node.keyword.span) }];
+}
+
+function misplacedBranch(node: BranchNode, report: Report): undefined {
+  report(node.keyword.span, "'branch' goes inside add { ... } or concat { ... }: add { branch { ... } branch { ... } }");
+  return undefined;
+}
+
+/** The plan layers of a list of layer lines (a network's or a block's); undefined when any had a problem (all are reported). */
 export function lowerLayers(nodes: readonly LayerNode[], report: Report): Layer[] | undefined {
   const layers: Layer[] = [];
   let ok = true;
   for (const node of nodes) {
-    const lowered = node.kind === "layer" ? lowerKeywordLayer(node, report) : lowerActivationLayer(node, report);
+    const lowered =
+      node.kind === "layer"
+        ? lowerKeywordLayer(node, report)
+        : node.kind === "activationLayer"
+          ? lowerActivationLayer(node, report)
+          : node.kind === "residual"
+            ? lowerResidual(node, report)
+            : node.kind === "merge"
+              ? lowerMerge(node, report)
+              : misplacedBranch(node, report);
     if (lowered === undefined) ok = false;
     else layers.push(...lowered);
   }

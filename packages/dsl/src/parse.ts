@@ -5,7 +5,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { createTokenInstance, EOF, Lexer, tokenMatcher } from "./chevrotain.js";
 import type { SpecNode, Span } from "./ast.js";
-import { ACTIVATION_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTIONS, type LayerKeyword } from "./ast.js";
+import { ACTIVATION_KEYWORDS, BLOCK_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTIONS, type LayerKeyword } from "./ast.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { ganParser, type Junk, type ParseProblem } from "./parser.js";
 import { closest, didYouMean, listQuoted, listWords } from "./suggest.js";
@@ -335,7 +335,7 @@ function mismatchMessage(
           ? `expected '}', found ${what}`
           : `expected '}' to close '${open.opener}' from line ${open.brace.startLine}, found ${what}`;
       if (isEof(found) || isStatementKeyword(found)) return closeMessage;
-      if (ruleName === "networkStatement") {
+      if (ruleName === "networkStatement" || ruleName === "layerBlock") {
         return `unexpected ${what} in the ${open?.opener.replace(/ \{$/, "") ?? "network"} block: each line holds one layer (${listWords([...LAYER_KEYWORDS, ...ACTIVATION_KEYWORDS])})`;
       }
       if (ruleName === "trainStatement") {
@@ -424,6 +424,9 @@ function junkMessage(junk: Junk): string {
     }
     if (found.tokenType === t.Comma) return `unexpected ',' after ${head}: the words after a layer are separated by spaces`;
     return `unexpected ${what} after ${head}`;
+  }
+  if ((BLOCK_KEYWORDS as readonly string[]).includes(head) || head === "branch") {
+    return `unexpected ${what} after the closing brace of ${head}: the next layer goes on a line of its own`;
   }
   if (isStatementKeyword(found) || (isWord(found) && (LAYER_KEYWORDS as readonly string[]).includes(found.image))) {
     return `'${found.image}' must start a line of its own: one statement per line`;

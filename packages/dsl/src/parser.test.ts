@@ -162,7 +162,7 @@ describe("parse: layers", () => {
 
   it("activations on their own line are layers; on a layer's line they belong to it", () => {
     const layers = layersOf("dense 128\nrelu\ndense 64 tanh\nleakyrelu 0.1\nsigmoid\nlinear");
-    expect(layers.map((l) => (l.kind === "layer" ? `${l.keyword.text}(${l.tail.map((t) => t.name.text).join()})` : l.activation.name.text))).toEqual([
+    expect(layers.map((l) => (l.kind === "layer" ? `${l.keyword.text}(${l.tail.map((t) => t.name.text).join()})` : l.kind === "activationLayer" ? l.activation.name.text : l.kind))).toEqual([
       "dense()",
       "relu",
       "dense(tanh)",

@@ -423,6 +423,9 @@ export class GanParser extends CstParser {
     { ALT: () => this.SUBRULE(this.listLayer) },
     { ALT: () => this.SUBRULE(this.plainLayer) },
     { ALT: () => this.SUBRULE(this.activationLayer) },
+    { ALT: () => this.SUBRULE(this.residualLayer) },
+    { ALT: () => this.SUBRULE(this.mergeLayer) },
+    { ALT: () => this.SUBRULE(this.branch) },
     { ALT: () => this.SUBRULE(this.unknownLayer) },
   ];
   layer = this.RULE("layer", () => {
@@ -465,6 +468,42 @@ export class GanParser extends CstParser {
   plainLayer = this.RULE("plainLayer", () => {
     const head = this.OR(this.plainLayerHeads);
     this.SUBRULE(this.layerTail);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `{ layers }`: one layer per line, as in a network. */
+  layerBlock = this.RULE("layerBlock", () => {
+    this.CONSUME(t.LCurly);
+    this.MANY(() => this.SUBRULE(this.layer));
+    this.CONSUME(t.RCurly);
+  });
+
+  /** `residual { layers }`, then `shortcut { layers }` on the line of its closing brace, as `} else {` in C. */
+  private readonly residualShortcut = {
+    GATE: () => this.nextOnSameLine(),
+    DEF: () => {
+      this.CONSUME(t.Shortcut);
+      this.SUBRULE2(this.layerBlock, { LABEL: "shortcut" });
+    },
+  };
+  residualLayer = this.RULE("residualLayer", () => {
+    const head = this.CONSUME(t.Residual, { LABEL: "kind" });
+    this.SUBRULE(this.layerBlock, { LABEL: "body" });
+    this.OPTION(this.residualShortcut);
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `add { branch { layers } branch { layers } }`, `concat { ... }`: its lines are branches (the lowering checks). */
+  private readonly mergeHeads = [{ ALT: () => this.CONSUME(t.Add, { LABEL: "kind" }) }, { ALT: () => this.CONSUME(t.Concat, { LABEL: "kind" }) }];
+  mergeLayer = this.RULE("mergeLayer", () => {
+    const head = this.OR(this.mergeHeads);
+    this.SUBRULE(this.layerBlock, { LABEL: "body" });
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  branch = this.RULE("branch", () => {
+    const head = this.CONSUME(t.Branch);
+    this.SUBRULE(this.layerBlock, { LABEL: "body" });
     this.ACTION(() => this.skipJunk(head));
   });
 

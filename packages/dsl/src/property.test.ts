@@ -24,6 +24,26 @@ gan everything {
     reshape [7, 7, 2]
     deconv 4 kernel 3 stride 2 padding same leakyrelu 0.2
     batchnorm momentum 0.9 epsilon 1e-3
+    residual {
+      conv 4 relu
+    }
+    residual {
+      conv 2
+    } shortcut {
+      conv 2 kernel 1
+    }
+    add {
+      branch {
+        conv 2 relu
+      }
+      branch {}
+    }
+    concat {
+      branch {
+        conv 1
+      }
+      branch {}
+    }
     conv 2 kernel 3 stride 1 padding valid tanh
     maxpool 2 stride 2 padding same
     avgpool 2

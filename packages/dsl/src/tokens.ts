@@ -71,6 +71,15 @@ export const Tanh = keyword("tanh", "layer");
 export const Sigmoid = keyword("sigmoid", "layer");
 export const Linear = keyword("linear", "layer");
 
+// Blocks of layers (residual { ... } shortcut { ... }, add { branch { ... } branch { ... } }).
+export const Residual = keyword("residual", "layer");
+export const Add = keyword("add", "layer");
+export const Concat = keyword("concat", "layer");
+export const Shortcut = keyword("shortcut");
+// A branch is a layer to the grammar, so that a layer written straight inside add { ... } (or
+// a branch outside one) parses and gets a message from the lowering.
+export const Branch = keyword("branch", "layer");
+
 // Layers and the words after them: one keyword per layer kind of @gan/plan (its
 // layer-kinds/), and one per option any of them takes, in the order the kinds are listed.
 export const LAYER_KEYWORD_TOKENS: readonly TokenType[] = WRITTEN_LAYER_KINDS.map((kind) => keyword(kind.syntax.word, "layer"));

@@ -9,7 +9,7 @@
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as ast from "./ast.js";
-import { ACTIVATION_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTION_KEYWORDS } from "./ast.js";
+import { ACTIVATION_KEYWORDS, BLOCK_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTION_KEYWORDS } from "./ast.js";
 import type { DiagnosticSink } from "./diagnostics.js";
 import { ganParser } from "./parser.js";
 import { closest, LAYER_ALIASES, listWords } from "./suggest.js";
@@ -115,6 +115,11 @@ function misplacedKeywordHint(text: string): string | undefined {
   if ((LAYER_KEYWORDS as readonly string[]).includes(text) || (ACTIVATION_KEYWORDS as readonly string[]).includes(text)) {
     return `'${text}' is a layer: layers go inside generator { ... } or discriminator { ... }`;
   }
+  if ((BLOCK_KEYWORDS as readonly string[]).includes(text)) {
+    return `'${text}' is a block of layers: it goes inside generator { ... } or discriminator { ... }`;
+  }
+  if (text === "shortcut") return "'shortcut' follows a residual block on the line of its closing brace: residual { ... } shortcut { ... }";
+  if (text === "branch") return "'branch' goes inside add { ... } or concat { ... }: add { branch { ... } branch { ... } }";
   if ((TRAIN_SETTINGS as readonly string[]).includes(text) || text === "every") {
     return `'${text}' is a train setting: write it inside train { ... }`;
   }
@@ -317,6 +322,45 @@ class AstBuilder extends BaseVisitor {
     return this.keywordLayer(children, cst);
   }
 
+  layerBlock(children: Children, cst: CstNode): ast.LayerBlockNode | undefined {
+    const span = nodeSpan(cst);
+    if (span === undefined) return undefined;
+    return { layers: this.buildAll(nodes(children, "layer")), ...braces(children), span };
+  }
+
+  residualLayer(children: Children, cst: CstNode): ast.ResidualLayerNode | undefined {
+    const span = nodeSpan(cst);
+    const keyword = token(children, "kind");
+    if (span === undefined || keyword === undefined) return undefined;
+    const body = this.build<ast.LayerBlockNode>(node(children, "body"));
+    const shortcutKeyword = token(children, "Shortcut");
+    const shortcut = this.build<ast.LayerBlockNode>(node(children, "shortcut"));
+    return {
+      kind: "residual",
+      keyword: word(keyword),
+      ...(body && { body }),
+      ...(shortcutKeyword && { shortcutKeyword: word(shortcutKeyword) }),
+      ...(shortcut && { shortcut }),
+      span,
+    };
+  }
+
+  mergeLayer(children: Children, cst: CstNode): ast.MergeLayerNode | undefined {
+    const span = nodeSpan(cst);
+    const keyword = token(children, "kind");
+    if (span === undefined || keyword === undefined) return undefined;
+    const body = this.build<ast.LayerBlockNode>(node(children, "body"));
+    return { kind: "merge", keyword: word(keyword) as ast.MergeLayerNode["keyword"], ...(body && { body }), span };
+  }
+
+  branch(children: Children, cst: CstNode): ast.BranchNode | undefined {
+    const span = nodeSpan(cst);
+    const keyword = token(children, "Branch");
+    if (span === undefined || keyword === undefined) return undefined;
+    const body = this.build<ast.LayerBlockNode>(node(children, "body"));
+    return { kind: "branch", keyword: word(keyword), ...(body && { body }), span };
+  }
+
   activationLayer(children: Children, cst: CstNode): ast.ActivationLayerNode | undefined {
     const span = nodeSpan(cst);
     const activation = this.build<ast.ActivationNode>(node(children, "activation"));
@@ -362,7 +406,7 @@ class AstBuilder extends BaseVisitor {
       this.sink.error(tokenSpan(tok), `'${tok.image}' is not a layer: it goes after the layer it configures, on the same line (conv 64 ${tok.image} ...)`);
       return undefined;
     }
-    const known = [...LAYER_KEYWORDS, ...ACTIVATION_KEYWORDS];
+    const known = [...LAYER_KEYWORDS, ...ACTIVATION_KEYWORDS, ...BLOCK_KEYWORDS];
     const suggestion = closest(tok.image, known, LAYER_ALIASES);
     this.sink.error(
       tokenSpan(tok),

@@ -8,9 +8,9 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "builtinLoss", "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isBuiltinLossKind", "isSchedule", "layerKind", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
-      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "withoutSource",
+      "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "formatShape", "inferNetworkShapes", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
+      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);
     expect(plan.SCHEDULE_KINDS).toEqual(["linear", "cosine", "step"]);

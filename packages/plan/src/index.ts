@@ -32,4 +32,5 @@ export { planJsonSchema, planJsonSchemaText } from "./json-schema.js";
 export { canonicalJson, planHash } from "./canonical.js";
 export { formatPlanDiff, planDiff, type PlanDiffEntry } from "./plan-diff.js";
 export { withoutSource, type PlanWithoutSource } from "./without-source.js";
+export { layerLists, layersAlong, mapLayerTree, walkLayers, type LayerPath } from "./layer-tree.js";
 export { estimateTrainingMemory, formatBytes, memoryAdvice, overMemoryBudget, type LayerMemory, type MemoryEstimate, type MemoryOverBudget } from "./memory.js";

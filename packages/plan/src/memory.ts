@@ -12,6 +12,7 @@
  * Tricks' own layers and the backends' workspace come on top.
  */
 import { layerKind } from "./layer-kinds/index.js";
+import { layerLists } from "./layer-tree.js";
 import type { Layer, Network, NetworkName, Optimizer, Plan } from "./schema.js";
 import { shapeSize } from "./shapes.js";
 
@@ -76,6 +77,23 @@ export function layerActivations(layer: Layer, output: readonly number[]): numbe
   return kind.activations ? kind.activations(layer as never, output) : shapeSize(output);
 }
 
+/** A layer's parameters and activation values per example, with those of the layers a block holds. */
+function layerCost(layer: Layer, input: readonly number[]): { parameters: number; activations: number } {
+  let parameters = layerParameters(layer, input);
+  let activations = layerActivations(layer, layer.outputShape ?? input);
+  // Each list of a block starts from the block's input.
+  for (const list of layerLists(layer)) {
+    let shape = input;
+    for (const nested of list.layers) {
+      const cost = layerCost(nested, shape);
+      parameters += cost.parameters;
+      activations += cost.activations;
+      shape = nested.outputShape ?? shape;
+    }
+  }
+  return { parameters, activations };
+}
+
 interface NetworkMemory {
   parameters: number;
   parameterBytes: number;
@@ -92,11 +110,11 @@ function networkMemory(name: NetworkName, network: Network, bytesPerParameter: n
   let input: readonly number[] = network.inputShape;
   const out: NetworkMemory = { parameters: 0, parameterBytes: 0, activationBytes: shapeSize(input) * bytesPerActivation, layers: [] };
   for (const [index, layer] of network.layers.entries()) {
-    const parameters = layerParameters(layer, input);
+    const { parameters, activations } = layerCost(layer, input);
     // Shapes are inferred by the time a plan is validated; a layer without one keeps its input's.
     input = layer.outputShape ?? input;
     const parameterBytes = parameters * bytesPerParameter;
-    const activationBytes = layerActivations(layer, input) * bytesPerActivation;
+    const activationBytes = activations * bytesPerActivation;
     out.parameters += parameters;
     out.parameterBytes += parameterBytes;
     out.activationBytes += activationBytes;

@@ -56,7 +56,8 @@ function inferLayerList(
   path: PathSegment[],
   options: ShapeInferenceOptions,
   errors: ShapeError[],
-): { layers: Layer[]; shape: number[] | null } {
+): { layers: Layer[]; shape: number[] | null; ok: boolean } {
+  const errorsBefore = errors.length;
   const out: Layer[] = [];
   let shape = input;
   for (const [index, layer] of layers.entries()) {
@@ -67,12 +68,12 @@ function inferLayerList(
     };
     const step = layerKind(layer.type).outputShape(layer as never, shape, context);
     if (step.error !== undefined) errors.push({ layerIndex: layerPath[0] as number, path: layerPath, message: step.error });
-    if (step.shape === null) return { layers: out, shape: null };
+    if (step.shape === null) return { layers: out, shape: null, ok: false };
     shape = step.shape;
     // A block returns itself with the shapes of its nested layers filled in.
     out.push({ ...((step.layer as Layer | undefined) ?? layer), outputShape: shape });
   }
-  return { layers: out, shape };
+  return { layers: out, shape, ok: errors.length === errorsBefore };
 }
 
 /** Channels an `images` source can convert its PNGs to, whatever they are stored as. */

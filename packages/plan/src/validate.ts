@@ -4,8 +4,9 @@
  * data ranges in order, schedules in order, trick windows that are not empty, layer shapes
  * that fit together, and networks that fit the data and the latent vector.
  */
-import { PlanSchema, ScheduleSchema, type Layer, type Network, type NetworkName, type Plan } from "./schema.js";
+import { walkLayers } from "./layer-tree.js";
 import { TRICK_LOSS_KIND } from "./losses.js";
+import { PlanSchema, ScheduleSchema, type Network, type NetworkName, type Plan } from "./schema.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { findSchedules, scheduleProblems } from "./schedule.js";
 import { formatShape, inferNetworkShapes, shapeSize, shapesEqual, type ShapeInferenceOptions } from "./shapes.js";
@@ -105,9 +106,9 @@ function checkNetwork(
   const at = (...rest: PathSegment[]): PathSegment[] => ["networks", name, ...rest];
   let trickLayerShape = options.trickLayerShape;
   if (trickLayerShape === undefined) {
-    const unrecorded = network.layers.flatMap((layer, i) =>
+    const unrecorded = [...walkLayers(network.layers)].flatMap(({ layer, path }) =>
       layer.type === "trick" && layer.outputShape === undefined
-        ? [{ path: at("layers", i, "outputShape"), message: `required for a trick layer: only '${layer.trick}' can compute it, and it is not loaded here` }]
+        ? [{ path: at("layers", ...path, "outputShape"), message: `required for a trick layer: only '${layer.trick}' can compute it, and it is not loaded here` }]
         : [],
     );
     if (unrecorded.length > 0) return { problems: unrecorded };
@@ -115,13 +116,15 @@ function checkNetwork(
   }
 
   const inferred = inferNetworkShapes(network, { trickLayerShape });
-  if (!inferred.ok) return { problems: inferred.errors.map((e) => ({ path: at("layers", e.layerIndex), message: e.message })) };
+  if (!inferred.ok) return { problems: inferred.errors.map((e) => ({ path: at("layers", ...e.path), message: e.message })) };
 
   const problems: LocatedMessage[] = [];
-  network.layers.forEach((layer: Layer, i) => {
-    const computed = inferred.layers[i]!.outputShape!;
+  // Inference keeps the structure of the layers: the two walks visit the same places.
+  const computedLayers = [...walkLayers(inferred.layers)];
+  [...walkLayers(network.layers)].forEach(({ layer, path }, i) => {
+    const computed = computedLayers[i]!.layer.outputShape!;
     if (layer.outputShape !== undefined && !shapesEqual(layer.outputShape, computed)) {
-      problems.push({ path: at("layers", i, "outputShape"), message: mismatch(layer.outputShape, computed) });
+      problems.push({ path: at("layers", ...path, "outputShape"), message: mismatch(layer.outputShape, computed) });
     }
   });
   if (network.outputShape !== undefined && !shapesEqual(network.outputShape, inferred.outputShape)) {

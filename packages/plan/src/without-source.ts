@@ -3,6 +3,7 @@
  * name and hash (`source`) and the line and column of every layer, trick and data statement.
  * Specs that differ only in a comment, in layout or in their file name give equal plans.
  */
+import { mapLayerTree } from "./layer-tree.js";
 import type { Layer, Network, Plan, Rewrite } from "./schema.js";
 
 export type PlanWithoutSource = Omit<Plan, "source">;
@@ -13,13 +14,13 @@ function layerWithoutSource(layer: Layer): Layer {
 }
 
 function networkWithoutSource(network: Network): Network {
-  return { ...network, layers: network.layers.map(layerWithoutSource) };
+  return { ...network, layers: mapLayerTree(network.layers, layerWithoutSource) };
 }
 
 function rewriteWithoutSource(rewrite: Rewrite): Rewrite {
   const copy = { ...rewrite };
-  if (copy.before) copy.before = layerWithoutSource(copy.before);
-  if (copy.after) copy.after = layerWithoutSource(copy.after);
+  if (copy.before) copy.before = mapLayerTree([copy.before], layerWithoutSource)[0]!;
+  if (copy.after) copy.after = mapLayerTree([copy.after], layerWithoutSource)[0]!;
   return copy;
 }
 

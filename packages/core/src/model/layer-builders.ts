@@ -8,7 +8,7 @@
  * name) and seeds its initialisers with `context.seed`, so the same plan gives the same
  * names and initial weights in every process and on every backend.
  */
-import type { Activation, LayerOf, LayerType, NetworkName } from "@gan/plan";
+import type { Activation, BlockLayerType, FlatLayer, FlatLayerType, LayerOf, NetworkName } from "@gan/plan";
 import { tf, tfl } from "../tfjs.js";
 import { UserError } from "../errors.js";
 import type { Rng } from "../random.js";
@@ -33,7 +33,7 @@ export interface LayerBuildContext {
   dropoutRng: (() => Rng) | undefined;
 }
 
-export type LayerBuilder<T extends LayerType> = (layer: LayerOf<T>, context: LayerBuildContext) => tfl.layers.Layer[];
+export type LayerBuilder<T extends FlatLayerType> = (layer: LayerOf<T>, context: LayerBuildContext) => tfl.layers.Layer[];
 
 function activationLayers(activation: Activation | undefined, name: string): tfl.layers.Layer[] {
   if (!activation || activation.kind === "linear") return [];
@@ -103,9 +103,21 @@ export const LAYER_BUILDERS = {
   dropout: (layer, { name, dropoutRng }) => [dropoutRng ? new SeededDropout({ rate: layer.rate, name }, dropoutRng) : tfl.layers.dropout({ rate: layer.rate, name })],
   activation: (layer, { name }) => activationLayers(layer.activation, name),
   trick: (layer, context) => [trickLayer(layer, context)],
-} satisfies { [K in LayerType]: LayerBuilder<K> };
+} satisfies { [K in FlatLayerType]: LayerBuilder<K> };
 
-/** The tfjs layers of one plan layer, by its kind's builder. */
-export function buildLayer<T extends LayerType>(layer: LayerOf<T>, context: LayerBuildContext): tfl.layers.Layer[] {
-  return (LAYER_BUILDERS[layer.type] as LayerBuilder<T>)(layer, context);
+/** The tfjs layers of one flat plan layer, by its kind's builder. */
+export function buildLayer(layer: FlatLayer, context: LayerBuildContext): tfl.layers.Layer[] {
+  return (LAYER_BUILDERS[layer.type] as LayerBuilder<FlatLayerType>)(layer as never, context);
 }
+
+/**
+ * The layer that merges the outputs of a block's lists (in the order of the block kind's
+ * `lists`), named `context.name` (`g2_residual`): a residual block adds its layers' output
+ * to its shortcut's (or its input), `add` sums its branches, `concat` joins them along the
+ * channels.
+ */
+export const MERGE_BUILDERS = {
+  residual: (_layer, { name }) => tfl.layers.add({ name }),
+  add: (_layer, { name }) => tfl.layers.add({ name }),
+  concat: (_layer, { name }) => tfl.layers.concatenate({ name, axis: -1 }),
+} satisfies { [K in BlockLayerType]: (layer: LayerOf<K>, context: LayerBuildContext) => tfl.layers.Layer };

@@ -18,7 +18,9 @@ export function cloneModel(model: tfl.LayersModel): tfl.LayersModel {
   try {
     const config = model.getConfig() as unknown as tf.serialization.ConfigDict;
     const cls = model.constructor as tf.serialization.SerializableConstructor<tfl.LayersModel>;
-    copy = tfl.Sequential.fromConfig(cls, config) as tfl.LayersModel;
+    // A graph (a network with blocks) is rebuilt by LayersModel's own fromConfig.
+    const fromConfig = model instanceof tfl.Sequential ? tfl.Sequential.fromConfig : tfl.LayersModel.fromConfig;
+    copy = fromConfig(cls, config) as tfl.LayersModel;
   } catch (error) {
     throw new Error(`cannot copy the ${model.name} model: ${(error as Error).message}`);
   }

@@ -18,9 +18,10 @@ export const layerCommon = {
 
 /**
  * A layer's output shape, an error, or both when the output shape does not depend on the
- * error. A block also returns itself with the shapes of its nested layers filled in (`layer`).
+ * error. A block also returns itself with the shapes of its nested layers filled in
+ * (`layer`), and no shape and no error of its own when a nested layer's error was reported.
  */
-export type ShapeStep = { shape: number[]; error?: string; layer?: unknown } | { shape: null; error: string };
+export type ShapeStep = { shape: number[]; error?: string; layer?: unknown } | { shape: null; error?: string };
 
 /** What a shape function may ask of shape inference. */
 export interface ShapeContext {
@@ -31,11 +32,11 @@ export interface ShapeContext {
   trickLayerShape?(layer: { type: "trick"; trick: string; name: string; options: Record<string, unknown> }, inputShape: number[]): number[];
   /**
    * For blocks: infers the shapes of a list of layers inside the block, at `path` below the
-   * block (`["layers"]`, `["branches", 1, "layers"]`). Returns the layers with their shapes
-   * and the list's output shape (null when unknown); the nested layers' errors are reported
-   * by shape inference itself, at their own paths.
+   * block (`["layers"]`, `["branches", 1]`). Returns the layers with their shapes, the list's
+   * output shape (null when unknown) and whether its layers were free of errors; the nested
+   * layers' errors are reported by shape inference itself, at their own paths.
    */
-  inferLayers(layers: readonly unknown[], input: number[], path: PathSegment[]): { layers: unknown[]; shape: number[] | null };
+  inferLayers(layers: readonly unknown[], input: number[], path: PathSegment[]): { layers: unknown[]; shape: number[] | null; ok: boolean };
 }
 
 /** How a value written after a layer keyword is read. */

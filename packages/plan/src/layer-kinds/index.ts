@@ -14,8 +14,10 @@ import { REGULARIZATION_KINDS } from "./regularization.js";
 import { RESHAPING_KINDS } from "./reshaping.js";
 import { SPECIAL_KINDS } from "./special.js";
 import { WEIGHT_KINDS } from "./weights.js";
+import { blockKinds, type BlockKindDefinition, type BlockParts, type MergeLayer, type ResidualLayer } from "./blocks.js";
 
-export const LAYER_KINDS = [
+/** The flat kinds: one layer each. */
+const FLAT_KINDS = [
   ...WEIGHT_KINDS,
   ...RESHAPING_KINDS,
   ...NORMALIZATION_KINDS,
@@ -23,15 +25,28 @@ export const LAYER_KINDS = [
   ...REGULARIZATION_KINDS,
   ...SPECIAL_KINDS,
 ] as const;
-
-type Kind = (typeof LAYER_KINDS)[number];
-export type Layer = z.infer<Kind["schema"]>;
+type FlatKind = (typeof FLAT_KINDS)[number];
+export type FlatLayer = z.output<FlatKind["schema"]>;
+export type FlatLayerType = FlatLayer["type"];
+/** Any layer: a flat one, or a block of layers (blocks.ts). */
+export type Layer = FlatLayer | ResidualLayer<Layer> | MergeLayer<"add", Layer> | MergeLayer<"concat", Layer>;
+/** A layer as it may be written by hand: fields with a default may be left out. */
+export type LayerInput = z.input<FlatKind["schema"]> | ResidualLayer<LayerInput> | MergeLayer<"add", LayerInput> | MergeLayer<"concat", LayerInput>;
 export type LayerType = Layer["type"];
+/** The types of blocks, which hold lists of layers (blocks.ts). */
+export type BlockLayerType = Exclude<LayerType, FlatLayerType>;
 /** The layer of one type: `LayerOf<"dense">`. */
 export type LayerOf<T extends LayerType> = Extract<Layer, { type: T }>;
 
-export const LayerSchema = z.union(LAYER_KINDS.map((kind) => kind.schema) as unknown as [Kind["schema"], ...Kind["schema"][]]);
+// Blocks hold layers of any kind, so the union refers to itself (lazily).
+export const LayerSchema: z.ZodType<Layer, LayerInput> = z.lazy(() => layerUnion);
+const BLOCK_KINDS = blockKinds(LayerSchema);
+const layerUnion = z.union([...FLAT_KINDS.map((kind) => kind.schema), ...BLOCK_KINDS.map((kind) => kind.schema)] as unknown as [
+  z.ZodType<Layer, LayerInput>,
+  ...z.ZodType<Layer, LayerInput>[],
+]);
 
+export const LAYER_KINDS = [...FLAT_KINDS, ...BLOCK_KINDS] as const;
 export const LAYER_TYPES = LAYER_KINDS.map((kind) => kind.type) as readonly LayerType[];
 
 const byType = new Map<string, LayerKindDefinition<string, never>>(LAYER_KINDS.map((kind) => [kind.type, kind as unknown as LayerKindDefinition<string, never>]));
@@ -41,6 +56,12 @@ export function layerKind<T extends LayerType>(type: T): LayerKindDefinition<T, 
   const kind = byType.get(type);
   if (kind === undefined) throw new Error(`unknown layer type '${type}'`);
   return kind as unknown as LayerKindDefinition<T, LayerOf<T>>;
+}
+
+/** What a block holds and how it merges; undefined for a flat layer. */
+export function blockOf<T extends LayerType>(type: T): BlockParts<LayerOf<T>> | undefined {
+  const kind = layerKind(type) as Partial<BlockKindDefinition<T, LayerOf<T>>>;
+  return kind.block;
 }
 
 /** The kinds a `.gan` file can write, with their syntax, in the order the language lists them. */
@@ -56,4 +77,5 @@ export function describeLayer(layer: Layer): string {
 
 export type { LayerKindDefinition, LayerSyntax, ShapeContext, ShapeStep, SpecArgument, SpecOption, SpecValue } from "./define.js";
 export { defineLayerKind, layerCommon } from "./define.js";
+export type { BlockKindDefinition, BlockLayer, BlockParts, LayerList, MergeLayer, ResidualLayer } from "./blocks.js";
 export { ACTIVATION_ALIASES, ACTIVATION_KINDS, ActivationSchema, PADDINGS, PaddingSchema, type Activation, type ActivationKind, type Padding } from "./fields.js";
