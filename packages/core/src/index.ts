@@ -75,6 +75,8 @@ export type { LayersModel } from "@tensorflow/tfjs-layers";
 export { createRng, rngFromState, type Rng, type RngState } from "./random.js";
 export {
   DataError,
+  DataOptionError,
+  imageCacheDir,
   openDataSource,
   readDataShape,
   mixtureMeans,
@@ -84,7 +86,7 @@ export {
   invertRange,
   type DataSource,
   type DataSourceOptions,
-  type DataShapeResult,
+  type DataBatch,
   type MixtureData,
   type Range,
   type RangeMap,

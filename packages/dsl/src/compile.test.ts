@@ -87,7 +87,9 @@ describe("compile: lowering of each construct", () => {
       },
     });
     expect(images.data).toMatchObject({ kind: "images", dir: "/specs/faces", shape: [2] });
-    expect(asked).toEqual([{ kind: "images", dir: "/specs/faces", nativeRange: [0, 1], range: [0, 1] }]);
+    expect(asked).toEqual([
+      { kind: "images", dir: "/specs/faces", crop: "center", resize: "area", background: "#000000", onBadFile: "stop", nativeRange: [0, 1], range: [0, 1] },
+    ]);
 
     expect(await errorsOf(minimalWith("data ring", 'data images "faces"'))).toEqual([
       "2:8 the shape of the samples of data images is not known: give it in the spec: data images { ..., shape: [28, 28, 1] }",

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import {
+  dataDefinition,
   dataShapeFits,
   describeLoss,
   formatPath,
@@ -293,10 +294,12 @@ class Compilation {
   private async dataShape(lowered: LoweredSpec): Promise<number[] | undefined> {
     const data = lowered.data;
     if (data === undefined) return undefined;
-    if (data.kind === "ring" || data.kind === "grid") return data.shape;
+    const definition = dataDefinition(data.kind);
+    if (!definition.readsFiles) return data.shape;
     const span = data.statement.source?.span ?? data.statement.span;
-    // A problem with the files is shown at the path that names them, where there is one.
-    const pathSpan = data.statement.path?.span ?? data.statement.options?.entries.find((entry) => entry.key.text === "images")?.value?.span ?? span;
+    // A problem with the files is shown at the path or option that names them, where there is one.
+    const filesAt = definition.filesAt === "path" ? data.statement.path?.span : data.statement.options?.entries.find((entry) => entry.key.text === definition.filesAt)?.value?.span;
+    const pathSpan = filesAt ?? span;
     if (this.host.dataShape === undefined) {
       if (data.shape !== undefined) return data.shape;
       this.report(span, `the shape of the samples of data ${data.kind} is not known: give it in the spec: data ${data.kind} { ..., shape: [28, 28, 1] }`);
@@ -310,11 +313,16 @@ class Compilation {
     }
     // The files cannot be read: a shape in the spec would not help, so none is suggested.
     if (!found.ok) {
-      this.report(pathSpan, `data ${data.kind}: ${found.message}`);
+      const options = data.statement.options;
+      const at = found.option !== undefined && options !== undefined ? locate(options, found.option) : undefined;
+      this.report(at ?? pathSpan, `data ${data.kind}: ${found.message}`);
       return undefined;
     }
+    // The class names and counts the files hold: part of the plan, for conditional networks.
+    if (found.classes !== undefined) data.fields.classes = found.classes;
     if (data.shape === undefined) return found.shape;
     const [height, width, channels] = found.shape;
+    if (shapesEqual(data.shape, found.shape)) return data.shape;
     if (found.shape.length === 3 && dataShapeFits(data.shape, [height!, width!, channels!], data.kind)) return data.shape;
     const written = data.statement.options?.entries.find((entry) => entry.key.text === "shape");
     this.report(

@@ -12,13 +12,9 @@ import {
   AdamSchema,
   BACKENDS,
   DATA_KINDS,
-  GridDataSchema,
-  IdxDataSchema,
-  ImagesDataSchema,
+  dataDefinition,
   isBuiltinLossKind,
-  MnistDataSchema,
   OPTIMIZER_KINDS,
-  RingDataSchema,
   RmspropSchema,
   SgdSchema,
   TrainSchema,
@@ -102,17 +98,6 @@ export interface LoweredSpec {
   spec: SpecNode;
 }
 
-const DATA_SHAPES: Partial<Record<DataKind, number[]>> = { ring: [2], grid: [2], mnist: [28, 28, 1] };
-const DATA_RANGES: Record<DataKind, [number, number] | null> = { ring: null, grid: null, mnist: [0, 1], idx: [0, 1], images: [0, 1] };
-const DATA_SCHEMAS = { ring: RingDataSchema, grid: GridDataSchema, mnist: MnistDataSchema, idx: IdxDataSchema, images: ImagesDataSchema };
-/** What a spec may write in each data source's options (the rest of the data object is derived). */
-const DATA_OPTIONS: Record<DataKind, readonly string[]> = {
-  ring: ["modes", "radius", "std"],
-  grid: ["side", "spacing", "std"],
-  mnist: ["split"],
-  idx: ["images", "labels", "shape"],
-  images: ["shape"],
-};
 const OPTIMIZER_SCHEMAS = { adam: AdamSchema, sgd: SgdSchema, rmsprop: RmspropSchema };
 const TRAIN_SETTING_NAMES = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend"] as const;
 const EVERY_SETTINGS = ["sample", "checkpoint", "log"];
@@ -296,6 +281,10 @@ class Lowering {
     return TrainSchema.parse(raw);
   }
 
+  /**
+   * `data KIND "path" { options }`, checked against the kind's one definition in @gan/plan:
+   * its path, its options (with did-you-mean), the options it needs, then its plan schema.
+   */
   private lowerData(statement: DataStatement): LoweredData | undefined {
     const source = statement.source;
     if (source === undefined) return undefined;
@@ -304,48 +293,87 @@ class Lowering {
       return undefined;
     }
     const kind = source.text as DataKind;
+    const definition = dataDefinition(kind);
     let ok = true;
     const fields: Record<string, JsonValue> = { kind };
     if (statement.path !== undefined) {
-      if (kind !== "images") {
-        this.report(statement.path.span, `data ${kind} takes no path${kind === "idx" ? ": give its files as options, idx { images: \"...\", labels: \"...\" }" : ""}`);
+      if (definition.path === undefined) {
+        this.report(statement.path.span, `data ${kind} takes no path${definition.noPathHint === undefined ? "" : `: ${definition.noPathHint}`}`);
         ok = false;
-      } else fields.dir = this.absolutePath(statement.path.value);
-    } else if (kind === "images") {
-      this.report(source.span, `data images needs the directory of the images: data images "path/to/dir"`);
+      } else fields[definition.path.field] = this.absolutePath(statement.path.value);
+    } else if (definition.path !== undefined) {
+      this.report(source.span, `data ${kind} needs ${definition.path.what}: ${definition.path.example}`);
       ok = false;
     }
 
-    const options = this.lowerOptionObject(statement.options, DATA_OPTIONS[kind], `data ${kind}`);
+    const options = this.lowerOptionObject(statement.options, definition.options, `data ${kind}`);
     if (options === undefined) return undefined;
     if (!this.optionsOk) ok = false;
-    let shape: number[] | undefined = DATA_SHAPES[kind];
+    let shape: number[] | undefined;
+    let range: [number, number] | null | undefined;
+    const context = { resolvePath: (path: string) => this.absolutePath(path) };
     for (const [key, { json, value }] of options) {
       if (key === "shape") {
         const given = this.shapeOption(value);
         if (given === undefined) ok = false;
         else shape = given;
-      } else if ((key === "images" || key === "labels") && typeof json === "string" && json.length > 0) {
-        fields[key] = this.absolutePath(json);
-      } else fields[key] = json;
+        continue;
+      }
+      if (key === "range") {
+        range = this.rangeOption(value, json);
+        if (range === undefined) ok = false;
+        continue;
+      }
+      const special = definition.specField?.(key, json, context);
+      if (typeof special === "string") {
+        this.report(value.span, `data ${kind} option '${key}' ${special}`);
+        ok = false;
+      } else if (special !== undefined) Object.assign(fields, special);
+      else if (definition.fileOptions?.includes(key) && typeof json === "string" && json.length > 0) fields[key] = this.absolutePath(json);
+      else fields[key] = json;
     }
-    if (kind === "idx" && !options.has("images")) {
-      this.report(source.span, `data idx needs the file of its images: idx { images: "train-images-idx3-ubyte" }`);
+    for (const required of definition.required ?? []) {
+      if (options.has(required.option)) continue;
+      this.report(source.span, `data ${kind} needs ${required.what}: ${required.example}`);
       ok = false;
     }
 
-    const range = DATA_RANGES[kind];
-    // Placeholders for what is reported above as missing, so the schema reports only the rest.
-    const placeholders = { images: "-", dir: "-" };
-    const required = kind === "idx" ? { images: placeholders.images } : kind === "images" ? { dir: placeholders.dir } : {};
-    const check = DATA_SCHEMAS[kind].safeParse({ ...required, ...fields, shape: shape ?? [1], nativeRange: range, range });
+    const nativeRange = definition.nativeRange(fields);
+    if (range !== undefined && nativeRange === null) {
+      const written = statement.options?.entries.find((entry) => entry.key.text === "range");
+      this.report(written?.value?.span ?? source.span, `data ${kind} option 'range': this data is unbounded, so there is no range to map it from${kind === "csv" || kind === "npy" ? ': scale it first, scale: "minmax"' : ""}`);
+      return undefined;
+    }
+    shape ??= definition.fixedShape(fields);
+    // Placeholders for what is reported above as missing (and for what the compiler finds in
+    // the files later), so that the schema reports only the rest.
+    const placeholders: Record<string, JsonValue> = {};
+    if (definition.path !== undefined) placeholders[definition.path.field] = "-";
+    for (const required of definition.required ?? []) placeholders[required.option] = "-";
+    const classes = fields.classes as Record<string, JsonValue> | undefined;
+    const withClasses = classes === undefined ? fields : { ...fields, classes: { ...classes, names: ["-"], counts: [0] } };
+    const check = definition.schema.safeParse({ ...placeholders, ...withClasses, shape: shape ?? [1], nativeRange, range: range ?? nativeRange });
     if (!check.success) {
       this.reportIssues(check.error.issues, statement.options, `data ${kind}`, { ...fields });
       return undefined;
     }
     if (!ok) return undefined;
     const { shape: _placeholder, ...withDefaults } = check.data as Record<string, JsonValue>;
+    if (classes !== undefined) withDefaults.classes = classes;
     return { kind, fields: withDefaults, ...(shape && { shape }), statement };
+  }
+
+  /** `range: [-1, 1]`: the values the discriminator sees, lower bound first. */
+  private rangeOption(value: Value, json: JsonValue): [number, number] | undefined {
+    if (!Array.isArray(json) || json.length !== 2 || typeof json[0] !== "number" || typeof json[1] !== "number") {
+      this.report(value.span, "range must be a list of two numbers, the lower first: range: [-1, 1]");
+      return undefined;
+    }
+    if (!(json[0] < json[1])) {
+      this.report(value.span, `range must go from a lower to a higher value, got [${json[0]}, ${json[1]}]`);
+      return undefined;
+    }
+    return [json[0], json[1]];
   }
 
   private absolutePath(path: string): string {

@@ -5,7 +5,7 @@
  * @gan/core. The CLI passes core's implementation of this interface to the compiler, which
  * keeps the arrows of the package graph pointing one way (cli -> dsl, core; dsl -> plan).
  */
-import type { Data, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
+import type { Data, DataClasses, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
 import type { LossDeclaration } from "./losses.js";
 
 /** One problem with a trick's options; `path` points into the options object as written. */
@@ -50,6 +50,12 @@ export interface LoadedTrick {
 
 export type TrickLoadResult = { ok: true; trick: LoadedTrick } | { ok: false; message: string };
 
+/** What the files of a data source hold, or the one-line problem with them. */
+export type DataFactsResult =
+  | { ok: true; shape: number[]; classes?: DataClasses }
+  /** `option`: the path of the spec option the problem is with (["columns", 1]), when it is one option's. */
+  | { ok: false; message: string; option?: (string | number)[] };
+
 /** A data source as written in a spec, before its shape is known. */
 export type DataWithoutShape = Data extends infer Source ? (Source extends Data ? Omit<Source, "shape"> : never) : never;
 
@@ -63,8 +69,9 @@ export interface CompileHost {
   /** Names of installed trick packages visible from `fromDir`, for did-you-mean suggestions. */
   installedTricks?(fromDir: string): Promise<string[]>;
   /**
-   * The shape of one sample of a file-backed data source (`idx`, `images`), read from its
-   * header or first file, when the spec does not give `shape`. Paths in `data` are absolute.
+   * What a file-backed data source (`mnist`, `idx`, `images`, `csv`, `npy`) holds, read from
+   * its headers, listing or first file as training will open it: the shape of one sample and,
+   * when the data asks for class labels, their names and counts. Paths in `data` are absolute.
    */
-  dataShape?(data: DataWithoutShape): Promise<{ ok: true; shape: number[] } | { ok: false; message: string }>;
+  dataShape?(data: DataWithoutShape): Promise<DataFactsResult>;
 }

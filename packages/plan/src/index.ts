@@ -17,7 +17,6 @@ export {
 export {
   convOutputLength,
   dataShapeFits,
-  IMAGE_CHANNELS,
   deconvLength,
   formatShape,
   inferNetworkShapes,

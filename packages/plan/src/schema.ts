@@ -7,6 +7,7 @@
  * the field's path, which is what makes `gan train plan.json` safe to feed by hand.
  */
 import { z } from "zod";
+import { DataSchema } from "./data/index.js";
 import { LayerSchema, type LayerOf } from "./layer-kinds/index.js";
 import { LossSchema } from "./losses.js";
 import {
@@ -21,6 +22,7 @@ import {
 } from "./primitives.js";
 
 export { JsonValueSchema, SourceLocationSchema, type JsonValue, type SourceLocation };
+export * from "./data/index.js";
 
 export const PLAN_VERSION = 1 as const;
 
@@ -114,68 +116,8 @@ export type NetworkName = "generator" | "discriminator";
 export const NETWORK_NAMES = ["generator", "discriminator"] as const satisfies readonly NetworkName[];
 
 // ---------------------------------------------------------------------------
-// Data. `nativeRange` is what the source produces ([0, 1] for images, null when
-// unbounded such as Gaussian mixtures); `range` is what the discriminator sees.
-// When they differ the runtime maps one linearly onto the other (@gan/normalize).
+// Data: one module per kind in data/, the union and DATA_KINDS derived in data/index.ts.
 // ---------------------------------------------------------------------------
-
-const range = z.tuple([finite, finite]).nullable();
-const dataCommon = { shape: shape.min(1), nativeRange: range, range, source: SourceLocationSchema.optional() };
-
-/**
- * The most modes a 2-D mixture may have. The published benchmarks use 8 and 25; a mixture's
- * means are held in memory and searched for every evaluated sample, so a billion modes would
- * exhaust the heap long before training.
- */
-export const MAX_MIXTURE_MODES = 100_000;
-
-export const RingDataSchema = z.strictObject({
-  kind: z.literal("ring"),
-  modes: positiveInt.max(MAX_MIXTURE_MODES).default(8),
-  radius: finite.gt(0).default(1),
-  std: finite.gt(0).default(0.01),
-  ...dataCommon,
-});
-export const GridDataSchema = z.strictObject({
-  kind: z.literal("grid"),
-  /** side x side modes, at most MAX_MIXTURE_MODES. */
-  side: positiveInt.max(Math.floor(Math.sqrt(MAX_MIXTURE_MODES))).default(5),
-  spacing: finite.gt(0).default(2),
-  std: finite.gt(0).default(0.05),
-  ...dataCommon,
-});
-export const MnistDataSchema = z.strictObject({
-  kind: z.literal("mnist"),
-  split: z.enum(["train", "test"]).default("train"),
-  ...dataCommon,
-});
-/** Paths are resolved against the spec's directory at compile time and stored absolute. */
-export const IdxDataSchema = z.strictObject({
-  kind: z.literal("idx"),
-  images: z.string().min(1),
-  labels: z.string().min(1).optional(),
-  ...dataCommon,
-});
-export const ImagesDataSchema = z.strictObject({
-  kind: z.literal("images"),
-  dir: z.string().min(1),
-  ...dataCommon,
-});
-export const DataSchema = z.discriminatedUnion("kind", [
-  RingDataSchema,
-  GridDataSchema,
-  MnistDataSchema,
-  IdxDataSchema,
-  ImagesDataSchema,
-]);
-export type RingData = z.infer<typeof RingDataSchema>;
-export type GridData = z.infer<typeof GridDataSchema>;
-export type MnistData = z.infer<typeof MnistDataSchema>;
-export type IdxData = z.infer<typeof IdxDataSchema>;
-export type ImagesData = z.infer<typeof ImagesDataSchema>;
-export type Data = z.infer<typeof DataSchema>;
-export type DataKind = Data["kind"];
-export const DATA_KINDS = ["ring", "grid", "mnist", "idx", "images"] as const satisfies readonly DataKind[];
 
 export const LatentSchema = z.strictObject({
   size: positiveInt,

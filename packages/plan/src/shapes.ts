@@ -8,6 +8,7 @@
  */
 import { layerKind, type ShapeContext } from "./layer-kinds/index.js";
 import type { PathSegment } from "./path.js";
+import { dataDefinition, IMAGE_CHANNELS } from "./data/index.js";
 import type { DataKind, Layer, TrickLayer } from "./schema.js";
 import { shapeSize, shapesEqual } from "./shape-math.js";
 
@@ -76,16 +77,15 @@ function inferLayerList(
   return { layers: out, shape, ok: errors.length === errorsBefore };
 }
 
-/** Channels an `images` source can convert its PNGs to, whatever they are stored as. */
-export const IMAGE_CHANNELS: readonly number[] = [1, 3, 4];
-
 /**
  * Whether image files holding [height, width, channels] can be served in a plan's data
  * `shape`: as they are, flattened ([h * w * c], for an MLP), as [height, width] when they
- * have one channel, or (for an `images` folder, which converts colour) with any of
- * IMAGE_CHANNELS. The compiler checks it against the files, and the runtime again on open.
+ * have one channel, or (for a kind that converts colour, such as an `images` folder) with any
+ * of IMAGE_CHANNELS. The compiler checks it against the files, and the runtime again on open.
  */
 export function dataShapeFits(shape: readonly number[], [height, width, channels]: readonly [number, number, number], kind: DataKind): boolean {
-  if (kind === "images" && shape.length === 3) return shape[0] === height && shape[1] === width && IMAGE_CHANNELS.includes(shape[2]!);
+  if (dataDefinition(kind).convertsChannels && shape.length === 3) {
+    return shape[0] === height && shape[1] === width && (IMAGE_CHANNELS as readonly number[]).includes(shape[2]!);
+  }
   return shapesEqual(shape, [height, width, channels]) || shapesEqual(shape, [height * width * channels]) || (channels === 1 && shapesEqual(shape, [height, width]));
 }

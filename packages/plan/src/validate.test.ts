@@ -84,7 +84,7 @@ describe("validatePlan: what the schema refuses", () => {
 
   it("lists the data kinds when a kind is unknown", () => {
     expect(errorsAfter((p) => (p.data.kind = "rnig"))).toEqual([
-      { path: "data.kind", message: 'unknown value "rnig": expected one of "ring", "grid", "mnist", "idx", "images"' },
+      { path: "data.kind", message: 'unknown value "rnig": expected one of "ring", "grid", "mnist", "idx", "images", "csv", "npy"' },
     ]);
   });
 

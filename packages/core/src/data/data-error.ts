@@ -16,6 +16,22 @@ export class DataError extends FileError {
   }
 }
 
+/**
+ * A problem with data files that one option of the spec is the cause of (a column name the
+ * CSV has not): `option` is that option's path in the data statement's options, so that the
+ * compiler shows it there.
+ */
+export class DataOptionError extends DataError {
+  constructor(
+    file: string,
+    reason: string,
+    readonly option: (string | number)[],
+  ) {
+    super(file, reason);
+    this.name = "DataOptionError";
+  }
+}
+
 export const dataError: FileErrorFactory = (file, reason) => new DataError(file, reason);
 
 /** Turns a file-system error into a DataError naming the file, or rethrows anything else. */

@@ -17,7 +17,8 @@
  */
 import { tf, tfl } from "../tfjs.js";
 import type { JsonValue, Plan } from "@gan/plan";
-import { openDataSource, type DataSource } from "../data/source.js";
+import { openDataSource } from "../data/loaders.js";
+import type { DataSource } from "../data/source.js";
 import { discriminatorAccuracy, resolveLoss, runDiscriminatorLoss, runGeneratorLoss, type RunLoss } from "../losses/index.js";
 import { buildNetwork, trainableVariables } from "../model/build-network.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";

@@ -183,20 +183,22 @@ export function arrayDataSource(values: Float32Array | number[], shape: number[]
   }
   const size = data.length / perExample;
   let next = 0;
+  const nextBatch = (batch: number, out?: Float32Array) => {
+    const batchValues = out ?? new Float32Array(batch * perExample);
+    for (let i = 0; i < batch; i++) {
+      batchValues.set(data.subarray(next * perExample, (next + 1) * perExample), i * perExample);
+      next = (next + 1) % size;
+    }
+    return batchValues;
+  };
   return {
     kind: "images",
     shape,
     size,
     range,
     labels: null,
-    nextBatch(batch, out) {
-      const batchValues = out ?? new Float32Array(batch * perExample);
-      for (let i = 0; i < batch; i++) {
-        batchValues.set(data.subarray(next * perExample, (next + 1) * perExample), i * perExample);
-        next = (next + 1) % size;
-      }
-      return batchValues;
-    },
+    nextBatch,
+    nextExamples: (batch, out) => ({ examples: nextBatch(batch, out) }),
     getState: () => ({ next }),
     setState(state) {
       next = (state as { next: number }).next;
