@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { defaultServerConditions } from "vite";
 import { defineProject } from "vitest/config";
 
@@ -16,6 +18,9 @@ export function ganProject(name: string, testTimeoutMs = 30_000) {
       // Fixture packages live under node_modules folders of test fixtures; they import
       // @gan/* sources, so vite must transform them instead of handing them to Node.
       server: { deps: { inline: [/test-fixtures/] } },
+      // Images folders decoded by tests (and by the gan processes they start) are cached in
+      // the temporary folder, not in the user's ~/.cache/gan.
+      env: { GAN_CACHE_DIR: path.join(os.tmpdir(), "gan-test-cache") },
     },
   });
 }

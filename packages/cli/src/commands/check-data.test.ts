@@ -66,7 +66,7 @@ describe("gan check opens the data as gan train will", () => {
     const { code, stderr } = await gan("check", spec("mixed", folder));
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `mixed.gan:2:15: error: data images: ${path.join(folder, "b.png")}: 5x4 pixels, but ${path.join(folder, "a.png")} (the first image) is 4x4: all images of a folder must have one size\n`,
+      `mixed.gan:2:15: error: data images: ${path.join(folder, "b.png")}: 5x4 pixels, but ${path.join(folder, "a.png")} (the first image) is 4x4: give the data a size, size: [4, 4], to resize them all\n`,
     );
   });
 

@@ -109,17 +109,17 @@ describe("gan train refuses unusable data in one line naming the file", () => {
     expect(line).toMatch(/bytes|size/i);
   });
 
-  test("a PNG folder with mixed sizes", async () => {
+  test("an images folder with mixed sizes and no size to bring them to", async () => {
     const images = folder("mixed", { "a.png": greyPng(2, 2), "b.png": greyPng(3, 2) });
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
     expect(line).toContain(path.join(images, "b.png"));
     expect(line).toMatch(/3x2|2x3|size/);
   });
 
-  test("a PNG folder with a file that is not an image", async () => {
+  test("an images folder with a file that is not an image", async () => {
     const images = folder("not-image", { "a.png": greyPng(2, 2), "notes.txt": "hello" });
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
-    expect(line).toBe(`gan: ${path.join(images, "notes.txt")}: not a PNG file: an images folder may hold only .png files`);
+    expect(line).toBe(`gan: ${path.join(images, "notes.txt")}: not an image: an images folder reads .png, .jpg, .jpeg, .webp files (onBadFile: "skip" passes over such files)`);
   });
 
   test("a device or a FIFO named as data is refused before it is opened (neither is read until memory runs out or blocks)", async () => {
@@ -132,15 +132,15 @@ describe("gan train refuses unusable data in one line naming the file", () => {
     const images = folder("with-fifo", { "a.png": greyPng(2, 2) });
     execFileSync("mkfifo", [path.join(images, "b.png")]);
     expect(await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]))).toBe(
-      `gan: ${path.join(images, "b.png")}: is a FIFO, not a regular file: a PNG image must be a regular file`,
+      `gan: ${path.join(images, "b.png")}: is a FIFO, not a regular file: a PNG, JPEG or WebP image must be a regular file`,
     );
   });
 
-  test("an empty PNG folder", async () => {
+  test("an empty images folder", async () => {
     const images = folder("empty", {});
     const line = await refused(planWith({ kind: "images", dir: images }, [2, 2, 1]));
     expect(line).toContain(images);
-    expect(line).toMatch(/no PNG files in the folder/);
+    expect(line).toMatch(/no images in the folder/);
   });
 });
 

@@ -74,12 +74,15 @@ export const command: Command = {
   name: "train",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
-    "                          [--on-nan stop|rollback] [--max-rollbacks K] [--no-eval] [--init-from RUN_DIR|CHECKPOINT_DIR]\n" +
+    "                          [--on-nan stop|rollback] [--max-rollbacks K] [--on-bad-file stop|skip] [--no-eval]\n" +
+    "                          [--init-from RUN_DIR|CHECKPOINT_DIR]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B] [--no-eval]\n" +
     "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images, vectors; other images need\n" +
     "gan eval --features): eval.json, and one line with the metrics after the run directory. --no-eval skips it.\n" +
     "--init-from starts a new run from another run's networks (its newest checkpoint, or the one named), weights only:\n" +
-    "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes.",
+    "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes.\n" +
+    "--on-bad-file: an images folder's file that cannot be decoded stops the run (stop, the default unless the\n" +
+    "spec says onBadFile) or is skipped, each skipped file named in the run's log (skip).",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "train",
@@ -93,6 +96,7 @@ export const command: Command = {
         "init-from": { type: "string" },
         "tricks-from": { type: "string" },
         "on-nan": { type: "string" },
+        "on-bad-file": { type: "string" },
         "max-rollbacks": { type: "string" },
         "no-eval": { type: "boolean" },
       },
@@ -106,6 +110,10 @@ export const command: Command = {
     const onNan = values["on-nan"];
     if (onNan !== undefined && onNan !== "stop" && onNan !== "rollback") {
       throw new UsageError(`gan train: --on-nan must be stop or rollback, got '${onNan}'`);
+    }
+    const onBadFile = values["on-bad-file"];
+    if (onBadFile !== undefined && onBadFile !== "stop" && onBadFile !== "skip") {
+      throw new UsageError(`gan train: --on-bad-file must be stop or skip, got '${onBadFile}'`);
     }
     const maxRollbacks = integerFlag("train", "max-rollbacks", values["max-rollbacks"], 0);
     if (values.resume !== undefined && values["init-from"] !== undefined) {
@@ -149,6 +157,7 @@ export const command: Command = {
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
         ...(values["init-from"] !== undefined ? { initFrom: values["init-from"] } : {}),
         ...(onNan !== undefined ? { onNan } : {}),
+        ...(onBadFile !== undefined ? { onBadFile } : {}),
         ...(maxRollbacks !== undefined ? { maxRollbacks } : {}),
         tricksFrom,
         signal: controller.signal,

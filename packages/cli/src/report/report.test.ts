@@ -70,7 +70,7 @@ describe("readRunData", () => {
 
   test("data that gan eval cannot measure says so instead of 'not measured yet'", () => {
     const { eval: _measured, ...data } = readRunData(runDir);
-    const colour: Plan["data"] = { kind: "images", dir: "/data", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] };
+    const colour: Plan["data"] = { kind: "images", dir: "/data", crop: "center", resize: "area", background: "#000000", onBadFile: "stop", shape: [8, 8, 3], nativeRange: [0, 1], range: [-1, 1] };
     const html = reportHtml({ ...data, plan: { ...data.plan, data: colour } });
     expect(html).toContain(
       "Not measured: this run&#39;s data is &#39;images&#39; images of shape [8, 8, 3], and image metrics need a feature network: name a feature network with --features path/model.json",

@@ -16,9 +16,8 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readInputFile } from "../input-file.js";
-import { DataError, dataFileOptions } from "./data-error.js";
-import { decodeImage, type DecodedImage, type ImageDecodeOptions } from "./image-decode.js";
+import { DataError } from "./data-error.js";
+import { decodeImage, readImageBytes, type DecodedImage, type ImageDecodeOptions } from "./image-decode.js";
 import type { BadFile, ImageListing } from "./image-listing.js";
 
 const MAGIC = 0x31434947; // "GIC1", little-endian
@@ -53,7 +52,7 @@ export async function imageCacheKey(listing: ImageListing, options: ImageDecodeO
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ version: FORMAT_VERSION, ...options }));
   for (const file of listing.files) {
-    const bytes = await readInputFile(file, dataFileOptions("image", 256 * 1024 * 1024));
+    const bytes = await readImageBytes(file);
     hash.update(`\0${path.relative(listing.dir, file)}\0${bytes.length}\0`);
     hash.update(bytes);
   }

@@ -56,8 +56,9 @@ export function parseColour(hex: string): [number, number, number] {
   return [1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)) as [number, number, number];
 }
 
-async function readImageBytes(file: string): Promise<Buffer> {
-  const bytes = await readInputFile(file, dataFileOptions("image", MAX_IMAGE_FILE_BYTES));
+/** The bytes of an image file, read with the bounds of any data file. */
+export async function readImageBytes(file: string): Promise<Buffer> {
+  const bytes = await readInputFile(file, dataFileOptions("PNG, JPEG or WebP image", MAX_IMAGE_FILE_BYTES));
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -14,6 +14,9 @@ import { checkClasses, checkShape, formatShape, type DataLoader } from "./source
 
 type ImagesFields = Omit<ImagesData, "shape">;
 
+/** Folders of at least this many images are announced before they are decoded (a few seconds' work and more). */
+const ANNOUNCED_DECODE = 1000;
+
 /** Channels an image is read with when the spec does not say: alpha is dropped, colour kept. */
 function naturalChannels(header: ImageHeader): 1 | 3 {
   return header.color ? 3 : 1;
@@ -108,10 +111,11 @@ export const imagesLoader: DataLoader<ImagesData> = {
     const file = path.join(imageCacheDir(), `${key}.cache`);
     let cache = readImageCache(file, key);
     if (cache === undefined) {
-      options.progress?.(`decoding ${listing.files.length} images of ${displayPath(data.dir)} into ${displayPath(file)}`);
+      // A large folder takes minutes: say so before, not only after.
+      if (listing.files.length >= ANNOUNCED_DECODE) options.progress?.(`decoding ${listing.files.length} images of ${displayPath(data.dir)} (once: later runs read them from the cache)`);
       const started = performance.now();
       cache = await buildImageCache(listing, decode, key, file, { stopOnBadFile: onBadFile === "stop" });
-      options.progress?.(`decoded ${listing.files.length} images in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      options.progress?.(`decoded ${listing.files.length} images of ${displayPath(data.dir)} in ${((performance.now() - started) / 1000).toFixed(1)} s into ${displayPath(file)}`);
     }
     const [firstSkipped] = cache.skipped;
     // A cache built while skipping holds the files it passed over: a run that stops on them stops here.

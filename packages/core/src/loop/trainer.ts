@@ -18,7 +18,7 @@
 import { tf, tfl } from "../tfjs.js";
 import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource } from "../data/loaders.js";
-import type { DataSource } from "../data/source.js";
+import type { DataSource, DataSourceOptions } from "../data/source.js";
 import { discriminatorAccuracy, resolveLoss, runDiscriminatorLoss, runGeneratorLoss, type RunLoss } from "../losses/index.js";
 import { buildNetwork, trainableVariables } from "../model/build-network.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
@@ -38,6 +38,10 @@ export interface TrainerOptions {
   dataSource?: DataSource;
   /** Where tricks' warnings go. */
   warn?(message: string): void;
+  /** How opening the plan's data treats files it cannot read (see DataSourceOptions). */
+  onBadFile?: DataSourceOptions["onBadFile"];
+  /** Progress of a long first opening of the data (an images folder being decoded). */
+  dataProgress?: DataSourceOptions["progress"];
 }
 
 /** The random streams of the loop itself, saved in checkpoints. */
@@ -167,7 +171,13 @@ export class Trainer {
   /** Builds the networks (weights from plan.train.seed), the optimizers, the data source and the tricks' hooks. */
   static async create(plan: Plan, options: TrainerOptions = {}): Promise<Trainer> {
     const rng = createRng(plan.train.seed);
-    const data = options.dataSource ?? (await openDataSource(plan.data, { rng: rng.split("data") }));
+    const data =
+      options.dataSource ??
+      (await openDataSource(plan.data, {
+        rng: rng.split("data"),
+        ...(options.onBadFile !== undefined && { onBadFile: options.onBadFile }),
+        ...(options.dataProgress !== undefined && { progress: options.dataProgress }),
+      }));
     return new Trainer(plan, data, rng, options.tricks ?? [], options.warn ?? (() => {}));
   }
 

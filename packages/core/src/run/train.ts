@@ -75,6 +75,8 @@ export interface TrainOptions {
   onNan?: "stop" | "rollback";
   /** With onNan "rollback": how many rollbacks before giving up (default 3). */
   maxRollbacks?: number;
+  /** Overrides the plan's `onBadFile` for an images folder: stop at a file that cannot be decoded, or skip it (named in the log). */
+  onBadFile?: "stop" | "skip";
 }
 
 /** One line of metrics.jsonl. */
@@ -223,7 +225,17 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
     else if (stream) stream.write(`warning: ${message}\n`);
   };
 
-  const trainer = await Trainer.create(plan, { tricks, ...(options.dataSource ? { dataSource: options.dataSource } : {}), warn });
+  const trainer = await Trainer.create(plan, {
+    tricks,
+    ...(options.dataSource ? { dataSource: options.dataSource } : {}),
+    ...(options.onBadFile ? { onBadFile: options.onBadFile } : {}),
+    dataProgress: (message) => {
+      if (stream) stream.write(`${message}\n`);
+    },
+    warn,
+  });
+  // Files the data source passed over (each named), into the run's log and on stderr.
+  for (const note of trainer.data.notes ?? []) warn(note);
   let info: RunInfo | undefined;
   try {
     const startedAt = new Date();
