@@ -102,6 +102,59 @@ describe("compile: lowering of each construct", () => {
     ]);
   });
 
+  it("images options: size, channels, crop, resize, background, range and classes reach the plan and the host", async () => {
+    const asked: unknown[] = [];
+    const classes = { from: "folders" as const, names: ["cat", "dog"], counts: [3, 4] };
+    const images = await planOf(
+      minimalWith("data ring", 'data images "faces" { size: [1, 2], channels: 1, crop: "random", resize: "bilinear", background: "#ffffff", range: [-1, 1], classes: "folders", shape: [2] }'),
+      {
+        dataShape: (data) => {
+          asked.push(data);
+          return { ok: true, shape: [1, 2, 1], classes };
+        },
+      },
+    );
+    expect(images.data).toEqual({
+      kind: "images", dir: "/specs/faces", size: [1, 2], channels: 1, crop: "random", resize: "bilinear", background: "#ffffff", onBadFile: "stop",
+      classes, shape: [2], nativeRange: [0, 1], range: [-1, 1], source: { line: 2, column: 3 },
+    });
+    expect(asked).toEqual([expect.objectContaining({ classes: { from: "folders" }, size: [1, 2], channels: 1 })]);
+    const labelled = await planOf(minimalWith("data ring", 'data images "faces" { classes: "labels.csv", shape: [2] }'), {
+      dataShape: (data) => ({ ok: true, shape: [2, 1, 1], classes: { ...(data as { classes: { from: "csv"; file: string } }).classes, names: ["a"], counts: [2] } }),
+    });
+    expect(labelled.data).toMatchObject({ classes: { from: "csv", file: "/specs/labels.csv", names: ["a"], counts: [2] } });
+    expect(await errorsOf(minimalWith("data ring", 'data images "faces" { classes: "folders", shape: [2] }'), { dataShape: () => ({ ok: true, shape: [2] }) })).toEqual([
+      "2:34 data images: the files gave no class labels",
+    ]);
+    expect(
+      await errorsOf(minimalWith("data ring", 'data images "faces" { crop: "centre", channels: 2, clases: "folders", classes: "subfolders", range: [1, -1] }'), {
+        dataShape: () => ({ ok: true, shape: [2] }),
+      }),
+    ).toEqual([
+      '2:25 data images option \'crop\' must be one of "center", "random", got "centre", did you mean \'center\'?',
+      "2:51 data images option 'channels' must be 1 (grey), 3 (RGB) or 4 (RGBA), got 2",
+      "2:54 data images has no option 'clases', did you mean 'classes'?",
+      '2:82 data images option \'classes\' must be "folders" (a sub-folder per class) or the path of a CSV file of file,label lines, got "subfolders"',
+      "2:103 range must go from a lower to a higher value, got [1, -1]",
+    ]);
+  });
+
+  it("csv, npy and labelled mnist: required options, a wrong column at the column, range only for bounded data", async () => {
+    expect(await errorsOf(minimalWith("data ring", 'data csv "p.csv"'))).toEqual(['2:8 data csv needs the names of its columns: csv "points.csv" { columns: ["x", "y"] }']);
+    expect(await errorsOf(minimalWith("data ring", 'data npy { scale: "minmax" }'))).toEqual(['2:8 data npy needs the .npy file: data npy "x.npy"']);
+    const wrongColumn = { dataShape: () => ({ ok: false as const, message: "p.csv: has no column 'yy'", option: ["columns", 1] }) };
+    expect(await errorsOf(minimalWith("data ring", 'data csv "p.csv" { columns: ["x", "yy"] }'), wrongColumn)).toEqual(["2:37 data csv: p.csv: has no column 'yy'"]);
+    const csv = await planOf(minimalWith("data ring", 'data csv "p.csv" { columns: ["x", "y"], scale: "minmax", range: [-1, 1] }'), { dataShape: () => ({ ok: true, shape: [2] }) });
+    expect(csv.data).toMatchObject({ kind: "csv", file: "/specs/p.csv", columns: ["x", "y"], scale: "minmax", shape: [2], nativeRange: [0, 1], range: [-1, 1] });
+    expect(await errorsOf(minimalWith("data ring", 'data csv "p.csv" { columns: ["x", "y"], range: [-1, 1] }'), { dataShape: () => ({ ok: true, shape: [2] }) })).toEqual([
+      '2:50 data csv option \'range\': this data is unbounded, so there is no range to map it from: scale it first, scale: "minmax"',
+    ]);
+    expect(await errorsOf(minimalWith("data ring", "data ring { range: [-1, 1] }"))).toEqual(["2:15 data ring has no option 'range': its options are 'modes', 'radius' and 'std'"]);
+    expect(await errorsOf(minimalWith("data ring", 'data mnist { classes: "folders" }'))).toEqual([
+      '2:25 data mnist option \'classes\' must be "labels" (the classes are the digits of the IDX labels file), got "folders"',
+    ]);
+  });
+
   it("file-backed data is opened even when the spec gives its shape, as training will open it", async () => {
     const files = (shape: number[]) => ({ dataShape: () => ({ ok: true as const, shape }) });
     // Files of 2x1x1 images can be served flattened, as the small networks of MINIMAL take them.

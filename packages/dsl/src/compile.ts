@@ -307,7 +307,7 @@ class Compilation {
     }
     let found: Awaited<ReturnType<NonNullable<CompileHost["dataShape"]>>>;
     try {
-      found = await this.host.dataShape(data.fields as unknown as DataWithoutShape);
+      found = await this.host.dataShape({ ...data.fields } as unknown as DataWithoutShape);
     } catch (error) {
       found = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
@@ -319,7 +319,14 @@ class Compilation {
       return undefined;
     }
     // The class names and counts the files hold: part of the plan, for conditional networks.
-    if (found.classes !== undefined) data.fields.classes = found.classes;
+    if (data.fields.classes !== undefined) {
+      if (found.classes === undefined) {
+        const written = data.statement.options?.entries.find((entry) => entry.key.text === "classes");
+        this.report(written?.value?.span ?? span, `data ${data.kind}: the files gave no class labels`);
+        return undefined;
+      }
+      data.fields.classes = found.classes;
+    }
     if (data.shape === undefined) return found.shape;
     const [height, width, channels] = found.shape;
     if (shapesEqual(data.shape, found.shape)) return data.shape;

@@ -349,7 +349,7 @@ class Lowering {
     // the files later), so that the schema reports only the rest.
     const placeholders: Record<string, JsonValue> = {};
     if (definition.path !== undefined) placeholders[definition.path.field] = "-";
-    for (const required of definition.required ?? []) placeholders[required.option] = "-";
+    for (const required of definition.required ?? []) placeholders[required.option] = required.placeholder;
     const classes = fields.classes as Record<string, JsonValue> | undefined;
     const withClasses = classes === undefined ? fields : { ...fields, classes: { ...classes, names: ["-"], counts: [0] } };
     const check = definition.schema.safeParse({ ...placeholders, ...withClasses, shape: shape ?? [1], nativeRange, range: range ?? nativeRange });

@@ -19,7 +19,7 @@ export const csvData = defineDataKind({
   summary: "a CSV file with a header line, one example a row",
   options: ["columns", "scale", "range"],
   path: { field: "file", what: "the CSV file", example: 'data csv "points.csv" { columns: ["x", "y"] }' },
-  required: [{ option: "columns", what: "the names of its columns", example: 'csv "points.csv" { columns: ["x", "y"] }' }],
+  required: [{ option: "columns", what: "the names of its columns", example: 'csv "points.csv" { columns: ["x", "y"] }', placeholder: ["-"] }],
   filesAt: "path",
   fixedShape: (fields) => (Array.isArray(fields.columns) ? [fields.columns.length] : undefined),
   nativeRange: tabularNativeRange,

@@ -23,7 +23,7 @@ export const idxData = defineDataKind({
   summary: "images (and labels) in IDX files, MNIST's format",
   options: ["images", "labels", "classes", "shape", "range"],
   noPathHint: 'give its files as options, idx { images: "...", labels: "..." }',
-  required: [{ option: "images", what: "the file of its images", example: 'idx { images: "train-images-idx3-ubyte" }' }],
+  required: [{ option: "images", what: "the file of its images", example: 'idx { images: "train-images-idx3-ubyte" }', placeholder: "-" }],
   fileOptions: ["images", "labels"],
   filesAt: "images",
   specField: idxClassesField,

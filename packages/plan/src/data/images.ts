@@ -49,7 +49,11 @@ export const imagesData = defineDataKind({
   options: ["size", "channels", "crop", "resize", "background", "range", "onBadFile", "classes", "shape"],
   path: { field: "dir", what: "the directory of the images", example: 'data images "path/to/dir"' },
   filesAt: "path",
-  specField: (option, value, context) => (option === "classes" ? (imagesClasses(value, context.resolvePath) as Record<string, JsonValue> | string) : undefined),
+  specField(option, value, context) {
+    if (option === "classes") return imagesClasses(value, context.resolvePath) as Record<string, JsonValue> | string;
+    if (option === "channels" && !(IMAGE_CHANNELS as readonly JsonValue[]).includes(value)) return `must be 1 (grey), 3 (RGB) or 4 (RGBA), got ${JSON.stringify(value)}`;
+    return undefined;
+  },
   fixedShape: (fields) => (Array.isArray(fields.size) && typeof fields.channels === "number" ? [...(fields.size as number[]), fields.channels] : undefined),
   nativeRange: () => [0, 1],
   readsFiles: true,

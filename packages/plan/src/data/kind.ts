@@ -56,8 +56,11 @@ export interface DataKindDefinition<Kind extends string = string, Schema extends
   path?: { field: string; what: string; example: string };
   /** Said after "data KIND takes no path" to show where its files go instead. */
   noPathHint?: string;
-  /** Options the spec must give, each with what it names and an example. */
-  required?: readonly { option: string; what: string; example: string }[];
+  /**
+   * Options the spec must give, each with what it names, an example, and a value of the right
+   * type that stands in for it while the rest of the options are checked.
+   */
+  required?: readonly { option: string; what: string; example: string; placeholder: JsonValue }[];
   /** Options whose values are file paths, resolved against the spec's folder. */
   fileOptions?: readonly string[];
   /** The option (or the path, when "path") that names the files a problem with them is shown at. */
