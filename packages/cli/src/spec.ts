@@ -2,7 +2,7 @@
  * Reading and compiling a spec for the commands that take a .gan file.
  */
 import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
-import { MAX_SPEC_BYTES, UserError, createCompileHost, readInputTextSync } from "@gan/core";
+import { MAX_SPEC_BYTES, UserError, createCompileHost, readInputTextSync, type CompileHostOptions } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import { output } from "./io.js";
 import { memoryBudget as memoryBudgetOf } from "./memory-budget.js";
@@ -18,9 +18,9 @@ export interface CompiledSpec {
 }
 
 /** Compiles a spec; `memoryBudget` (bytes) defaults to GAN_MEMORY_BUDGET or 4 GiB (memory-budget.ts). */
-export async function compileSpec(file: string, memoryBudget: number = memoryBudgetOf("gan", undefined)): Promise<CompiledSpec> {
+export async function compileSpec(file: string, memoryBudget: number = memoryBudgetOf("gan", undefined), host: CompileHostOptions = {}): Promise<CompiledSpec> {
   const text = readSpec(file);
-  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost(), memoryBudget });
+  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost(host), memoryBudget });
   return plan ? { text, plan, diagnostics } : { text, diagnostics };
 }
 
@@ -39,8 +39,8 @@ export function printDiagnostics(diagnostics: Diagnostic[], text: string): void 
 }
 
 /** Compiles a spec and returns its plan, or prints the diagnostics and throws (exit code 1). */
-export async function planFromSpec(file: string): Promise<Plan> {
-  const { text, plan, diagnostics } = await compileSpec(file);
+export async function planFromSpec(file: string, host: CompileHostOptions = {}): Promise<Plan> {
+  const { text, plan, diagnostics } = await compileSpec(file, undefined, host);
   printDiagnostics(diagnostics, text);
   if (!plan || hasErrors(diagnostics)) throw new UserError("", 1);
   return plan;

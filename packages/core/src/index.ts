@@ -10,6 +10,7 @@ export {
   loadTrickModule,
   resolveTrick,
   toLoadedTrick,
+  type CompileHostOptions,
   type InstalledTrickInfo,
   type ResolvedTrick,
 } from "./trick/load.js";

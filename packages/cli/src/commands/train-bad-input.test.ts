@@ -4,7 +4,7 @@
  * wrong, with exit code 1, and no run directory is created.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -158,5 +158,30 @@ describe("gan train validates a plan.json before anything runs", () => {
     expect(stderr).toMatch(/is not a valid plan:\n/);
     expect(stderr).toContain("\nnetworks.generator.layers[0].actvation: unknown field");
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("gan train --on-bad-file", () => {
+  test("skip trains on the images that decode and names each skipped file in the run's log; a wrong value is a usage error", async () => {
+    const images = path.join(dir, "with-bad-files");
+    mkdirSync(images);
+    writeFileSync(path.join(images, "a.png"), greyPng(2, 2));
+    writeFileSync(path.join(images, "b.png"), greyPng(2, 2));
+    writeFileSync(path.join(images, "broken.png"), "not a PNG");
+    writeFileSync(path.join(images, "notes.txt"), "hello");
+    const planFile = path.join(dir, "bad-files.json");
+    writeFileSync(planFile, JSON.stringify(planWith({ kind: "images", dir: images }, [2, 2, 1])));
+    const out = path.join(dir, "bad-files-runs");
+    const { code, stderr } = await gan("train", planFile, "--out", out, "--on-bad-file", "skip", "--no-eval");
+    expect(code, stderr).toBe(0);
+    const [run] = readdirSync(path.join(out, "bad"));
+    const log = readFileSync(path.join(out, "bad", run!, "log.txt"), "utf8");
+    expect(log).toContain("warning: skipped notes.txt: not an image");
+    expect(log).toMatch(/warning: skipped broken\.png: not a readable PNG, JPEG or WebP image \(.+\)\n/);
+    expect(log).toContain(`warning: skipped 2 of 4 files of ${images}`);
+    expect(log).toContain(`data: images: 2 images of 2x2x1 from ${images}`);
+    const wrong = await gan("train", planFile, "--on-bad-file", "ignore");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("gan train: --on-bad-file must be stop or skip, got 'ignore'\n");
   });
 });

@@ -129,7 +129,8 @@ export const command: Command = {
       plan = readPlanFile(file);
       checkPlanMemory(plan, file);
     }
-    else plan = await planFromSpec(file);
+    // --on-bad-file skip lets the spec compile past the files that training will skip.
+    else plan = await planFromSpec(file, onBadFile !== undefined ? { onBadFile } : {});
 
     // First Ctrl-C (or SIGTERM): finish the step, write a checkpoint, exit 130 (143). A second: exit now.
     const controller = new AbortController();

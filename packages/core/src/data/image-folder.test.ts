@@ -201,21 +201,21 @@ describe("images source: bad files and the cache", () => {
     const data = imagesData(dir, [2, 2, 1]);
     const messages: string[] = [];
     await open(data, 0, (message) => messages.push(message));
-    expect(messages[0]).toMatch(/^decoded 2 images of /);
+    expect(messages[0]).toMatch(/^decoded 2 of 2 images of /);
     messages.length = 0;
     const cached = await open(data, 0, (message) => messages.push(message));
     expect(messages).toEqual([]);
     expect(allExamples(cached).map((example) => example[0])).toEqual([10, 20]);
     writeFileSync(path.join(dir, "b.png"), png(2, 2, [30, 30, 30, 255], 0));
     const changed = await open(data, 0, (message) => messages.push(message));
-    expect(messages[0]).toMatch(/^decoded 2 images of /);
+    expect(messages[0]).toMatch(/^decoded 2 of 2 images of /);
     expect(allExamples(changed).map((example) => example[0])).toEqual([10, 30]);
     // A damaged cache file is decoded anew, never trusted.
     const cacheDir = path.join(process.env.GAN_CACHE_DIR!, "images");
     for (const name of readdirSync(cacheDir)) writeFileSync(path.join(cacheDir, name), "damaged");
     messages.length = 0;
     expect(allExamples(await open(data, 0, (message) => messages.push(message))).map((example) => example[0])).toEqual([10, 30]);
-    expect(messages[0]).toMatch(/^decoded 2 images of /);
+    expect(messages[0]).toMatch(/^decoded 2 of 2 images of /);
   });
 });
 

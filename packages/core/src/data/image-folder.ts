@@ -115,7 +115,7 @@ export const imagesLoader: DataLoader<ImagesData> = {
       if (listing.files.length >= ANNOUNCED_DECODE) options.progress?.(`decoding ${listing.files.length} images of ${displayPath(data.dir)} (once: later runs read them from the cache)`);
       const started = performance.now();
       cache = await buildImageCache(listing, decode, key, file, { stopOnBadFile: onBadFile === "stop" });
-      options.progress?.(`decoded ${listing.files.length} images of ${displayPath(data.dir)} in ${((performance.now() - started) / 1000).toFixed(1)} s into ${displayPath(file)}`);
+      options.progress?.(`decoded ${cache.count} of ${listing.files.length} images of ${displayPath(data.dir)} in ${((performance.now() - started) / 1000).toFixed(1)} s into ${displayPath(file)}`);
     }
     const [firstSkipped] = cache.skipped;
     // A cache built while skipping holds the files it passed over: a run that stops on them stops here.

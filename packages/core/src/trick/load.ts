@@ -215,8 +215,13 @@ export function installedTricks(fromDir: string): InstalledTrickInfo[] {
   }));
 }
 
+export interface CompileHostOptions {
+  /** Overrides an images folder's `onBadFile` while its files are checked (gan train --on-bad-file). */
+  onBadFile?: "stop" | "skip";
+}
+
 /** The CompileHost the CLI hands to @gan/dsl's compiler. */
-export function createCompileHost(): CompileHost {
+export function createCompileHost(options: CompileHostOptions = {}): CompileHost {
   return {
     async loadTrick(packageName, fromDir): Promise<TrickLoadResult> {
       try {
@@ -230,6 +235,6 @@ export function createCompileHost(): CompileHost {
     async installedTricks(fromDir) {
       return installedTricks(fromDir).map((info) => info.name);
     },
-    dataShape: readDataShape,
+    dataShape: (data) => readDataShape(options.onBadFile !== undefined && data.kind === "images" ? { ...data, onBadFile: options.onBadFile } : data),
   };
 }
