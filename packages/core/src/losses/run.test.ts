@@ -42,6 +42,16 @@ describe("relativistic losses in a run", () => {
     expect(await losses(plan)).toEqual(first);
   });
 
+  test("the same losses on wasm as on cpu", async () => {
+    for (const kind of RELATIVISTIC) {
+      const onCpu = await losses(tinyPlan({ loss: { kind } }), [], 3);
+      const onWasm = await losses(tinyPlan({ loss: { kind }, train: { ...tinyPlan().train, backend: "wasm" } }), [], 3);
+      for (const [i, line] of onWasm.entries()) {
+        for (const name of ["d_loss", "g_loss"]) expect(line[name], `${kind} ${name} at ${i}`).toBeCloseTo(onCpu[i]![name]!, 4);
+      }
+    }
+  });
+
   test("G's update draws a real batch and gives its logits to the generatorLoss hooks only for a loss that uses them", async () => {
     const seen = async (kind: LossKind) => {
       const data = arrayDataSource([0.5, -0.5, 1, 0, -1, 0.25, 0, 1], [2]);
