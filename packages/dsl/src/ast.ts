@@ -241,6 +241,10 @@ export interface TrainSetting {
   /** The `every` of `sample every 1000`, when written. */
   every?: Word;
   value?: Expression | Word | StringValue;
+  /** What follows the first value on the line, in order (`fid stalls for 5 evals` after `stop when`). */
+  more?: (Expression | Word | StringValue)[];
+  /** `{ ... }` after the values (`eval every 500 { metrics: ["fid"] }`). */
+  options?: ObjectValue;
   span: Span;
 }
 export interface TrainStatement {

@@ -44,7 +44,7 @@ import {
   type TrickLayer,
   type TrickUse,
 } from "@gan/plan";
-import type { NetworkStatement, Span } from "./ast.js";
+import type { NetworkStatement, Span, SpecNode, TrainStatement } from "./ast.js";
 import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { lowerSpec, type LoweredSpec, type LoweredUse } from "./lower.js";
 import { parseDetailed, TOO_DEEP_MESSAGE } from "./parse.js";
@@ -621,9 +621,26 @@ class Compilation {
     }
     if (head === "tricks" && typeof second === "number") return lowered.uses[second]?.statement.span;
     if (head === "data") return lowered.data?.statement.span;
+    if (head === "train" && typeof second === "string") {
+      const span = trainSettingSpan(spec, second, third, fourth);
+      if (span !== undefined) return span;
+    }
     const statement = spec.statements.find((s) => s.kind === head || (head === "optimizers" && s.kind === "optimizer"));
     return statement?.span ?? spec.name?.span;
   }
+}
+
+/** Where a train setting of the plan (`eval`, `keepBest`, `stopWhenStalls`, or `eval.metrics[i]`) is written. */
+function trainSettingSpan(spec: SpecNode, key: string, third: string | number | undefined, fourth: string | number | undefined): Span | undefined {
+  const train = spec.statements.find((s): s is TrainStatement => s.kind === "train");
+  const name = { eval: "eval", keepBest: "keep", stopWhenStalls: "stop" }[key];
+  const setting = train?.settings.find((s) => s.name.text === name && (key !== "keepBest" || (s.value !== undefined && !("kind" in s.value))));
+  if (setting === undefined) return undefined;
+  if (key === "eval" && third === "metrics" && typeof fourth === "number") {
+    const list = setting.options?.entries.find((entry) => entry.key.text === "metrics")?.value;
+    if (list?.kind === "list") return list.items[fourth]?.span ?? list.span;
+  }
+  return setting.span;
 }
 
 /** Freezes `value` and everything in it; what is frozen already is not walked again. */

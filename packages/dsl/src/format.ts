@@ -261,7 +261,7 @@ class Printer {
         this.nestedBlock(indent, statement, statement.network, statement.layers, (layer) => this.layer(layer, indent + 1));
         return;
       case "train":
-        this.nestedBlock(indent, statement, "train", statement.settings, (setting) => this.trainSetting(setting));
+        this.nestedBlock(indent, statement, "train", statement.settings, (setting) => this.trainSetting(setting, indent + 1));
         return;
     }
   }
@@ -331,10 +331,14 @@ class Printer {
     if (activation.alpha !== undefined) this.write(` ${expressionText(activation.alpha)}`);
   }
 
-  private trainSetting(setting: ast.TrainSetting): void {
+  private trainSetting(setting: ast.TrainSetting, indent: number): void {
     this.write(setting.name.text);
     if (setting.every !== undefined) this.write(" every");
-    if (setting.value !== undefined) this.write(` ${wordOrValueText(setting.value)}`);
+    for (const value of [setting.value, ...(setting.more ?? [])]) if (value !== undefined) this.write(` ${wordOrValueText(value)}`);
+    if (setting.options !== undefined) {
+      this.write(" ");
+      this.object(setting.options, indent);
+    }
   }
 
   // -------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import { issueText, valueAtPath, type SchemaIssue } from "./issues.js";
 import { lowerLayers } from "./layers.js";
 import { closest, didYouMean, listQuoted } from "./suggest.js";
 import { integerAtLeast, isExpression, locate, objectEntries, type Report, type ValueContext } from "./values.js";
+import { lowerEval, lowerKeepBest, lowerStopWhen } from "./train-eval.js";
 
 export interface LoweringContext {
   /** The spec's directory, absolute: file paths in `data` are resolved against it. */
@@ -99,7 +100,7 @@ export interface LoweredSpec {
 }
 
 const OPTIMIZER_SCHEMAS = { adam: AdamSchema, sgd: SgdSchema, rmsprop: RmspropSchema };
-const TRAIN_SETTING_NAMES = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend"] as const;
+const TRAIN_SETTING_NAMES = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend", "eval", "stop"] as const;
 const EVERY_SETTINGS = ["sample", "checkpoint", "log"];
 
 export function lowerSpec(spec: SpecNode, context: LoweringContext): LoweredSpec {
@@ -221,7 +222,7 @@ class Lowering {
 
   private lowerTrain(statement: TrainStatement): Train | undefined {
     const seen = new Map<string, Span>();
-    const raw: Record<string, number | string> = {};
+    const raw: Record<string, number | string | object> = {};
     let ok = true;
     for (const setting of statement.settings) {
       const name = setting.name.text;
@@ -231,18 +232,26 @@ class Lowering {
           setting.name.span,
           suggestion !== undefined
             ? `unknown train setting '${name}', did you mean '${suggestion}'?`
-            : `unknown train setting '${name}': the settings are steps, batch, seed, sample every, checkpoint every, keep, log every and backend`,
+            : `unknown train setting '${name}': the settings are steps, batch, seed, sample every, checkpoint every, keep, log every, backend, eval every, keep best and stop when`,
         );
         ok = false;
         continue;
       }
-      const first = seen.get(name);
+      // `keep 3` and `keep best fid` are two settings.
+      const settingKey = name === "keep" && setting.value !== undefined && !("kind" in setting.value) ? "keep best" : name;
+      const first = seen.get(settingKey);
       if (first !== undefined) {
-        this.report(setting.name.span, `'${name}' is given twice in train { ... } (first at line ${first.line})`);
+        this.report(setting.name.span, `'${settingKey}' is given twice in train { ... } (first at line ${first.line})`);
         ok = false;
         continue;
       }
-      seen.set(name, setting.name.span);
+      seen.set(settingKey, setting.name.span);
+      if (name === "eval" || name === "stop" || settingKey === "keep best") {
+        const lowered = name === "eval" ? lowerEval(setting, this.values) : name === "stop" ? lowerStopWhen(setting, this.values) : lowerKeepBest(setting, this.values);
+        if (lowered === undefined) ok = false;
+        else raw[name === "eval" ? "eval" : name === "stop" ? "stopWhenStalls" : "keepBest"] = lowered as never;
+        continue;
+      }
       if (name === "backend") {
         const value = setting.value;
         if (value === undefined || "kind" in value) {

@@ -314,7 +314,8 @@ function parseErrorMessage(
   }
 }
 
-const TRAIN_SETTING_EXAMPLES = "steps N, batch N, seed N, sample every N, checkpoint every N, keep N, log every N, backend NAME";
+const TRAIN_SETTING_EXAMPLES =
+  "steps N, batch N, seed N, sample every N, checkpoint every N, keep N, log every N, backend NAME, eval every N { ... }, keep best METRIC, stop when METRIC stalls for N evals";
 
 function mismatchMessage(
   expectedName: string,

@@ -30,6 +30,12 @@ import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from "ch
 import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 
+/** Train settings whose name is a plain word, not a keyword, with the word after it: a setting on the same line stops before them. */
+const WORD_LED_SETTINGS = [
+  ["eval", "every"],
+  ["stop", "when"],
+] as const;
+
 /** What went wrong at one point of the parse, as recorded by the message provider. */
 export type ParseProblem =
   | { kind: "mismatch"; expected: string; ruleName: string }
@@ -184,6 +190,18 @@ export class GanParser extends CstParser {
   // Layout helpers (never called while chevrotain records the grammar: GATEs and
   // ACTIONs run only during a real parse).
   // -------------------------------------------------------------------------
+
+  /**
+   * True when the next token continues the train setting being read: on its line, and not the
+   * name of the next setting (`train { steps 100 eval every 10 stop when ... }` on one line).
+   */
+  private nextIsWordOfSetting(): boolean {
+    if (!this.nextOnSameLine()) return false;
+    const [next, after] = [this.LA(1), this.LA(2)];
+    // `eval every` and `stop when` start settings; `eval` alone is a word (`for 5 eval`).
+    const startsSetting = tokenMatcher(next, t.Identifier) && WORD_LED_SETTINGS.some(([name, second]) => next.image === name && (tokenMatcher(after, t.Every) ? second === "every" : after.image === second));
+    return !startsSetting;
+  }
 
   /** True when the next token is on the line where the previous one ends. */
   private nextOnSameLine(): boolean {
@@ -353,7 +371,11 @@ export class GanParser extends CstParser {
             { ALT: () => this.CONSUME(t.Seed, { LABEL: "setting" }) },
             { ALT: () => this.CONSUME(t.Keep, { LABEL: "setting" }) },
           ]);
-          this.SUBRULE(this.expression);
+          this.OR5([
+            { ALT: () => this.SUBRULE(this.expression) },
+            // `keep best fid`: words, on the setting's line.
+            { ALT: () => this.AT_LEAST_ONE({ GATE: () => this.nextIsWordOfSetting(), DEF: () => this.CONSUME4(t.Identifier, { LABEL: "word" }) }) },
+          ]);
         },
       },
       {
@@ -378,8 +400,10 @@ export class GanParser extends CstParser {
         ALT: () => {
           this.CONSUME2(t.Identifier, { LABEL: "setting" });
           this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.CONSUME2(t.Every) });
-          this.OPTION2({
-            GATE: () => this.nextOnSameLine(),
+          // Words and values on the setting's line (`stop when fid stalls for 5 evals`), then options
+          // (`eval every 500 { metrics: ["fid"] }`): the compiler says which settings take what.
+          this.MANY({
+            GATE: () => this.nextIsWordOfSetting() && !tokenMatcher(this.LA(1), t.LCurly),
             DEF: () =>
               this.OR4([
                 { ALT: () => this.SUBRULE3(this.expression) },
@@ -387,6 +411,7 @@ export class GanParser extends CstParser {
                 { ALT: () => this.CONSUME(t.StringLiteral) },
               ]),
           });
+          this.OPTION2({ GATE: () => this.nextOnSameLine(), DEF: () => this.SUBRULE(this.object) });
         },
       },
     ]);

@@ -16,7 +16,7 @@ import { closest, LAYER_ALIASES, listWords } from "./suggest.js";
 import { StringLiteral } from "./tokens.js";
 
 export const STATEMENT_KEYWORDS = ["data", "latent", "generator", "discriminator", "loss", "optimizer", "train", "use"] as const;
-export const TRAIN_SETTINGS = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend"] as const;
+export const TRAIN_SETTINGS = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend", "eval", "stop"] as const;
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -242,11 +242,17 @@ class AstBuilder extends BaseVisitor {
     const name = token(children, "setting");
     if (span === undefined || name === undefined) return undefined;
     const every = token(children, "Every");
-    const expression = this.build<ast.Expression>(node(children, "expression"));
-    const wordToken = token(children, "word");
-    const stringToken = token(children, "StringLiteral");
-    const value = expression ?? (wordToken && word(wordToken)) ?? (stringToken && this.stringValue(stringToken));
-    return { name: word(name), ...(every && { every: word(every) }), ...(value && { value }), span };
+    // Expressions, words and strings in the order written (the CST groups them by kind).
+    const values = [
+      ...nodes(children, "expression").map((cst) => ({ at: cst.location?.startOffset ?? 0, value: this.build<ast.Expression>(cst) })),
+      ...tokens(children, "word").map((tok) => ({ at: tok.startOffset, value: word(tok) })),
+      ...tokens(children, "StringLiteral").map((tok) => ({ at: tok.startOffset, value: this.stringValue(tok) })),
+    ]
+      .sort((a, b) => a.at - b.at)
+      .flatMap(({ value }) => (value === undefined ? [] : [value]));
+    const [value, ...more] = values;
+    const options = this.build<ast.ObjectValue>(node(children, "object"));
+    return { name: word(name), ...(every && { every: word(every) }), ...(value && { value }), ...(more.length > 0 && { more }), ...(options && { options }), span };
   }
 
   useStatement(children: Children, cst: CstNode): ast.UseStatement | undefined {

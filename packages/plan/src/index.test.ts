@@ -8,7 +8,7 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "evaluationKindOf", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
       "formatShape", "inferNetworkShapes", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withoutSource",
     ]);

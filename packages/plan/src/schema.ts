@@ -159,6 +159,65 @@ export type BackendName = (typeof BACKENDS)[number];
  */
 export const DEFAULT_KEEP_CHECKPOINTS = 3;
 
+/**
+ * What `eval every` can measure during a run, by the kind of evaluation the data has: the 2-D
+ * mixtures' mode coverage (PacGAN's definitions) and, for 28x28x1 images, the Fréchet distance
+ * and the classifier score in the features of the project's MNIST classifier.
+ */
+export const EVAL_METRICS = {
+  mixture: ["modes", "high_quality", "reverse_kl"],
+  mnist: ["fid", "classifier_score"],
+} as const;
+export type EvaluationKind = keyof typeof EVAL_METRICS;
+export type EvalMetric = (typeof EVAL_METRICS)[EvaluationKind][number];
+export const ALL_EVAL_METRICS = [...EVAL_METRICS.mixture, ...EVAL_METRICS.mnist] as const;
+/** Which way is better, for `keep best` and `stop when ... stalls`. */
+export const EVAL_METRIC_BETTER: Record<EvalMetric, "higher" | "lower"> = {
+  modes: "higher",
+  high_quality: "higher",
+  reverse_kl: "lower",
+  fid: "lower",
+  classifier_score: "higher",
+};
+
+/** How a metric is named in tables and charts (a Fréchet distance always says whose features). */
+export const EVAL_METRIC_TITLES: Record<EvalMetric, string> = {
+  modes: "modes captured",
+  high_quality: "high-quality samples, %",
+  reverse_kl: "reverse KL",
+  fid: "Fréchet distance (MNIST classifier features)",
+  classifier_score: "classifier score",
+};
+
+/**
+ * The name of each metric in metrics.jsonl (after `eval_`), eval.json's tables and TensorBoard:
+ * the names `gan eval` gives them, so that a Fréchet distance says whose features it was computed on.
+ */
+export const EVAL_METRIC_KEYS: Record<EvalMetric, string> = {
+  modes: "modes",
+  high_quality: "high_quality_pct",
+  reverse_kl: "reverse_kl",
+  fid: "fd@mnist-classifier",
+  classifier_score: "classifier_score",
+};
+
+/** The kind of evaluation `data` has, or undefined (no metric for it yet). */
+export function evaluationKindOf(data: { kind: string; shape: readonly number[] }): EvaluationKind | undefined {
+  if (data.kind === "ring" || data.kind === "grid") return "mixture";
+  const [height, width, channels] = data.shape;
+  return data.shape.length === 3 && height === 28 && width === 28 && channels === 1 ? "mnist" : undefined;
+}
+
+/** `eval every N { metrics: [...], samples: N }`: metrics computed during training. */
+export const TrainEvalSchema = z.strictObject({
+  every: positiveInt,
+  /** The data's metrics to compute (written to metrics.jsonl as eval_<metric>); absent: all of them. */
+  metrics: z.array(z.enum(ALL_EVAL_METRICS)).min(1).optional(),
+  /** Samples drawn per evaluation (default: gan eval's, 2,500 for mixtures, 10,000 for images). */
+  samples: positiveInt.optional(),
+});
+export type TrainEval = z.infer<typeof TrainEvalSchema>;
+
 export const TrainSchema = z.strictObject({
   steps: positiveInt,
   batch: positiveInt.default(64),
@@ -172,6 +231,11 @@ export const TrainSchema = z.strictObject({
   /** Append a line to metrics.jsonl every N steps. */
   logEvery: positiveInt.default(10),
   backend: z.enum(BACKENDS).default("auto"),
+  eval: TrainEvalSchema.optional(),
+  /** `keep best fid`: checkpoints/best holds the checkpoint of the best evaluation of this metric. */
+  keepBest: z.enum(ALL_EVAL_METRICS).optional(),
+  /** `stop when fid stalls for 5 evals`: the run ends once this many evaluations in a row are no better than the best. */
+  stopWhenStalls: z.strictObject({ metric: z.enum(ALL_EVAL_METRICS), evals: positiveInt }).optional(),
 });
 export type Train = z.infer<typeof TrainSchema>;
 

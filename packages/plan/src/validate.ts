@@ -6,7 +6,7 @@
  */
 import { walkLayers } from "./layer-tree.js";
 import { TRICK_LOSS_KIND } from "./losses.js";
-import { PlanSchema, ScheduleSchema, type Network, type NetworkName, type Plan } from "./schema.js";
+import { EVAL_METRICS, PlanSchema, ScheduleSchema, evaluationKindOf, type Network, type NetworkName, type Plan } from "./schema.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { findSchedules, scheduleProblems } from "./schedule.js";
 import { formatShape, inferNetworkShapes, shapeSize, shapesEqual, type ShapeInferenceOptions } from "./shapes.js";
@@ -37,7 +37,7 @@ export function validatePlan(json: unknown, options: ValidatePlanOptions = {}): 
   if (!parsed.success) return failure(describeIssues(parsed.error.issues, json));
   const plan = parsed.data;
 
-  const problems: LocatedMessage[] = [...checkRanges(plan), ...checkSchedules(plan), ...checkWindows(plan), ...checkTrickLoss(plan)];
+  const problems: LocatedMessage[] = [...checkRanges(plan), ...checkSchedules(plan), ...checkWindows(plan), ...checkTrickLoss(plan), ...checkEvaluation(plan)];
   const networks: Partial<Record<NetworkName, Network>> = {};
   for (const name of ["generator", "discriminator"] as const) {
     problems.push(...checkInput(plan, name));
@@ -95,6 +95,40 @@ function checkTrickLoss(plan: Plan): LocatedMessage[] {
   const loss = plan.loss;
   if (loss.kind !== TRICK_LOSS_KIND || plan.tricks.some((trick) => trick.package === loss.trick)) return [];
   return [{ path: ["loss", "trick"], message: `the loss '${loss.name}' comes from trick '${loss.trick}', which the plan does not use (tricks[] has no '${loss.trick}')` }];
+}
+
+/**
+ * `eval every`, `keep best` and `stop when ... stalls`: the metrics must be ones the data has,
+ * and the last two must name a metric that is evaluated.
+ */
+function checkEvaluation(plan: Plan): LocatedMessage[] {
+  const { eval: evaluation, keepBest, stopWhenStalls } = plan.train;
+  const kind = evaluationKindOf(plan.data);
+  const problems: LocatedMessage[] = [];
+  if (evaluation !== undefined && kind === undefined) {
+    problems.push({
+      path: ["train", "eval"],
+      message: `data '${plan.data.kind}' of shape ${formatShape(plan.data.shape)} has no metric to evaluate during training (there are metrics for ring and grid mixtures and 28x28x1 images)`,
+    });
+  }
+  const available: readonly string[] = kind === undefined ? [] : EVAL_METRICS[kind];
+  if (evaluation !== undefined && kind !== undefined) {
+    (evaluation.metrics ?? []).forEach((metric, i) => {
+      if (!available.includes(metric)) {
+        problems.push({ path: ["train", "eval", "metrics", i], message: `'${metric}' is not measured on ${kind === "mixture" ? "2-D mixtures" : "28x28x1 images"}: the metrics are ${available.map((m) => `"${m}"`).join(", ")}` });
+      }
+    });
+  }
+  const evaluated = evaluation === undefined ? [] : (evaluation.metrics ?? available);
+  for (const [key, metric, words] of [
+    ["keepBest", keepBest, `keep best ${keepBest}`],
+    ["stopWhenStalls", stopWhenStalls?.metric, `stop when ${stopWhenStalls?.metric} stalls`],
+  ] as const) {
+    if (metric === undefined) continue;
+    if (evaluation === undefined) problems.push({ path: ["train", key], message: `${words} needs an evaluation during training: eval every N { metrics: ["${metric}"] }` });
+    else if (!evaluated.includes(metric)) problems.push({ path: ["train", key], message: `${words}: '${metric}' is not among the metrics of eval every (${evaluated.join(", ")})` });
+  }
+  return problems;
 }
 
 /** Re-infers a network's shapes and compares them with those recorded in the plan. */

@@ -73,7 +73,7 @@ describe("gan train --init-from", () => {
     const runDir = runIn(out);
     const checkpoint = path.join(source, "checkpoints", "step-000004");
     const info = JSON.parse(readFileSync(path.join(runDir, "run.json"), "utf8")) as { initFrom: unknown; stepsCompleted: number };
-    expect(info.initFrom).toEqual({ checkpoint, step: 4 });
+    expect(info.initFrom).toEqual({ checkpoint, step: 4, networks: "both" });
     expect(info.stepsCompleted).toBe(4);
     expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).toContain(`weights from: ${checkpoint} (step 4); optimizers, tricks and schedules start afresh`);
     expect(readFileSync(path.join(runDir, "generator", "weights.bin"))).toEqual(readFileSync(path.join(checkpoint, "generator", "weights.bin")));
@@ -85,8 +85,21 @@ describe("gan train --init-from", () => {
     const out = path.join(dir, "stddev");
     const { code, stderr } = await gan("train", file, "--out", out, "--init-from", source);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^gan: --init-from .*step-000004: the checkpoint's discriminator does not fit this plan's: it has no d2_dense\/kernel, which this plan's has \(shape \[9, 1\]\) \(a trick or a change that reshapes a network, such as @gan\/pack or @gan\/minibatch-stddev, cannot start from weights trained without it\)\n$/);
+    expect(stderr).toMatch(/^gan: --init-from .*step-000004: the checkpoint's discriminator does not fit this plan's: it has no d2_dense\/kernel, which this plan's has \(shape \[9, 1\]\) \(a trick or a change that reshapes a network, such as @gan\/pack or @gan\/minibatch-stddev, cannot start from weights trained without it; --init-networks generator starts G from the checkpoint and D afresh\)\n$/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  test("--init-networks generator: G from the checkpoint, D afresh, so a trick that reshapes D can start", async () => {
+    const file = writeSpec("stddev-g.gan", spec("0", '  use "@gan/minibatch-stddev" { group: 4 }\n'));
+    const out = path.join(dir, "stddev-g");
+    const { code, stderr } = await gan("train", file, "--out", out, "--no-eval", "--init-from", source, "--init-networks", "generator");
+    expect(code, stderr).toBe(0);
+    const runDir = runIn(out);
+    const checkpoint = path.join(source, "checkpoints", "step-000004");
+    expect(JSON.parse(readFileSync(path.join(runDir, "run.json"), "utf8")).initFrom).toEqual({ checkpoint, step: 4, networks: "generator" });
+    expect(readFileSync(path.join(runDir, "log.txt"), "utf8")).toContain(", the generator's only (D starts afresh)");
+    expect(readFileSync(path.join(runDir, "generator", "weights.bin"))).toEqual(readFileSync(path.join(checkpoint, "generator", "weights.bin")));
+    expect(await gan("train", file, "--init-networks", "generator")).toMatchObject({ code: 2, stderr: "gan: gan train: --init-networks goes with --init-from\n" });
   });
 
   test("mistakes: no such directory, a directory without a checkpoint, with --resume", async () => {

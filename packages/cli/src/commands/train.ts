@@ -1,5 +1,5 @@
 import path from "node:path";
-import { UsageError, appendRunLog, readPlanFile, readRunPlan, train, type TrainResult } from "@gan/core";
+import { UsageError, appendRunLog, readPlanFile, readRunPlan, train, type TrainResult, type TrainingEvaluator } from "@gan/core";
 import { BACKENDS, type BackendName, type Plan } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
@@ -10,6 +10,7 @@ import { planFromSpec } from "../spec.js";
 import { writeReport } from "../report/write-report.js";
 import { evaluateAndRecord, evaluationKind } from "../eval/evaluate-run.js";
 import { formatEvalLine } from "../eval/format-eval.js";
+import { trainingEvaluator } from "../eval/during-training.js";
 
 /** Exit codes of a run stopped by a signal, as shells report them (128 + signal number). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -27,7 +28,13 @@ function summary(result: TrainResult, seconds: number): string {
   const last = result.lastMetrics;
   const losses = last ? `, last D loss ${last.d_loss?.toFixed(4) ?? "-"}, G loss ${last.g_loss?.toFixed(4) ?? "-"}` : "";
   const verb = result.stopped ? "stopped after" : "trained";
-  return `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}\nrun directory: ${displayPath(result.runDir)}\n`;
+  // Evaluation during training is reported apart: its seconds and its share of the run.
+  const evaluation =
+    result.evaluationSeconds > 0
+      ? `\nevaluation during training: ${result.evaluationSeconds.toFixed(1)} s over the run, ${((100 * result.evaluationSeconds) / (result.evaluationSeconds + result.trainingSeconds)).toFixed(1)}% of its time (training ${result.trainingSeconds.toFixed(1)} s)`
+      : "";
+  const early = result.stoppedEarly ? `\nstopped early at step ${result.stoppedEarly.step}: ${result.stoppedEarly.reason}` : "";
+  return `${verb} ${result.steps} steps on ${result.backend.name} in ${seconds.toFixed(1)} s${losses}${evaluation}${early}\nrun directory: ${displayPath(result.runDir)}\n`;
 }
 
 /** The backend's fallback note, and how to go on with a stopped run. */
@@ -70,17 +77,24 @@ export async function evaluateFinishedRun(result: TrainResult, tricksFrom: strin
   }
 }
 
+/** `eval every`'s metrics for core's loop, when the plan (or, resuming, the run's plan) has them. */
+function evaluatorOf(plan: Plan): { evaluator?: TrainingEvaluator } {
+  const evaluator = trainingEvaluator(plan);
+  return evaluator ? { evaluator } : {};
+}
+
 export const command: Command = {
   name: "train",
   usage:
     "gan train FILE|plan.json [--backend auto|tensorflow|blas|wasm|cpu] [--steps N] [--seed S] [--out DIR] [--tricks-from DIR]\n" +
     "                          [--on-nan stop|rollback] [--max-rollbacks K] [--on-bad-file stop|skip] [--no-eval]\n" +
-    "                          [--init-from RUN_DIR|CHECKPOINT_DIR]\n" +
+    "                          [--init-from RUN_DIR|CHECKPOINT_DIR [--init-networks both|generator]]\n" +
     "       gan train [FILE] --resume RUN_DIR [--steps N] [--backend B] [--no-eval]\n" +
     "A finished run is evaluated as gan eval does (2-D mixtures, MNIST-shaped images, vectors; other images need\n" +
     "gan eval --features): eval.json, and one line with the metrics after the run directory. --no-eval skips it.\n" +
     "--init-from starts a new run from another run's networks (its newest checkpoint, or the one named), weights only:\n" +
-    "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes.\n" +
+    "the plan may differ (a trick added) as long as G's and D's weights keep their names and shapes; --init-networks generator\n" +
+    "loads G alone (D starts afresh: a trick that reshapes D).\n" +
     "--on-bad-file: an images folder's file that cannot be decoded stops the run (stop, the default unless the\n" +
     "spec says onBadFile) or is skipped, each skipped file named in the run's log (skip).",
   async run(argv) {
@@ -94,6 +108,7 @@ export const command: Command = {
         out: { type: "string" },
         resume: { type: "string" },
         "init-from": { type: "string" },
+        "init-networks": { type: "string" },
         "tricks-from": { type: "string" },
         "on-nan": { type: "string" },
         "on-bad-file": { type: "string" },
@@ -119,6 +134,11 @@ export const command: Command = {
     if (values.resume !== undefined && values["init-from"] !== undefined) {
       throw new UsageError("gan train: --resume continues a run; --init-from starts a new one from another run's weights: give one of them");
     }
+    const initNetworks = values["init-networks"];
+    if (initNetworks !== undefined && initNetworks !== "both" && initNetworks !== "generator") {
+      throw new UsageError(`gan train: --init-networks must be both or generator, got '${initNetworks}'`);
+    }
+    if (initNetworks !== undefined && values["init-from"] === undefined) throw new UsageError("gan train: --init-networks goes with --init-from");
     if (values.resume !== undefined && seed !== undefined) {
       throw new UsageError("gan train: --seed cannot change when resuming (the checkpoint continues the run's own random streams)");
     }
@@ -157,9 +177,11 @@ export const command: Command = {
         ...(values.out !== undefined ? { out: values.out } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
         ...(values["init-from"] !== undefined ? { initFrom: values["init-from"] } : {}),
+        ...(initNetworks !== undefined ? { initNetworks } : {}),
         ...(onNan !== undefined ? { onNan } : {}),
         ...(onBadFile !== undefined ? { onBadFile } : {}),
         ...(maxRollbacks !== undefined ? { maxRollbacks } : {}),
+        ...evaluatorOf(plan),
         tricksFrom,
         signal: controller.signal,
         progress: { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY, columns: process.stderr.columns },

@@ -3,6 +3,8 @@
  * data: URIs, and a Content-Security-Policy forbids every fetch, so the page shows the same
  * thing from a laptop, an e-mail attachment or a CI artifact, with no network.
  */
+import { EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey } from "@gan/core";
+import { ALL_EVAL_METRICS, EVAL_METRIC_TITLES } from "@gan/plan";
 import { evaluationKind } from "../eval/evaluate-run.js";
 import { evaluationRows } from "../eval/format-eval.js";
 import type { RunData } from "./run-data.js";
@@ -77,6 +79,12 @@ function header(data: RunData): string {
       const seconds = (Date.parse(info.endedAt) - Date.parse(info.startedAt)) / 1000;
       facts.push(["ended", `${info.endedAt} (${formatDuration(seconds)})`]);
     }
+    if (info.timing && info.timing.evaluationSeconds > 0) {
+      const { trainingSeconds, evaluationSeconds } = info.timing;
+      const share = (100 * evaluationSeconds) / (trainingSeconds + evaluationSeconds);
+      facts.push(["time", `training ${formatDuration(trainingSeconds)}, evaluation during training ${formatDuration(evaluationSeconds)} (${share.toFixed(1)}%)`]);
+    }
+    if (info.stoppedEarly) facts.push(["stopped early", `at step ${info.stoppedEarly.step}: ${info.stoppedEarly.reason}`]);
     if (info.resumes.length > 0) facts.push(["resumed", info.resumes.map((r) => `from step ${r.fromStep} at ${r.at}`).join("; ")]);
     if (info.error) facts.push(["error", info.error]);
     facts.push(["machine", `${info.machine.cpus} x ${info.machine.cpuModel}, ${info.machine.platform} ${info.machine.arch}, Node ${info.versions.node ?? "?"}`]);
@@ -151,12 +159,20 @@ function curvesSection(data: RunData): string {
   if (present(LOSSES).length > 0) charts.push(lineChart({ id: "losses", title: "Losses", series: present(LOSSES).map((k) => seriesOf(data, k)) }));
   if (present(RATES).length > 0) charts.push(lineChart({ id: "learning-rates", title: "Learning rates", series: present(RATES).map((k) => seriesOf(data, k)) }));
   if (keys.has(SPEED)) charts.push(lineChart({ id: "speed", title: "Steps per second", series: [seriesOf(data, SPEED)] }));
-  const scalars = [...keys].filter((k) => !LOSSES.includes(k) && !RATES.includes(k) && k !== SPEED).sort();
+  const evaluated = ALL_EVAL_METRICS.filter((metric) => keys.has(evalKey(metric)));
+  const evalCharts = evaluated.map((metric) =>
+    lineChart({ id: `eval:${metric}`, title: `${EVAL_METRIC_TITLES[metric]}${data.plan.tricks.some((t) => t.package === "@gan/ema") ? ", EMA weights" : ""}`, series: [seriesOf(data, evalKey(metric))] }),
+  );
+  if (keys.has(EVAL_SECONDS_KEY)) evalCharts.push(lineChart({ id: "eval:seconds", title: "seconds per evaluation", series: [seriesOf(data, EVAL_SECONDS_KEY)] }));
+  const scalars = [...keys].filter((k) => !LOSSES.includes(k) && !RATES.includes(k) && k !== SPEED && !k.startsWith(EVAL_KEY_PREFIX)).sort();
   const trickCharts = scalars.map((key) => lineChart({ id: `scalar:${key}`, title: key, series: [seriesOf(data, key)] }));
   const skipped = data.skippedMetricLines > 0 ? `<p class="note">${data.skippedMetricLines} unreadable line(s) of metrics.jsonl skipped.</p>` : "";
   return (
     `<section id="curves"><h2>Training curves</h2><p class="note">${loggedSteps(data)}; faint lines are the values logged, solid ones their moving average.</p>` +
     `<div class="charts">${charts.join("")}</div>${skipped}` +
+    (evalCharts.length > 0
+      ? `<h3>Evaluation during training (eval every ${data.plan.train.eval?.every ?? "?"} steps)</h3><div class="charts">${evalCharts.join("")}</div>`
+      : "") +
     (trickCharts.length > 0 ? `<h3>Other logged scalars (the loop's and the tricks')</h3><div class="charts">${trickCharts.join("")}</div>` : "") +
     `</section>`
   );

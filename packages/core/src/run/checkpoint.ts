@@ -95,11 +95,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 /**
  * Writes the trainer's whole state as checkpoints/step-NNNNNN (atomically); returns its path.
- * An existing checkpoint of the same step is replaced.
+ * An existing checkpoint of the same step is replaced. `name` writes it under another name
+ * (`best`, which listCheckpoints, pruning and resuming never see).
  */
-export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, planHash: string): Promise<string> {
+export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, planHash: string, name: string = checkpointName(trainer.step)): Promise<string> {
   mkdirSync(checkpointsDir, { recursive: true });
-  const name = checkpointName(trainer.step);
   const finalDir = path.join(checkpointsDir, name);
   const temporary = path.join(checkpointsDir, `.tmp-${name}-${process.pid}`);
   rmSync(temporary, { recursive: true, force: true });

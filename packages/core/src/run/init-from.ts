@@ -54,12 +54,18 @@ function weightMismatch(model: tfl.LayersModel, specs: readonly tf.io.WeightsMan
   return undefined;
 }
 
+/** The networks a run may start from a checkpoint: both (the default), or G alone when D changes shape. */
+export type InitNetworks = "both" | "generator";
+
 /**
- * Loads G's and D's weights from `checkpoint` into the trainer, after checking that every
- * weight is there with the shape this plan's networks have.
+ * Loads G's and D's weights (or G's alone) from `checkpoint` into the trainer, after checking
+ * that every weight is there with the shape this plan's networks have. With "generator", D
+ * starts from its initialisation, as in a new run: what a trick that reshapes D (@gan/pack,
+ * @gan/minibatch-stddev) needs to start from a trained generator.
  */
-export async function loadInitWeights(checkpoint: InitCheckpoint, trainer: Trainer): Promise<void> {
-  for (const [network, model] of [["generator", trainer.generator], ["discriminator", trainer.discriminator]] as const) {
+export async function loadInitWeights(checkpoint: InitCheckpoint, trainer: Trainer, networks: InitNetworks = "both"): Promise<void> {
+  const models = [["generator", trainer.generator], ["discriminator", trainer.discriminator]] as const;
+  for (const [network, model] of networks === "both" ? models : models.slice(0, 1)) {
     const modelDir = path.join(checkpoint.dir, network);
     const modelJson = readJsonInputSync(path.join(modelDir, MODEL_JSON), "model.json") as tf.io.ModelJSON;
     const specs = (modelJson.weightsManifest ?? []).flatMap((group) => group.weights);
@@ -67,7 +73,8 @@ export async function loadInitWeights(checkpoint: InitCheckpoint, trainer: Train
     if (mismatch !== undefined) {
       throw new UserError(
         `--init-from ${checkpoint.dir}: the checkpoint's ${network} does not fit this plan's: ${mismatch} ` +
-          `(a trick or a change that reshapes a network, such as @gan/pack or @gan/minibatch-stddev, cannot start from weights trained without it)`,
+          `(a trick or a change that reshapes a network, such as @gan/pack or @gan/minibatch-stddev, cannot start from weights trained without it` +
+          `${network === "discriminator" ? "; --init-networks generator starts G from the checkpoint and D afresh" : ""})`,
       );
     }
     await loadWeightsInto(model, modelDir);

@@ -53,6 +53,8 @@ export class Progress {
   private warning: string | undefined;
   private drawn = false;
   private lastLine = -1;
+  /** Seconds of evaluations in this session: not training, so not in steps/s and the ETA's rate. */
+  private evaluationSeconds = 0;
 
   constructor(private readonly options: ProgressOptions) {
     this.tty = options.tty ?? options.stream.isTTY === true;
@@ -68,9 +70,19 @@ export class Progress {
 
   warn(message: string): void {
     this.warning = message;
-    // A warning always gets its own line: on a terminal it would be overdrawn at once.
+    this.note(`warning: ${message}`);
+  }
+
+  /** A line of its own (on a terminal it would be overdrawn at once). */
+  note(text: string): void {
     this.clearLine();
-    this.options.stream.write(`warning: ${message}\n`);
+    this.options.stream.write(`${text}\n`);
+  }
+
+  /** An evaluation during training: its line, and its seconds kept out of the training rate. */
+  evaluated(text: string, seconds: number): void {
+    this.evaluationSeconds += seconds;
+    this.note(text);
   }
 
   /** Called after each step with the number of steps completed. */
@@ -104,7 +116,7 @@ export class Progress {
   }
 
   private rate(stepsDone: number): number {
-    const elapsed = (this.now() - this.startedAt) / 1000;
+    const elapsed = (this.now() - this.startedAt) / 1000 - this.evaluationSeconds;
     const done = stepsDone - this.options.startStep;
     return elapsed > 0 && done > 0 ? done / elapsed : 0;
   }

@@ -50,8 +50,12 @@ export interface RunInfo {
   error?: string;
   /** Every time the run was continued with --resume: when, and from which checkpoint step. */
   resumes: { at: string; fromStep: number; backend: string }[];
+  /** Seconds spent training and, apart, evaluating during training (`eval every`); written when the run ends or stops. */
+  timing?: { trainingSeconds: number; evaluationSeconds: number };
+  /** `stop when ... stalls` ended the run before its last step. */
+  stoppedEarly?: { step: number; reason: string };
   /** A run started from another run's networks (`initFrom`): that checkpoint and its step. */
-  initFrom?: { checkpoint: string; step: number };
+  initFrom?: { checkpoint: string; step: number; networks: "both" | "generator" };
 }
 
 /** `20261129-175526`: sortable, and valid in a path on every system. */

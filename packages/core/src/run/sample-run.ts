@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { tf } from "../tfjs.js";
+import { tf, type tfl } from "../tfjs.js";
 import type { BackendName, Plan } from "@gan/plan";
 import { selectBackend, type SelectedBackend } from "../backend/select-backend.js";
 import { UserError } from "../errors.js";
@@ -76,26 +76,35 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const generator = buildNetwork(plan.networks.generator, "generator", { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
   try {
     await loadWeightsInto(generator, weightsFrom);
-    const latent = sampleLatent(plan.latent, options.count, createRng(options.seed ?? 0).split("gan-sample"));
-    // In chunks: a large -n must not need one huge batch in memory at once.
-    const shape = plan.data.shape;
-    const perSample = shape.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(options.count * perSample);
-    const chunk = 1024;
-    for (let start = 0; start < options.count; start += chunk) {
-      const n = Math.min(chunk, options.count - start);
-      const output = tf.tidy(() => {
-        const z = tf.tensor2d(latent.subarray(start * plan.latent.size, (start + n) * plan.latent.size), [n, plan.latent.size]);
-        return generator.apply(z, { training: false }) as tf.Tensor;
-      });
-      try {
-        values.set(readTensorSync(output), start * perSample);
-      } finally {
-        output.dispose();
-      }
-    }
-    return { values, count: options.count, shape, plan, weightsFrom, backend };
+    const values = generateSamples(generator, plan, options.count, options.seed ?? 0);
+    return { values, count: options.count, shape: plan.data.shape, plan, weightsFrom, backend };
   } finally {
     generator.dispose();
   }
+}
+
+/**
+ * `count` samples of `generator` (inference mode) from the latent vectors of `seed`: the samples
+ * `gan sample` and `gan eval` draw, and the evaluation during training too, so that an eval
+ * line and `gan eval` of the same weights measure the same samples.
+ */
+export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: number, seed: number): Float32Array {
+  const latent = sampleLatent(plan.latent, count, createRng(seed).split("gan-sample"));
+  // In chunks: a large -n must not need one huge batch in memory at once.
+  const perSample = plan.data.shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(count * perSample);
+  const chunk = 1024;
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const output = tf.tidy(() => {
+      const z = tf.tensor2d(latent.subarray(start * plan.latent.size, (start + n) * plan.latent.size), [n, plan.latent.size]);
+      return generator.apply(z, { training: false }) as tf.Tensor;
+    });
+    try {
+      values.set(readTensorSync(output), start * perSample);
+    } finally {
+      output.dispose();
+    }
+  }
+  return values;
 }

@@ -24,7 +24,7 @@ import { TrainingMonitor } from "./training-monitor.js";
 import type { Trick } from "../trick/define-trick.js";
 import { CORE_VERSION, loadTrickModule, resolveTrick } from "../trick/load.js";
 import { findLatestCheckpoint, pruneCheckpoints, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
-import { findInitCheckpoint, loadInitWeights } from "./init-from.js";
+import { findInitCheckpoint, loadInitWeights, type InitNetworks } from "./init-from.js";
 import { checkResumable, trainingHash } from "./resumable.js";
 import { RunLock } from "./run-lock.js";
 import { syncDirectory, writeFileAtomic } from "./files.js";
@@ -33,6 +33,7 @@ import { Progress, type ProgressStream } from "./progress.js";
 import { RUN_FILES, appendRunLog, createRunDir, machineInfo, readRunPlan, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { SampleWriter } from "./samples.js";
 import { TensorBoardWriter } from "../output/tensorboard.js";
+import { BEST_CHECKPOINT, TrainingEvaluation, type TrainingEvaluator } from "./train-evaluation.js";
 
 export interface TrainOptions {
   /**
@@ -57,6 +58,8 @@ export interface TrainOptions {
    * its newest one), weights only: see init-from.ts. Not with `resume`.
    */
   initFrom?: string;
+  /** With initFrom: "generator" starts only G from the checkpoint, D afresh (default "both"). */
+  initNetworks?: InitNetworks;
   /** Where progress goes (default process.stderr); false for none. */
   progress?: ProgressStream | false;
   /** Aborting stops the run after the current step, with a checkpoint. */
@@ -77,6 +80,13 @@ export interface TrainOptions {
   maxRollbacks?: number;
   /** Overrides the plan's `onBadFile` for an images folder: stop at a file that cannot be decoded, or skip it (named in the log). */
   onBadFile?: "stop" | "skip";
+  /**
+   * Measures the samples of `eval every` (plan.train.eval): the CLI's metrics. Without it a
+   * plan's `eval every` is skipped with a warning.
+   */
+  evaluator?: TrainingEvaluator;
+  /** Called with each evaluation's line of metrics.jsonl. */
+  onEvaluation?(line: Record<string, number | null>): void;
 }
 
 /** One line of metrics.jsonl. */
@@ -99,6 +109,12 @@ export interface TrainResult {
   /** The last metrics line written. */
   lastMetrics: MetricsLine | undefined;
   plan: Plan;
+  /** `stop when ... stalls` ended the run before its last step: at which step, and why. */
+  stoppedEarly?: { step: number; reason: string };
+  /** Seconds spent evaluating during training (eval every), over the whole run; 0 without evaluations. */
+  evaluationSeconds: number;
+  /** Seconds spent training (the loop's wall time less the evaluations), over the whole run. */
+  trainingSeconds: number;
 }
 
 /** The plan with the command line's overrides applied. */
@@ -164,10 +180,10 @@ function isLineAtOrBefore(line: string, step: number): boolean {
  * Writes a checkpoint only when nothing has gone NaN since the last one: a checkpoint is always
  * good. Then deletes the ones beyond the newest `train.keepCheckpoints`.
  */
-async function writeGoodCheckpoint(checkpointsDir: string, trainer: Trainer, hash: string): Promise<void> {
+async function writeGoodCheckpoint(checkpointsDir: string, trainer: Trainer, hash: string, name?: string): Promise<void> {
   const nonFinite = await trainer.nonFinite();
   if (nonFinite) throw nonFinite;
-  await writeCheckpoint(checkpointsDir, trainer, hash);
+  await writeCheckpoint(checkpointsDir, trainer, hash, name);
   pruneCheckpoints(checkpointsDir, trainer.plan.train.keepCheckpoints);
 }
 
@@ -265,9 +281,11 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
         resumes: [...(previous.resumes ?? []), { at: startedAt.toISOString(), fromStep: startStep, backend: backend.name }],
       };
       delete info.error;
+      // A run stopped early and resumed for longer goes on: the reason was the earlier end's.
+      delete info.stoppedEarly;
     } else {
       // Refused on a network that does not fit before the run directory exists.
-      if (initCheckpoint) await loadInitWeights(initCheckpoint, trainer);
+      if (initCheckpoint) await loadInitWeights(initCheckpoint, trainer, options.initNetworks);
       runDir = createRunDir(options.out ?? "runs", plan.name, startedAt);
       lock = RunLock.acquire(runDir);
       info = {
@@ -288,7 +306,7 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
         status: "running",
         stepsCompleted: 0,
         resumes: [],
-        ...(initCheckpoint ? { initFrom: { checkpoint: initCheckpoint.dir, step: initCheckpoint.manifest.step } } : {}),
+        ...(initCheckpoint ? { initFrom: { checkpoint: initCheckpoint.dir, step: initCheckpoint.manifest.step, networks: options.initNetworks ?? "both" } } : {}),
       };
     }
     writeFileAtomic(path.join(runDir, RUN_FILES.plan), `${JSON.stringify(plan, null, 2)}\n`);
@@ -297,23 +315,46 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
       runDir,
       `${resuming ? `resumed from step ${startStep}` : "started"}: ${plan.name}, ${plan.train.steps} steps on ${backend.name}, seed ${plan.train.seed}, plan ${hash.slice(0, 12)}` +
         `\ndata: ${trainer.data.describe()}` +
-        (initCheckpoint ? `\nweights from: ${initCheckpoint.dir} (step ${initCheckpoint.manifest.step}); optimizers, tricks and schedules start afresh` : "") +
+        (initCheckpoint
+          ? `\nweights from: ${initCheckpoint.dir} (step ${initCheckpoint.manifest.step})${options.initNetworks === "generator" ? ", the generator's only (D starts afresh)" : ""}; optimizers, tricks and schedules start afresh`
+          : "") +
         (backend.note ? `\nnote: ${backend.note}` : ""),
     );
     for (const message of earlyWarnings.splice(0)) appendRunLog(runDir, `warning: ${message}`);
 
     // Resumed: the new event file tells TensorBoard to forget what earlier files logged after the checkpoint.
     const tensorboard = new TensorBoardWriter(path.join(runDir, RUN_FILES.tensorboard), resuming ? { firstStep: startStep + 1 } : {});
+    const loopStarted = performance.now();
     let result: Awaited<ReturnType<typeof runLoop>>;
     try {
       result = await runLoop(trainer, plan, runDir, hash, startStep, options, stream, warn, (p) => (progress = p), tensorboard);
     } finally {
       tensorboard.close();
     }
-    info = { ...info, endedAt: new Date().toISOString(), status: result.stopped ? "stopped" : "completed", stepsCompleted: trainer.step };
+    const sessionSeconds = (performance.now() - loopStarted) / 1000 - result.sessionEvaluationSeconds;
+    const trainingSeconds = round((previousTiming(info)?.trainingSeconds ?? 0) + sessionSeconds, 2);
+    const evaluationSeconds = round(result.evaluationSeconds, 2);
+    info = {
+      ...info,
+      endedAt: new Date().toISOString(),
+      status: result.stopped ? "stopped" : "completed",
+      stepsCompleted: trainer.step,
+      timing: { trainingSeconds, evaluationSeconds },
+      ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
+    };
     writeRunInfo(runDir, info);
-    appendRunLog(runDir, `${info.status} at step ${trainer.step}`);
-    return { runDir, steps: trainer.step, stopped: result.stopped, backend, lastMetrics: result.lastMetrics, plan };
+    appendRunLog(runDir, `${info.status} at step ${trainer.step}${result.stoppedEarly ? `, early: ${result.stoppedEarly.reason}` : ""}`);
+    return {
+      runDir,
+      steps: trainer.step,
+      stopped: result.stopped,
+      backend,
+      lastMetrics: result.lastMetrics,
+      plan,
+      ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
+      evaluationSeconds,
+      trainingSeconds,
+    };
   } catch (error) {
     if (info && runDir) {
       try {
@@ -337,6 +378,11 @@ export async function train(inputPlan: Plan, options: TrainOptions = {}): Promis
   }
 }
 
+/** The timing a resumed run had recorded (training seconds accumulate over its sessions). */
+function previousTiming(info: RunInfo | undefined): RunInfo["timing"] {
+  return info?.resumes.length ? info.timing : undefined;
+}
+
 async function runLoop(
   trainer: Trainer,
   plan: Plan,
@@ -348,7 +394,13 @@ async function runLoop(
   warn: (message: string) => void,
   setProgress: (progress: Progress) => void,
   tensorboard: TensorBoardWriter,
-): Promise<{ stopped: boolean; lastMetrics: MetricsLine | undefined }> {
+): Promise<{
+  stopped: boolean;
+  lastMetrics: MetricsLine | undefined;
+  stoppedEarly?: { step: number; reason: string };
+  evaluationSeconds: number;
+  sessionEvaluationSeconds: number;
+}> {
   const { steps, sampleEvery, checkpointEvery, logEvery } = plan.train;
   const metricsFile = path.join(runDir, RUN_FILES.metrics);
   const checkpointsDir = path.join(runDir, RUN_FILES.checkpoints);
@@ -372,6 +424,10 @@ async function runLoop(
   // A rollback needs a checkpoint to return to, even before the first interval.
   if (onNan === "rollback" && findLatestCheckpoint(checkpointsDir) === undefined) await writeCheckpoint(checkpointsDir, trainer, hash);
   const monitor = new TrainingMonitor({ loss: trainer.loss.declaration });
+  if (plan.train.eval !== undefined && options.evaluator === undefined) warn("eval every is skipped: no evaluator was given to train() (gan train gives one)");
+  const evaluation = plan.train.eval !== undefined && options.evaluator !== undefined ? new TrainingEvaluation(plan, options.evaluator, metricsFile) : undefined;
+  let sessionEvaluationSeconds = 0;
+  let stoppedEarly: { step: number; reason: string } | undefined;
   let lastMetrics: MetricsLine | undefined;
   let stopped = false;
   let lastLogTime = performance.now();
@@ -406,6 +462,26 @@ async function runLoop(
       for (const message of monitor.observe(line)) warn(message);
     }
     progress?.update(done);
+    if (evaluation?.due(done)) {
+      const outcome = await evaluation.evaluate(trainer);
+      appendFileSync(metricsFile, `${JSON.stringify(outcome.line)}\n`);
+      const { step: _evalStep, ...evalScalars } = outcome.line;
+      // TensorBoard shows them beside the losses (an undefined value, null in JSON, is left out).
+      tensorboard.scalars(done, Object.fromEntries(Object.entries(evalScalars).map(([key, value]) => [key, value ?? undefined])));
+      options.onEvaluation?.(outcome.line);
+      sessionEvaluationSeconds += outcome.record.seconds;
+      // steps/s of the next logged line counts training only.
+      lastLogTime += outcome.record.seconds * 1000;
+      const text = `eval at step ${done}: ${outcome.summary} (${outcome.record.seconds} s; ${round(evaluation.seconds, 1)} s evaluating so far)`;
+      appendRunLog(runDir, text);
+      progress?.evaluated(text, outcome.record.seconds);
+      if (outcome.newBest) await writeGoodCheckpoint(checkpointsDir, trainer, hash, BEST_CHECKPOINT);
+      if (outcome.stop !== undefined) {
+        stoppedEarly = { step: done, reason: outcome.stop };
+        progress?.note(`stopping early: ${outcome.stop}`);
+        break;
+      }
+    }
     if (done === steps) break;
     if (sampleEvery > 0 && done % sampleEvery === 0) samples.write(done);
     const stopping = options.signal?.aborted === true;
@@ -433,7 +509,13 @@ async function runLoop(
     await writeFinalGenerator(trainer, runDir);
   }
   progress?.update(trainer.step, true);
-  return { stopped, lastMetrics };
+  return {
+    stopped,
+    lastMetrics,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    evaluationSeconds: evaluation?.seconds ?? 0,
+    sessionEvaluationSeconds,
+  };
 
   /** --on-nan: stop with the last good checkpoint kept, or return to it with halved learning rates. */
   async function handleNonFinite(error: NonFiniteError): Promise<void> {

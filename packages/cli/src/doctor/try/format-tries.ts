@@ -18,13 +18,16 @@ export function formatTries(report: TryReport): string {
   for (const finding of report.findings) {
     const header = ["variant", ...finding.measures.map((m) => `${m.title} (${m.better} is better)`), "verdict"];
     lines.push("", `## ${finding.title}`, "", `| ${header.join(" | ")} |`, `|---|${finding.measures.map(() => "--:").join("|")}|---|`);
-    lines.push(`| ${finding.control.label} | ${finding.measures.map((m) => cell(finding.control, m.name)).join(" | ")} | |`);
+    for (const control of [finding.control, ...(finding.restartedControl ? [finding.restartedControl] : [])]) {
+      lines.push(`| ${control.label} | ${finding.measures.map((m) => cell(control, m.name)).join(" | ")} | |`);
+    }
     for (const trick of finding.tricks) {
       lines.push(`| ${trick.label}${trick.proposed ? "" : " (proposed for another finding)"} | ${finding.measures.map((m) => cell(trick, m.name)).join(" | ")} | ${trick.verdict.kind} |`);
     }
     lines.push("");
     for (const trick of finding.tricks) lines.push(`- ${trick.package}: ${trick.verdict.kind}: ${trick.verdict.evidence}`);
-    const failed = [finding.control, ...finding.tricks].flatMap((variant) => variant.runs.filter((run) => run.error !== undefined).map((run) => `${variant.label}, seed ${run.seed}`));
+    if (finding.restartedControl) lines.push(`- a trick marked "D restarted" reshapes D: its tries start G from the checkpoint and D afresh, and are compared with the control restarted the same way`);
+    const failed = [finding.control, ...(finding.restartedControl ? [finding.restartedControl] : []), ...finding.tricks].flatMap((variant) => variant.runs.filter((run) => run.error !== undefined).map((run) => `${variant.label}, seed ${run.seed}`));
     if (failed.length > 0) lines.push(`- failed tries (their logs are in ${displayPath(report.outDir)}/logs): ${[...new Set(failed)].join("; ")}`);
   }
   const helped = report.findings.flatMap((finding) => {

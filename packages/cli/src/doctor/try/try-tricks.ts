@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, checkpointName, findLatestCheckpoint } from "@gan/core";
+import { RUN_FILES, UserError, checkpointName, findLatestCheckpoint, type InitNetworks } from "@gan/core";
 import type { Plan } from "@gan/plan";
 import { expandAblation, type RunSpec } from "../../ablation/expand.js";
 import { executeRun, runPool, type ExecutedRun } from "../../ablation/run-children.js";
@@ -55,8 +55,10 @@ export interface TriedFinding {
   title: string;
   measures: { name: string; title: string; better: "higher" | "lower" }[];
   control: TriedVariant;
-  /** Every trick tried, this finding's own first (`proposed`). */
-  tricks: (TriedVariant & { proposed: boolean; verdict: Verdict })[];
+  /** The control started like the tricks that reshape D: G from the checkpoint, D afresh (when there are such tricks). */
+  restartedControl?: TriedVariant;
+  /** Every trick tried, this finding's own first (`proposed`); one that reshapes D is compared with restartedControl. */
+  tricks: (TriedVariant & { networks: InitNetworks; proposed: boolean; verdict: Verdict })[];
 }
 
 export interface TryReport {
@@ -131,6 +133,33 @@ function firstReason(error: string): string {
   return line === undefined ? error.split("\n")[0]! : line.slice("gan: ".length);
 }
 
+/** The suffix of the run ids of tries that start G alone from the checkpoint. */
+const GENERATOR_ONLY = "generator-only";
+
+interface Try {
+  run: RunSpec;
+  networks: InitNetworks;
+  result: ExecutedRun;
+}
+
+/** The trick a run adds, undefined for the control. */
+const packageOf = (run: RunSpec): string | undefined => (run.change.kind === "add" ? run.change.package : undefined);
+
+/** Runs tries (`gan train --init-from` then `gan eval`, in child processes), logging each as it ends. */
+function makeExecutor(options: TryOptions, outDir: string, specFile: string, checkpointDir: string) {
+  let done = 0;
+  return async (planned: Omit<Try, "result">[]): Promise<Try[]> => {
+    done = 0;
+    return runPool(planned, options.jobs, async ({ run, networks }) => {
+      const trainArgs = ["--init-from", checkpointDir, ...(networks === "generator" ? ["--init-networks", "generator"] : [])];
+      const result = await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(specFile)), trainArgs });
+      const label = `${run.change.kind === "none" ? "control" : run.label}${networks === "generator" ? ", D restarted" : ""}`;
+      options.log(`[${++done}/${planned.length}] ${label}, seed ${run.seed}: ${result.error === undefined ? "done" : `failed: ${firstReason(result.error)}`}\n`);
+      return { run, networks, result };
+    });
+  };
+}
+
 export async function tryTricks(options: TryOptions): Promise<TryReport> {
   const { runDir, plan, diagnosis } = options;
   const quality = evaluationKind(plan).kind;
@@ -167,38 +196,51 @@ export async function tryTricks(options: TryOptions): Promise<TryReport> {
     `trying ${tryable.length} trick${tryable.length === 1 ? "" : "s"} from ${path.relative(runDir, checkpoint.dir)} (step ${checkpoint.manifest.step}): ` +
       `${runs.length} runs of ${options.steps} steps (the control and each trick, ${control.seeds.length} seed${control.seeds.length === 1 ? "" : "s"}), in ${outDir}\n`,
   );
-  let done = 0;
-  const results = await runPool(runs, options.jobs, async (run) => {
-    const result = await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(spec.file)), trainArgs: ["--init-from", checkpoint.dir] });
-    options.log(`[${++done}/${runs.length}] ${run.change.kind === "none" ? "control" : run.label}, seed ${run.seed}: ${result.error === undefined ? "done" : `failed: ${firstReason(result.error)}`}\n`);
-    return result;
-  });
+  const execute = makeExecutor(options, outDir, spec.file, checkpoint.dir);
+  const tries: Try[] = await execute(runs.map((run) => ({ run, networks: "both" })));
 
-  const byPackage = (pkg: string | undefined) => results.filter((_, i) => (pkg === undefined ? runs[i]!.change.kind === "none" : runs[i]!.change.kind === "add" && (runs[i]!.change as { package: string }).package === pkg));
-  // A trick whose every try failed before training (a network that does not fit the checkpoint): not tried, with gan's reason.
-  const started = tryable.filter((pkg) => {
-    const tries = byPackage(pkg);
-    if (tries.length === 0) return false;
-    if (tries.some((result) => result.runDir !== undefined)) return true;
-    notTried.push({ package: pkg, reason: firstReason(tries[0]!.error ?? "it did not run") });
-    return false;
+  // A trick that reshapes D cannot start from the checkpoint's D: tried again with G from the checkpoint and D afresh,
+  // beside a control restarted the same way (a fresh D alone may undo a collapse).
+  const reshapesD = tryable.filter((pkg) => {
+    const own = tries.filter((t) => packageOf(t.run) === pkg);
+    return own.length > 0 && own.every((t) => t.result.runDir === undefined && (t.result.error ?? "").includes("the checkpoint's discriminator does not fit"));
   });
+  if (reshapesD.length > 0) {
+    const again = runs.filter((run) => run.change.kind === "none" || reshapesD.includes(packageOf(run)!));
+    options.log(`${reshapesD.join(", ")} reshape${reshapesD.length === 1 ? "s" : ""} D: ${again.length} more runs with G from the checkpoint and D afresh, beside the control restarted the same way\n`);
+    tries.push(...(await execute(again.map((run) => ({ run: { ...run, runId: `${run.runId}-${GENERATOR_ONLY}` }, networks: "generator" })))));
+  }
+  const variantTries = (pkg: string | undefined, networks: InitNetworks) => tries.filter((t) => t.networks === networks && packageOf(t.run) === pkg).map((t) => t.result);
+  // A trick whose every try failed before training (a network that does not fit even so): not tried, with gan's reason.
+  const started: { pkg: string; networks: InitNetworks }[] = [];
+  for (const pkg of tryable) {
+    const networks: InitNetworks = reshapesD.includes(pkg) ? "generator" : "both";
+    const own = variantTries(pkg, networks);
+    if (own.length === 0) continue;
+    if (own.some((result) => result.runDir !== undefined)) started.push({ pkg, networks });
+    else notTried.push({ package: pkg, reason: firstReason(own[0]!.error ?? "it did not run") });
+  }
   const findings = measurable.flatMap((finding): TriedFinding[] => {
     const measures = measuresFor(finding.kind, quality);
     // Every trick that was tried, not only this finding's: a trick proposed for D winning may cure the collapse too.
     const proposedHere = finding.tricks.map((trick) => trick.package);
-    const tricks = [...started].sort((a, b) => Number(!proposedHere.includes(a)) - Number(!proposedHere.includes(b))).map((pkg) => ({ package: pkg }));
+    const tricks = [...started].sort((a, b) => Number(!proposedHere.includes(a.pkg)) - Number(!proposedHere.includes(b.pkg)));
     if (tricks.length === 0) return [];
-    const controlVariant = summariseVariant("control (the spec unchanged)", undefined, byPackage(undefined), measures, outDir);
+    const controls = {
+      both: summariseVariant("control (the spec unchanged)", undefined, variantTries(undefined, "both"), measures, outDir),
+      generator: summariseVariant("control, D restarted", undefined, variantTries(undefined, "generator"), measures, outDir),
+    };
     return [
       {
         kind: finding.kind,
         title: finding.title,
         measures: measures.map(({ name, title, better }) => ({ name, title, better })),
-        control: controlVariant,
-        tricks: tricks.map(({ package: pkg }) => {
-          const variant = summariseVariant(`with ${pkg}`, pkg, byPackage(pkg), measures, outDir);
-          return { ...variant, proposed: proposedHere.includes(pkg), verdict: verdict(measures, seedValues(controlVariant, measures), seedValues(variant, measures)) };
+        control: controls.both,
+        ...(reshapesD.length > 0 ? { restartedControl: controls.generator } : {}),
+        tricks: tricks.map(({ pkg, networks }) => {
+          const variant = summariseVariant(`with ${pkg}${networks === "generator" ? ", D restarted" : ""}`, pkg, variantTries(pkg, networks), measures, outDir);
+          const base = controls[networks];
+          return { ...variant, networks, proposed: proposedHere.includes(pkg), verdict: verdict(measures, seedValues(base, measures), seedValues(variant, measures)) };
         }),
       },
     ];

@@ -1,0 +1,113 @@
+/**
+ * The train settings of evaluation during training, written as a Keras or StudioGAN user
+ * would guess them:
+ *
+ *   eval every 500 { metrics: ["fid"], samples: 5000 }   // metrics at these steps
+ *   keep best fid                                         // checkpoints/best: the best eval's
+ *   stop when fid stalls for 5 evals                      // early stopping, patience 5
+ *
+ * Which metrics the data has is checked on the whole plan (@gan/plan's validation), where
+ * the data is known; here, the shape of each setting.
+ */
+import { ALL_EVAL_METRICS, type EvalMetric, type TrainEval } from "@gan/plan";
+import type { Expression, StringValue, TrainSetting, Word } from "./ast.js";
+import { closest } from "./suggest.js";
+import { integerAtLeast, isExpression, objectEntries, type ValueContext } from "./values.js";
+
+type SettingValue = Expression | Word | StringValue;
+
+const isWord = (value: SettingValue | undefined): value is Word => value !== undefined && !("kind" in value);
+
+const EVAL_FORM = `eval every 500 { metrics: ["fid"], samples: 5000 }`;
+const STOP_FORM = "stop when fid stalls for 5 evals";
+
+/** A metric named by a bare word (`keep best fid`), with a suggestion for a misspelt one. */
+function metricWord(value: SettingValue | undefined, context: ValueContext, fallback: TrainSetting): EvalMetric | undefined {
+  if (!isWord(value)) {
+    context.report(value?.span ?? fallback.name.span, `a metric name is expected here: one of ${ALL_EVAL_METRICS.join(", ")}`);
+    return undefined;
+  }
+  if ((ALL_EVAL_METRICS as readonly string[]).includes(value.text)) return value.text as EvalMetric;
+  const suggestion = closest(value.text, ALL_EVAL_METRICS);
+  context.report(value.span, `unknown metric '${value.text}'${suggestion ? `, did you mean '${suggestion}'?` : `: the metrics are ${ALL_EVAL_METRICS.join(", ")}`}`);
+  return undefined;
+}
+
+/** `eval every N [{ metrics: [...], samples: N }]`. */
+export function lowerEval(setting: TrainSetting, context: ValueContext): TrainEval | undefined {
+  const value = setting.value;
+  if (setting.every === undefined || value === undefined || !("kind" in value) || !isExpression(value) || setting.more !== undefined) {
+    context.report((setting.more?.[0] ?? value)?.span ?? setting.name.span, `eval is written ${EVAL_FORM}`);
+    return undefined;
+  }
+  const every = integerAtLeast(value, 1, "eval every", context.report);
+  if (every === undefined) return undefined;
+  if (setting.options === undefined) return { every };
+  const entries = objectEntries(setting.options, context);
+  if (entries === undefined) return undefined;
+  const result: TrainEval = { every };
+  let ok = true;
+  for (const [key, entry] of entries) {
+    if (key === "metrics") {
+      const names = entry.json;
+      if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === "string")) {
+        context.report(entry.value.span, `metrics is a list of metric names: metrics: ["fid"] (the metrics are ${ALL_EVAL_METRICS.join(", ")})`);
+        ok = false;
+        continue;
+      }
+      const unknown = (names as string[]).find((name) => !(ALL_EVAL_METRICS as readonly string[]).includes(name));
+      if (unknown !== undefined) {
+        const suggestion = closest(unknown, ALL_EVAL_METRICS);
+        context.report(entry.value.span, `unknown metric '${unknown}'${suggestion ? `, did you mean '${suggestion}'?` : `: the metrics are ${ALL_EVAL_METRICS.join(", ")}`}`);
+        ok = false;
+        continue;
+      }
+      result.metrics = names as EvalMetric[];
+    } else if (key === "samples") {
+      const samples = isExpression(entry.value) ? integerAtLeast(entry.value, 2, "samples", context.report) : undefined;
+      if (samples === undefined) {
+        if (!isExpression(entry.value)) context.report(entry.value.span, "samples is a number: samples: 5000");
+        ok = false;
+        continue;
+      }
+      result.samples = samples;
+    } else {
+      context.report(entry.keySpan, `unknown eval option '${key}': the options are metrics and samples (${EVAL_FORM})`);
+      ok = false;
+    }
+  }
+  return ok ? result : undefined;
+}
+
+/** `keep best METRIC`. */
+export function lowerKeepBest(setting: TrainSetting, context: ValueContext): EvalMetric | undefined {
+  const [metric, ...extra] = setting.more ?? [];
+  if (!isWord(setting.value) || setting.value.text !== "best") {
+    context.report(setting.value?.span ?? setting.name.span, "keep takes a number of checkpoints (keep 3), or best and a metric (keep best fid)");
+    return undefined;
+  }
+  if (extra.length > 0 || setting.options !== undefined) {
+    context.report(extra[0]?.span ?? setting.options?.span, "keep best takes one metric: keep best fid");
+    return undefined;
+  }
+  return metricWord(metric, context, setting);
+}
+
+/** `stop when METRIC stalls for N evals`. */
+export function lowerStopWhen(setting: TrainSetting, context: ValueContext): { metric: EvalMetric; evals: number } | undefined {
+  const [when, metric, stalls, forWord, count, evals, ...extra] = [setting.value, ...(setting.more ?? [])];
+  const wrong = [
+    [when, "when"],
+    [stalls, "stalls"],
+    [forWord, "for"],
+  ].find(([value, text]) => !isWord(value as SettingValue | undefined) || (value as Word).text !== text);
+  const evalsOk = isWord(evals) && (evals.text === "evals" || evals.text === "eval");
+  if (wrong !== undefined || !evalsOk || count === undefined || !("kind" in count) || !isExpression(count) || extra.length > 0 || setting.options !== undefined || setting.every !== undefined) {
+    const at = (wrong?.[0] as SettingValue | undefined) ?? (evalsOk ? (extra[0] ?? count) : evals);
+    context.report(at?.span ?? setting.name.span, `stop is written ${STOP_FORM}`);
+    return undefined;
+  }
+  const name = metricWord(metric, context, setting);
+  const patience = integerAtLeast(count, 1, "stop when ... stalls for", context.report);
+  return name === undefined || patience === undefined ? undefined : { metric: name, evals: patience };
+}
