@@ -622,7 +622,7 @@ class Compilation {
     if (head === "tricks" && typeof second === "number") return lowered.uses[second]?.statement.span;
     if (head === "data") return lowered.data?.statement.span;
     if (head === "train" && typeof second === "string") {
-      const span = trainSettingSpan(spec, second, third, fourth);
+      const span = trainSettingSpan(spec, second, third, path[3]);
       if (span !== undefined) return span;
     }
     const statement = spec.statements.find((s) => s.kind === head || (head === "optimizers" && s.kind === "optimizer"));
