@@ -127,6 +127,16 @@ export const BLOCK_KEYWORDS = ["residual", "add", "concat"] as const;
 export const LAYER_OPTIONS: Readonly<Record<LayerKeyword, readonly string[]>> = Object.fromEntries(
   WRITTEN_LAYER_KINDS.map((kind) => [kind.syntax.word, Object.keys(kind.syntax.options ?? {})]),
 );
+/**
+ * The option of layer `head` that takes `word` as its value (`mode` for `bilinear` after
+ * `upsample`), for "write 'mode bilinear'" when the value is written without its option.
+ */
+export function optionTakingWord(head: string, word: string): string | undefined {
+  const kind = WRITTEN_LAYER_KINDS.find((candidate) => candidate.syntax.word === head);
+  const options = Object.entries(kind?.syntax.options ?? {});
+  return options.find(([, option]) => option.value.kind === "word" && option.value.choices.includes(word))?.[0];
+}
+
 /** Every word that may follow a layer as an option, in the order of the kinds that take them. */
 export const LAYER_OPTION_KEYWORDS: readonly string[] = [...new Set(Object.values(LAYER_OPTIONS).flat())];
 export type LayerOptionKeyword = string;

@@ -204,7 +204,13 @@ function lowerKeywordLayer(node: KeywordLayerNode, report: Report): Layer[] | un
   }
   for (const [word, option] of Object.entries(syntax.options ?? {})) {
     const item = tail.options.get(word);
-    if (item === undefined) continue;
+    if (item === undefined) {
+      if (option.required === true) {
+        report(node.keyword.span, `${head} needs '${word}': ${syntax.argument?.example ?? `${head} ${word} ${option.example}`}`);
+        ok = false;
+      }
+      continue;
+    }
     const value = optionValue(item, option, head, report);
     if (value === undefined) ok = false;
     else fields[option.field ?? word] = value;

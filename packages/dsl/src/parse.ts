@@ -5,7 +5,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { createTokenInstance, EOF, Lexer, tokenMatcher } from "./chevrotain.js";
 import type { SpecNode, Span } from "./ast.js";
-import { ACTIVATION_KEYWORDS, BLOCK_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTIONS, type LayerKeyword } from "./ast.js";
+import { ACTIVATION_KEYWORDS, BLOCK_KEYWORDS, LAYER_KEYWORDS, LAYER_OPTIONS, optionTakingWord, type LayerKeyword } from "./ast.js";
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { ganParser, type Junk, type ParseProblem } from "./parser.js";
 import { closest, didYouMean, listQuoted, listWords } from "./suggest.js";
@@ -414,6 +414,8 @@ function junkMessage(junk: Junk): string {
       if ((LAYER_KEYWORDS as readonly string[]).includes(found.image) || isStatementKeyword(found)) {
         return `'${found.image}' must start a line of its own: one layer per line`;
       }
+      const option = optionTakingWord(head, found.image);
+      if (option !== undefined) return `'${found.image}' is a value of ${head}'s option '${option}': write '${option} ${found.image}'`;
       if (tokenMatcher(found, t.Name) && found.tokenType !== t.Identifier && !options.includes(found.image as never)) {
         const takes = options.length > 0 ? ` (it takes ${listQuoted(options, "and")})` : "";
         return `'${found.image}' does not go after ${head}${takes}`;

@@ -2,7 +2,7 @@
  * The runtime half of each layer kind: how a plan layer becomes tfjs-layers layers. The
  * pure half (schema, syntax, shape) is the kind's definition in @gan/plan's layer-kinds/;
  * `satisfies` below makes a kind without a builder a type error. A kind whose layer needs a
- * class of its own keeps the class in a file beside this one (seeded-dropout.ts).
+ * class of its own keeps the class in a file beside this one (seeded-dropout.ts) or in layers/.
  *
  * A builder names its layers from `context.name` (`g0_dense`: checkpoints store weights by
  * name) and seeds its initialisers with `context.seed`, so the same plan gives the same
@@ -13,6 +13,11 @@ import { tf, tfl } from "../tfjs.js";
 import { UserError } from "../errors.js";
 import type { Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
+import { SelfAttention } from "./layers/attention.js";
+import { embeddingLayer } from "./layers/embedding.js";
+import { Normalization } from "./layers/normalization.js";
+import { PixelShuffle } from "./layers/pixel-shuffle.js";
+import { upsampleLayer } from "./layers/upsample.js";
 import { SeededDropout } from "./seeded-dropout.js";
 
 export interface LayerBuildContext {
@@ -100,6 +105,12 @@ export const LAYER_BUILDERS = {
   maxpool: (layer, context) => [tfl.layers.maxPooling2d(poolArgs(layer, context))],
   avgpool: (layer, context) => [tfl.layers.averagePooling2d(poolArgs(layer, context))],
   globalavgpool: (_layer, { name }) => [tfl.layers.globalAveragePooling2d({ name })],
+  upsample: (layer, { name }) => [upsampleLayer({ name, factor: layer.factor, interpolation: layer.mode })],
+  pixelshuffle: (layer, { name }) => [new PixelShuffle({ name, factor: layer.factor })],
+  instancenorm: (layer, { name }) => [new Normalization({ name, kind: "instancenorm", epsilon: layer.epsilon })],
+  layernorm: (layer, { name }) => [new Normalization({ name, kind: "layernorm", epsilon: layer.epsilon })],
+  attention: (_layer, { name, seed }) => [new SelfAttention({ name, seed })],
+  embedding: (layer, { name, seed }) => [embeddingLayer({ name, classes: layer.classes, dim: layer.dim, seed })],
   dropout: (layer, { name, dropoutRng }) => [dropoutRng ? new SeededDropout({ rate: layer.rate, name }, dropoutRng) : tfl.layers.dropout({ rate: layer.rate, name })],
   activation: (layer, { name }) => activationLayers(layer.activation, name),
   trick: (layer, context) => [trickLayer(layer, context)],

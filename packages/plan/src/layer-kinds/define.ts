@@ -70,6 +70,8 @@ export interface SpecOption {
   value: SpecValue;
   /** An example value, for "'kernel' needs a value: kernel 2". */
   example: string;
+  /** When it must be written (its field has no default): `embedding 10 dim 64`. */
+  required?: boolean;
 }
 
 /** How a kind is written in a `.gan` file. */

@@ -8,9 +8,11 @@
  */
 import { z } from "zod";
 import type { LayerKindDefinition, LayerSyntax } from "./define.js";
+import { CONTEXT_KINDS } from "./context.js";
 import { NORMALIZATION_KINDS } from "./normalization.js";
 import { POOLING_KINDS } from "./pooling.js";
 import { REGULARIZATION_KINDS } from "./regularization.js";
+import { RESAMPLING_KINDS } from "./resampling.js";
 import { RESHAPING_KINDS } from "./reshaping.js";
 import { SPECIAL_KINDS } from "./special.js";
 import { WEIGHT_KINDS } from "./weights.js";
@@ -19,7 +21,9 @@ import { blockKinds, type BlockKindDefinition, type BlockParts, type MergeLayer,
 /** The flat kinds: one layer each. */
 const FLAT_KINDS = [
   ...WEIGHT_KINDS,
+  ...CONTEXT_KINDS,
   ...RESHAPING_KINDS,
+  ...RESAMPLING_KINDS,
   ...NORMALIZATION_KINDS,
   ...POOLING_KINDS,
   ...REGULARIZATION_KINDS,

@@ -1,7 +1,16 @@
-/** Normalisation layers: batchnorm. */
+/**
+ * Normalisation layers: batchnorm (over the batch), and instancenorm and layernorm (within each
+ * sample, so that no sample's output depends on the rest of the batch: they suit a critic
+ * trained with a per-sample gradient penalty). The latter two's runtime layer is @gan/core's
+ * model/layers/normalization.ts.
+ */
 import { finite } from "../primitives.js";
-import { shapeSize } from "../shape-math.js";
-import { defineLayerKind } from "./define.js";
+import { requireImage, shapeSize } from "../shape-math.js";
+import { defineLayerKind, type SpecOption } from "./define.js";
+
+function epsilonOption(word: string, example: string): SpecOption {
+  return { value: { kind: "number", check: (value) => (value <= 0 ? `the epsilon of ${word} must be > 0` : undefined) }, example };
+}
 
 export const batchnorm = defineLayerKind({
   type: "batchnorm",
@@ -13,7 +22,7 @@ export const batchnorm = defineLayerKind({
         value: { kind: "number", check: (value) => (value < 0 || value > 1 ? "the momentum of batchnorm must be between 0 and 1" : undefined) },
         example: "0.9",
       },
-      epsilon: { value: { kind: "number", check: (value) => (value <= 0 ? "the epsilon of batchnorm must be > 0" : undefined) }, example: "1e-3" },
+      epsilon: epsilonOption("batchnorm", "1e-3"),
     },
     activation: "next",
     aliases: { batchnorm2d: "batchnorm", batchnorm1d: "batchnorm", batchnormalization: "batchnorm", bn: "batchnorm" },
@@ -21,8 +30,52 @@ export const batchnorm = defineLayerKind({
   outputShape: (_layer, input) => ({ shape: [...input] }),
   // gamma and beta, trained; the moving mean and variance, kept beside them.
   parameters: (_layer, input) => 4 * (input[input.length - 1] ?? 0),
-  // The normalised values, then scaled and shifted.
-  activations: (_layer, output) => 2 * shapeSize(output),
+  activations: normalizationActivations,
 });
 
-export const NORMALIZATION_KINDS = [batchnorm] as const;
+/** The normalised values, then scaled and shifted. */
+function normalizationActivations(_layer: unknown, output: readonly number[]): number {
+  return 2 * shapeSize(output);
+}
+
+/** gamma and beta, one each per channel. */
+const perChannelScaleAndOffset = (_layer: unknown, input: readonly number[]) => 2 * (input[input.length - 1] ?? 0);
+
+/** Each sample's values over height and width, per channel (Ulyanov et al. 2016); needs an image. */
+export const instancenorm = defineLayerKind({
+  type: "instancenorm",
+  fields: { epsilon: finite.gt(0).default(1e-5) },
+  syntax: {
+    word: "instancenorm",
+    options: { epsilon: epsilonOption("instancenorm", "1e-5") },
+    activation: "next",
+    aliases: { instancenorm2d: "instancenorm", instancenormalization: "instancenorm" },
+  },
+  outputShape(_layer, input) {
+    const image = requireImage("instancenorm", input);
+    if (typeof image === "string") return { shape: null, error: image };
+    return { shape: [...input] };
+  },
+  parameters: perChannelScaleAndOffset,
+  activations: normalizationActivations,
+});
+
+/**
+ * All of each sample's values (Ba et al. 2016), with a scale and offset per channel: TF's
+ * `layer_norm` and the critic of WGAN-GP's reference code.
+ */
+export const layernorm = defineLayerKind({
+  type: "layernorm",
+  fields: { epsilon: finite.gt(0).default(1e-5) },
+  syntax: {
+    word: "layernorm",
+    options: { epsilon: epsilonOption("layernorm", "1e-5") },
+    activation: "next",
+    aliases: { layernormalization: "layernorm", ln: "layernorm" },
+  },
+  outputShape: (_layer, input) => ({ shape: [...input] }),
+  parameters: perChannelScaleAndOffset,
+  activations: normalizationActivations,
+});
+
+export const NORMALIZATION_KINDS = [batchnorm, instancenorm, layernorm] as const;

@@ -94,6 +94,28 @@ describe("@gan/batchnorm: layer positions (DCGAN)", () => {
     ]);
   });
 
+  test("a layer followed by instancenorm or layernorm is already normalised", () => {
+    const input = plan(
+      [{ type: "dense", units: 8, activation: relu }, { type: "layernorm" }, { type: "dense", units: 8 }, { type: "dense", units: 784 }],
+      [
+        { type: "conv", filters: 8, stride: 2 },
+        { type: "conv", filters: 8, stride: 2 },
+        { type: "instancenorm" },
+        { type: "activation", activation: leaky },
+        { type: "conv", filters: 8, stride: 2, activation: leaky },
+        { type: "flatten" },
+        { type: "dense", units: 1 },
+      ],
+    );
+    const { rewrites } = apply(input);
+    expect(rewrites.map((r) => `${r.network}[${r.index}] ${r.description}`)).toEqual([
+      "generator[3] batchnorm after dense 8",
+      "discriminator[4] conv 8 leakyrelu 0.2 -> conv 8: its leakyrelu moves after the batchnorm",
+      "discriminator[5] batchnorm after conv 8",
+      "discriminator[6] leakyrelu 0.2 after the batchnorm",
+    ]);
+  });
+
   test("a layer the spec already normalises is skipped, and networks selects where to insert", () => {
     const input = plan(
       [{ type: "dense", units: 8, activation: relu }, { type: "batchnorm" }, { type: "dense", units: 8 }, { type: "dense", units: 784 }],

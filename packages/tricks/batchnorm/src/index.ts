@@ -41,11 +41,14 @@ export function hiddenWeightLayers(layers: readonly Layer[], network: NetworkNam
   return network === "discriminator" ? weights.slice(1) : weights;
 }
 
-/** Whether a batchnorm already follows the layer at `index` (right after it, or after its standalone activation). */
+/** Layers that normalise what comes before them: a batchnorm added there would be undone. */
+const NORMALISATIONS: readonly string[] = ["batchnorm", "instancenorm", "layernorm"];
+
+/** Whether a normalisation already follows the layer at `index` (right after it, or after its standalone activation). */
 function alreadyNormalised(layers: readonly Layer[], index: number): boolean {
   for (let next = index + 1; next < layers.length; next++) {
     const layer = layers[next]!;
-    if (layer.type === "batchnorm") return true;
+    if (NORMALISATIONS.includes(layer.type)) return true;
     if (layer.type !== "activation" && layer.type !== "dropout") return false;
   }
   return false;

@@ -255,15 +255,18 @@ describe("@gan/gp with the hinge and relativistic losses", () => {
   });
 });
 
-describe("@gan/gp through pooling", () => {
-  // D reshapes ring points to 4x4 images and pools them: the penalty differentiates
-  // MaxPoolGrad and AvgPoolGrad (whose gradients @gan/backend-wasm registers).
+describe("@gan/gp through pooling, attention and layer norm", () => {
+  // D reshapes ring points to 4x4 images, attends over their positions, normalises and pools
+  // them: the penalty differentiates MaxPoolGrad and AvgPoolGrad (whose gradients
+  // @gan/backend-wasm registers), and the softmax, products and moments of the others.
   const discriminator = {
     inputShape: [2],
     layers: [
       { type: "dense", units: 16 },
       { type: "reshape", shape: [4, 4, 1] },
       { type: "conv", filters: 3, kernel: 3, stride: 1, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
+      { type: "attention" },
+      { type: "layernorm", epsilon: 1e-5 },
       { type: "maxpool", size: 2, padding: "valid" },
       { type: "conv", filters: 2, kernel: 1, stride: 1, padding: "same", activation: { kind: "tanh" } },
       { type: "avgpool", size: 2, padding: "valid" },
@@ -282,7 +285,7 @@ describe("@gan/gp through pooling", () => {
       { kind: "r1" },
     );
 
-  test("a D with maxpool and avgpool trains with the penalty, the same on cpu, wasm and blas", async () => {
+  test("a D with attention, layernorm, maxpool and avgpool trains with the penalty, the same on cpu, wasm and blas", async () => {
     const cpu = await penalties("cpu");
     for (const line of cpu) expect(line["gp/penalty"]).toBeGreaterThan(0);
     for (const backend of blasLoadsHere ? (["wasm", "blas"] as const) : (["wasm"] as const)) {
