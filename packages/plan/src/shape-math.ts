@@ -38,3 +38,9 @@ export function requireImage(kind: string, input: readonly number[]): [number, n
   const hint = input.length === 1 ? ": add 'reshape' before it" : "";
   return `${kind} needs an image input [height, width, channels] but gets ${formatShape(input)}${hint}`;
 }
+
+/** The output of a layer that needs an image and keeps its shape (attention, instancenorm), or why the input is not one. */
+export function sameImageShape(kind: string, input: readonly number[]): { shape: number[] } | { shape: null; error: string } {
+  const image = requireImage(kind, input);
+  return typeof image === "string" ? { shape: null, error: image } : { shape: [...input] };
+}

@@ -4,7 +4,7 @@
  * layers are in @gan/core's model/layers/.
  */
 import { positiveInt } from "../primitives.js";
-import { formatShape, requireImage } from "../shape-math.js";
+import { formatShape, sameImageShape } from "../shape-math.js";
 import { defineLayerKind } from "./define.js";
 
 /** The query and key channels of SAGAN's attention: c / 8, at least one (core's attentionKeyChannels). */
@@ -18,11 +18,7 @@ export const attention = defineLayerKind({
     activation: "next",
     aliases: { selfattention: "attention", self_attention: "attention", nonlocal: "attention", attn: "attention" },
   },
-  outputShape(_layer, input) {
-    const image = requireImage("attention", input);
-    if (typeof image === "string") return { shape: null, error: image };
-    return { shape: [...input] };
-  },
+  outputShape: (_layer, input) => sameImageShape("attention", input),
   // Query and key kernels [c, c/8] and biases, value kernel [c, c] and bias, gamma.
   parameters(_layer, input) {
     const channels = input[input.length - 1] ?? 0;

@@ -5,8 +5,8 @@
  * model/layers/normalization.ts.
  */
 import { finite } from "../primitives.js";
-import { requireImage, shapeSize } from "../shape-math.js";
-import { defineLayerKind, type SpecOption } from "./define.js";
+import { sameImageShape, shapeSize } from "../shape-math.js";
+import { defineLayerKind, type ShapeStep, type SpecOption } from "./define.js";
 
 function epsilonOption(word: string, example: string): SpecOption {
   return { value: { kind: "number", check: (value) => (value <= 0 ? `the epsilon of ${word} must be > 0` : undefined) }, example };
@@ -41,41 +41,29 @@ function normalizationActivations(_layer: unknown, output: readonly number[]): n
 /** gamma and beta, one each per channel. */
 const perChannelScaleAndOffset = (_layer: unknown, input: readonly number[]) => 2 * (input[input.length - 1] ?? 0);
 
+/** A normalisation within each sample, with a learned scale and offset per channel. */
+function perSampleNormalization<const T extends string>(type: T, aliases: Record<string, string>, outputShape: (layer: unknown, input: number[]) => ShapeStep) {
+  return defineLayerKind({
+    type,
+    fields: { epsilon: finite.gt(0).default(1e-5) },
+    syntax: { word: type, options: { epsilon: epsilonOption(type, "1e-5") }, activation: "next", aliases },
+    outputShape,
+    parameters: perChannelScaleAndOffset,
+    activations: normalizationActivations,
+  });
+}
+
 /** Each sample's values over height and width, per channel (Ulyanov et al. 2016); needs an image. */
-export const instancenorm = defineLayerKind({
-  type: "instancenorm",
-  fields: { epsilon: finite.gt(0).default(1e-5) },
-  syntax: {
-    word: "instancenorm",
-    options: { epsilon: epsilonOption("instancenorm", "1e-5") },
-    activation: "next",
-    aliases: { instancenorm2d: "instancenorm", instancenormalization: "instancenorm" },
-  },
-  outputShape(_layer, input) {
-    const image = requireImage("instancenorm", input);
-    if (typeof image === "string") return { shape: null, error: image };
-    return { shape: [...input] };
-  },
-  parameters: perChannelScaleAndOffset,
-  activations: normalizationActivations,
-});
+export const instancenorm = perSampleNormalization(
+  "instancenorm",
+  { instancenorm2d: "instancenorm", instancenormalization: "instancenorm" },
+  (_layer, input) => sameImageShape("instancenorm", input),
+);
 
 /**
  * All of each sample's values (Ba et al. 2016), with a scale and offset per channel: TF's
  * `layer_norm` and the critic of WGAN-GP's reference code.
  */
-export const layernorm = defineLayerKind({
-  type: "layernorm",
-  fields: { epsilon: finite.gt(0).default(1e-5) },
-  syntax: {
-    word: "layernorm",
-    options: { epsilon: epsilonOption("layernorm", "1e-5") },
-    activation: "next",
-    aliases: { layernormalization: "layernorm", ln: "layernorm" },
-  },
-  outputShape: (_layer, input) => ({ shape: [...input] }),
-  parameters: perChannelScaleAndOffset,
-  activations: normalizationActivations,
-});
+export const layernorm = perSampleNormalization("layernorm", { layernormalization: "layernorm", ln: "layernorm" }, (_layer, input) => ({ shape: [...input] }));
 
 export const NORMALIZATION_KINDS = [batchnorm, instancenorm, layernorm] as const;

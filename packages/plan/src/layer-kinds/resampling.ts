@@ -6,16 +6,19 @@
 import { z } from "zod";
 import { positiveInt } from "../primitives.js";
 import { formatShape, requireImage } from "../shape-math.js";
-import { defineLayerKind } from "./define.js";
+import { defineLayerKind, type SpecArgument } from "./define.js";
 
 export const INTERPOLATIONS = ["nearest", "bilinear"] as const;
+
+/** `upsample 2`: how many times larger along height and width (2 when left out). */
+const factor = (word: string): SpecArgument => ({ field: "factor", value: { kind: "integer" }, noun: "the upsampling factor", example: `${word} 2`, optional: true });
 
 export const upsample = defineLayerKind({
   type: "upsample",
   fields: { factor: positiveInt.default(2), mode: z.enum(INTERPOLATIONS).default("nearest") },
   syntax: {
     word: "upsample",
-    argument: { field: "factor", value: { kind: "integer" }, noun: "the upsampling factor", example: "upsample 2", optional: true },
+    argument: factor("upsample"),
     options: { mode: { value: { kind: "word", choices: INTERPOLATIONS }, example: "bilinear" } },
     activation: "next",
     aliases: { upsampling2d: "upsample", upsamplingnearest2d: "upsample", upsamplingbilinear2d: "upsample", interpolate: "upsample" },
@@ -35,7 +38,7 @@ export const pixelshuffle = defineLayerKind({
   fields: { factor: positiveInt.default(2) },
   syntax: {
     word: "pixelshuffle",
-    argument: { field: "factor", value: { kind: "integer" }, noun: "the upsampling factor", example: "pixelshuffle 2", optional: true },
+    argument: factor("pixelshuffle"),
     activation: "next",
     aliases: { pixel_shuffle: "pixelshuffle", depthtospace: "pixelshuffle", depth_to_space: "pixelshuffle", subpixel: "pixelshuffle" },
   },
