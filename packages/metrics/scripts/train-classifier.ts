@@ -23,6 +23,7 @@ import { buildClassifier, MNIST_CLASSES, MNIST_PIXELS } from "../src/classifier-
 import { classifierDirectory, classifierPredictions } from "../src/classifier.js";
 import { loadMnist, type MnistSplit } from "../src/mnist-idx.js";
 import { saveLayersModel } from "../src/model-files.js";
+import { uniformSource } from "../src/seeded-random.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -49,17 +50,6 @@ console.log(`backend ${tf.getBackend()}, seed ${seed}, ${epochs} epochs, batch $
 
 const train = loadMnist("train");
 const test = loadMnist("test");
-
-/** mulberry32: a small seeded generator, enough to shuffle indices reproducibly. */
-function uniformSource(state: number): () => number {
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffledIndices(count: number, random: () => number): Uint32Array {
   const order = Uint32Array.from({ length: count }, (_, i) => i);
