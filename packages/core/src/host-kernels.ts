@@ -47,8 +47,15 @@ export function hostMemory(backendName: HostBackendName, backend: object): HostM
   };
 }
 
-/** Registers `kernelName` on cpu and wasm, with each backend's function (idempotent). */
+const registered = new Set<string>();
+
+/**
+ * Registers `kernelName` on cpu and wasm, with each backend's function, once per process: a
+ * kernel unregistered later (a benchmark measuring what it replaced) stays unregistered.
+ */
 export function registerHostKernel(kernelName: string, kernelFuncs: Record<HostBackendName, tf.KernelFunc>): void {
+  if (registered.has(kernelName)) return;
+  registered.add(kernelName);
   for (const backendName of ["cpu", "wasm"] as const) {
     if (tf.getKernel(kernelName, backendName) === undefined) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFuncs[backendName] });
   }
