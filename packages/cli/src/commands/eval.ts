@@ -33,7 +33,13 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 
 export const command: Command = {
   name: "eval",
-  usage: "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json [--features-layer NAME] [--features-range LO,HI]]",
+  usage:
+    "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
+    "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
+    "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
+    "to --features-range, default 0,1), against as many examples of the run's data. Vectors: the same on the raw values.\n" +
+    "Every figure names its features (fd@mnist-classifier, kid@raw).",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "eval",
