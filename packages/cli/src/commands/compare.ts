@@ -1,7 +1,7 @@
 import { UsageError } from "@gan/core";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../command.js";
-import { summaryMarkdown } from "../ablation/summarise.js";
+import { summaryMarkdown } from "../experiment/summarise.js";
 import { compareHtml } from "../compare/compare-html.js";
 import { compareSummary, expandRunDirs, readComparedRuns } from "../compare/compare-runs.js";
 import { displayPath } from "../display-path.js";

@@ -12,7 +12,7 @@ import { tryTricks } from "../doctor/try/try-tricks.js";
 import { writeFileAtomic } from "../files.js";
 import { output } from "../io.js";
 import { readRunData } from "../report/run-data.js";
-import { defaultJobs } from "./ablate.js";
+import { defaultJobs } from "../experiment/run-experiment.js";
 
 const FORMATS = ["text", "json"] as const;
 /** --try's defaults: short tries (a fifth of ring8's run) on two seeds, enough to see a trick move the measure. */

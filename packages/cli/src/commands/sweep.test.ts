@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
-import { SweepProgress } from "../queue/progress.js";
-import type { SweepRecord } from "../queue/results.js";
+import { SweepProgress } from "../experiment/progress.js";
+import type { SweepRecord } from "../experiment/results.js";
 
 // Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");

@@ -1,21 +1,24 @@
-import os from "node:os";
+/**
+ * `gan sweep`: the spec over a grid of trick options and seeds (experiment/grid.ts), run by the
+ * experiment runner (experiment/run-experiment.ts), here or on gan workers; and `gan sweep
+ * status` and `collect`, which read a sweep back from its record or from the queue.
+ */
 import path from "node:path";
 import { UsageError, UserError } from "@gan/core";
-import { executeRun, runPool, type ExecutedRun } from "../ablation/run-children.js";
-import { formatCell, metricTitle } from "../ablation/summarise.js";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { displayPath } from "../display-path.js";
+import { specCompiler } from "../experiment/expand.js";
+import { expandSweep, parseGridFlag } from "../experiment/grid.js";
+import { experimentMarkdown, orderedResults, readSweepRecord, sweepDirectory, writeSweepRecord, SWEEP_FILE, SWEEP_MARKDOWN } from "../experiment/results.js";
+import { defaultJobs, executorText, runExperiment, type Executor } from "../experiment/run-experiment.js";
+import type { ExecutedRun } from "../experiment/summarise.js";
 import { output } from "../io.js";
 import { connectRedis } from "../queue/connection.js";
 import { defineSweep, shellCommand, type SweepDefinition } from "../queue/definition.js";
-import { expandSweep, parseGridFlag } from "../queue/grid.js";
-import { SweepProgress } from "../queue/progress.js";
-import { orderedResults, readSweepRecord, sweepDirectory, sweepMarkdown, writeSweepRecord, SWEEP_FILE, SWEEP_MARKDOWN } from "../queue/results.js";
-import { countStates, runOnQueue } from "../queue/run-on-queue.js";
+import { countStates } from "../queue/run-on-queue.js";
 import { SweepQueue, type RunState } from "../queue/sweep-queue.js";
 import { readSpec } from "../spec.js";
-import { variantCompiler } from "./ablate.js";
 
 /** Where runs and sweep results go unless --artifacts says otherwise; `gan worker` uses the same default. */
 export const DEFAULT_ARTIFACTS = path.join("runs", "artifacts");
@@ -25,27 +28,11 @@ const USAGE =
   "       gan sweep status ID [--queue URL] [--artifacts DIR]\n" +
   "       gan sweep collect ID [--queue URL] [--artifacts DIR]";
 
-function defaultJobs(): number {
-  // As gan ablate: each run trains on one core; keep one for the rest.
-  return Math.max(1, os.availableParallelism() - 1);
-}
-
-function progressTarget() {
-  return { write: (text: string) => output.err(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns };
-}
-
-function metricsText(result: ExecutedRun): string {
-  if (result.error !== undefined) return `failed: ${result.error.split("\n")[0]}`;
-  return Object.entries(result.metrics ?? {})
-    .map(([name, value]) => `${metricTitle(name)} ${formatCell(name, value === null ? null : { mean: value, standardError: null, n: 1, undefinedCount: 0 })}`)
-    .join(", ");
-}
-
 /** Prints the table, writes sweep.md and sweep.json, and fails (exit 1) when runs failed. */
 function finishSweep(definition: SweepDefinition, results: ExecutedRun[], artifacts: string): number {
   const dir = sweepDirectory(artifacts, definition.id);
   writeSweepRecord(dir, definition, results, true);
-  const { table } = sweepMarkdown(definition, results);
+  const { table } = experimentMarkdown(definition, results);
   output.out(table);
   const failed = results.filter((r) => r.error !== undefined);
   for (const run of failed) output.err(`failed: ${run.label}, seed ${run.seed} (${run.runId}): ${run.error}\n`);
@@ -89,72 +76,29 @@ async function submit(argv: string[]): Promise<number> {
     seeds,
     ...(steps !== undefined ? { steps } : {}),
     ...(firstSeed !== undefined ? { firstSeed } : {}),
-    compile: variantCompiler(file),
+    compile: specCompiler(file),
   });
   const definition = defineSweep({ kind: "sweep", name: sweep.name, spec: file, command: shellCommand(["gan", "sweep", ...argv]), seeds: sweep.seeds, axes: sweep.axes, runs: sweep.runs });
+  const executor: Executor = values.queue !== undefined ? { kind: "queue", url: values.queue, artifactsHint: displayPath(artifacts) } : { kind: "here", jobs, outDir: artifacts };
   const total = sweep.runs.length;
-  const where = values.queue !== undefined ? "on the queue's workers" : `${Math.min(jobs, total)} at a time here`;
-  output.err(
-    `sweep ${definition.id} of ${file}: ${sweep.points.length} points x ${sweep.seeds.length} seeds = ${total} runs of ${definition.steps} steps, ${where}\n`,
-  );
+  output.err(`sweep ${definition.id} of ${file}: ${sweep.points.length} points x ${sweep.seeds.length} seeds = ${total} runs of ${definition.steps} steps, ${executorText(executor, total)}\n`);
   for (const point of sweep.points) output.err(`  ${point.id.padEnd(32)} ${point.label}\n`);
 
   const dir = sweepDirectory(artifacts, definition.id);
-  const results: (ExecutedRun | undefined)[] = new Array(total).fill(undefined);
-  const progress = new SweepProgress(progressTarget());
-  let done = 0;
-  const record = (index: number, result: ExecutedRun) => {
-    results[index] = result;
-    done++;
-    const run = sweep.runs[index]!;
-    progress.log(`[${done}/${total}] ${run.label}, seed ${run.seed}: ${metricsText(result)}${result.reused ? " (finished earlier, reused)" : ""}`);
-    // After every run: an interrupted sweep leaves what it measured, and `gan sweep status` can read it.
-    writeSweepRecord(dir, definition, orderedResults(definition, results.filter((r): r is ExecutedRun => r !== undefined)), false);
-  };
-
-  if (values.queue !== undefined) {
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once("SIGINT", onSignal);
-    try {
-      const { interrupted } = await runOnQueue({
-        url: values.queue,
-        definition,
-        runs: sweep.runs,
-        tricksFrom: path.dirname(path.resolve(file)),
-        progress,
-        artifactsHint: displayPath(artifacts),
-        onResult: record,
-        signal: controller.signal,
-      });
-      progress.finish();
-      if (interrupted) {
-        output.err(
-          `stopped following sweep ${definition.id}; its runs stay queued for the workers:\n` +
-            `  gan sweep status ${definition.id} --queue ${values.queue}\n  gan sweep collect ${definition.id} --queue ${values.queue}\n`,
-        );
-        return 130;
-      }
-    } finally {
-      process.off("SIGINT", onSignal);
-    }
-  } else {
-    const stepsTotal = total * definition.steps;
-    const update = () => {
-      const finished = results.filter((r) => r !== undefined && r.error === undefined).length;
-      const failed = results.filter((r) => r?.error !== undefined).length;
-      progress.update({ total, finished, failed, running: Math.min(jobs, total - finished - failed), stepsDone: (finished + failed) * definition.steps, stepsTotal });
-    };
-    update();
-    await runPool(sweep.runs, jobs, async (run, index) => {
-      const result = await executeRun(run, { outDir: artifacts, tricksFrom: path.dirname(path.resolve(file)) });
-      record(index, result);
-      update();
-      return result;
-    });
-    progress.finish();
-  }
-  return finishSweep(definition, results as ExecutedRun[], artifacts);
+  const finished: ExecutedRun[] = [];
+  const { results, interrupted } = await runExperiment({
+    definition,
+    runs: sweep.runs,
+    tricksFrom: path.dirname(path.resolve(file)),
+    executor,
+    onResult: (_index, result) => {
+      finished.push(result);
+      // After every run: an interrupted sweep leaves what it measured, and `gan sweep status` can read it.
+      writeSweepRecord(dir, definition, orderedResults(definition, finished), false);
+    },
+  });
+  if (interrupted) return 130;
+  return finishSweep(definition, results, artifacts);
 }
 
 function stateLine(state: RunState, width: number, local: boolean): string {

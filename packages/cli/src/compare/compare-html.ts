@@ -2,7 +2,7 @@
  * compare.html: the runs' table, their curves on shared charts (one line per run), and each
  * run's latest samples side by side; self-contained like report.html.
  */
-import { summaryCells, type AblationSummary } from "../ablation/summarise.js";
+import { summaryCells, type ExperimentSummary } from "../experiment/summarise.js";
 import { dataUri, htmlPage } from "../report/html.js";
 import { escapeXml, lineChart } from "../report/svg-chart.js";
 import type { ComparedRun } from "./compare-runs.js";
@@ -27,7 +27,7 @@ function runsSection(runs: readonly ComparedRun[]): string {
   return `<section id="runs"><h2>Runs</h2><table><tr><th>run</th><th>directory</th><th>status</th><th>steps</th><th>seed</th><th>tricks</th><th>features of the metrics</th></tr>${rows}</table></section>`;
 }
 
-function metricsSection(summary: AblationSummary): string {
+function metricsSection(summary: ExperimentSummary): string {
   const { header, rows } = summaryCells(summary, { rowTitle: "run", runCounts: false });
   const head = `<tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`;
   const body = rows.map((cells) => `<tr>${cells.map((c, i) => (i === 0 ? `<td>${escapeXml(c)}</td>` : `<td class="number">${escapeXml(c)}</td>`)).join("")}</tr>`).join("");
@@ -57,7 +57,7 @@ function samplesSection(runs: readonly ComparedRun[]): string {
   return `<section id="samples"><h2>Latest samples</h2>${figures === "" ? `<p class="note">No run has sample pictures.</p>` : `<div class="latest">${figures}</div>`}</section>`;
 }
 
-export function compareHtml(runs: readonly ComparedRun[], summary: AblationSummary): string {
+export function compareHtml(runs: readonly ComparedRun[], summary: ExperimentSummary): string {
   const title = `gan compare: ${runs.map((run) => run.label).join(", ")}`;
   return htmlPage(title, "gan compare", `<header><h1>${runs.length} runs compared</h1></header>` + runsSection(runs) + metricsSection(summary) + curvesSection(runs) + samplesSection(runs));
 }

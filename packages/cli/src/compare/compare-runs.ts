@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { RUN_FILES, UserError } from "@gan/core";
-import { summarise, type AblationSummary, type RunResult } from "../ablation/summarise.js";
+import { summarise, type ExperimentSummary, type RunResult } from "../experiment/summarise.js";
 import { metricValues } from "../eval/evaluate-run.js";
 import { readRunData, type RunData } from "../report/run-data.js";
 
@@ -67,7 +67,7 @@ export function runValues(run: ComparedRun): Record<string, number | null> {
 }
 
 /** One row per run, through the ablation's summary (one value a cell, so no standard error). */
-export function compareSummary(runs: readonly ComparedRun[]): AblationSummary {
+export function compareSummary(runs: readonly ComparedRun[]): ExperimentSummary {
   const results: RunResult[] = runs.map((run) => ({ runId: run.data.runDir, variant: run.label, label: run.label, seed: run.data.plan.train.seed, metrics: runValues(run) }));
   return summarise(results);
 }

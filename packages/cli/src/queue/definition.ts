@@ -9,9 +9,9 @@
 import { createHash } from "node:crypto";
 import { z } from "@gan/core";
 import { printable } from "@gan/dsl";
-import type { RunSpec } from "../ablation/expand.js";
+import type { RunSpec } from "../experiment/expand.js";
 import { PATH_MAX, printableText, RunJobDataSchema, schemaProblems } from "./accept-job.js";
-import type { GridAxis } from "./grid.js";
+import type { GridAxis } from "../experiment/grid.js";
 
 export const SWEEP_VERSION = 1;
 

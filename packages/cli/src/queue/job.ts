@@ -4,8 +4,8 @@
  */
 import type { z } from "@gan/core";
 import type { Plan } from "@gan/plan";
-import type { RunSpec } from "../ablation/expand.js";
-import type { ExecutedRun } from "../ablation/run-children.js";
+import type { RunSpec } from "../experiment/expand.js";
+import type { ExecutedRun } from "../experiment/summarise.js";
 import type { RunJobResultSchema } from "./accept-job.js";
 
 export const JOB_NAME = "run";

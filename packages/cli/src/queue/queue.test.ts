@@ -8,15 +8,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planHash } from "@gan/plan";
-import type { RunSpec } from "../ablation/expand.js";
-import { ganInvocation, type ExecutedRun } from "../ablation/run-children.js";
-import { variantCompiler } from "../commands/ablate.js";
+import type { RunSpec } from "../experiment/expand.js";
+import type { ExecutedRun } from "../experiment/summarise.js";
+import { ganInvocation } from "../gan-invocation.js";
+import { specCompiler } from "../experiment/expand.js";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 import { redisOptions } from "./connection.js";
 import { defineSweep } from "./definition.js";
-import { SweepProgress } from "./progress.js";
-import { sweepMarkdown, type SweepRecord } from "./results.js";
+import { SweepProgress } from "../experiment/progress.js";
+import { experimentMarkdown, type SweepRecord } from "../experiment/results.js";
 import { runOnQueue } from "./run-on-queue.js";
 import { SweepQueue } from "./sweep-queue.js";
 import { freePort, redisServerInstalled, startRedis, type TestRedis } from "./test-redis.js";
@@ -120,7 +121,7 @@ describe.skipIf(!installed)("sweeps on Redis workers (skipped without redis-serv
   });
 
   test("a run that fails is one row with its error: a wrong plan at once, a crash after its retries", async () => {
-    const plan = await variantCompiler(file)(SPEC);
+    const plan = await specCompiler(file)(SPEC);
     const runs: RunSpec[] = ["wrong", "crash"].map((variant) => ({
       runId: `${variant}-s1-0000000000`,
       variant,
@@ -163,7 +164,7 @@ describe.skipIf(!installed)("sweeps on Redis workers (skipped without redis-serv
     ]);
     expect(log).toContain("wrong-s1-0000000000: failed: gan train exited with code 1 (log: logs/wrong-s1-0000000000.log): gan: the plan is wrong (not retried: the plan or its tricks are at fault)");
     expect(progressText).toContain("2/2 runs done  2 failed  0 running  0 waiting  100%");
-    const { table, markdown } = sweepMarkdown(definition, results as ExecutedRun[]);
+    const { table, markdown } = experimentMarkdown(definition, results as ExecutedRun[]);
     expect(table).toBe("| variant | runs | failed |\n|---|---|--:|\n| wrong | 0 | 1 |\n| crash | 0 | 1 |\n");
     expect(markdown).toContain("## Failed runs\n\n- wrong, seed 1 (wrong-s1-0000000000):\n\n  gan train exited with code 1 (log: logs/wrong-s1-0000000000.log):\n  gan: the plan is wrong (1 attempt)\n");
 
@@ -293,7 +294,7 @@ describe.skipIf(!installed)("sweeps on Redis workers (skipped without redis-serv
     const out = path.join(dir, "ablation");
     const ablation = await run("ablate", file, "--seeds", "1", "--steps", "20", "--queue", redis.url, "--out", out);
     expect(ablation.code, ablation.stderr).toBe(0);
-    expect(ablation.stderr).toContain(`ablation of ${file}: 3 variants x 1 seeds = 3 runs of 20 steps, on the queue's workers, in ${out}\n`);
+    expect(ablation.stderr).toContain(`ablation of ${file}: 3 variants x 1 seeds = 3 runs of 20 steps, on the queue's workers, results in ${out}\n`);
     expect(ablation.stdout).toMatch(/^\| variant \| runs \| modes captured \| high quality % \| reverse KL \|\n\|---\|---\|--:\|--:\|--:\|\n\| as written \| 1 \| /);
     expect(ablation.stdout).toContain("| without @gan/leaky-relu | 1 |");
     expect(ablation.stdout).toContain("| without @gan/label-smoothing | 1 |");

@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLatestCheckpoint, RUN_FILES, type RunInfo } from "@gan/core";
 import { planHash } from "@gan/plan";
-import { ganInvocation } from "../ablation/run-children.js";
+import { ganInvocation } from "../gan-invocation.js";
 import { EVAL_FILE, metricValues, type EvalReport } from "../eval/evaluate-run.js";
 import { writeFileAtomic } from "../files.js";
 import type { RunPaths } from "./accept-job.js";
@@ -34,6 +34,8 @@ export class RunFailure extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** The run directory relative to the artifacts, when training got far enough to make it: what it logged is evidence. */
+    readonly runDir?: string,
   ) {
     super(message);
     this.name = "RunFailure";
@@ -89,6 +91,8 @@ export interface RunJobOptions {
   onStep?(step: number, steps: number): void;
   /** `gan` as argv (default: workerChildInvocation()). */
   gan?: string[];
+  /** More arguments for a fresh `gan train` (`gan doctor --try`'s `--init-from CHECKPOINT`); a resume has its weights already. */
+  trainArgs?: readonly string[];
 }
 
 interface ChildOutcome {
@@ -215,7 +219,7 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
       rmSync(root, { recursive: true, force: true });
       mkdirSync(path.dirname(planFile), { recursive: true });
       writeFileAtomic(planFile, `${JSON.stringify(data.plan, null, 2)}\n`);
-      trainArgs = ["train", planFile, "--out", root, "--tricks-from", tricksFrom, "--no-eval"];
+      trainArgs = ["train", planFile, "--out", root, "--tricks-from", tricksFrom, "--no-eval", ...(options.trainArgs ?? [])];
     }
     // --no-eval: the run is measured by the gan eval below, whose failure fails the job.
     const onLine = options.onStep
@@ -231,7 +235,7 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
       const what = trained.signal ? `gan train was stopped by ${trained.signal}` : `gan train exited with code ${trained.code}`;
       const said = failureLines(logFile, logStart);
       // Exit code 1 is gan's "the input is wrong": the same plan would fail the same way again.
-      throw new RunFailure(`${what} (log: ${relative(logFile)})${said ? `:\n${said}` : ""}`, trained.code !== 1);
+      throw new RunFailure(`${what} (log: ${relative(logFile)})${said ? `:\n${said}` : ""}`, trained.code !== 1, made === undefined ? undefined : relative(made));
     }
     runDir = made;
   }
@@ -241,13 +245,13 @@ export async function executeQueuedRun(data: RunJobData, options: RunJobOptions)
   if (evaluated.code !== 0) {
     const what = evaluated.signal ? `gan eval was stopped by ${evaluated.signal}` : `gan eval exited with code ${evaluated.code}`;
     const said = failureLines(logFile, logStart);
-    throw new RunFailure(`${what} (log: ${relative(logFile)})${said ? `:\n${said}` : ""}`, evaluated.code !== 1);
+    throw new RunFailure(`${what} (log: ${relative(logFile)})${said ? `:\n${said}` : ""}`, evaluated.code !== 1, relative(runDir));
   }
   let report: EvalReport;
   try {
     report = JSON.parse(evaluated.stdout) as EvalReport;
   } catch {
-    throw new RunFailure(`gan eval printed something other than JSON (log: ${relative(logFile)})`, false);
+    throw new RunFailure(`gan eval printed something other than JSON (log: ${relative(logFile)})`, false, relative(runDir));
   }
   return {
     ...base,

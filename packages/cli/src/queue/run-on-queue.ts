@@ -3,11 +3,11 @@
  * with one progress bar, handing each run's row to the caller as it finishes or fails.
  * Workers are whoever runs `gan worker` on the same Redis; this process trains nothing.
  */
-import type { RunSpec } from "../ablation/expand.js";
-import type { ExecutedRun } from "../ablation/run-children.js";
+import type { RunSpec } from "../experiment/expand.js";
+import type { ExecutedRun } from "../experiment/summarise.js";
 import { shownUrl } from "./connection.js";
 import type { SweepDefinition } from "./definition.js";
-import type { SweepCounts, SweepProgress } from "./progress.js";
+import type { SweepCounts, SweepProgress } from "../experiment/progress.js";
 import { SweepQueue, type RunState } from "./sweep-queue.js";
 
 export const POLL_MS = 1000;

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunSpec } from "../ablation/expand.js";
+import type { RunSpec } from "../experiment/expand.js";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 import { connectRedis, sweepKey } from "./connection.js";

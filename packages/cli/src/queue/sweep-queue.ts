@@ -6,8 +6,8 @@
 import { UserError } from "@gan/core";
 import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { RunSpec } from "../ablation/expand.js";
-import type { ExecutedRun } from "../ablation/run-children.js";
+import type { RunSpec } from "../experiment/expand.js";
+import type { ExecutedRun } from "../experiment/summarise.js";
 import { readJobData, readJobResult, UnreadableJobData, unreadableJob } from "./accept-job.js";
 import { bullConnection, connectRedis, KEY_PREFIX, QUEUE_NAME, shownUrl, sweepKey } from "./connection.js";
 import { readDefinition, type SweepDefinition, type SweepRunEntry } from "./definition.js";

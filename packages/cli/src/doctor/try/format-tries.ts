@@ -1,5 +1,5 @@
 /** `gan doctor --try`'s report: per finding, a table of the control and each trick on the finding's measures, and the verdicts. */
-import { formatCell } from "../../ablation/summarise.js";
+import { formatCell } from "../../experiment/summarise.js";
 import { displayPath } from "../../display-path.js";
 import type { TriedVariant, TryReport } from "./try-tricks.js";
 

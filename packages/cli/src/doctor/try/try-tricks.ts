@@ -12,10 +12,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { RUN_FILES, UserError, checkpointName, findLatestCheckpoint, type InitNetworks } from "@gan/core";
 import type { Plan } from "@gan/plan";
-import { expandAblation, type RunSpec } from "../../ablation/expand.js";
-import { executeRun, runPool, type ExecutedRun } from "../../ablation/run-children.js";
-import { meanAndStandardError } from "../../ablation/summarise.js";
-import { variantCompiler } from "../../commands/ablate.js";
+import { specCompiler, type RunSpec } from "../../experiment/expand.js";
+import { runHere, runPool } from "../../experiment/run-here.js";
+import { meanAndStandardError, type ExecutedRun } from "../../experiment/summarise.js";
+import { expandAblation } from "../../experiment/variants.js";
 import { evaluationKind } from "../../eval/evaluate-run.js";
 import { readRunData } from "../../report/run-data.js";
 import { readSpec } from "../../spec.js";
@@ -106,7 +106,7 @@ function proposedTricks(findings: Diagnosis["findings"]): { tryable: string[]; i
 function evidenceOf(outDir: string, result: ExecutedRun): TryRunEvidence | undefined {
   if (result.runDir === undefined) return undefined;
   const data = readRunData(path.join(outDir, result.runDir));
-  return { metrics: data.metrics as MetricsLine[], eval: result.eval, finished: result.error === undefined && data.info?.status === "completed" };
+  return { metrics: data.metrics as MetricsLine[], eval: data.eval, finished: result.error === undefined && data.info?.status === "completed" };
 }
 
 function summariseVariant(label: string, pkg: string | undefined, results: readonly ExecutedRun[], measures: readonly TryMeasure[], outDir: string): TriedVariant {
@@ -152,7 +152,7 @@ function makeExecutor(options: TryOptions, outDir: string, specFile: string, che
     done = 0;
     return runPool(planned, options.jobs, async ({ run, networks }) => {
       const trainArgs = ["--init-from", checkpointDir, ...(networks === "generator" ? ["--init-networks", "generator"] : [])];
-      const result = await executeRun(run, { outDir, tricksFrom: path.dirname(path.resolve(specFile)), trainArgs });
+      const result = await runHere(run, { outDir, tricksFrom: path.dirname(path.resolve(specFile)), trainArgs });
       const label = `${run.change.kind === "none" ? "control" : run.label}${networks === "generator" ? ", D restarted" : ""}`;
       options.log(`[${++done}/${planned.length}] ${label}, seed ${run.seed}: ${result.error === undefined ? "done" : `failed: ${firstReason(result.error)}`}\n`);
       return { run, networks, result };
@@ -178,7 +178,7 @@ export async function tryTricks(options: TryOptions): Promise<TryReport> {
   if (!checkpoint) throw new UserError(`${runDir}: no valid checkpoint to try the tricks from (the run wrote none, or they are damaged)`);
   const spec = specOf(options);
   const outDir = path.resolve(options.out ?? path.join(runDir, "doctor-try", checkpointName(checkpoint.manifest.step)));
-  const compile = variantCompiler(spec.file);
+  const compile = specCompiler(spec.file);
   const expansion = { seeds: options.seeds, firstSeed: plan.train.seed, steps: options.steps, removals: false, compile };
 
   const control = await expandAblation(spec, { ...expansion, asWrittenOnly: true });

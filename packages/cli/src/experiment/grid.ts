@@ -1,6 +1,6 @@
 /**
- * A sweep as a list of runs: the spec with trick options set to every combination of the
- * `--grid` values, compiled, times every seed.
+ * `gan sweep`'s points: the spec with trick options set to every combination of the `--grid`
+ * values (expand.ts compiles them and crosses them with the seeds).
  *
  * Options are set in the spec's text, in the `use` line of the trick (its `{ ... }` gets the
  * key, or the key's value is replaced), and the result is compiled like any spec: the
@@ -8,14 +8,12 @@
  * diagnostics, and compile-time rewrites that read the option (leaky-relu's alpha) see the
  * new value, which editing the plan's tricks[].options after compilation would not give.
  *
- * Run ids are the ablation's: `<point>-s<seed>-<plan hash>`, so the same spec, trick
- * versions, grid point, seed and step count always give the same id.
+ * Run ids are every experiment's (expand.ts): `<point>-s<seed>-<plan hash>`.
  */
-import { UsageError, UserError, applyOverrides } from "@gan/core";
-import { parse, type ObjectValue, type SpecNode, type UseStatement } from "@gan/dsl";
-import { planHash, type Plan } from "@gan/plan";
-import { runId, type RunSpec } from "../ablation/expand.js";
-import { packageSlug } from "../ablation/variants.js";
+import { UsageError, UserError } from "@gan/core";
+import type { ObjectValue } from "@gan/dsl";
+import { expandRuns, type ExpandOptions, type Expanded, type ExperimentPoint } from "./expand.js";
+import { packageSlug, parsedSpec, useStatements, type NamedUse } from "./spec-text.js";
 
 /** One `--grid PKG.OPTION=V1,V2,...`: the values as `.gan` source text. */
 export interface GridAxis {
@@ -24,24 +22,13 @@ export interface GridAxis {
   values: string[];
 }
 
-/** One combination of grid values: what a run's spec sets. */
-export interface GridPoint {
-  /** Path-safe: `gp.lambda-1_ncritic.n-5`. */
-  id: string;
-  /** For tables: `@gan/gp.lambda=1 @gan/ncritic.n=5`. */
-  label: string;
+/** One combination of grid values: what a run's spec sets. `id` is path-safe (`gp.lambda-1_ncritic.n-5`), `label` for tables (`@gan/gp.lambda=1 @gan/ncritic.n=5`). */
+export interface GridPoint extends ExperimentPoint {
   settings: { package: string; option: string; value: string }[];
-  text: string;
-  plan: Plan;
 }
 
-export interface Sweep {
-  name: string;
+export interface Sweep extends Expanded<GridPoint> {
   axes: GridAxis[];
-  points: GridPoint[];
-  seeds: number[];
-  /** Point after point, seed after seed within each. */
-  runs: RunSpec[];
 }
 
 /** Splits at commas outside brackets, parentheses, braces and quotes: `linear(1 -> 0, until 9),2`. */
@@ -88,22 +75,9 @@ export function parseGridFlag(flag: string): GridAxis {
   return { package: packageName, option, values: values.map(valueSource) };
 }
 
-function parsedSpec(text: string, file: string): SpecNode {
-  const { ast, diagnostics } = parse(text, file);
-  const error = diagnostics.find((d) => d.severity === "error");
-  if (!ast || error) {
-    throw new UserError(`${file}:${error?.line ?? 1}:${error?.column ?? 1}: ${error?.message ?? "the spec cannot be parsed"} (gan check ${file} shows every error)`);
-  }
-  return ast;
-}
-
-function usesOf(spec: SpecNode): (UseStatement & { package: NonNullable<UseStatement["package"]> })[] {
-  return spec.statements.filter((s): s is UseStatement & { package: NonNullable<UseStatement["package"]> } => s.kind === "use" && s.package !== undefined);
-}
-
 /** Checks every axis against the spec's use lines: each names a trick used exactly once. */
 export function checkAxes(text: string, file: string, axes: readonly GridAxis[]): void {
-  const uses = usesOf(parsedSpec(text, file));
+  const uses = useStatements(parsedSpec(text, file));
   const seen = new Set<string>();
   for (const axis of axes) {
     const key = `${axis.package}.${axis.option}`;
@@ -127,7 +101,7 @@ interface Edit {
   text: string;
 }
 
-function editsForUse(use: UseStatement & { package: NonNullable<UseStatement["package"]> }, settings: readonly { option: string; value: string }[]): Edit[] {
+function editsForUse(use: NamedUse, settings: readonly { option: string; value: string }[]): Edit[] {
   const options: ObjectValue | undefined = use.options;
   const edits: Edit[] = [];
   const added: string[] = [];
@@ -152,7 +126,7 @@ function editsForUse(use: UseStatement & { package: NonNullable<UseStatement["pa
 
 /** `text` with each setting's option set in the use line of its trick (checked by checkAxes). */
 export function setUseOptions(text: string, file: string, settings: readonly { package: string; option: string; value: string }[]): string {
-  const uses = usesOf(parsedSpec(text, file));
+  const uses = useStatements(parsedSpec(text, file));
   const edits: Edit[] = [];
   for (const use of uses) {
     const mine = settings.filter((s) => s.package === use.package.value);
@@ -173,52 +147,21 @@ function slugValue(value: string): string {
   return value.replace(/^"(.*)"$/, "$1").replace(/[^A-Za-z0-9.-]+/g, "_").replace(/^_|_$/g, "");
 }
 
-export interface SweepOptions {
-  seeds?: number;
-  firstSeed?: number;
-  steps?: number;
-  /** Compiles a point's spec text to its plan; throws a UserError that says what is wrong. */
-  compile(text: string): Promise<Plan>;
-}
-
-export async function expandSweep(spec: { text: string; file: string }, axes: readonly GridAxis[], options: SweepOptions): Promise<Sweep> {
+export async function expandSweep(spec: { text: string; file: string }, axes: readonly GridAxis[], options: ExpandOptions): Promise<Sweep> {
   if (axes.length === 0) throw new UsageError("gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,...");
-  const seedCount = options.seeds ?? 1;
-  if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`a sweep needs at least one seed, got ${seedCount}`);
   checkAxes(spec.text, spec.file, axes);
-  const points: GridPoint[] = [];
-  for (const combo of cartesian(axes.map((axis) => axis.values.map((value) => ({ package: axis.package, option: axis.option, value }))))) {
-    const label = combo.map((s) => `${s.package}.${s.option}=${s.value}`).join(" ");
-    const id = combo.map((s) => `${packageSlug(s.package)}.${s.option}-${slugValue(s.value)}`).join("_");
-    const text = setUseOptions(spec.text, spec.file, combo);
-    let plan: Plan;
-    try {
-      plan = await options.compile(text);
-    } catch (error) {
-      if (error instanceof UserError) throw new UserError(`the sweep point ${label} of ${spec.file} does not compile: ${error.message}`);
-      throw error;
-    }
-    points.push({ id, label, settings: combo, text, plan });
-  }
+  const points = cartesian(axes.map((axis) => axis.values.map((value) => ({ package: axis.package, option: axis.option, value })))).map(
+    (combo): GridPoint => ({
+      id: combo.map((s) => `${packageSlug(s.package)}.${s.option}-${slugValue(s.value)}`).join("_"),
+      label: combo.map((s) => `${s.package}.${s.option}=${s.value}`).join(" "),
+      // A sweep point changes option values, not which tricks are used: no ablation change.
+      change: { kind: "none" },
+      settings: combo,
+      text: setUseOptions(spec.text, spec.file, combo),
+    }),
+  );
   const repeatedId = points.find((p, i) => points.findIndex((q) => q.id === p.id) !== i);
   if (repeatedId) throw new UsageError(`gan sweep: two grid points have the same name ${repeatedId.id}; give values that differ in letters or digits`);
-  const firstSeed = options.firstSeed ?? points[0]!.plan.train.seed;
-  const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
-  const runs: RunSpec[] = [];
-  for (const point of points) {
-    for (const seed of seeds) {
-      const plan = applyOverrides(point.plan, { seed, ...(options.steps !== undefined ? { steps: options.steps } : {}) });
-      runs.push({
-        runId: runId(point.id, seed, plan),
-        variant: point.id,
-        label: point.label,
-        // A sweep point changes option values, not which tricks are used: no ablation change.
-        change: { kind: "none" },
-        seed,
-        plan,
-        planHash: planHash(plan),
-      });
-    }
-  }
-  return { name: points[0]!.plan.name, axes: [...axes], points, seeds, runs };
+  const expanded = await expandRuns(points, { ...options, file: spec.file, nameInError: (point) => `the sweep point ${point.label}` });
+  return { ...expanded, axes: [...axes] };
 }

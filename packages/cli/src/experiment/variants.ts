@@ -1,14 +1,17 @@
 /**
- * The spec texts of an ablation: the spec as written, one copy per `use` line with that line
- * taken out, and one copy per added trick with a `use "PKG"` line put in.
+ * `gan ablate`'s points: the spec as written, one copy per `use` line with that line taken
+ * out, and one copy per added trick with a `use "PKG"` line put in (expand.ts crosses them with
+ * the seeds).
  *
  * The edits are made to the text, at the places the parser reports, and the result is
  * compiled like any spec: removing a `use` therefore removes its compile-time rewrites as
  * well (leaky-relu's relu -> leakyrelu, batchnorm's inserted layers), which filtering the
  * plan's `tricks[]` after compilation would not.
  */
-import { parse, type SpecNode, type UseStatement } from "@gan/dsl";
+import type { SpecNode, UseStatement } from "@gan/dsl";
 import { UsageError, UserError } from "@gan/core";
+import { expandRuns, type ExpandOptions, type Expanded } from "./expand.js";
+import { packageSlug, parsedSpec, useStatements } from "./spec-text.js";
 
 export type VariantChange =
   | { kind: "none" }
@@ -23,24 +26,6 @@ export interface SpecVariant {
   change: VariantChange;
   /** The spec text of this variant. */
   text: string;
-}
-
-function parsedSpec(text: string, file: string): SpecNode {
-  const { ast, diagnostics } = parse(text, file);
-  const error = diagnostics.find((d) => d.severity === "error");
-  if (!ast || error) {
-    throw new UserError(`${file}:${error?.line ?? 1}:${error?.column ?? 1}: ${error?.message ?? "the spec cannot be parsed"} (gan check ${file} shows every error)`);
-  }
-  return ast;
-}
-
-function useStatements(spec: SpecNode): (UseStatement & { package: NonNullable<UseStatement["package"]> })[] {
-  return spec.statements.filter((s): s is UseStatement & { package: NonNullable<UseStatement["package"]> } => s.kind === "use" && s.package !== undefined);
-}
-
-/** The last path segment of a package name, as a path-safe word: `@gan/leaky-relu` -> `leaky-relu`. */
-export function packageSlug(name: string): string {
-  return (name.split("/").pop() ?? name).replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
 /**
@@ -115,4 +100,21 @@ export function ablationVariants(text: string, file: string, options: VariantOpt
     if (count > 1) variant.id = `${variant.id}-${count}`;
   }
   return variants;
+}
+
+export interface AblationOptions extends ExpandOptions, VariantOptions {
+  /** Only the spec as written, over the seeds (its numbers with a standard error, no variants). */
+  asWrittenOnly?: boolean;
+}
+
+export type Ablation = Expanded<SpecVariant>;
+
+/** Every variant of the spec, compiled, times every seed. */
+export async function expandAblation(spec: { text: string; file: string }, options: AblationOptions): Promise<Ablation> {
+  const variants = ablationVariants(spec.text, spec.file, {
+    ...(options.add ? { add: options.add } : {}),
+    ...(options.removals !== undefined ? { removals: options.removals } : {}),
+  });
+  const chosen = options.asWrittenOnly ? variants.filter((v) => v.change.kind === "none") : variants;
+  return expandRuns(chosen, { ...options, file: spec.file, nameInError: (v) => (v.change.kind === "none" ? undefined : `the variant ${v.label}`) });
 }

@@ -1,16 +1,16 @@
 /**
- * A sweep's results as `gan ablate` shows an ablation's: a row per grid point (or variant)
- * with the mean ± standard error over seeds of each metric, then every run, then the failed
- * runs with their errors. Written to ARTIFACTS/sweeps/<id>/: sweep.json after every run
- * (what `gan sweep status` reads for a local sweep) and sweep.md once the sweep is complete.
+ * An experiment's results as a page: a row per point (ablation variant, sweep grid point) with
+ * the mean ± standard error over seeds of each metric, then every run, then the failed runs
+ * with their errors. `gan ablate` writes it as ablation.md; a sweep as sweep.md under
+ * ARTIFACTS/sweeps/<id>/, beside sweep.json, written after every run (what `gan sweep status`
+ * reads for a local sweep).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "@gan/core";
-import type { ExecutedRun } from "../ablation/run-children.js";
-import { formatCell, metricTitle, summarise, summaryMarkdown, type AblationSummary } from "../ablation/summarise.js";
 import { writeFileAtomic } from "../files.js";
-import type { SweepDefinition } from "./definition.js";
+import type { SweepDefinition } from "../queue/definition.js";
+import { metricTitle, singleCell, summarise, summaryMarkdown, type ExecutedRun, type ExperimentSummary } from "./summarise.js";
 
 export const SWEEP_FILE = "sweep.json";
 export const SWEEP_MARKDOWN = "sweep.md";
@@ -20,7 +20,7 @@ export interface SweepRecord {
   complete: boolean;
   /** One per run id, in the definition's order; only the runs finished so far while incomplete. */
   runs: ExecutedRun[];
-  summary: AblationSummary;
+  summary: ExperimentSummary;
   writtenAt: string;
 }
 
@@ -39,13 +39,13 @@ function firstLine(text: string): string {
   return text.split("\n")[0]!;
 }
 
-function everyRunMarkdown(results: readonly ExecutedRun[], summary: AblationSummary, column: string): string {
+function everyRunMarkdown(results: readonly ExecutedRun[], summary: ExperimentSummary, column: string): string {
   const header = [column, "seed", ...summary.metrics.map(metricTitle), "run"];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < 2 || i === header.length - 1 ? "---" : "--:")).join("|")}|`];
   for (const result of results) {
     const cells = summary.metrics.map((name) => {
       const value = result.metrics?.[name];
-      return value === undefined ? "-" : formatCell(name, value === null ? null : { mean: value, standardError: null, n: 1, undefinedCount: 0 });
+      return value === undefined ? "-" : singleCell(name, value);
     });
     const run = result.error !== undefined ? `failed: ${firstLine(result.error)}` : (result.runDir ?? "");
     lines.push(`| ${result.label} | ${result.seed} | ${cells.join(" | ")} | ${run.replace(/\|/g, "\\|")} |`);
@@ -54,7 +54,7 @@ function everyRunMarkdown(results: readonly ExecutedRun[], summary: AblationSumm
 }
 
 /** The table printed on stdout, and the whole markdown page. */
-export function sweepMarkdown(definition: SweepDefinition, results: readonly ExecutedRun[]): { table: string; markdown: string } {
+export function experimentMarkdown(definition: SweepDefinition, results: readonly ExecutedRun[]): { table: string; markdown: string } {
   const summary = summarise(results);
   const table = summaryMarkdown(summary);
   const what = definition.kind === "sweep" ? "Sweep" : "Ablation";
@@ -72,10 +72,9 @@ export function sweepMarkdown(definition: SweepDefinition, results: readonly Exe
 
 export function writeSweepRecord(dir: string, definition: SweepDefinition, results: readonly ExecutedRun[], complete: boolean): void {
   mkdirSync(dir, { recursive: true });
-  const runs = results.map(({ eval: _eval, ...run }) => run);
-  const record: SweepRecord = { definition, complete, runs, summary: summarise(runs), writtenAt: new Date().toISOString() };
+  const record: SweepRecord = { definition, complete, runs: [...results], summary: summarise(results), writtenAt: new Date().toISOString() };
   writeFileAtomic(path.join(dir, SWEEP_FILE), `${JSON.stringify(record, null, 2)}\n`);
-  if (complete) writeFileAtomic(path.join(dir, SWEEP_MARKDOWN), sweepMarkdown(definition, runs).markdown);
+  if (complete) writeFileAtomic(path.join(dir, SWEEP_MARKDOWN), experimentMarkdown(definition, results).markdown);
 }
 
 export function readSweepRecord(artifacts: string, id: string): SweepRecord {

@@ -7,10 +7,11 @@ import type { Plan } from "@gan/plan";
 import { afterAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
-import { expandAblation, runId } from "./expand.js";
-import { hasTsxLoader, runPool } from "./run-children.js";
+import { hasTsxLoader } from "../gan-invocation.js";
+import { runId } from "./expand.js";
+import { runPool } from "./run-here.js";
 import { formatCell, meanAndStandardError, summarise, summaryMarkdown, type RunResult } from "./summarise.js";
-import { ablationVariants, removeUse } from "./variants.js";
+import { ablationVariants, expandAblation, removeUse } from "./variants.js";
 
 // Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -124,12 +125,12 @@ describe("expandAblation", () => {
       expect(run.runId).toMatch(new RegExp(`^${run.variant}-s${run.seed}-[0-9a-f]{10}$`));
     }
     // Taking the use line out takes its rewrite out too: the relus stay relus.
-    const activation = (variant: string) => ablation.variants.find((v) => v.id === variant)!.plan.networks.discriminator.layers[0]!;
+    const activation = (variant: string) => ablation.points.find((v) => v.id === variant)!.plan.networks.discriminator.layers[0]!;
     expect(activation("as-written")).toMatchObject({ activation: { kind: "leakyrelu", alpha: 0.2 } });
     expect(activation("without-leaky-relu")).toMatchObject({ activation: { kind: "relu" } });
-    expect(ablation.variants.find((v) => v.id === "without-leaky-relu")!.plan.rewrites).toEqual([]);
-    expect(ablation.variants.find((v) => v.id === "without-label-smoothing")!.plan.tricks.map((t) => t.package)).toEqual(["@gan/leaky-relu"]);
-    expect(ablation.variants.find((v) => v.id === "with-ema")!.plan.tricks.map((t) => t.package)).toEqual(["@gan/leaky-relu", "@gan/label-smoothing", "@gan/ema"]);
+    expect(ablation.points.find((v) => v.id === "without-leaky-relu")!.plan.rewrites).toEqual([]);
+    expect(ablation.points.find((v) => v.id === "without-label-smoothing")!.plan.tricks.map((t) => t.package)).toEqual(["@gan/leaky-relu"]);
+    expect(ablation.points.find((v) => v.id === "with-ema")!.plan.tricks.map((t) => t.package)).toEqual(["@gan/leaky-relu", "@gan/label-smoothing", "@gan/ema"]);
 
     const again = await expandAblation({ text: SPEC, file }, { seeds: 2, steps: 6, add: ["@gan/ema"], compile: compileText });
     expect(again.runs.map((r) => r.runId)).toEqual(ablation.runs.map((r) => r.runId));
@@ -213,7 +214,7 @@ describe("gan ablate", () => {
   test("trains and evaluates every variant in child processes, writes the table and the raw numbers, and reuses finished runs", async () => {
     const out = path.join(dir, "out");
     const { result, stdout, stderr } = await captureOutput(() => main(["ablate", file, "--seeds", "1", "--jobs", "2", "--out", out]));
-    expect(stderr, stderr).toContain(`ablation of ${file}: 3 variants x 1 seeds = 3 runs of 4 steps, 2 at a time, in ${out}\n`);
+    expect(stderr, stderr).toContain(`ablation of ${file}: 3 variants x 1 seeds = 3 runs of 4 steps, 2 at a time here, results in ${out}\n`);
     expect(result, stderr).toBe(0);
     expect(stdout).toMatch(/^\| variant \| runs \| modes captured \| high quality % \| reverse KL \|\n\|---\|---\|--:\|--:\|--:\|\n\| as written \| 1 \| \d\.0 \| \d+\.\d \| (\d\.\d{3}|-) \|\n/);
     expect(stdout).toContain("| without @gan/leaky-relu | 1 |");

@@ -1,6 +1,7 @@
 /**
- * The results of an ablation's runs as one table: a row per variant, a column per metric,
- * each cell the mean over seeds with its standard error (sample standard deviation / sqrt(n)).
+ * The results of an experiment's runs as one table: a row per point (ablation variant, sweep
+ * grid point), a column per metric, each cell the mean over seeds with its standard error
+ * (sample standard deviation / sqrt(n)).
  */
 
 export interface RunResult {
@@ -12,6 +13,16 @@ export interface RunResult {
   metrics?: Record<string, number | null>;
   /** Why the run has no metrics. */
   error?: string;
+}
+
+/** A run's row as an experiment collects it, here or from a gan worker. */
+export interface ExecutedRun extends RunResult {
+  /** The run directory, relative to the directory the experiment's runs are in. */
+  runDir?: string;
+  /** Seconds of training and evaluation (0 or absent for a run reused from before). */
+  seconds?: number;
+  /** True when an earlier attempt had already finished this run. */
+  reused?: boolean;
 }
 
 export interface SummaryCell {
@@ -32,7 +43,7 @@ export interface SummaryRow {
   cells: Record<string, SummaryCell | null>;
 }
 
-export interface AblationSummary {
+export interface ExperimentSummary {
   metrics: string[];
   rows: SummaryRow[];
 }
@@ -45,7 +56,7 @@ export function meanAndStandardError(values: readonly number[]): { mean: number;
   return { mean, standardError: Math.sqrt(variance / values.length) };
 }
 
-export function summarise(results: readonly RunResult[]): AblationSummary {
+export function summarise(results: readonly RunResult[]): ExperimentSummary {
   const metrics: string[] = [];
   const byVariant = new Map<string, RunResult[]>();
   for (const result of results) {
@@ -105,6 +116,20 @@ export function formatCell(name: string, cell: SummaryCell | null): string {
   return cell.undefinedCount > 0 ? `${text} (${cell.undefinedCount} undefined)` : text;
 }
 
+/** One run's value of a metric, as a cell: its number, `-` when undefined. */
+export function singleCell(name: string, value: number | null): string {
+  return formatCell(name, value === null ? null : { mean: value, standardError: null, n: 1, undefinedCount: 0 });
+}
+
+/** A run's metrics on one line (`modes captured 8.0, reverse KL 0.150`), or why it has none. */
+export function runLine(result: ExecutedRun): string {
+  if (result.error !== undefined) return `failed: ${result.error.split("\n")[0]}`;
+  const metrics = Object.entries(result.metrics ?? {})
+    .map(([name, value]) => `${metricTitle(name)} ${singleCell(name, value)}`)
+    .join(", ");
+  return `${metrics}${result.reused ? " (finished earlier, reused)" : result.seconds !== undefined ? ` (${result.seconds} s)` : ""}`;
+}
+
 export interface SummaryTableOptions {
   /** What a row is (default "variant"). */
   rowTitle?: string;
@@ -113,7 +138,7 @@ export interface SummaryTableOptions {
 }
 
 /** The summary as header and rows of text cells: the markdown table's and the HTML table's. */
-export function summaryCells(summary: AblationSummary, options: SummaryTableOptions = {}): { header: string[]; rows: string[][] } {
+export function summaryCells(summary: ExperimentSummary, options: SummaryTableOptions = {}): { header: string[]; rows: string[][] } {
   const counts = options.runCounts ?? true;
   const failures = summary.rows.some((row) => row.failed > 0);
   const header = [options.rowTitle ?? "variant", ...(counts ? ["runs"] : []), ...summary.metrics.map(metricTitle), ...(failures ? ["failed"] : [])];
@@ -126,7 +151,7 @@ export function summaryCells(summary: AblationSummary, options: SummaryTableOpti
   return { header, rows };
 }
 
-export function summaryMarkdown(summary: AblationSummary, options: SummaryTableOptions = {}): string {
+export function summaryMarkdown(summary: ExperimentSummary, options: SummaryTableOptions = {}): string {
   const { header, rows } = summaryCells(summary, options);
   const textColumns = (options.runCounts ?? true) ? 2 : 1;
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i < textColumns ? "---" : "--:")).join("|")}|`];

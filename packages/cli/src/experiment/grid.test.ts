@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
-import { runId } from "../ablation/expand.js";
-import { variantCompiler } from "../commands/ablate.js";
-import { defineSweep, shellCommand, sweepId } from "./definition.js";
+import { defineSweep, shellCommand, sweepId } from "../queue/definition.js";
+import { runId, specCompiler } from "./expand.js";
 import { checkAxes, expandSweep, parseGridFlag, setUseOptions, splitTopLevel } from "./grid.js";
 
 // The spec is written inside the repository (its ignored tmp/), where the trick packages resolve.
@@ -84,7 +83,7 @@ describe("setUseOptions", () => {
 describe("expandSweep", () => {
   test("every grid point compiled with its values (rewrites included), times every seed, with stable ids", async () => {
     const axes = [parseGridFlag("@gan/leaky-relu.alpha=0.1,0.3"), parseGridFlag("@gan/label-smoothing.real=0.9,1")];
-    const sweep = await expandSweep({ text: SPEC, file }, axes, { seeds: 2, steps: 6, compile: variantCompiler(file) });
+    const sweep = await expandSweep({ text: SPEC, file }, axes, { seeds: 2, steps: 6, compile: specCompiler(file) });
     expect(sweep.name).toBe("tiny");
     expect(sweep.seeds).toEqual([5, 6]);
     expect(sweep.points.map((p) => [p.id, p.label])).toEqual([
@@ -107,7 +106,7 @@ describe("expandSweep", () => {
     }
     expect(new Set(sweep.runs.map((r) => r.runId)).size).toBe(8);
 
-    const again = await expandSweep({ text: SPEC, file }, axes, { seeds: 2, steps: 6, compile: variantCompiler(file) });
+    const again = await expandSweep({ text: SPEC, file }, axes, { seeds: 2, steps: 6, compile: specCompiler(file) });
     expect(again.runs.map((r) => r.runId)).toEqual(sweep.runs.map((r) => r.runId));
     const definition = defineSweep({ kind: "sweep", name: sweep.name, spec: file, command: "gan sweep", seeds: sweep.seeds, axes, runs: sweep.runs });
     expect(definition.id).toMatch(/^tiny-[0-9a-f]{10}$/);
@@ -117,10 +116,10 @@ describe("expandSweep", () => {
   });
 
   test("values are validated at compile time by the trick's schema, with the point named", async () => {
-    await expect(expandSweep({ text: SPEC, file }, [parseGridFlag("@gan/label-smoothing.real=0.9,2")], { compile: variantCompiler(file) })).rejects.toThrow(
+    await expect(expandSweep({ text: SPEC, file }, [parseGridFlag("@gan/label-smoothing.real=0.9,2")], { compile: specCompiler(file) })).rejects.toThrow(
       `the sweep point @gan/label-smoothing.real=2 of ${file} does not compile: `,
     );
-    await expect(expandSweep({ text: SPEC, file }, [parseGridFlag("@gan/label-smoothing.rael=0.9")], { compile: variantCompiler(file) })).rejects.toThrow(
+    await expect(expandSweep({ text: SPEC, file }, [parseGridFlag("@gan/label-smoothing.rael=0.9")], { compile: specCompiler(file) })).rejects.toThrow(
       "@gan/label-smoothing has no option 'rael', did you mean 'real'?",
     );
   });

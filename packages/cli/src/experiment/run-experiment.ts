@@ -1,0 +1,100 @@
+/**
+ * Running an experiment's runs, here or on the queue, and collecting their rows: what `gan
+ * ablate` and `gan sweep` share after expanding their points (expand.ts). One progress bar
+ * over every run's steps, a line per run as it finishes, and each row handed to the caller
+ * (which records it at once, so an interrupted experiment leaves what it measured).
+ */
+import os from "node:os";
+import { output } from "../io.js";
+import type { SweepDefinition } from "../queue/definition.js";
+import { runOnQueue } from "../queue/run-on-queue.js";
+import type { RunSpec } from "./expand.js";
+import { SweepProgress } from "./progress.js";
+import { runHere, runPool } from "./run-here.js";
+import { runLine, type ExecutedRun } from "./summarise.js";
+
+/** Where the runs train: child processes here, `jobs` at a time, or the queue's gan workers. */
+export type Executor = { kind: "here"; jobs: number; outDir: string } | { kind: "queue"; url: string; artifactsHint?: string };
+
+export interface ExperimentRun {
+  definition: SweepDefinition;
+  /** In the definition's order. */
+  runs: readonly RunSpec[];
+  /** Where the spec's tricks resolve (its directory). */
+  tricksFrom: string;
+  executor: Executor;
+  /** Called once per run as it finishes or fails for good, in the order they do. */
+  onResult(index: number, result: ExecutedRun): void;
+}
+
+/** Each run trains on one core (the wasm backend is single-threaded in Node); keep one for the rest. */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+/** "2 at a time here" or "on the queue's workers", for the line that announces an experiment. */
+export function executorText(executor: Executor, runs: number): string {
+  return executor.kind === "queue" ? "on the queue's workers" : `${Math.min(executor.jobs, runs)} at a time here`;
+}
+
+/**
+ * Resolves with every run's row, in the definition's order, or with `interrupted` when Ctrl-C
+ * stopped following a queued experiment (its runs stay queued; the lines printed say how to
+ * follow it again).
+ */
+export async function runExperiment(experiment: ExperimentRun): Promise<{ results: ExecutedRun[]; interrupted: boolean }> {
+  const { definition, runs, executor } = experiment;
+  const total = runs.length;
+  const progress = new SweepProgress({ write: (text) => output.err(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns });
+  const results: (ExecutedRun | undefined)[] = new Array(total).fill(undefined);
+  let done = 0;
+  const record = (index: number, result: ExecutedRun) => {
+    results[index] = result;
+    done++;
+    const run = runs[index]!;
+    progress.log(`[${done}/${total}] ${run.label}, seed ${run.seed}: ${runLine(result)}`);
+    experiment.onResult(index, result);
+  };
+
+  if (executor.kind === "queue") {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once("SIGINT", onSignal);
+    try {
+      const { interrupted } = await runOnQueue({
+        url: executor.url,
+        definition,
+        runs,
+        tricksFrom: experiment.tricksFrom,
+        progress,
+        ...(executor.artifactsHint !== undefined ? { artifactsHint: executor.artifactsHint } : {}),
+        onResult: record,
+        signal: controller.signal,
+      });
+      progress.finish();
+      if (interrupted) {
+        output.err(
+          `stopped following ${definition.kind} ${definition.id}; its runs stay queued for the workers:\n` +
+            `  gan sweep status ${definition.id} --queue ${executor.url}\n  gan sweep collect ${definition.id} --queue ${executor.url}\n`,
+        );
+        return { results: results.filter((r): r is ExecutedRun => r !== undefined), interrupted: true };
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  } else {
+    const update = () => {
+      const finished = results.filter((r) => r !== undefined && r.error === undefined).length;
+      const failed = results.filter((r) => r?.error !== undefined).length;
+      const running = Math.min(executor.jobs, total - finished - failed);
+      progress.update({ total, finished, failed, running, stepsDone: (finished + failed) * definition.steps, stepsTotal: total * definition.steps });
+    };
+    update();
+    await runPool(runs, executor.jobs, async (run, index) => {
+      record(index, await runHere(run, { outDir: executor.outDir, tricksFrom: experiment.tricksFrom }));
+      update();
+    });
+    progress.finish();
+  }
+  return { results: results as ExecutedRun[], interrupted: false };
+}
