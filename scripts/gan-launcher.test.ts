@@ -7,28 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, expect, test } from "vitest";
+import { tinyRingSpec, tinyTraining } from "@gan/core";
 import { ROOT, pnpmCommand } from "./workspace.mjs";
 
-const SPEC = `gan tiny {
-  data ring { modes: 4 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
-  optimizer adam { lr: 1e-3 }
-  train {
-    steps 2
-    batch 8
-    seed 1
-  }
-}
-`;
+const SPEC = tinyRingSpec(tinyTraining({ steps: 2, batch: 8, seed: 1 }));
 
 const cache = join(ROOT, "node_modules", ".cache");
 mkdirSync(cache, { recursive: true });

@@ -68,7 +68,9 @@ export type {
 } from "@gan/plan";
 // Model helpers for runtime tricks (EMA's sampling copy of G), and a harness to test hooks.
 export { cloneModel, copyWeights } from "./trick/model-helpers.js";
-export { arrayDataSource, createTrickHarness, createTrickTrainer, probeTrick, tinyPlan, type TrickInRun, type LoggedScalar, type TrickHarness, type TrickHarnessOptions } from "./trick/trick-harness.js";
+export { arrayDataSource, createTrickHarness, createTrickTrainer, probeTrick, type TrickInRun, type LoggedScalar, type TrickHarness, type TrickHarnessOptions } from "./trick/trick-harness.js";
+export { MNIST_DATA, mlpNetworks, tinyPlan, tinyPlanWithLayers, tinyRingSpec, tinyTraining, trainBlock } from "./testing/tiny-ring.js";
+export { applyRewrite, trickUse } from "./testing/apply-rewrite.js";
 // TensorFlow.js types a trick's hooks deal in (tricks use the run's `tf`, never their own copy).
 export type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core";
 export type { LayersModel } from "@tensorflow/tfjs-layers";

@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, tinyRingSpec, trainedRun } from "./test-train-helpers.js";
+import { tinyRingSpec } from "@gan/core";
+import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("sample", () => import("./sample.js"));

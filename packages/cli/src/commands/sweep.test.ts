@@ -1,53 +1,24 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
-import { captureOutput } from "../io.js";
-import { main } from "../main.js";
+import { describe, expect, test } from "vitest";
+import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { gan, scratchDirectory } from "../test-support.js";
 import { SweepProgress } from "../experiment/progress.js";
 import type { SweepRecord } from "../experiment/results.js";
 
-// Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-sweep-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Specs are written inside the repository, where the trick packages resolve.
+const dir = scratchDirectory("gan-sweep-test-", { inRepository: true });
 
-const SPEC = `gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
-  optimizer adam { lr: 1e-3 }
-  train {
-    steps 4
-    batch 16
-    seed 5
-    backend cpu
-    log every 2
-  }
-  use "@gan/label-smoothing" { real: 0.9 }
-}
-`;
+const SPEC = tinyRingSpec(`${tinyTraining({ steps: 4, batch: 16, seed: 5, backend: "cpu", "log every": 2 })}
+  use "@gan/label-smoothing" { real: 0.9 }`);
 const file = path.join(dir, "tiny.gan");
 writeFileSync(file, SPEC);
 
-async function run(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
 describe("gan sweep without --queue", () => {
   test("trains every grid point in child processes here, writes the table, and status and collect read it back", async () => {
     const artifacts = path.join(dir, "artifacts");
-    const swept = await run("sweep", file, "--grid", "@gan/label-smoothing.real=0.9,1", "--jobs", "2", "--artifacts", artifacts);
+    const swept = await gan("sweep", file, "--grid", "@gan/label-smoothing.real=0.9,1", "--jobs", "2", "--artifacts", artifacts);
     expect(swept.code, swept.stderr).toBe(0);
     const id = /^sweep (tiny-[0-9a-f]{10}) of /.exec(swept.stderr)![1]!;
     expect(swept.stderr).toContain(`sweep ${id} of ${file}: 2 points x 1 seeds = 2 runs of 4 steps, 2 at a time here\n`);
@@ -65,32 +36,32 @@ describe("gan sweep without --queue", () => {
     expect(markdown).toContain(swept.stdout);
     expect(markdown).toContain(`    gan sweep ${file} --grid @gan/label-smoothing.real=0.9,1 --jobs 2 --artifacts ${artifacts}\n`);
 
-    const status = await run("sweep", "status", id, "--artifacts", artifacts);
+    const status = await gan("sweep", "status", id, "--artifacts", artifacts);
     expect(status.stdout).toContain(`sweep ${id} (sweep of ${file}, 4 steps per run): 2 runs: 2 completed; 100% of all steps\n`);
     expect(status.stdout).toContain(`complete: gan sweep collect ${id}\n`);
-    const collected = await run("sweep", "collect", id, "--artifacts", artifacts);
+    const collected = await gan("sweep", "collect", id, "--artifacts", artifacts);
     expect(collected).toMatchObject({ code: 0, stdout: swept.stdout });
 
     // Again: the same id, nothing trained again.
-    const again = await run("sweep", file, "--grid", "@gan/label-smoothing.real=0.9,1", "--jobs", "2", "--artifacts", artifacts);
+    const again = await gan("sweep", file, "--grid", "@gan/label-smoothing.real=0.9,1", "--jobs", "2", "--artifacts", artifacts);
     expect(again.code).toBe(0);
     expect(again.stderr.match(/finished earlier, reused/g)).toHaveLength(2);
     expect(again.stdout).toBe(swept.stdout);
   }, 300_000);
 
   test("mistakes are one line each", async () => {
-    expect(await run("sweep", file)).toMatchObject({ code: 2, stderr: 'gan: gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")\n' });
-    expect(await run("sweep", file, "--grid", "@gan/gp.lambda=1,10")).toMatchObject({
+    expect(await gan("sweep", file)).toMatchObject({ code: 2, stderr: 'gan: gan sweep: give at least one --grid PACKAGE.OPTION=VALUE,VALUE,... (e.g. --grid "@gan/gp.lambda=1,10")\n' });
+    expect(await gan("sweep", file, "--grid", "@gan/gp.lambda=1,10")).toMatchObject({
       code: 1,
       stderr: `gan: --grid @gan/gp.lambda: ${file} does not use the trick @gan/gp (it uses @gan/label-smoothing); add \`use "@gan/gp"\` to the spec to sweep its options\n`,
     });
-    expect(await run("sweep", "plan.json", "--grid", "a.b=1")).toMatchObject({ code: 2, stderr: "gan: gan sweep: give the .gan spec: grid values are set in its `use` lines\n" });
+    expect(await gan("sweep", "plan.json", "--grid", "a.b=1")).toMatchObject({ code: 2, stderr: "gan: gan sweep: give the .gan spec: grid values are set in its `use` lines\n" });
     const artifacts = path.join(dir, "empty");
-    expect(await run("sweep", "status", "tiny-0123456789", "--artifacts", artifacts)).toMatchObject({
+    expect(await gan("sweep", "status", "tiny-0123456789", "--artifacts", artifacts)).toMatchObject({
       code: 1,
       stderr: `gan: no sweep tiny-0123456789 in ${artifacts} (${path.join(artifacts, "sweeps", "tiny-0123456789", "sweep.json")} does not exist); for a sweep run on workers give --queue URL\n`,
     });
-    expect(await run("sweep", "collect")).toMatchObject({ code: 2, stderr: "gan: gan sweep collect: missing argument\n" });
+    expect(await gan("sweep", "collect")).toMatchObject({ code: 2, stderr: "gan: gan sweep collect: missing argument\n" });
   });
 });
 

@@ -9,12 +9,9 @@ import { fileURLToPath } from "node:url";
 import { encodePng, listCheckpoints } from "@gan/core";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
+import { gan } from "../test-support.js";
 
-/** Runs `gan ...argv` in this process; what it printed and its exit code. */
-export async function gan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
+export { gan } from "../test-support.js";
 
 /**
  * Trains `plan` (written to `<dir>/<label>.json`) with `gan train ... --out <dir>/<label>`;
@@ -57,27 +54,6 @@ export function tinyImagePlan(imagesDir: string) {
     data: { kind: "images", dir: imagesDir, shape, nativeRange: [0, 1], range: [0, 1] },
     networks: tinyImageNetworks(shape),
   };
-}
-
-/**
- * A .gan spec of the tiny ring GAN (one hidden layer of 8 on each side); `body` holds its
- * train block and anything else, placed after the networks.
- */
-export function tinyRingSpec(body: string): string {
-  return `gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-${body}
-}
-`;
 }
 
 interface TinyPlanOverrides {

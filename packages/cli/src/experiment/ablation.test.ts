@@ -1,50 +1,29 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createCompileHost, UserError } from "@gan/core";
+import { createCompileHost, tinyRingSpec, tinyTraining, UserError } from "@gan/core";
 import { compile } from "@gan/dsl";
 import type { Plan } from "@gan/plan";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
+import { scratchDirectory } from "../test-support.js";
 import { hasTsxLoader } from "../gan-invocation.js";
 import { runId } from "./expand.js";
 import { runPool } from "./run-here.js";
 import { formatCell, meanAndStandardError, summarise, summaryMarkdown, type RunResult } from "./summarise.js";
 import { ablationVariants, expandAblation, removeUse } from "./variants.js";
 
-// Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-ablate-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Specs are written inside the repository, where the trick packages resolve.
+const dir = scratchDirectory("gan-ablate-test-", { inRepository: true });
 
-const SPEC = `// A tiny ring GAN.
-gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
-  optimizer adam { lr: 1e-3 }
-  train {
-    steps 4
-    batch 16
-    seed 5
-    backend cpu
-    log every 2
-  }
+const SPEC =
+  "// A tiny ring GAN.\n" +
+  tinyRingSpec(
+    `${tinyTraining({ steps: 4, batch: 16, seed: 5, backend: "cpu", "log every": 2 })}
   // ganhacks #5
   use "@gan/leaky-relu" { alpha: 0.2 } // no sparse gradients
-  use "@gan/label-smoothing" { real: 0.9 }
-}
-`;
+  use "@gan/label-smoothing" { real: 0.9 }`,
+  );
 const file = path.join(dir, "tiny.gan");
 writeFileSync(file, SPEC);
 

@@ -1,40 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { scratchDirectory } from "../test-support.js";
 import { defineSweep, shellCommand, sweepId } from "../queue/definition.js";
 import { runId, specCompiler } from "./expand.js";
 import { checkAxes, expandSweep, parseGridFlag, setUseOptions, splitTopLevel } from "./grid.js";
 
-// The spec is written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-grid-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Specs are written inside the repository, where the trick packages resolve.
+const dir = scratchDirectory("gan-grid-test-", { inRepository: true });
 
-const SPEC = `gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
-  optimizer adam { lr: 1e-3 }
-  train {
-    steps 4
-    batch 16
-    seed 5
-    backend cpu
-  }
+const SPEC = tinyRingSpec(`${tinyTraining({ steps: 4, batch: 16, seed: 5, backend: "cpu" })}
   use "@gan/leaky-relu" { alpha: 0.2 } // a comment stays
-  use "@gan/label-smoothing"
-}
-`;
+  use "@gan/label-smoothing"`);
 const file = path.join(dir, "tiny.gan");
 writeFileSync(file, SPEC);
 

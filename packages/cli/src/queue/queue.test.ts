@@ -3,17 +3,16 @@
  * Redis tests are skipped, saying so, where redis-server is not installed; CI installs it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { tinyRingSpec, tinyTraining } from "@gan/core";
 import { planHash } from "@gan/plan";
 import type { RunSpec } from "../experiment/expand.js";
 import type { ExecutedRun } from "../experiment/summarise.js";
 import { ganInvocation } from "../gan-invocation.js";
 import { specCompiler } from "../experiment/expand.js";
-import { captureOutput } from "../io.js";
-import { main } from "../main.js";
+import { gan as run, scratchDirectory } from "../test-support.js";
 import { redisOptions } from "./connection.js";
 import { defineSweep } from "./definition.js";
 import { SweepProgress } from "../experiment/progress.js";
@@ -23,46 +22,17 @@ import { SweepQueue } from "./sweep-queue.js";
 import { freePort, redisServerInstalled, startRedis, type TestRedis } from "./test-redis.js";
 import { startWorker } from "./worker-loop.js";
 
-// Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-queue-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Specs are written inside the repository, where the trick packages resolve.
+const dir = scratchDirectory("gan-queue-test-", { inRepository: true });
 
 // Small and quick, but long enough (300 steps, a checkpoint every 10) for a worker to be
 // killed in the middle of a run, after its first checkpoint.
-const SPEC = `gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
-  optimizer adam { lr: 1e-3 }
-  train {
-    steps 300
-    batch 32
-    seed 1
-    backend cpu
-    log every 10
-    checkpoint every 10
-  }
+const SPEC = tinyRingSpec(`${tinyTraining({ steps: 300, batch: 32, seed: 1, backend: "cpu", "log every": 10, "checkpoint every": 10 })}
   use "@gan/leaky-relu" { alpha: 0.2 }
-  use "@gan/label-smoothing" { real: 0.9 }
-}
-`;
+  use "@gan/label-smoothing" { real: 0.9 }`);
 const file = path.join(dir, "tiny.gan");
 writeFileSync(file, SPEC);
 
-async function run(...argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() => main(argv));
-  return { code: result, stdout, stderr };
-}
 
 describe("--queue URL", () => {
   test("is a redis:// URL", () => {

@@ -1,37 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { PlanSchema, type Layer, type Plan } from "@gan/plan";
+import type { Layer, Plan } from "@gan/plan";
+import { mlpNetworks, tinyPlan } from "../testing/tiny-ring.js";
 import { PlanEditor, compileTimeNumber, describeLayer, mapLayers, selectNetworks, weightLayerIndices } from "./rewrite-helpers.js";
 
+/** The tiny plan with ReLU in D and an activation layer of its own after the first, for rewrites to find. */
 function plan(): Plan {
-  return PlanSchema.parse({
-    planVersion: 1,
-    name: "tiny",
-    source: { file: "tiny.gan", sha256: "0".repeat(64) },
-    data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-    latent: { size: 4 },
-    networks: {
-      generator: {
-        inputShape: [4],
-        layers: [
-          { type: "dense", units: 8, activation: { kind: "relu" } },
-          { type: "dense", units: 2 },
-        ],
-      },
-      discriminator: {
-        inputShape: [2],
-        layers: [
-          { type: "dense", units: 8, activation: { kind: "relu" } },
-          { type: "activation", activation: { kind: "relu" } },
-          { type: "dense", units: 1 },
-        ],
-      },
-    },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-    train: { steps: 10 },
-    tricks: [],
-    rewrites: [],
-  });
+  const networks = mlpNetworks({ latent: 4, hidden: [8], discriminatorActivation: { kind: "relu" } });
+  networks.discriminator.layers.splice(1, 0, { type: "activation", activation: { kind: "relu" } });
+  return tinyPlan({ networks });
 }
 
 describe("PlanEditor", () => {

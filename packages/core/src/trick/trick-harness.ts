@@ -9,7 +9,7 @@
  */
 import { tf } from "../tfjs.js";
 import { z } from "zod";
-import { PlanSchema, valueAt, type BackendName, type JsonValue, type Plan, type PlanInput, type Schedulable, type Window } from "@gan/plan";
+import { valueAt, type BackendName, type JsonValue, type Plan, type Schedulable, type Window } from "@gan/plan";
 import { selectBackend } from "../backend/select-backend.js";
 import type { DataSource } from "../data/source.js";
 import { Trainer } from "../loop/trainer.js";
@@ -96,44 +96,6 @@ export async function createTrickHarness<Options>(trick: Trick, harness: TrickHa
     setRandomState: (state) => rng.setState(state),
     tf,
   };
-}
-
-/**
- * A small, valid plan for trick tests: 8 Gaussians on a ring, a 2-layer MLP generator
- * (latent 4) and discriminator (leaky ReLU), nonsaturating loss, Adam, batch 16, 20 steps on
- * cpu. Every part can be replaced; the result is validated and has its defaults filled in.
- */
-export function tinyPlan(overrides: Partial<PlanInput> = {}): Plan {
-  const input: PlanInput = {
-    planVersion: 1,
-    name: "tiny",
-    source: { file: "tiny.gan", sha256: "0".repeat(64) },
-    data: { kind: "ring", modes: 8, radius: 1, std: 0.02, shape: [2], nativeRange: null, range: null },
-    latent: { size: 4 },
-    networks: {
-      generator: {
-        inputShape: [4],
-        layers: [
-          { type: "dense", units: 8, activation: { kind: "relu" } },
-          { type: "dense", units: 2 },
-        ],
-      },
-      discriminator: {
-        inputShape: [2],
-        layers: [
-          { type: "dense", units: 8, activation: { kind: "leakyrelu", alpha: 0.2 } },
-          { type: "dense", units: 1 },
-        ],
-      },
-    },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam", lr: 1e-3, beta1: 0.5 }, discriminator: { kind: "adam", lr: 1e-3, beta1: 0.5 } },
-    train: { steps: 20, batch: 16, seed: 1, logEvery: 1, backend: "cpu" },
-    tricks: [],
-    rewrites: [],
-    ...overrides,
-  };
-  return PlanSchema.parse(input);
 }
 
 /** A trick of a test run, with its options as a spec would write them. */

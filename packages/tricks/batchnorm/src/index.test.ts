@@ -1,30 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { toLoadedTrick, type JsonValue, type Layer, type Plan } from "@gan/core";
-import { PlanSchema } from "@gan/plan";
+import { applyRewrite, MNIST_DATA, tinyPlanWithLayers, type JsonValue, type Layer, type Plan } from "@gan/core";
 import batchnorm from "./index.js";
 
-function plan(generator: unknown[], discriminator: unknown[]): Plan {
-  return PlanSchema.parse({
-    planVersion: 1,
-    name: "t",
-    source: { file: "t.gan", sha256: "0".repeat(64) },
-    data: { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] },
-    latent: { size: 16 },
-    networks: { generator: { inputShape: [16], layers: generator }, discriminator: { inputShape: [28, 28, 1], layers: discriminator } },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-    train: { steps: 10 },
-    tricks: [],
-    rewrites: [],
-  });
-}
-
-function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
-  const loaded = toLoadedTrick(batchnorm, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  return loaded.rewrite!(input, { package: "@gan/batchnorm", version: "0.1.0", options: validated.options, window: {} });
-}
+const plan = (generator: unknown[], discriminator: unknown[]): Plan => tinyPlanWithLayers(generator, discriminator, { data: MNIST_DATA, latent: 16 });
+const apply = (input: Plan, options: Record<string, JsonValue> = {}) => applyRewrite(batchnorm, input, options);
 
 const relu = { kind: "relu" } as const;
 const leaky = { kind: "leakyrelu", alpha: 0.2 } as const;

@@ -1,31 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { toLoadedTrick, type JsonValue, type Layer, type Plan } from "@gan/core";
-import { PlanSchema } from "@gan/plan";
+import { applyRewrite, tinyPlanWithLayers, toLoadedTrick, type JsonValue, type Layer, type Plan } from "@gan/core";
 import leakyRelu from "./index.js";
 
-function plan(generator: unknown[], discriminator: unknown[]): Plan {
-  return PlanSchema.parse({
-    planVersion: 1,
-    name: "t",
-    source: { file: "t.gan", sha256: "0".repeat(64) },
-    data: { kind: "ring", shape: [2], nativeRange: null, range: null },
-    latent: { size: 4 },
-    networks: { generator: { inputShape: [4], layers: generator }, discriminator: { inputShape: [2], layers: discriminator } },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-    train: { steps: 10 },
-    tricks: [],
-    rewrites: [],
-  });
-}
-
-/** Validates the options as the compiler does, then runs the rewrite. */
-function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
-  const loaded = toLoadedTrick(leakyRelu, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  return loaded.rewrite!(input, { package: "@gan/leaky-relu", version: "0.1.0", options: validated.options, window: {} });
-}
+const plan = (generator: unknown[], discriminator: unknown[]): Plan => tinyPlanWithLayers(generator, discriminator);
+const apply = (input: Plan, options: Record<string, JsonValue> = {}) => applyRewrite(leakyRelu, input, options);
 
 const relu = { kind: "relu" } as const;
 const mlp = () =>

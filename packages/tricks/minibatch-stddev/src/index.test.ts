@@ -1,16 +1,12 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, toLoadedTrick, type JsonValue, type Plan, type Tensor } from "@gan/core";
+import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, applyRewrite, trickUse, type JsonValue, type Plan, type Tensor } from "@gan/core";
 import { inferNetworkShapes } from "@gan/plan";
 import minibatchStddev from "./index.js";
 
-function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
-  const loaded = toLoadedTrick(minibatchStddev, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  const use = { package: "@gan/minibatch-stddev", version: "0.1.0", options: validated.options, window: {} };
-  const result = loaded.rewrite!(input, use);
-  return { ...result, plan: { ...result.plan, tricks: [use] } };
+function apply(input: Plan, options: Record<string, JsonValue> = {}) {
+  const result = applyRewrite(minibatchStddev, input, options);
+  return { ...result, plan: { ...result.plan, tricks: [trickUse(minibatchStddev, options)] } };
 }
 
 const convPlan = () =>

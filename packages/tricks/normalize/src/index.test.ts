@@ -1,33 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { toLoadedTrick, type JsonValue, type Plan } from "@gan/core";
-import { PlanSchema } from "@gan/plan";
+import { applyRewrite, MNIST_DATA, tinyPlanWithLayers, type JsonValue, type Plan } from "@gan/core";
+import type { PlanInput } from "@gan/plan";
 import normalize from "./index.js";
 
-function plan(generator: unknown[], data: unknown = { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] }): Plan {
-  return PlanSchema.parse({
-    planVersion: 1,
-    name: "t",
-    source: { file: "t.gan", sha256: "0".repeat(64) },
-    data,
-    latent: { size: 16 },
-    networks: {
-      generator: { inputShape: [16], layers: generator },
-      discriminator: { inputShape: [28, 28, 1], layers: [{ type: "flatten" }, { type: "dense", units: 1 }] },
-    },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam" }, discriminator: { kind: "adam" } },
-    train: { steps: 10 },
-    tricks: [],
-    rewrites: [],
-  });
-}
-
-function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
-  const loaded = toLoadedTrick(normalize, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  return loaded.rewrite!(input, { package: "@gan/normalize", version: "0.1.0", options: validated.options, window: {} });
-}
+const plan = (generator: unknown[], data: PlanInput["data"] = MNIST_DATA): Plan =>
+  tinyPlanWithLayers(generator, [{ type: "flatten" }, { type: "dense", units: 1 }], { data, latent: 16 });
+const apply = (input: Plan, options: Record<string, JsonValue> = {}) => applyRewrite(normalize, input, options);
 
 const sigmoidOutput = () =>
   plan([

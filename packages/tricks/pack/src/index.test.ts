@@ -1,20 +1,15 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { arrayDataSource, cloneModel, createTrickTrainer, probeTrick, tinyPlan, toLoadedTrick, type JsonValue, type Plan, type Tensor, type TrickInRun } from "@gan/core";
+import { arrayDataSource, cloneModel, createTrickTrainer, probeTrick, tinyPlan, applyRewrite, toLoadedTrick, trickUse, type JsonValue, type Plan, type Tensor, type TrickInRun } from "@gan/core";
 import { inferNetworkShapes } from "@gan/plan";
 import gp from "@gan/gp";
 import labelSmoothing from "@gan/label-smoothing";
 import minibatchStddev from "@gan/minibatch-stddev";
 import packTrick, { pack } from "./index.js";
 
-function apply(input: Plan, raw: Record<string, JsonValue> = {}, others: Plan["tricks"] = []) {
-  const loaded = toLoadedTrick(packTrick, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  const use = { package: "@gan/pack", version: "0.1.0", options: validated.options, window: {} };
-  const withTricks = { ...input, tricks: [...others, use] };
-  const result = loaded.rewrite!(withTricks, use);
-  return { ...result, plan: result.plan };
+/** The rewrite with pack's own use line after `others` in the plan's tricks, as the compiler gives it. */
+function apply(input: Plan, options: Record<string, JsonValue> = {}, others: Plan["tricks"] = []) {
+  return applyRewrite(packTrick, { ...input, tricks: [...others, trickUse(packTrick, options)] }, options);
 }
 
 const imagePlan = () =>
@@ -134,10 +129,7 @@ describe("@gan/pack: the plan", () => {
 function packedRun(input: Plan, m: number, others: TrickInRun[] = []) {
   let plan = input;
   for (const { trick, options = {} } of others) {
-    const loaded = toLoadedTrick(trick, "0.1.0");
-    const validated = loaded.validateOptions(options);
-    if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-    if (loaded.rewrite) plan = loaded.rewrite(plan, { package: trick.name, version: "0.1.0", options: validated.options, window: {} }).plan;
+    if (trick.rewrite) plan = applyRewrite(trick, plan, options).plan;
   }
   plan = apply(plan, { m }).plan;
   return createTrickTrainer({ ...plan, tricks: [] }, [...others, { trick: packTrick, options: { m } }]);

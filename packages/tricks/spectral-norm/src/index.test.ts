@@ -1,14 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, toLoadedTrick, type JsonValue, type LayersModel, type Plan } from "@gan/core";
+import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, applyRewrite, type JsonValue, type LayersModel, type Plan } from "@gan/core";
 import { inferNetworkShapes } from "@gan/plan";
 import spectralNorm from "./index.js";
 
-function apply(input: Plan, raw: Record<string, JsonValue> = {}) {
-  const loaded = toLoadedTrick(spectralNorm, "0.1.0");
-  const validated = loaded.validateOptions(raw);
-  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
-  return loaded.rewrite!(input, { package: "@gan/spectral-norm", version: "0.1.0", options: validated.options, window: {} });
-}
+const apply = (input: Plan, options: Record<string, JsonValue> = {}) => applyRewrite(spectralNorm, input, options);
 
 /** Largest singular value of a [rows, cols] matrix, by power iteration on M^T M in float64. */
 function largestSingularValue(values: ArrayLike<number>, rows: number, cols: number): number {
