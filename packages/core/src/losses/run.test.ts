@@ -10,7 +10,8 @@ import { tf } from "../tfjs.js";
 import { isUserError } from "../errors.js";
 import { defineTrick } from "../trick/define-trick.js";
 import type { GeneratorLossContext } from "../trick/hooks.js";
-import { arrayDataSource, createTrickTrainer, probeTrick, tinyPlan, type TrickInRun } from "../trick/trick-harness.js";
+import { tinyPlan } from "../testing/tiny-ring.js";
+import { arrayDataSource, createTrickTrainer, probeTrick, type TrickInRun } from "../trick/trick-harness.js";
 import type { TrickLossDefinition } from "./implementation.js";
 
 const RELATIVISTIC = ["ragan", "ralsgan", "rahinge"] as const satisfies readonly LossKind[];

@@ -5,6 +5,7 @@
  */
 import type { JsonValue, Plan, RewriteResult, TrickUse } from "@gan/plan";
 import type { Trick } from "../trick/define-trick.js";
+import { toLoadedTrick } from "../trick/load.js";
 import { validateTrickOptions } from "../trick/options.js";
 
 /** The plan's `use` line for `trick` with these options, as the compiler records it (version 0.1.0, no window). */
@@ -14,9 +15,9 @@ export function trickUse(trick: Trick, options: Record<string, JsonValue> = {}):
   return { package: trick.name, version: "0.1.0", options: validated.options, window: {} };
 }
 
-/** What `trick`'s rewrite hook makes of `plan` with these options. */
+/** What `trick`'s rewrite hook makes of `plan` with these options, called as the compiler calls it. */
 export function applyRewrite(trick: Trick, plan: Plan, options: Record<string, JsonValue> = {}): RewriteResult {
-  if (!trick.rewrite) throw new Error(`${trick.name} has no rewrite hook`);
-  const use = trickUse(trick, options);
-  return trick.rewrite(plan, { options: use.options as never, use });
+  const { rewrite } = toLoadedTrick(trick, "0.1.0");
+  if (!rewrite) throw new Error(`${trick.name} has no rewrite hook`);
+  return rewrite(plan, trickUse(trick, options));
 }
