@@ -43,8 +43,11 @@ export {
   mapLayers,
   selectNetworks,
   weightLayerIndices,
+  type LayerPlace,
   type WeightLayer,
 } from "./trick/rewrite-helpers.js";
+// Walking a network's layers into its blocks (residual, add, concat).
+export { walkLayers, type LayerPath } from "@gan/plan";
 // The loss kinds' declarations, for tricks that depend on what the run's loss is.
 export { BUILTIN_LOSSES, LOSS_KINDS, builtinLoss, describeLoss, lossesWithTargets } from "@gan/plan";
 export type {

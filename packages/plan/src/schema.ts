@@ -263,8 +263,13 @@ export type TrickUse = z.infer<typeof TrickUseSchema>;
 export const RewriteSchema = z.strictObject({
   trick: z.string().min(1),
   network: z.enum(NETWORK_NAMES).nullable(),
-  /** Index of the changed layer in the network after the rewrite (null for non-layer changes). */
+  /**
+   * Index of the changed layer in the network after the rewrite, or of the block that holds
+   * it (null for non-layer changes).
+   */
   index: nonNegativeInt.nullable(),
+  /** For a layer inside a block: its path below the network's layers, `[2, "layers", 0]` (absent for a layer of the network itself). */
+  path: z.array(z.union([z.string().min(1), nonNegativeInt])).min(2).optional(),
   action: z.enum(["replace", "insert", "remove", "data", "other"]),
   description: z.string().min(1),
   before: LayerSchema.nullable().optional(),

@@ -44,6 +44,25 @@ describe("PlanEditor", () => {
     ]);
   });
 
+  test("edits reach into blocks by path; their rewrites record the block's index and the layer's path", () => {
+    const input = plan();
+    const residual: Layer = { type: "residual", layers: [{ type: "dense", units: 8 }] };
+    input.networks.generator.layers.splice(1, 0, residual);
+    const editor = new PlanEditor(input, "@acme/t");
+    editor.insertAfter("generator", [1, "layers", 0], { type: "activation", activation: { kind: "relu" } }, "relu in the block");
+    editor.insert("generator", 0, { type: "dropout", rate: 0.1 }, "dropout first");
+    expect(editor.layers("generator", [2, "layers"]).map((l) => l.type)).toEqual(["dense", "activation"]);
+    expect(editor.walk("generator").map((entry) => entry.path)).toEqual([[0], [1], [2], [2, "layers", 0], [2, "layers", 1], [3]]);
+    const { plan: out, rewrites } = editor.result();
+    expect(out.networks.generator.layers[2]).toEqual({ type: "residual", layers: [{ type: "dense", units: 8 }, { type: "activation", activation: { kind: "relu" } }] });
+    expect(rewrites.map((r) => [r.index, r.path])).toEqual([
+      [2, [2, "layers", 1]],
+      [0, undefined],
+    ]);
+    expect(() => editor.replace("generator", [2, "shortcut", 0], { type: "flatten" }, "x")).toThrow("@acme/t: generator has no layer 2.shortcut.0 (it has 0)");
+    expect(() => editor.layers("generator", [0, "layers"])).toThrow("@acme/t: generator has no list of layers at [0].layers");
+  });
+
   test("an index outside the network names the trick and the network", () => {
     const editor = new PlanEditor(plan(), "@acme/t");
     expect(() => editor.replace("generator", 5, { type: "flatten" }, "x")).toThrow("@acme/t: generator has no layer 5 (it has 2)");

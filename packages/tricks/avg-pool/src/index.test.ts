@@ -45,3 +45,22 @@ describe("@gan/avg-pool", () => {
     for (const index of [0, 2, 4, 5]) expect(out.networks.discriminator.layers[index]).toBe(input.networks.discriminator.layers[index]);
   });
 });
+
+describe("@gan/avg-pool in blocks", () => {
+  test("reaches the maxpools inside a residual block's layers and shortcut", () => {
+    const input = plan(
+      [{ type: "dense", units: 2 }],
+      [
+        { type: "residual", layers: [{ type: "conv", filters: 1 }, { type: "maxpool" }], shortcut: [{ type: "maxpool" }] },
+        { type: "flatten" },
+        { type: "dense", units: 1 },
+      ],
+    );
+    const { plan: out, rewrites } = apply(input);
+    expect(out.networks.discriminator.layers[0]).toMatchObject({ layers: [{ type: "conv" }, { type: "avgpool" }], shortcut: [{ type: "avgpool" }] });
+    expect(rewrites.map((r) => r.path)).toEqual([
+      [0, "layers", 1],
+      [0, "shortcut", 0],
+    ]);
+  });
+});

@@ -106,3 +106,30 @@ describe("@gan/batchnorm: layer positions (DCGAN)", () => {
     expect(rewrites.map((r) => `${r.network}[${r.index}] ${r.description}`)).toEqual(["generator[3] batchnorm after dense 8"]);
   });
 });
+
+describe("@gan/batchnorm in blocks", () => {
+  test("normalises the hidden weight layers inside blocks too, in their own lists", () => {
+    const input = plan(
+      [
+        { type: "dense", units: 7 * 7 * 8, activation: relu },
+        { type: "reshape", shape: [7, 7, 8] },
+        { type: "residual", layers: [{ type: "conv", filters: 8, activation: relu }, { type: "conv", filters: 8 }] },
+        { type: "deconv", filters: 1, kernel: 4, stride: 4, activation: { kind: "tanh" } },
+      ],
+      [{ type: "conv", filters: 8, activation: leaky }, { type: "flatten" }, { type: "dense", units: 1 }],
+    );
+    const { plan: out, rewrites } = apply(input);
+    const block = out.networks.generator.layers[4] as Extract<Layer, { type: "residual" }>;
+    expect(words(out.networks.generator.layers)).toEqual(["dense", "batchnorm", "relu", "reshape", "residual", "deconv/tanh"]);
+    expect(words(block.layers)).toEqual(["conv", "batchnorm", "relu", "conv", "batchnorm"]);
+    expect(rewrites.map((r) => `${r.network}[${r.index}] ${r.path ? `${r.path.join(".")} ` : ""}${r.action}: ${r.description}`)).toEqual([
+      "generator[0] replace: dense 392 relu -> dense 392: its relu moves after the batchnorm",
+      "generator[1] insert: batchnorm after dense 392",
+      "generator[2] insert: relu after the batchnorm",
+      "generator[4] 4.layers.0 replace: conv 8 relu -> conv 8: its relu moves after the batchnorm",
+      "generator[4] 4.layers.1 insert: batchnorm after conv 8",
+      "generator[4] 4.layers.2 insert: relu after the batchnorm",
+      "generator[4] 4.layers.4 insert: batchnorm after conv 8",
+    ]);
+  });
+});

@@ -19,7 +19,7 @@ import {
   describeLayer,
   isWeightLayer,
   selectNetworks,
-  weightLayerIndices,
+  walkLayers,
   z,
   type Layer,
   type NetworkName,
@@ -35,16 +35,19 @@ const options = z.object({
   epsilon: z.number().gt(0).default(1e-5).describe("added to the variance"),
 });
 
-/** Indices of the weight layers that DCGAN normalises: not the last one, and not D's first. */
-export function hiddenWeightLayers(layers: readonly Layer[], network: NetworkName): number[] {
-  const weights = weightLayerIndices(layers).slice(0, -1);
+/**
+ * The weight layers that DCGAN normalises, in network order (into blocks): not the last one,
+ * and not D's first.
+ */
+export function hiddenWeightLayers(layers: readonly Layer[], network: NetworkName): Layer[] {
+  const weights = [...walkLayers(layers)].map(({ layer }) => layer).filter(isWeightLayer).slice(0, -1);
   return network === "discriminator" ? weights.slice(1) : weights;
 }
 
 /** Layers that normalise what comes before them: a batchnorm added there would be undone. */
 const NORMALISATIONS: readonly string[] = ["batchnorm", "instancenorm", "layernorm"];
 
-/** Whether a normalisation already follows the layer at `index` (right after it, or after its standalone activation). */
+/** Whether a normalisation already follows the layer at `index` of its list (right after it, or after its standalone activation). */
 function alreadyNormalised(layers: readonly Layer[], index: number): boolean {
   for (let next = index + 1; next < layers.length; next++) {
     const layer = layers[next]!;
@@ -66,28 +69,27 @@ export default defineTrick({
     };
     const editor = new PlanEditor(plan, "@gan/batchnorm");
     for (const network of selectNetworks(options.networks)) {
-      // In network order, so that plan.rewrites reads top to bottom; `shift` counts the layers
-      // inserted so far, which move the layers still to visit.
-      let shift = 0;
-      for (const original of hiddenWeightLayers(editor.layers(network), network)) {
-        const index = original + shift;
-        const layers = editor.layers(network);
-        const layer = layers[index]!;
-        if (!isWeightLayer(layer) || alreadyNormalised(layers, index)) continue;
+      // In network order, so that plan.rewrites reads top to bottom; each layer is found again
+      // by its path now, as the insertions before it move it.
+      for (const layer of hiddenWeightLayers(editor.layers(network), network)) {
+        if (!isWeightLayer(layer)) continue;
+        const path = editor.pathOf(network, layer)!;
+        const index = path[path.length - 1] as number;
+        const list = path.slice(0, -1);
+        const layers = editor.layers(network, list);
+        if (alreadyNormalised(layers, index)) continue;
+        const at = (offset: number) => [...list, index + offset];
         const activation = layer.activation && layer.activation.kind !== "linear" ? layer.activation : undefined;
         const name = describeLayer(layer);
         if (options.position === "before-activation" && activation) {
           const { activation: _moved, ...linear } = layer;
-          editor.replace(network, index, linear, `${name} -> ${describeLayer(linear)}: its ${activation.kind} moves after the batchnorm`);
-          editor.insert(network, index + 1, batchnorm, `batchnorm after ${describeLayer(linear)}`);
-          editor.insert(network, index + 2, { type: "activation", activation }, `${describeLayer({ type: "activation", activation })} after the batchnorm`);
-          shift += 2;
+          editor.replace(network, path, linear, `${name} -> ${describeLayer(linear)}: its ${activation.kind} moves after the batchnorm`);
+          editor.insert(network, at(1), batchnorm, `batchnorm after ${describeLayer(linear)}`);
+          editor.insert(network, at(2), { type: "activation", activation }, `${describeLayer({ type: "activation", activation })} after the batchnorm`);
         } else {
           // After the activation: behind a standalone activation layer if one follows.
           const next = layers[index + 1];
-          const at = options.position === "after-activation" && next?.type === "activation" ? index + 2 : index + 1;
-          editor.insert(network, at, batchnorm, `batchnorm after ${name}`);
-          shift += 1;
+          editor.insert(network, at(options.position === "after-activation" && next?.type === "activation" ? 2 : 1), batchnorm, `batchnorm after ${name}`);
         }
       }
     }

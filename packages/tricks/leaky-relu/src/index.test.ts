@@ -51,3 +51,24 @@ describe("@gan/leaky-relu", () => {
     );
   });
 });
+
+describe("@gan/leaky-relu in blocks", () => {
+  test("reaches the relus inside residual blocks and branches, recording their paths", () => {
+    const input = plan(
+      [{ type: "dense", units: 8 }, { type: "residual", layers: [{ type: "dense", units: 8, activation: relu }], shortcut: [{ type: "activation", activation: relu }] }, { type: "dense", units: 2 }],
+      [{ type: "add", branches: [[{ type: "dense", units: 2, activation: relu }], []] }, { type: "dense", units: 1 }],
+    );
+    const { plan: out, rewrites } = apply(input);
+    expect(out.networks.generator.layers[1]).toMatchObject({
+      type: "residual",
+      layers: [{ activation: { kind: "leakyrelu", alpha: 0.2 } }],
+      shortcut: [{ activation: { kind: "leakyrelu", alpha: 0.2 } }],
+    });
+    expect(out.networks.discriminator.layers[0]).toMatchObject({ branches: [[{ activation: { kind: "leakyrelu", alpha: 0.2 } }], []] });
+    expect(rewrites.map((r) => [r.network, r.index, r.path])).toEqual([
+      ["generator", 1, [1, "layers", 0]],
+      ["generator", 1, [1, "shortcut", 0]],
+      ["discriminator", 0, [0, "branches", 0, 0]],
+    ]);
+  });
+});

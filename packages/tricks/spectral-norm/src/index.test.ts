@@ -108,3 +108,31 @@ describe("@gan/spectral-norm: the largest singular value is close to 1", () => {
     trainer.dispose();
   });
 });
+
+describe("@gan/spectral-norm in blocks", () => {
+  test("normalises the dense and conv layers inside a ResNet discriminator's blocks", () => {
+    const input = tinyPlan();
+    const discriminator = {
+      ...input.networks.discriminator,
+      layers: [
+        { type: "dense", units: 8 },
+        { type: "residual", layers: [{ type: "dense", units: 8, activation: { kind: "relu" } }], shortcut: [{ type: "dense", units: 8 }] },
+        { type: "dense", units: 1 },
+      ] as Plan["networks"]["discriminator"]["layers"],
+    };
+    const { plan, rewrites } = apply({ ...input, networks: { ...input.networks, discriminator } });
+    expect(plan.networks.discriminator.layers[1]).toMatchObject({
+      type: "residual",
+      layers: [{ type: "trick", trick: "@gan/spectral-norm", name: "dense", options: { units: 8, activation: { kind: "relu" } } }],
+      shortcut: [{ type: "trick", trick: "@gan/spectral-norm", name: "dense" }],
+    });
+    expect(rewrites.map((r) => [r.index, r.path])).toEqual([
+      [0, undefined],
+      [1, [1, "layers", 0]],
+      [1, [1, "shortcut", 0]],
+      [2, undefined],
+    ]);
+    const shapes = inferNetworkShapes(plan.networks.discriminator, { trickLayerShape: spectralNorm.layerShape! });
+    expect(shapes.ok && shapes.outputShape).toEqual([1]);
+  });
+});

@@ -11,7 +11,7 @@
  * Runs "post", after the other tricks' rewrites (leaky ReLU, batch norm, minibatch stddev),
  * which look for plain dense and conv layers. Transposed convolutions are left as they are.
  */
-import { PlanEditor, compileTimeNumber, defineTrick, describeLayer, selectNetworks, z, type Layer, type TrickLayerContext } from "@gan/core";
+import { compileTimeNumber, defineTrick, describeLayer, mapLayers, selectNetworks, z, type Layer, type TrickLayerContext } from "@gan/core";
 import { spectralNormLayer, type SpectralNormOptions } from "./layer.js";
 
 const NAME = "@gan/spectral-norm";
@@ -53,14 +53,14 @@ export default defineTrick({
   order: "post",
   rewrite(plan, { options }) {
     const power = compileTimeNumber(options.power, "power");
-    const editor = new PlanEditor(plan, NAME);
-    for (const network of selectNetworks(options.networks)) {
-      editor.layers(network).forEach((layer, index) => {
-        const replacement = normalised(layer, power);
-        if (replacement) editor.replace(network, index, replacement, `${describeLayer(layer)} -> spectrally normalised ${describeLayer(layer)}`);
-      });
-    }
-    return editor.result();
+    // Into blocks too: a ResNet discriminator's convolutions are inside its residual blocks.
+    return mapLayers(
+      plan,
+      NAME,
+      selectNetworks(options.networks),
+      (layer) => normalised(layer, power),
+      (before) => `${describeLayer(before)} -> spectrally normalised ${describeLayer(before)}`,
+    );
   },
   layerShape(layer, inputShape) {
     const options = layer.options as unknown as SpectralNormOptions;
