@@ -22,7 +22,8 @@ beforeAll(async () => {
   const steps = { ...base.train, steps: 6, logEvery: 2, sampleEvery: 3 };
   plain = (await train(tinyPlan({ train: steps }), { out: path.join(dir, "runs"), progress: false })).runDir;
   other = (await train(tinyPlan({ name: "wider", train: { ...steps, seed: 2 } }), { out: path.join(dir, "runs"), progress: false })).runDir;
-  third = (await train(tinyPlan({ name: "wider", train: { ...steps, seed: 3 } }), { out: path.join(dir, "more"), progress: false })).runDir;
+  // In the same folder as `other`: a second directory of the same second gets a "-2", so the names differ.
+  third = (await train(tinyPlan({ name: "wider", train: { ...steps, seed: 3 } }), { out: path.join(dir, "runs"), progress: false })).runDir;
   // eval.json for the first run only: the others show "-" in its columns.
   expect((await gan("eval", plain, "-n", "200", "--backend", "cpu")).code).toBe(0);
 }, 120_000);
@@ -54,7 +55,7 @@ describe("gan compare", () => {
     const result = await gan("compare", path.join(dir, "runs"), "--format", "json", "-o", path.join(dir, "c2.html"));
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as { runs: { label: string; runDir: string }[]; metrics: string[]; rows: { label: string; cells: Record<string, { mean: number } | null> }[] };
-    expect(json.runs.map((r) => r.runDir).sort()).toEqual([plain, other].sort());
+    expect(json.runs.map((r) => r.runDir).sort()).toEqual([plain, other, third].sort());
     expect(json.metrics).toEqual(expect.arrayContaining(["modes", "steps", "final_d_loss"]));
     expect(json.rows.every((row) => row.cells.steps!.mean === 6)).toBe(true);
   });
