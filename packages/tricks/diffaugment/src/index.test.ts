@@ -73,7 +73,7 @@ describe("@gan/diffaugment: the augmentations", () => {
     );
   });
 
-  test("cutout: a square of half the side set to zero around a random centre, clipped at the border", async () => {
+  test("cutout: a rectangle of half the height and half the width set to zero around a random centre, clipped at the border", async () => {
     const { tf } = await harness();
     const x = tf.ones([2, 8, 6, 1]);
     // Square 4 x 3; centres drawn in [0, 8] rows and [0, 6) columns: (0, 5) and (4, 2).

@@ -13,8 +13,8 @@
  *   channels; contrast (x - mean) * (u + 0.5) + mean, mean over the whole image; u ~ U[0, 1).
  * - `translation`: a shift by whole pixels in [-r*H, r*H] x [-r*W, r*W] (r = 1/8, rounded),
  *   the uncovered border zero.
- * - `cutout`: a square of (r*H, r*W) (r = 1/2, rounded) set to zero, its centre anywhere in the
- *   image (the square clipped at the border).
+ * - `cutout`: a rectangle of (r*H, r*W) (r = 1/2, rounded) set to zero, its centre anywhere in the
+ *   image (clipped at the border).
  *
  * Images are NHWC (the batch as the loop hands it: [batch, height, width, channels]); data of
  * any other rank is refused at compile time. The random draws come from the trick's stream,
@@ -33,9 +33,9 @@ const options = z.object({
     .min(1)
     .refine((policy) => new Set(policy).size === policy.length, { message: "each policy may be named once" })
     .default([...POLICIES])
-    .describe("the augmentations, applied in this order: color, translation, cutout"),
+    .describe("the augmentations (color, translation, cutout), applied in the order given"),
   translation: z.number().gt(0).max(1).default(0.125).describe("largest shift, as a fraction of the image's height and width"),
-  cutout: z.number().gt(0).max(1).default(0.5).describe("side of the square cut out, as a fraction of the image's height and width"),
+  cutout: z.number().gt(0).max(1).default(0.5).describe("sides of the rectangle cut out, as a fraction of the image's height and width"),
 });
 export type DiffAugmentOptions = z.output<typeof options>;
 
@@ -113,7 +113,7 @@ export function diffAugment(tf: Tf, x: Tensor, settings: DiffAugmentOptions, dra
     const cutColumns = roundedFraction(width, settings.cutout);
     const mask = new Float32Array(batch * height * width).fill(1);
     for (let sample = 0; sample < batch; sample++) {
-      // The reference's offsets: a centre in [0, size], or [0, size) for an odd square.
+      // The reference's offsets: a centre in [0, size], or [0, size) for an odd side.
       const top = randomInt(draw.random, height + 1 - (cutRows % 2)) - Math.floor(cutRows / 2);
       const left = randomInt(draw.random, width + 1 - (cutColumns % 2)) - Math.floor(cutColumns / 2);
       for (let i = Math.max(0, top); i < Math.min(height, top + cutRows); i++) {
