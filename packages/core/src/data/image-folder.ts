@@ -133,7 +133,7 @@ export const imagesLoader: DataLoader<ImagesData> = {
       crop: data.crop,
       labels,
       ...(classes !== undefined && { classes }),
-      origin: `${cache.count} images of ${formatShape(shape)} from ${displayPath(data.dir)} (decoded once into ${displayPath(file)})`,
+      origin: `${cache.count} image${cache.count === 1 ? "" : "s"} of ${formatShape(shape)} from ${displayPath(data.dir)} (decoded once into ${displayPath(file)})`,
       notes,
     });
   },
