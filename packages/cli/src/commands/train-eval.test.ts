@@ -3,47 +3,22 @@
  * eval's, kept by `keep 1`, the same after a resume), `stop when ... stalls`, and evaluation
  * from @gan/ema's average (the same numbers as `gan eval` of the finished run).
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan } from "./test-train-helpers.js";
+import { tinyRingSpec } from "@gan/core";
+import { gan, scratchDirectory } from "../test-support.js";
 
 registerCommand("train", () => import("./train.js"));
 
-// Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-train-eval-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDirectory("gan-train-eval-test-", { inRepository: true });
 
 /** The tiny ring GAN with `train` settings and `extra` lines. */
 function spec(name: string, trainSettings: string, extra = "", lr = "1e-2"): string {
   const file = path.join(dir, `${name}.gan`);
-  writeFileSync(
-    file,
-    `gan ${name} {
-  data ring { modes: 8, radius: 1, std: 0.05 }
-  latent 4
-  generator {
-    dense 16 relu
-    dense 2
-  }
-  discriminator {
-    dense 16 relu
-    dense 1
-  }
-  optimizer generator adam { lr: ${lr} }
-  optimizer discriminator adam { lr: 1e-2 }
-  train {
-    batch 32
-    seed 4
-    backend cpu
-${trainSettings.split("\n").map((line) => `    ${line}\n`).join("")}  }
-${extra}}
-`,
-  );
+  const train = trainSettings.split("\n").map((line) => `    ${line}\n`).join("");
+  writeFileSync(file, tinyRingSpec(`  optimizer generator adam { lr: ${lr} }\n  optimizer discriminator adam { lr: 1e-2 }\n  train {\n    batch 32\n    seed 4\n    backend cpu\n${train}  }\n${extra}`));
   return file;
 }
 
@@ -62,8 +37,11 @@ const evalLines = (runDir: string): EvalLine[] =>
     .map((line) => JSON.parse(line) as EvalLine)
     .filter((line) => "eval_seconds" in line);
 const manifestStep = (checkpoint: string) => (JSON.parse(readFileSync(path.join(checkpoint, "manifest.json"), "utf8")) as { step: number }).step;
-/** The step of the lowest reverse KL (the first of equals). */
-const bestStep = (lines: EvalLine[]) => lines.reduce((best, line) => (line.eval_reverse_kl! < best.eval_reverse_kl! ? line : best)).step;
+/** The step of the lowest reverse KL (the first of equals; null, an undefined KL with no high-quality sample, is never the best). */
+const bestStep = (lines: EvalLine[]) => {
+  const measured = lines.filter((line) => line.eval_reverse_kl !== null);
+  return measured.reduce((best, line) => (line.eval_reverse_kl! < best.eval_reverse_kl! ? line : best)).step;
+};
 
 const BEST_KL = 'eval every 10 { metrics: ["modes", "reverse_kl"], samples: 400 }\nkeep best reverse_kl\ncheckpoint every 10\nkeep 1';
 
@@ -72,6 +50,9 @@ describe("eval every", () => {
     const { runDir, stderr } = await train(spec("best", `steps 60\n${BEST_KL}`), "--out", path.join(dir, "best"), "--no-eval");
     const lines = evalLines(runDir);
     expect(lines.map((line) => line.step)).toEqual([10, 20, 30, 40, 50, 60]);
+    // The best is not simply the last eval here, and one eval has no high-quality sample at all.
+    expect(bestStep(lines)).toBeLessThan(60);
+    expect(lines.some((line) => line.eval_reverse_kl === null)).toBe(true);
     expect(Object.keys(lines[0]!)).toEqual(["step", "eval_modes", "eval_reverse_kl", "eval_seconds"]);
     expect(readdirSync(path.join(runDir, "checkpoints")).sort()).toEqual(["best", "step-000060"]);
     expect(manifestStep(path.join(runDir, "checkpoints", "best"))).toBe(bestStep(lines));

@@ -2,35 +2,20 @@
  * `gan train --init-from`: a new run that starts from another run's networks, weights only,
  * with a plan that may differ as long as the networks' weights keep their names and shapes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan } from "./test-train-helpers.js";
+import { tinyRingSpec } from "@gan/core";
+import { gan, scratchDirectory } from "../test-support.js";
 
 registerCommand("train", () => import("./train.js"));
 
-// Specs are written inside the repository (its ignored tmp/), where the trick packages resolve.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-init-from-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDirectory("gan-init-from-test-", { inRepository: true });
 
 /** The tiny ring GAN with learning rate `lr` on both sides and `extra` lines before its closing brace. */
 function spec(lr: string, extra = ""): string {
-  return `gan tiny {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 relu
-    dense 1
-  }
-  loss nonsaturating
+  return tinyRingSpec(`  loss nonsaturating
   optimizer adam { lr: ${lr} }
   train {
     steps 4
@@ -40,8 +25,7 @@ function spec(lr: string, extra = ""): string {
     log every 1
     sample every 0
   }
-${extra}}
-`;
+${extra}`);
 }
 
 function writeSpec(name: string, text: string): string {

@@ -472,7 +472,7 @@ async function runLoop(
       sessionEvaluationSeconds += outcome.record.seconds;
       // steps/s of the next logged line counts training only.
       lastLogTime += outcome.record.seconds * 1000;
-      const text = `eval at step ${done}: ${outcome.summary} (${outcome.record.seconds} s; ${round(evaluation.seconds, 1)} s evaluating so far)`;
+      const text = `eval at step ${done}: ${outcome.summary} (${outcome.record.seconds} s; ${round(evaluation.seconds, 2)} s evaluating so far)`;
       appendRunLog(runDir, text);
       progress?.evaluated(text, outcome.record.seconds);
       if (outcome.newBest) await writeGoodCheckpoint(checkpointsDir, trainer, hash, BEST_CHECKPOINT);

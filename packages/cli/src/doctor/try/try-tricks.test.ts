@@ -3,13 +3,12 @@
  * generator. Its tries run in child processes (a few seconds each): the control, a trick that
  * starts from the checkpoint, and a trick that reshapes D and so cannot.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { readRunPlan } from "@gan/core";
 import { registerCommand } from "../../main.js";
-import { gan } from "../../commands/test-train-helpers.js";
+import { gan, scratchDirectory } from "../../test-support.js";
 import type { Diagnosis } from "../diagnose.js";
 import { COLLAPSE_TRICKS } from "../mode-collapse.js";
 import { verdict } from "./verdict.js";
@@ -20,10 +19,7 @@ import { measuresFor } from "./measures.js";
 registerCommand("train", () => import("../../commands/train.js"));
 registerCommand("doctor", () => import("../../commands/doctor.js"));
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..");
-mkdirSync(path.join(repoRoot, "tmp"), { recursive: true });
-const dir = mkdtempSync(path.join(repoRoot, "tmp", "gan-doctor-try-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDirectory("gan-doctor-try-test-", { inRepository: true });
 
 // G frozen (lr 0) near the origin, the ring far from it (radius 5), D wider and fast: D soon
 // tells G's fixed blob from the ring every time.
