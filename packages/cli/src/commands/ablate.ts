@@ -37,7 +37,7 @@ export interface AblationRecord {
 
 export const command: Command = {
   name: "ablate",
-  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add PKG]... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
+  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add 'PKG [{ OPTIONS }]']... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "ablate",

@@ -11,7 +11,7 @@ import { hasTsxLoader } from "../gan-invocation.js";
 import { runId } from "./expand.js";
 import { runPool } from "./run-here.js";
 import { formatCell, meanAndStandardError, summarise, summaryMarkdown, type RunResult } from "./summarise.js";
-import { ablationVariants, expandAblation, removeUse } from "./variants.js";
+import { ablationVariants, expandAblation, parseAddedTrick, removeUse } from "./variants.js";
 
 // Specs are written inside the repository, where the trick packages resolve.
 const dir = scratchDirectory("gan-ablate-test-", { inRepository: true });
@@ -52,6 +52,31 @@ describe("ablationVariants", () => {
     const variants = ablationVariants(SPEC, file, { add: ["@gan/ema"] });
     expect(variants.at(-1)).toMatchObject({ id: "with-ema", label: "with @gan/ema", change: { kind: "add", package: "@gan/ema" } });
     expect(variants.at(-1)!.text).toBe(SPEC.replace(/}\n$/, '  use "@gan/ema"\n}\n'));
+  });
+
+  test("--add with options: the rest of a use line, one variant per distinct argument", () => {
+    const variants = ablationVariants(SPEC, file, { add: ["@gan/ncritic { n: 2 }", "@gan/ncritic  {\n n: 5 }", "@gan/ema { decay: 0.99 } from 2", "@gan/pack"] });
+    expect(variants.slice(3).map((v) => [v.id, v.label])).toEqual([
+      ["with-ncritic", "with @gan/ncritic { n: 2 }"],
+      ["with-ncritic-2", "with @gan/ncritic { n: 5 }"],
+      ["with-ema", "with @gan/ema { decay: 0.99 } from 2"],
+      ["with-pack", "with @gan/pack"],
+    ]);
+    expect(variants[3]!.change).toEqual({ kind: "add", package: "@gan/ncritic", options: "{ n: 2 }" });
+    expect(variants[6]!.change).toEqual({ kind: "add", package: "@gan/pack" });
+    expect(variants[3]!.text).toBe(SPEC.replace(/}\n$/, '  use "@gan/ncritic" { n: 2 }\n}\n'));
+    expect(variants[5]!.text).toBe(SPEC.replace(/}\n$/, '  use "@gan/ema" { decay: 0.99 } from 2\n}\n'));
+  });
+
+  test("--add refuses an argument that is not a package name and a use line's rest, and the same one twice", () => {
+    expect(parseAddedTrick(" @gan/gp ")).toEqual({ package: "@gan/gp" });
+    expect(() => parseAddedTrick("@gan/gp n: 2")).toThrow(
+      "gan ablate: --add '@gan/gp n: 2': give a trick's package name, alone or followed by its options as in a spec, e.g. --add @gan/ema or --add '@gan/ncritic { n: 2 }'",
+    );
+    expect(() => parseAddedTrick('"@gan/gp"')).toThrow(/give a trick's package name/);
+    expect(() => parseAddedTrick("")).toThrow(/give a trick's package name/);
+    expect(() => ablationVariants(SPEC, file, { add: ["@gan/ncritic { n: 2 }", "@gan/ncritic {n: 2}"] })).not.toThrow();
+    expect(() => ablationVariants(SPEC, file, { add: ["@gan/ncritic { n: 2 }", " @gan/ncritic  { n: 2 }"] })).toThrow("gan ablate: --add @gan/ncritic { n: 2 } is given twice");
   });
 
   test("a trick used twice gets one variant per line, told apart by line number", () => {
@@ -120,6 +145,14 @@ describe("expandAblation", () => {
   test("asWrittenOnly: the seeds of the spec as written and nothing else", async () => {
     const seeds = await expandAblation({ text: SPEC, file }, { seeds: 3, firstSeed: 1, asWrittenOnly: true, compile: compileText });
     expect(seeds.runs.map((r) => `${r.variant}:${r.seed}`)).toEqual(["as-written:1", "as-written:2", "as-written:3"]);
+  });
+
+  test("--add with options compiles them into the variant's plan, and a bad option is the variant's compile error", async () => {
+    const ablation = await expandAblation({ text: SPEC, file }, { seeds: 1, add: ["@gan/ncritic { n: 3 }"], compile: compileText });
+    expect(ablation.points.find((v) => v.id === "with-ncritic")!.plan.tricks.at(-1)).toMatchObject({ package: "@gan/ncritic", options: { n: 3 } });
+    await expect(expandAblation({ text: SPEC, file }, { seeds: 1, add: ["@gan/ncritic { n: -1 }"], compile: compileText })).rejects.toThrow(
+      /the variant with @gan\/ncritic \{ n: -1 \} of .*tiny\.gan does not compile: .*n/,
+    );
   });
 
   test("a variant that does not compile is named", async () => {

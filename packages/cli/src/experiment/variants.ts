@@ -16,7 +16,7 @@ import { packageSlug, parsedSpec, useStatements } from "./spec-text.js";
 export type VariantChange =
   | { kind: "none" }
   | { kind: "remove"; package: string; line: number }
-  | { kind: "add"; package: string };
+  | { kind: "add"; package: string; options?: string };
 
 export interface SpecVariant {
   /** A short name, safe in a path: `as-written`, `without-leaky-relu`, `with-ema`. */
@@ -47,21 +47,49 @@ export function removeUse(text: string, use: UseStatement): string {
   return text.slice(0, start) + text.slice(end);
 }
 
-/** `text` with `use "PKG"` (the trick's default options) as the last statement of the spec. */
-export function addUse(text: string, spec: SpecNode, packageName: string): string {
+/** A trick that `--add` puts in: its package, and what follows the name on its `use` line. */
+export interface AddedTrick {
+  package: string;
+  /** The options (and window) as written in a spec, e.g. `{ n: 2 }` or `{ decay: 0.999 } from 1000`; none: the defaults. */
+  options?: string;
+}
+
+/**
+ * An `--add` argument: a package name alone (`@gan/ncritic`: its default options) or followed by
+ * the rest of a `use` line (`@gan/ncritic { n: 2 }`). The rest is checked where every option is,
+ * by compiling the variant against the trick's schema.
+ */
+export function parseAddedTrick(argument: string): AddedTrick {
+  const match = /^\s*([^\s{"]+)\s*(.*?)\s*$/s.exec(argument);
+  const rest = match?.[2] ?? "";
+  if (!match || (rest !== "" && !/^(\{|from\b|until\b)/.test(rest))) {
+    throw new UsageError(
+      `gan ablate: --add '${argument}': give a trick's package name, alone or followed by its options as in a spec, e.g. --add @gan/ema or --add '@gan/ncritic { n: 2 }'`,
+    );
+  }
+  return rest === "" ? { package: match[1]! } : { package: match[1]!, options: rest.replace(/\s+/g, " ") };
+}
+
+/** The `use` line of an added trick, without indentation. */
+function useLine(trick: AddedTrick): string {
+  return `use "${trick.package}"${trick.options !== undefined ? ` ${trick.options}` : ""}`;
+}
+
+/** `text` with the `use` line of `trick` (its default options unless it names others) as the last statement of the spec. */
+export function addUse(text: string, spec: SpecNode, trick: AddedTrick): string {
   if (!spec.close) throw new UserError("the spec has no closing brace to add a `use` line before");
   const at = spec.close.startOffset;
   const lineStart = text.lastIndexOf("\n", at - 1) + 1;
   const indentation = "  ";
   if (text.slice(lineStart, at).trim() === "") {
     // The brace is on a line of its own: a new line before it.
-    return `${text.slice(0, lineStart)}${indentation}use "${packageName}"\n${text.slice(lineStart)}`;
+    return `${text.slice(0, lineStart)}${indentation}${useLine(trick)}\n${text.slice(lineStart)}`;
   }
-  return `${text.slice(0, at)}\n${indentation}use "${packageName}"\n${text.slice(at)}`;
+  return `${text.slice(0, at)}\n${indentation}${useLine(trick)}\n${text.slice(at)}`;
 }
 
 export interface VariantOptions {
-  /** Trick packages to add, one variant each, with their default options. */
+  /** Tricks to add, one variant each: a package name (default options) or one followed by its options (`parseAddedTrick`). */
   add?: readonly string[];
   /** False: no variant without a `use` line (only the spec as written and the added tricks). */
   removals?: boolean;
@@ -84,13 +112,22 @@ export function ablationVariants(text: string, file: string, options: VariantOpt
     });
   }
   const added = new Set<string>();
-  for (const name of options.add ?? []) {
+  for (const argument of options.add ?? []) {
+    const trick = parseAddedTrick(argument);
+    const name = trick.package;
     if (uses.some((u) => u.package.value === name)) {
       throw new UsageError(`gan ablate: --add ${name}: ${file} already uses it (line ${uses.find((u) => u.package.value === name)!.span.line}); its variant without it is measured anyway`);
     }
-    if (added.has(name)) throw new UsageError(`gan ablate: --add ${name} is given twice`);
-    added.add(name);
-    variants.push({ id: `with-${packageSlug(name)}`, label: `with ${name}`, change: { kind: "add", package: name }, text: addUse(text, spec, name) });
+    // The same trick with other options is another variant (`with-ncritic`, `with-ncritic-2` below).
+    const shown = useLine(trick).slice("use ".length).replace(/^"([^"]*)"/, "$1");
+    if (added.has(shown)) throw new UsageError(`gan ablate: --add ${shown} is given twice`);
+    added.add(shown);
+    variants.push({
+      id: `with-${packageSlug(name)}`,
+      label: `with ${shown}`,
+      change: { kind: "add", package: name, ...(trick.options !== undefined ? { options: trick.options } : {}) },
+      text: addUse(text, spec, trick),
+    });
   }
   // @gan/gp and @acme/gp share a slug: number the later ones.
   const seen = new Map<string, number>();
