@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "@gan/dsl";
-import { createCompileHost } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
 
 const LAYERS = Number(process.env.LAYERS ?? 5000);
 const USES = Number(process.env.USES ?? 200);

@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng, imageCacheDir, openDataSource } from "@gan/core";
+import { createRng, imageCacheDir, openDataSource } from "@gan/core/runtime";
 import { flag, hasFlag } from "./bench-args.js";
 import { defaultImageFolder, HEIGHT, makeImageFolder, WIDTH } from "./make-image-folder.js";
 import { machineLine, writeResultsSection } from "./results-file.js";

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { selectBackend, TensorBoardWriter } from "@gan/core";
+import { selectBackend, TensorBoardWriter } from "@gan/core/runtime";
 import { featureMatrix, featureStatistics, frechetDistance, kernelInceptionDistance, neighbourMetrics, uniformSource } from "@gan/metrics";
 
 const N = Number(process.env.N ?? 10_000);

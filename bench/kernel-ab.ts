@@ -38,7 +38,7 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { FUSED_ADAM, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core");
+const { FUSED_ADAM, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {

@@ -20,7 +20,8 @@
 import { flag, hasFlag } from "./bench-args.js";
 import os from "node:os";
 import { writeResultsSection } from "./results-file.js";
-import { CORE_VERSION, Trainer, createRng, openDataSource, selectBackend } from "@gan/core";
+import { CORE_VERSION } from "@gan/core";
+import { Trainer, createRng, openDataSource, selectBackend } from "@gan/core/runtime";
 import { HandWrittenLoop, WORKLOADS, tf, tfl, type Workload } from "./workloads.js";
 import { compare, interleave, kernelsOf, sameKernels, type Timing } from "./interleaved.js";
 

@@ -9,7 +9,8 @@
  *
  * Results go to bench/RESULTS.md, section "Loss kinds".
  */
-import { LOSS_KINDS, Trainer, selectBackend } from "@gan/core";
+import { LOSS_KINDS } from "@gan/core";
+import { Trainer, selectBackend } from "@gan/core/runtime";
 import { flag, hasFlag } from "./bench-args.js";
 import { compare, interleave, kernelsOf, sameKernels } from "./interleaved.js";
 import { machineLine, writeResultsSection } from "./results-file.js";

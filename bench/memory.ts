@@ -9,7 +9,7 @@
  * shorter version: packages/core/src/loop/trainer.test.ts checks the tensor count over 200 steps.)
  */
 import { flag, hasFlag } from "./bench-args.js";
-import { Trainer, selectBackend } from "@gan/core";
+import { Trainer, selectBackend } from "@gan/core/runtime";
 import { machineLine, writeResultsSection } from "./results-file.js";
 import { WORKLOADS, tf } from "./workloads.js";
 

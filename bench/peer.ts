@@ -76,7 +76,7 @@ interface ChildResult {
 
 // ---- child: one side of one workload, in a process of its own --------------------------------
 if (flag("--child")) {
-  const { Trainer, createRng, openDataSource, selectBackend } = await import("@gan/core");
+  const { Trainer, createRng, openDataSource, selectBackend } = await import("@gan/core/runtime");
   const { HandWrittenLoop, WORKLOADS, tf } = await import("./workloads.js");
   const workload = WORKLOADS.find((w) => w.id === flag("--child"))!;
   const side = flag("--side");

@@ -5,7 +5,7 @@
  *
  *   node --conditions=@gan/source --import tsx bench/profile-step.ts [ring-blas|dcgan-blas|ring-wasm|ring-cpu|dcgan-wasm] [--steps N]
  */
-import { Trainer, selectBackend } from "@gan/core";
+import { Trainer, selectBackend } from "@gan/core/runtime";
 import { WORKLOADS, tf } from "./workloads.js";
 
 const id = process.argv[2] ?? "ring-wasm";

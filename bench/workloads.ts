@@ -6,7 +6,8 @@
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { discriminatorLoss, generatorLoss, type DataSource, type Plan, type Rng } from "@gan/core";
+import type { Plan } from "@gan/core";
+import { discriminatorLoss, generatorLoss, type DataSource, type Rng } from "@gan/core/runtime";
 export type Tf = typeof import("@tensorflow/tfjs-core");
 export type Tfl = typeof import("@tensorflow/tfjs-layers");
 type Tensor = import("@tensorflow/tfjs-core").Tensor;

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { tinyRingSpec, tinyTraining } from "@gan/core/testing";
 import { ROOT, pnpmCommand } from "./workspace.mjs";
 
 const SPEC = tinyRingSpec(tinyTraining({ steps: 2, batch: 8, seed: 1 }));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
-import { createCompileHost, train, type MetricsLine } from "@gan/core";
+import { createCompileHost, train, type MetricsLine } from "@gan/core/runtime";
 import { compile, formatDiagnostics } from "@gan/dsl";
 
 const examples = fileURLToPath(new URL("../..", import.meta.url));

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, createTrickTrainer, toLoadedTrick, type Tensor } from "@gan/core";
+import type { Tensor } from "@gan/core";
+import { toLoadedTrick } from "@gan/core/runtime";
+import { createTrickHarness, createTrickTrainer } from "@gan/core/testing";
 import { compile } from "@gan/dsl";
 import lossPackage, { rsgan } from "./index.js";
 

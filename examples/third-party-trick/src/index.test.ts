@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, tinyPlan, type DiscriminatorLossContext, type JsonValue, type Scalar, type Tensor, type TrickHarness } from "@gan/core";
+import type { DiscriminatorLossContext, JsonValue, Scalar, Tensor } from "@gan/core";
+import { createTrickHarness, tinyPlan, type TrickHarness } from "@gan/core/testing";
 import consistency from "./index.js";
 
 // A linear discriminator D(x) = x . w + b on 2-D points: perturbing x by e changes its score

@@ -2,7 +2,8 @@
  * Reading and compiling a spec for the commands that take a .gan file.
  */
 import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
-import { MAX_SPEC_BYTES, UserError, createCompileHost, readInputTextSync, type CompileHostOptions } from "@gan/core";
+import { UserError } from "@gan/core";
+import { MAX_SPEC_BYTES, createCompileHost, readInputTextSync, type CompileHostOptions } from "@gan/core/runtime";
 import type { Plan } from "@gan/plan";
 import { output } from "./io.js";
 import { memoryBudget as memoryBudgetOf } from "./memory-budget.js";

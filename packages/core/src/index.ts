@@ -1,38 +1,18 @@
+/**
+ * @gan/core: what a trick package imports. The trick API (defineTrick and the hook types), the
+ * rewrite helpers and plan types a compile-time rewrite works with, the loss types a loss in a
+ * trick package implements, and the model helpers of runtime tricks. The runtime that trains a
+ * plan (backends, the loop, runs; what `gan` uses) is `@gan/core/runtime`, and the harness a
+ * trick's tests run it in is `@gan/core/testing`, as Langium keeps its test helpers in
+ * `langium/test`: a trick imports neither.
+ */
 // The trick API: what every trick package imports.
 export { defineTrick, isTrick, z, type Trick, type TrickDefinition, type RewriteContext } from "./trick/define-trick.js";
 export type * from "./trick/hooks.js";
-// Loading tricks, for the compiler and the runtime.
-export {
-  CORE_VERSION,
-  TrickLoadError,
-  createCompileHost,
-  installedTricks,
-  loadTrickModule,
-  resolveTrick,
-  toLoadedTrick,
-  type CompileHostOptions,
-  type InstalledTrickInfo,
-  type ResolvedTrick,
-} from "./trick/load.js";
-export { projectRoot } from "./trick/resolve-package.js";
-export { validateTrickOptions } from "./trick/options.js";
+/** The version of this API, which a trick's `@gan/core` peer range names. */
+export { CORE_VERSION } from "./trick/load.js";
+// Errors with a one-line message for the user, as a trick reports a bad option or input.
 export { UserError, UsageError, isUserError } from "./errors.js";
-export { isInside } from "./paths.js";
-export {
-  FileError,
-  displayPath,
-  readInputFile,
-  readInputFileSync,
-  readInputTextSync,
-  readInputLines,
-  readInputLinesSync,
-  readJsonInputSync,
-  MAX_JSON_BYTES,
-  MAX_SPEC_BYTES,
-  type InputFileOptions,
-  type InputLine,
-  type InputLinesOptions,
-} from "./input-file.js";
 // Compile-time rewrite helpers for tricks, and the plan types tricks read and write.
 export {
   PlanEditor,
@@ -69,99 +49,17 @@ export type {
   TrickLayer,
   TrickUse,
 } from "@gan/plan";
-// Model helpers for runtime tricks (EMA's sampling copy of G), and a harness to test hooks.
-export { cloneModel, copyWeights } from "./trick/model-helpers.js";
-export { arrayDataSource, createTrickHarness, createTrickTrainer, probeTrick, type TrickInRun, type LoggedScalar, type TrickHarness, type TrickHarnessOptions } from "./trick/trick-harness.js";
-export { MNIST_DATA, mlpNetworks, tinyPlan, tinyPlanWithLayers, tinyRingSpec, tinyTraining, trainBlock } from "./testing/tiny-ring.js";
-export { applyRewrite, trickUse } from "./testing/apply-rewrite.js";
-// TensorFlow.js types a trick's hooks deal in (tricks use the run's `tf`, never their own copy).
-export type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core";
-export type { LayersModel } from "@tensorflow/tfjs-layers";
-// Seeded random numbers, data sources, losses, optimizers and run outputs.
-export { createRng, rngFromState, type Rng, type RngState } from "./random.js";
+// A loss in a trick package: what it implements, and the cross-entropy the built-in losses use.
 export {
-  DataError,
-  DataOptionError,
-  imageCacheDir,
-  openDataSource,
-  readDataShape,
-  mixtureMeans,
-  mixtureStd,
-  mnistFiles,
-  createRangeMap,
-  invertRange,
-  type DataSource,
-  type DataSourceOptions,
-  type DataBatch,
-  type MixtureData,
-  type Range,
-  type RangeMap,
-} from "./data/index.js";
-export {
-  BUILTIN_LOSS_IMPLEMENTATIONS,
-  discriminatorAccuracy,
-  discriminatorLoss,
-  generatorLoss,
-  resolveLoss,
   sigmoidCrossEntropy,
   type DiscriminatorLossInputs,
   type GeneratorLossInputs,
   type LossImplementation,
   type LossLabels,
-  type RunLoss,
   type TrickLossDefinition,
 } from "./losses/index.js";
-export {
-  createOptimizer,
-  type ScheduledOptimizer,
-  type OptimizerState,
-  type OptimizerStateJson,
-} from "./optimizers.js";
-/** The fused Adam kernel's name (benchmarks take it away to measure tfjs's Adam beside it). */
-export { FUSED_ADAM } from "./fused-adam.js";
-/** The NaN watch kernel's name (likewise). */
-export { NUMERIC_HEALTH } from "./loop/numeric-health.js";
-export {
-  encodePng,
-  imageGrid,
-  imageGridLayout,
-  scatterPlot,
-  defaultExtent,
-  encodeNpy,
-  writeNpy,
-  toCsv,
-  formatFloat32,
-  type Extent,
-  type ScatterPlotOptions,
-} from "./output/index.js";
-// The training runtime: backends, networks, the loop, runs and their directories.
-export { selectBackend, TENSORFLOW_MISSING, type SelectedBackend, type ResolvedBackendName } from "./backend/select-backend.js";
-export { buildNetwork, layerSeed, trainableVariables, type BuildNetworkOptions } from "./model/build-network.js";
-export { HookBus, TrickHookError, type TrickCheckpoint } from "./trick/bus.js";
-export { Trainer, type TrainerOptions, type LoopState } from "./loop/trainer.js";
-export { NonFiniteError } from "./loop/numeric-health.js";
-export { sampleLatent } from "./loop/latent.js";
-export { tensorReadCount } from "./loop/tensor-reads.js";
-export { train, applyOverrides, type TrainOptions, type TrainResult, type MetricsLine } from "./run/train.js";
-export { sampleRun, generateSamples, generatorWeightsDir, type SampleRunOptions, type RunSamples } from "./run/sample-run.js";
-export type { InitNetworks } from "./run/init-from.js";
-export { BEST_CHECKPOINT, EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey, type TrainingEvaluator } from "./run/train-evaluation.js";
-export { fileModelIO, saveModel, loadWeightsInto } from "./run/model-io.js";
-export {
-  writeCheckpoint,
-  checkpointName,
-  restoreCheckpoint,
-  findLatestCheckpoint,
-  verifyCheckpoint,
-  listCheckpoints,
-  pruneCheckpoints,
-  type CheckpointManifest,
-  type FindCheckpointOptions,
-} from "./run/checkpoint.js";
-// Judging a run's logged values: the live warnings of `gan train` and `gan doctor` share these.
-export { EXPLOSION_DEFAULTS, WINNING_DEFAULTS, judgeDiscriminator, mean, median } from "./run/training-monitor.js";
-export { RUN_FILES, appendRunLog, readPlanFile, readRunPlan, type RunInfo } from "./run/run-dir.js";
-export { trainingHash } from "./run/resumable.js";
-export { REAL_SAMPLES_FILE, renderSamples, sampleKind, type SampleKind } from "./run/samples.js";
-export { EVENT_TYPE, maskedCrc32c, pngGeometry, readTfRecords, TensorBoardWriter, tfRecord } from "./output/tensorboard.js";
-export type { ProgressStream } from "./run/progress.js";
+// Model helpers for runtime tricks (EMA's sampling copy of G).
+export { cloneModel, copyWeights } from "./trick/model-helpers.js";
+// TensorFlow.js types a trick's hooks deal in (tricks use the run's `tf`, never their own copy).
+export type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core";
+export type { LayersModel } from "@tensorflow/tfjs-layers";

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { RUN_FILES, UsageError, UserError } from "@gan/core";
+import { UsageError, UserError } from "@gan/core";
+import { RUN_FILES } from "@gan/core/runtime";
 import { describeLoss } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";

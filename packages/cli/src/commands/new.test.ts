@@ -5,7 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
-import { CORE_VERSION, createCompileHost } from "@gan/core";
+import { CORE_VERSION } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 

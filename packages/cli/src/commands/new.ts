@@ -159,7 +159,8 @@ export default defineTrick({
 `,
     "src/index.test.ts": `import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, tinyPlan, type DiscriminatorLossContext } from "@gan/core";
+import type { DiscriminatorLossContext } from "@gan/core";
+import { createTrickHarness, tinyPlan } from "@gan/core/testing";
 import trick from "./index.js";
 
 describe(${JSON.stringify(name)}, () => {

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { tinyRingSpec } from "@gan/core";
+import { tinyRingSpec } from "@gan/core/testing";
 import { gan, ganOnTerminal, tinyImagePlan, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));

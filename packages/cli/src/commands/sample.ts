@@ -1,5 +1,6 @@
 import path from "node:path";
-import { UsageError, UserError, encodeNpy, renderSamples, sampleKind, sampleRun, toCsv } from "@gan/core";
+import { UsageError, UserError } from "@gan/core";
+import { encodeNpy, renderSamples, sampleKind, sampleRun, toCsv } from "@gan/core/runtime";
 import { BACKENDS, type BackendName } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { tinyRingSpec, tinyTraining } from "@gan/core/testing";
 import { gan, scratchDirectory } from "../test-support.js";
 import { SweepProgress } from "../experiment/progress.js";
 import type { SweepRecord } from "../experiment/results.js";

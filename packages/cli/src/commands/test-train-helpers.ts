@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodePng, listCheckpoints } from "@gan/core";
+import { encodePng, listCheckpoints } from "@gan/core/runtime";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 import { gan } from "../test-support.js";

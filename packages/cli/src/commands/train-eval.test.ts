@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { tinyRingSpec } from "@gan/core";
+import { tinyRingSpec } from "@gan/core/testing";
 import { gan, scratchDirectory } from "../test-support.js";
 
 registerCommand("train", () => import("./train.js"));

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { tinyRingSpec } from "@gan/core";
+import { tinyRingSpec } from "@gan/core/testing";
 import { gan, scratchDirectory } from "../test-support.js";
 
 registerCommand("train", () => import("./train.js"));

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { findLatestCheckpoint } from "@gan/core";
+import { findLatestCheckpoint } from "@gan/core/runtime";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
 import { firstCheckpoint, gan, runDirIn, startTrain, tinyRingPlan } from "./test-train-helpers.js";

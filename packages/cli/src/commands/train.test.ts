@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import type { TrainResult } from "@gan/core";
+import type { TrainResult } from "@gan/core/runtime";
 import { displayPath } from "../display-path.js";
 import type { EvalReport } from "../eval/evaluate-run.js";
 import { formatEvalLine } from "../eval/format-eval.js";

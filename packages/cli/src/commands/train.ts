@@ -1,5 +1,6 @@
 import path from "node:path";
-import { UsageError, appendRunLog, readPlanFile, readRunPlan, train, type TrainResult, type TrainingEvaluator } from "@gan/core";
+import { UsageError } from "@gan/core";
+import { appendRunLog, readPlanFile, readRunPlan, train, type TrainResult, type TrainingEvaluator } from "@gan/core/runtime";
 import { BACKENDS, type BackendName, type Plan } from "@gan/plan";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";

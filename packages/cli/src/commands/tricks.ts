@@ -1,4 +1,5 @@
-import { installedTricks, loadTrickModule, z } from "@gan/core";
+import { z } from "@gan/core";
+import { installedTricks, loadTrickModule } from "@gan/core/runtime";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../command.js";
 import { output } from "../io.js";

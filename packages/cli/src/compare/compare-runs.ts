@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError } from "@gan/core";
+import { UserError } from "@gan/core";
+import { RUN_FILES } from "@gan/core/runtime";
 import { summarise, type ExperimentSummary, type RunResult } from "../experiment/summarise.js";
 import { metricValues } from "../eval/evaluate-run.js";
 import { readRunData, type RunData } from "../report/run-data.js";

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { tinyPlan, train } from "@gan/core";
+import { train } from "@gan/core/runtime";
+import { tinyPlan } from "@gan/core/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";

@@ -4,7 +4,7 @@
  * test as the live warning of `gan train` (TrainingMonitor): D's mean accuracy and loss over
  * a window of logged steps, with its thresholds; here every window of the finished run is judged.
  */
-import { WINNING_DEFAULTS, judgeDiscriminator } from "@gan/core";
+import { WINNING_DEFAULTS, judgeDiscriminator } from "@gan/core/runtime";
 import { builtinLoss } from "@gan/plan";
 import { episodes, shown, suggest, type Detector } from "./finding.js";
 

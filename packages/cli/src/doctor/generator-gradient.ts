@@ -3,7 +3,7 @@
  * early value, the median of the first logged steps, as `gan train`'s exploding-gradient
  * warning measures it (EXPLOSION_DEFAULTS: baseline steps, factor, consecutive logged steps).
  */
-import { EXPLOSION_DEFAULTS, median } from "@gan/core";
+import { EXPLOSION_DEFAULTS, median } from "@gan/core/runtime";
 import { episodes, series, shown } from "./finding.js";
 
 /** Vanishing is the mirror image of exploding: under 1/factor of the early value. */

@@ -5,7 +5,7 @@
  * large part of its own size and ends where it was. A loss that trends (D improving, G
  * catching up) is progress, and noise around a level is not a swing.
  */
-import { mean, median } from "@gan/core";
+import { mean, median } from "@gan/core/runtime";
 import { series, shown, suggest, type Detector, type MetricsLine } from "./finding.js";
 
 /** Logged steps in the moving average. */

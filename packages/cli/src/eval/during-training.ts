@@ -4,7 +4,7 @@
  * only (the MNIST floor, a property of the data, and the other feature figures are left to
  * `gan eval`).
  */
-import type { TrainingEvaluator } from "@gan/core";
+import type { TrainingEvaluator } from "@gan/core/runtime";
 import { EVAL_METRICS, evaluationKindOf, type EvalMetric, type Plan } from "@gan/plan";
 import { classifierFrechetDistance, classifierScore, mnistReferenceStatistics } from "@gan/metrics";
 import { IMAGE_SAMPLES, MIXTURE_SAMPLES, mixtureEvaluation } from "./evaluate-run.js";

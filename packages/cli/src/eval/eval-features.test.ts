@@ -5,7 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildNetwork, selectBackend, tinyPlan, train } from "@gan/core";
+import { buildNetwork, selectBackend, train } from "@gan/core/runtime";
+import { tinyPlan } from "@gan/core/testing";
 import { saveLayersModel } from "@gan/metrics";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";

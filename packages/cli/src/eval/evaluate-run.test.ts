@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createRng, openDataSource, selectBackend, tinyPlan, train } from "@gan/core";
+import { createRng, openDataSource, selectBackend, train } from "@gan/core/runtime";
+import { tinyPlan } from "@gan/core/testing";
 import { loadMnist, MNIST_PIXELS } from "@gan/metrics";
 import type { Plan } from "@gan/plan";
 import { beforeAll, describe, expect, test } from "vitest";

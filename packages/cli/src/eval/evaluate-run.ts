@@ -16,7 +16,8 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, appendRunLog, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core";
+import { UserError } from "@gan/core";
+import { RUN_FILES, appendRunLog, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core/runtime";
 import { classifierScore, classifierStatistics, frechetDistance, loadMnist, mixtureMetrics, mnistReferenceStatistics, MNIST_PIXELS } from "@gan/metrics";
 import type { BackendName, Plan } from "@gan/plan";
 import { writeFileAtomic } from "../files.js";

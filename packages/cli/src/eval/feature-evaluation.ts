@@ -8,7 +8,8 @@
  *   as many examples of the run's own data; refused without one;
  * - vectors (points, tabular rows): the raw vectors, against the run's own data.
  */
-import { createRng, invertRange, openDataSource, UserError } from "@gan/core";
+import { UserError } from "@gan/core";
+import { createRng, invertRange, openDataSource } from "@gan/core/runtime";
 import {
   type FeatureExtractor,
   FeatureExtractorError,

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createCompileHost, tinyRingSpec, tinyTraining, UserError } from "@gan/core";
+import { UserError } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
+import { tinyRingSpec, tinyTraining } from "@gan/core/testing";
 import { compile } from "@gan/dsl";
 import type { Plan } from "@gan/plan";
 import { describe, expect, test } from "vitest";

@@ -9,7 +9,8 @@
  * same id, which lets an interrupted experiment skip the runs it already finished, and a queue
  * hold each run once whichever experiment asked for it.
  */
-import { UserError, applyOverrides, createCompileHost } from "@gan/core";
+import { UserError } from "@gan/core";
+import { applyOverrides, createCompileHost } from "@gan/core/runtime";
 import { compile, formatDiagnostic } from "@gan/dsl";
 import { planHash, type Plan } from "@gan/plan";
 import type { VariantChange } from "./variants.js";

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { tinyRingSpec, tinyTraining } from "@gan/core/testing";
 import { scratchDirectory } from "../test-support.js";
 import { defineSweep, shellCommand, sweepId } from "../queue/definition.js";
 import { runId, specCompiler } from "./expand.js";

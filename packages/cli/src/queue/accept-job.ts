@@ -14,7 +14,8 @@
  */
 import { lstatSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { isInside, z } from "@gan/core";
+import { z } from "@gan/core";
+import { isInside } from "@gan/core/runtime";
 import { printable } from "@gan/dsl";
 import { formatPlanErrors, planHash, validatePlan } from "@gan/plan";
 import type { RunJobData, RunJobResult } from "./job.js";

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { tinyRingSpec, tinyTraining } from "@gan/core";
+import { tinyRingSpec, tinyTraining } from "@gan/core/testing";
 import { planHash } from "@gan/plan";
 import type { RunSpec } from "../experiment/expand.js";
 import type { ExecutedRun } from "../experiment/summarise.js";

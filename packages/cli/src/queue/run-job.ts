@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { findLatestCheckpoint, RUN_FILES, type RunInfo } from "@gan/core";
+import { findLatestCheckpoint, RUN_FILES, type RunInfo } from "@gan/core/runtime";
 import { planHash } from "@gan/plan";
 import { ganInvocation } from "../gan-invocation.js";
 import { EVAL_FILE, metricValues, type EvalReport } from "../eval/evaluate-run.js";

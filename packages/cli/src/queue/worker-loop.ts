@@ -12,7 +12,7 @@
 import { realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { projectRoot } from "@gan/core";
+import { projectRoot } from "@gan/core/runtime";
 import { printable } from "@gan/dsl";
 import { UnrecoverableError, WaitingError, Worker, type Job, type JobJsonRaw } from "bullmq";
 import { acceptJob, unreadableJob, type WorkerTrust } from "./accept-job.js";

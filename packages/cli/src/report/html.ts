@@ -3,7 +3,7 @@
  * data: URIs, and a Content-Security-Policy forbids every fetch, so the page shows the same
  * thing from a laptop, an e-mail attachment or a CI artifact, with no network.
  */
-import { EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey } from "@gan/core";
+import { EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey } from "@gan/core/runtime";
 import { ALL_EVAL_METRICS, EVAL_METRIC_TITLES } from "@gan/plan";
 import { evaluationKind } from "../eval/evaluate-run.js";
 import { evaluationRows } from "../eval/format-eval.js";

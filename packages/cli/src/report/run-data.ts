@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { REAL_SAMPLES_FILE, RUN_FILES, readInputFileSync, readInputLinesSync, readJsonInputSync, readRunPlan, type RunInfo } from "@gan/core";
+import { REAL_SAMPLES_FILE, RUN_FILES, readInputFileSync, readInputLinesSync, readJsonInputSync, readRunPlan, type RunInfo } from "@gan/core/runtime";
 import type { Plan } from "@gan/plan";
 import { readEvalReport, type EvalReport } from "../eval/evaluate-run.js";
 

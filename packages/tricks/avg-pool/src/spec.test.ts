@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { createCompileHost } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
 import { compile, formatDiagnostics } from "@gan/dsl";
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyRewrite, MNIST_DATA, tinyPlanWithLayers, type JsonValue, type Layer, type Plan } from "@gan/core";
+import type { JsonValue, Layer, Plan } from "@gan/core";
+import { applyRewrite, MNIST_DATA, tinyPlanWithLayers } from "@gan/core/testing";
 import batchnorm from "./index.js";
 
 const plan = (generator: unknown[], discriminator: unknown[]): Plan => tinyPlanWithLayers(generator, discriminator, { data: MNIST_DATA, latent: 16 });

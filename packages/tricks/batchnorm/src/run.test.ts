@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { createCompileHost, createTrickTrainer, probeTrick, type LayersModel, type Tensor, type TrickSetupContext } from "@gan/core";
+import type { LayersModel, Tensor, TrickSetupContext } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
+import { createTrickTrainer, probeTrick } from "@gan/core/testing";
 import { compile, formatDiagnostics } from "@gan/dsl";
 import batchnorm from "./index.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { arrayDataSource, createTrickHarness, createTrickTrainer, tinyPlan, toLoadedTrick, type Tensor, type TrickInRun } from "@gan/core";
+import type { Tensor } from "@gan/core";
+import { toLoadedTrick } from "@gan/core/runtime";
+import { arrayDataSource, createTrickHarness, createTrickTrainer, tinyPlan, type TrickInRun } from "@gan/core/testing";
 import gp from "@gan/gp";
 import diffaugment, { diffAugment, type AugmentRandom, type DiffAugmentOptions } from "./index.js";
 

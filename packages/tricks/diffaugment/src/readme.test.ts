@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { createCompileHost } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
 import { compile, formatDiagnostics } from "@gan/dsl";
 
 const here = fileURLToPath(new URL(".", import.meta.url));

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createTrickTrainer, probeTrick, sampleRun, tinyPlan, train, type JsonValue, type LayersModel, type Plan } from "@gan/core";
+import type { JsonValue, LayersModel, Plan } from "@gan/core";
+import { sampleRun, train } from "@gan/core/runtime";
+import { createTrickTrainer, probeTrick, tinyPlan } from "@gan/core/testing";
 import ema from "./index.js";
 
 const flat = (model: LayersModel) => model.trainableWeights.flatMap((weight) => Array.from(weight.read().dataSync()));

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { createTrickHarness, tinyPlan, type TrickHarness, type DiscriminatorLossContext, type JsonValue, type Scalar, type Tensor } from "@gan/core";
+import type { DiscriminatorLossContext, JsonValue, Scalar, Tensor } from "@gan/core";
+import { createTrickHarness, tinyPlan, type TrickHarness } from "@gan/core/testing";
 import { loadNativeBlas } from "@gan/backend-wasm";
 import gp from "./index.js";
 
@@ -213,7 +214,7 @@ describe("@gan/gp: lazy regularisation and zero weight", () => {
 
 /** The logged lines of each step of a run of `plan` (all its steps) with @gan/gp and `options`. */
 async function trainedLines(plan: ReturnType<typeof tinyPlan>, options: Record<string, JsonValue> = {}): Promise<Record<string, number>[]> {
-  const { createTrickTrainer } = await import("@gan/core");
+  const { createTrickTrainer } = await import("@gan/core/testing");
   const { trainer } = await createTrickTrainer(plan, [{ trick: gp, options }]);
   const lines: Record<string, number>[] = [];
   for (let step = 0; step < plan.train.steps; step++) lines.push((await trainer.runStep())!);

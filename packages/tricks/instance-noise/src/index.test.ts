@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { createTrickHarness, tinyPlan, type JsonValue, type Tensor } from "@gan/core";
+import type { JsonValue, Tensor } from "@gan/core";
+import { createTrickHarness, tinyPlan } from "@gan/core/testing";
 import instanceNoise from "./index.js";
 
 async function setup(options: Record<string, JsonValue>) {

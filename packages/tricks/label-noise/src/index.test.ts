@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { BUILTIN_LOSSES, builtinLoss, createTrickHarness, tinyPlan, type JsonValue, type Tensor } from "@gan/core";
+import { BUILTIN_LOSSES, builtinLoss, type JsonValue, type Tensor } from "@gan/core";
+import { createTrickHarness, tinyPlan } from "@gan/core/testing";
 import labelNoise from "./index.js";
 
 const BATCH = 64;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { builtinLoss, createTrickHarness, createTrickTrainer, probeTrick, tinyPlan, type JsonValue } from "@gan/core";
+import { builtinLoss, type JsonValue } from "@gan/core";
+import { createTrickHarness, createTrickTrainer, probeTrick, tinyPlan } from "@gan/core/testing";
 import labelSmoothing from "./index.js";
 
 /** Binary cross-entropy of a logit against a target, in float64: what the smoothed loss must be. */

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { applyRewrite, tinyPlanWithLayers, toLoadedTrick, type JsonValue, type Layer, type Plan } from "@gan/core";
+import type { JsonValue, Layer, Plan } from "@gan/core";
+import { toLoadedTrick } from "@gan/core/runtime";
+import { applyRewrite, tinyPlanWithLayers } from "@gan/core/testing";
 import leakyRelu from "./index.js";
 
 const plan = (generator: unknown[], discriminator: unknown[]): Plan => tinyPlanWithLayers(generator, discriminator);

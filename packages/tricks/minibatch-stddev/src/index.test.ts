@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, applyRewrite, trickUse, type JsonValue, type Plan, type Tensor } from "@gan/core";
+import { cloneModel, type JsonValue, type Plan, type Tensor } from "@gan/core";
+import { arrayDataSource, createTrickTrainer, tinyPlan, applyRewrite, trickUse } from "@gan/core/testing";
 import { inferNetworkShapes } from "@gan/plan";
 import minibatchStddev from "./index.js";
 

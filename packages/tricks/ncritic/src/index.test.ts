@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { createTrickTrainer, probeTrick, tinyPlan, type JsonValue } from "@gan/core";
+import type { JsonValue } from "@gan/core";
+import { createTrickTrainer, probeTrick, tinyPlan } from "@gan/core/testing";
 import ncritic from "./index.js";
 
 /** Trains `steps` steps and counts the updates of each network. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyRewrite, MNIST_DATA, tinyPlanWithLayers, type JsonValue, type Plan } from "@gan/core";
+import type { JsonValue, Plan } from "@gan/core";
+import { applyRewrite, MNIST_DATA, tinyPlanWithLayers } from "@gan/core/testing";
 import type { PlanInput } from "@gan/plan";
 import normalize from "./index.js";
 

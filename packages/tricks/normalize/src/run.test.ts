@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { createCompileHost, createRng, createTrickHarness, openDataSource, tinyPlan } from "@gan/core";
+import { createCompileHost, createRng, openDataSource } from "@gan/core/runtime";
+import { createTrickHarness, tinyPlan } from "@gan/core/testing";
 import { compile, formatDiagnostics } from "@gan/dsl";
 import normalize from "./index.js";
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { arrayDataSource, cloneModel, createTrickTrainer, probeTrick, tinyPlan, applyRewrite, toLoadedTrick, trickUse, type JsonValue, type Plan, type Tensor, type TrickInRun } from "@gan/core";
+import { cloneModel, type JsonValue, type Plan, type Tensor } from "@gan/core";
+import { toLoadedTrick } from "@gan/core/runtime";
+import { arrayDataSource, createTrickTrainer, probeTrick, tinyPlan, applyRewrite, trickUse, type TrickInRun } from "@gan/core/testing";
 import { inferNetworkShapes } from "@gan/plan";
 import gp from "@gan/gp";
 import labelSmoothing from "@gan/label-smoothing";

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { createCompileHost, createTrickTrainer } from "@gan/core";
+import { createCompileHost } from "@gan/core/runtime";
+import { createTrickTrainer } from "@gan/core/testing";
 import { compile, formatDiagnostics } from "@gan/dsl";
 import packTrick from "./index.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { createTrickTrainer, tinyPlan, type LayersModel } from "@gan/core";
+import type { LayersModel } from "@gan/core";
+import { createTrickTrainer, tinyPlan } from "@gan/core/testing";
 import pretrainD from "./index.js";
 
 function weights(model: LayersModel): number[][] {

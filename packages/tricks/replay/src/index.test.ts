@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createTrickHarness, tinyPlan, train, type JsonValue, type MetricsLine, type TrickHarness } from "@gan/core";
+import type { JsonValue } from "@gan/core";
+import { train, type MetricsLine } from "@gan/core/runtime";
+import { createTrickHarness, tinyPlan, type TrickHarness } from "@gan/core/testing";
 import replay from "./index.js";
 
 const BATCH = 4;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { arrayDataSource, cloneModel, createTrickTrainer, tinyPlan, applyRewrite, type JsonValue, type LayersModel, type Plan } from "@gan/core";
+import { cloneModel, type JsonValue, type LayersModel, type Plan } from "@gan/core";
+import { arrayDataSource, createTrickTrainer, tinyPlan, applyRewrite } from "@gan/core/testing";
 import { inferNetworkShapes } from "@gan/plan";
 import spectralNorm from "./index.js";
 

@@ -4,7 +4,7 @@
  * collapse if it covers more modes, D winning if D's accuracy falls, and so on; the first
  * measure decides, the next ones break a tie.
  */
-import { WINNING_DEFAULTS, EXPLOSION_DEFAULTS, mean, median } from "@gan/core";
+import { WINNING_DEFAULTS, EXPLOSION_DEFAULTS, mean, median } from "@gan/core/runtime";
 import type { EvalReport, EvaluationKind } from "../../eval/evaluate-run.js";
 import { metricValues } from "../../eval/evaluate-run.js";
 import type { FailureKind, MetricsLine } from "../finding.js";

@@ -6,7 +6,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { readRunPlan } from "@gan/core";
+import { readRunPlan } from "@gan/core/runtime";
 import { registerCommand } from "../../main.js";
 import { gan, scratchDirectory } from "../../test-support.js";
 import type { Diagnosis } from "../diagnose.js";

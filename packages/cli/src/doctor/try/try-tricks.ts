@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RUN_FILES, UserError, checkpointName, findLatestCheckpoint, type InitNetworks } from "@gan/core";
+import { UserError } from "@gan/core";
+import { RUN_FILES, checkpointName, findLatestCheckpoint, type InitNetworks } from "@gan/core/runtime";
 import type { Plan } from "@gan/plan";
 import { specCompiler, type RunSpec } from "../../experiment/expand.js";
 import { runHere, runPool } from "../../experiment/run-here.js";
