@@ -1,21 +1,21 @@
 /**
  * `gan ablate`: the spec as written and without each of its tricks (or with others added),
- * over seeds (experiment/variants.ts), run by the experiment runner
+ * over seeds (experiment/variants.ts), run, recorded and reported by the experiment runner
  * (experiment/run-experiment.ts) here or on gan workers; the table of means over seeds, with
  * every run's numbers, in OUT/ablation.md and ablation.json.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { UsageError, UserError } from "@gan/core";
+import { UsageError } from "@gan/core";
 import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { specCompiler } from "../experiment/expand.js";
-import { experimentMarkdown, orderedResults } from "../experiment/results.js";
-import { defaultJobs, executorText, runExperiment, type Executor } from "../experiment/run-experiment.js";
+import { experimentMarkdown } from "../experiment/results.js";
+import { announceExperiment, defaultJobs, reportExperiment, runAndRecord, type Executor } from "../experiment/run-experiment.js";
 import { summarise, type ExecutedRun, type ExperimentSummary } from "../experiment/summarise.js";
 import { expandAblation, type Ablation } from "../experiment/variants.js";
+import { displayPath } from "../display-path.js";
 import { writeFileAtomic } from "../files.js";
-import { output } from "../io.js";
 import { defineSweep, shellCommand } from "../queue/definition.js";
 import { readSpec } from "../spec.js";
 
@@ -77,15 +77,9 @@ export const command: Command = {
     const command = shellCommand(["gan", "ablate", ...argv]);
     const definition = defineSweep({ kind: "ablation", name: ablation.name, spec: file, command, seeds: ablation.seeds, runs: ablation.runs });
     const outDir = path.resolve(values.out ?? path.join("runs", "ablations", ablation.name.replace(/[^A-Za-z0-9._-]/g, "_")));
-    const shown = path.relative(process.cwd(), outDir).startsWith("..") ? outDir : path.relative(process.cwd(), outDir) || ".";
-    const total = ablation.runs.length;
     // On gan workers the run directories are in the workers' artifacts directory; the table and record are written here.
     const executor: Executor = values.queue !== undefined ? { kind: "queue", url: values.queue } : { kind: "here", jobs, outDir };
-    output.err(
-      `${values["as-written"] ? "seeds" : "ablation"} of ${file}: ${ablation.points.length} variant${ablation.points.length === 1 ? "" : "s"} x ${ablation.seeds.length} seeds = ${total} runs of ${definition.steps} steps, ` +
-        `${executorText(executor, total)}, results in ${shown}\n`,
-    );
-    for (const variant of ablation.points) output.err(`  ${variant.id.padEnd(24)} ${variant.label}\n`);
+    announceExperiment(`${values["as-written"] ? "seeds" : "ablation"} of ${file}`, { points: ablation.points, pointName: "variant", definition, executor, resultsIn: displayPath(outDir) });
 
     const planHashes = new Map(ablation.runs.map((run) => [run.runId, run.planHash]));
     const record = (finished: readonly ExecutedRun[], complete: boolean): AblationRecord => ({
@@ -101,31 +95,20 @@ export const command: Command = {
       summary: summarise(finished),
       createdAt: new Date().toISOString(),
     });
-    const jsonFile = path.join(outDir, "ablation.json");
-    const writeRecord = (finished: readonly ExecutedRun[], complete: boolean) => writeFileAtomic(jsonFile, `${JSON.stringify(record(finished, complete), null, 2)}\n`);
+    const files = { markdown: path.join(outDir, "ablation.md"), record: path.join(outDir, "ablation.json"), ...(executor.kind === "here" ? { logs: path.join(outDir, "logs") } : {}) };
 
     mkdirSync(outDir, { recursive: true });
-    const finished: ExecutedRun[] = [];
-    const { results, interrupted } = await runExperiment({
+    const results = await runAndRecord({
       definition,
       runs: ablation.runs,
       tricksFrom: path.dirname(path.resolve(file)),
       executor,
-      onResult: (_index, result) => {
-        finished.push(result);
-        // After every run: an interrupted ablation leaves what it measured.
-        writeRecord(orderedResults(definition, finished), false);
+      record: (finished, complete) => {
+        writeFileAtomic(files.record, `${JSON.stringify(record(finished, complete), null, 2)}\n`);
+        if (complete) writeFileAtomic(files.markdown, experimentMarkdown(definition, finished).markdown);
       },
     });
-    if (interrupted) return 130;
-
-    writeRecord(results, true);
-    const { table, markdown } = experimentMarkdown(definition, results);
-    writeFileAtomic(path.join(outDir, "ablation.md"), markdown);
-    output.out(table);
-    output.err(`wrote ${path.join(shown, "ablation.md")} and ${path.join(shown, "ablation.json")}\n`);
-    const failed = results.filter((r) => r.error !== undefined).length;
-    if (failed > 0) throw new UserError(`${failed} of ${total} runs failed; their logs are in ${path.join(shown, "logs")}`);
-    return 0;
+    if (!results) return 130;
+    return reportExperiment(definition, results, files);
   },
 };

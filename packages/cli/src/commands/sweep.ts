@@ -1,6 +1,6 @@
 /**
- * `gan sweep`: the spec over a grid of trick options and seeds (experiment/grid.ts), run by the
- * experiment runner (experiment/run-experiment.ts), here or on gan workers; and `gan sweep
+ * `gan sweep`: the spec over a grid of trick options and seeds (experiment/grid.ts), run, recorded
+ * and reported by the experiment runner (experiment/run-experiment.ts), here or on gan workers; and `gan sweep
  * status` and `collect`, which read a sweep back from its record or from the queue.
  */
 import path from "node:path";
@@ -10,9 +10,8 @@ import { integerFlag, parseCommandArgs } from "../command.js";
 import { displayPath } from "../display-path.js";
 import { specCompiler } from "../experiment/expand.js";
 import { expandSweep, parseGridFlag } from "../experiment/grid.js";
-import { experimentMarkdown, orderedResults, readSweepRecord, sweepDirectory, writeSweepRecord, SWEEP_FILE, SWEEP_MARKDOWN } from "../experiment/results.js";
-import { defaultJobs, executorText, runExperiment, type Executor } from "../experiment/run-experiment.js";
-import type { ExecutedRun } from "../experiment/summarise.js";
+import { readSweepRecord, sweepDirectory, writeSweepRecord, SWEEP_FILE, SWEEP_MARKDOWN } from "../experiment/results.js";
+import { announceExperiment, defaultJobs, reportExperiment, runAndRecord, type Executor } from "../experiment/run-experiment.js";
 import { output } from "../io.js";
 import { connectRedis } from "../queue/connection.js";
 import { defineSweep, shellCommand, type SweepDefinition } from "../queue/definition.js";
@@ -28,17 +27,13 @@ const USAGE =
   "       gan sweep status ID [--queue URL] [--artifacts DIR]\n" +
   "       gan sweep collect ID [--queue URL] [--artifacts DIR]";
 
-/** Prints the table, writes sweep.md and sweep.json, and fails (exit 1) when runs failed. */
-function finishSweep(definition: SweepDefinition, results: ExecutedRun[], artifacts: string): number {
-  const dir = sweepDirectory(artifacts, definition.id);
-  writeSweepRecord(dir, definition, results, true);
-  const { table } = experimentMarkdown(definition, results);
-  output.out(table);
-  const failed = results.filter((r) => r.error !== undefined);
-  for (const run of failed) output.err(`failed: ${run.label}, seed ${run.seed} (${run.runId}): ${run.error}\n`);
-  output.err(`wrote ${displayPath(path.join(dir, SWEEP_MARKDOWN))} and ${displayPath(path.join(dir, SWEEP_FILE))}\n`);
-  if (failed.length > 0) throw new UserError(`${failed.length} of ${results.length} runs failed (listed above, and in ${displayPath(path.join(dir, SWEEP_MARKDOWN))})`);
-  return 0;
+/**
+ * A sweep's files: its record and page under ARTIFACTS/sweeps/<id>/, and for runs trained
+ * here their logs under ARTIFACTS/logs/ (on the queue they are in the workers' artifacts).
+ */
+function sweepFiles(artifacts: string, id: string, trainedHere: boolean) {
+  const dir = sweepDirectory(artifacts, id);
+  return { markdown: path.join(dir, SWEEP_MARKDOWN), record: path.join(dir, SWEEP_FILE), ...(trainedHere ? { logs: path.join(artifacts, "logs") } : {}) };
 }
 
 async function submit(argv: string[]): Promise<number> {
@@ -80,25 +75,19 @@ async function submit(argv: string[]): Promise<number> {
   });
   const definition = defineSweep({ kind: "sweep", name: sweep.name, spec: file, command: shellCommand(["gan", "sweep", ...argv]), seeds: sweep.seeds, axes: sweep.axes, runs: sweep.runs });
   const executor: Executor = values.queue !== undefined ? { kind: "queue", url: values.queue, artifactsHint: displayPath(artifacts) } : { kind: "here", jobs, outDir: artifacts };
-  const total = sweep.runs.length;
-  output.err(`sweep ${definition.id} of ${file}: ${sweep.points.length} points x ${sweep.seeds.length} seeds = ${total} runs of ${definition.steps} steps, ${executorText(executor, total)}\n`);
-  for (const point of sweep.points) output.err(`  ${point.id.padEnd(32)} ${point.label}\n`);
+  announceExperiment(`sweep ${definition.id} of ${file}`, { points: sweep.points, pointName: "point", definition, executor });
 
   const dir = sweepDirectory(artifacts, definition.id);
-  const finished: ExecutedRun[] = [];
-  const { results, interrupted } = await runExperiment({
+  const results = await runAndRecord({
     definition,
     runs: sweep.runs,
     tricksFrom: path.dirname(path.resolve(file)),
     executor,
-    onResult: (_index, result) => {
-      finished.push(result);
-      // After every run: an interrupted sweep leaves what it measured, and `gan sweep status` can read it.
-      writeSweepRecord(dir, definition, orderedResults(definition, finished), false);
-    },
+    // Rewritten after every run: `gan sweep status` reads it for a local sweep.
+    record: (finished, complete) => writeSweepRecord(dir, definition, finished, complete),
   });
-  if (interrupted) return 130;
-  return finishSweep(definition, results, artifacts);
+  if (!results) return 130;
+  return reportExperiment(definition, results, sweepFiles(artifacts, definition.id, values.queue === undefined));
 }
 
 function stateLine(state: RunState, width: number, local: boolean): string {
@@ -162,7 +151,8 @@ async function collect(id: string, url: string | undefined, artifacts: string): 
     if (!record.complete) {
       throw new UserError(`sweep ${id} is not complete: ${record.runs.length} of ${record.definition.runs.length} runs finished (gan sweep status ${id} --artifacts ${displayPath(artifacts)})`);
     }
-    return finishSweep(record.definition, record.runs, artifacts);
+    // Written complete by the sweep itself: reported again, not rewritten.
+    return reportExperiment(record.definition, record.runs, sweepFiles(artifacts, id, true));
   }
   const queue = await SweepQueue.open(url);
   let definition: SweepDefinition;
@@ -180,7 +170,9 @@ async function collect(id: string, url: string | undefined, artifacts: string): 
       `sweep ${id} is not complete: ${states.length - unfinished.length} of ${states.length} runs finished, ${active} running, ${unfinished.length - active} waiting (gan sweep status ${id} --queue ${url})`,
     );
   }
-  return finishSweep(definition, states.map((s) => s.result!), artifacts);
+  const results = states.map((s) => s.result!);
+  writeSweepRecord(sweepDirectory(artifacts, id), definition, results, true);
+  return reportExperiment(definition, results, sweepFiles(artifacts, id, false));
 }
 
 export const command: Command = {
