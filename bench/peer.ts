@@ -1,10 +1,10 @@
 /**
  * The peer benchmark, best against best: one training step (a D update, then a G update) of
- * the same two workloads in gan, in a hand-written tfjs loop on the same backend, and in
+ * the same workloads (a ring MLP, an MNIST DCGAN and an MNIST ResNet) in gan, in a hand-written tfjs loop on the same backend, and in
  * PyTorch, each at every thread setting a user would try, one after the other on this machine
  * in one invocation.
  *
- *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--only ring-blas,dcgan-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--only ring-blas,dcgan-blas,resnet-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *   node --conditions=@gan/source --import tsx bench/peer.ts --backends    (`pnpm bench:backends`)
  *
  * --backends: gan alone (no PyTorch, no hand-written loop) on the ring and DCGAN workloads on
@@ -56,10 +56,14 @@ const CORES = os.cpus().length;
 const THREAD_SETTINGS = [...new Set([1, CORES])];
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** bench/peer_pytorch.py's --workload. */
+type TorchWorkload = "ring" | "dcgan" | "resnet";
+
 /** Steps per round and warm-up steps, by workload: a few seconds of each side per round. */
-const PLAN: Record<string, { torch: "ring" | "dcgan"; steps: number; warmup: number }> = {
+const PLAN: Record<string, { torch: TorchWorkload; steps: number; warmup: number }> = {
   "ring-blas": { torch: "ring", steps: 200, warmup: 20 },
   "dcgan-blas": { torch: "dcgan", steps: 15, warmup: 3 },
+  "resnet-blas": { torch: "resnet", steps: 10, warmup: 2 },
   "ring-wasm": { torch: "ring", steps: 200, warmup: 20 },
   "ring-cpu": { torch: "ring", steps: 15, warmup: 2 },
   "dcgan-wasm": { torch: "dcgan", steps: 15, warmup: 3 },
@@ -151,7 +155,7 @@ interface TorchResult {
   blas: string;
 }
 
-function runTorch(workload: "ring" | "dcgan", threads: number, steps: number, warmup: number): TorchResult {
+function runTorch(workload: TorchWorkload, threads: number, steps: number, warmup: number): TorchResult {
   const out = execFileSync(PYTHON, [path.join(here, "peer_pytorch.py"), "--workload", workload, "--threads", String(threads), "--steps", String(steps), "--warmup", String(warmup), "--budget-s", String(BUDGET_S), "--min-steps", String(MIN_STEPS)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -285,7 +289,7 @@ const text = [
   "## Against PyTorch",
   "",
   "Wall time of one training step (a D update, then a G update) of the same networks, loss (non-saturating, BCE with",
-  "logits), Adam settings and batch, with a real batch and fresh latents every step and the losses read every 10 steps:",
+  "logits; hinge for the ResNet, examples/mnist-resnet.gan without attention and spectral norm), Adam settings and batch, with a real batch and fresh latents every step and the losses read every 10 steps:",
   "gan (`@gan/core`'s Trainer), the hand-written tfjs loop on the same backend (`bench/workloads.ts`), and PyTorch",
   `(\`bench/peer_pytorch.py\`), each at 1 thread and at one per core (${CORES} here) where it has threads to set: gan's and`,
   "the hand-written loop's OpenBLAS through `GAN_BLAS_THREADS` on the blas backend (wasm and cpu are single-threaded),",

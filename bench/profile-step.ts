@@ -3,7 +3,7 @@
  * (bench/workloads.ts) dispatches, by name, with their count and kernel time per step, from
  * tf.profile over a few steps after warm-up. The plain step time (unprofiled) is printed first.
  *
- *   node --conditions=@gan/source --import tsx bench/profile-step.ts [ring-blas|dcgan-blas|ring-wasm|ring-cpu|dcgan-wasm] [--steps N]
+ *   node --conditions=@gan/source --import tsx bench/profile-step.ts [ring-blas|dcgan-blas|resnet-blas|ring-wasm|ring-cpu|dcgan-wasm] [--steps N]
  */
 import { Trainer, selectBackend } from "@gan/core/runtime";
 import { WORKLOADS, tf } from "./workloads.js";

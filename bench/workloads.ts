@@ -1,8 +1,9 @@
 /**
- * The two benchmark workloads, shared by bench/loop-overhead.ts and bench/peer.ts: a 2D-ring
- * MLP GAN (2x128, batch 512) and a small MNIST DCGAN (batch 64), each as a gan plan and as the
- * same networks written by hand in tfjs-layers, with the textbook hand-written tfjs loop.
- * bench/peer_pytorch.py defines the same networks in PyTorch.
+ * The benchmark workloads, shared by bench/loop-overhead.ts, bench/peer.ts and the other
+ * step benchmarks: a 2D-ring MLP GAN (2x128, batch 512), a small MNIST DCGAN (batch 64) and an
+ * MNIST ResNet (examples/mnist-resnet.gan's residual blocks and hinge loss, batch 64), each as a
+ * gan plan and as the same networks written by hand in tfjs-layers, with the textbook
+ * hand-written tfjs loop. bench/peer_pytorch.py defines the same networks in PyTorch.
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -153,9 +154,89 @@ function dcganHandWritten(tf: Tf, tfl: Tfl) {
   return { generator, discriminator };
 }
 
+/**
+ * examples/mnist-resnet.gan without its self-attention layers and spectral norm: the same
+ * residual blocks (SNGAN's, upsampling in G, downsampling in D), channels, hinge loss, Adam
+ * settings and batch. Attention and spectral norm are left out because PyTorch has no layer
+ * computing exactly what gan's do (SAGAN's attention and the power iteration are written by
+ * hand in every code base), and the peer benchmark compares the same arithmetic.
+ */
+function resnetPlan(backend: BenchBackend): Plan {
+  const conv = (filters: number, kernel: number, relu = false) => ({ type: "conv", filters, kernel, ...(relu && { activation: { kind: "relu" } }) });
+  const relu = { type: "activation", activation: { kind: "relu" } };
+  const batchnorm = { type: "batchnorm" };
+  const upsample = { type: "upsample", factor: 2, mode: "nearest" };
+  const avgpool = { type: "avgpool", size: 2, padding: "valid" };
+  // SNGAN's G block: BN, ReLU, upsample, conv, BN, ReLU, conv; the shortcut upsamples, then projects.
+  const up = (filters: number) => ({
+    type: "residual",
+    layers: [batchnorm, relu, upsample, conv(filters, 3), batchnorm, relu, conv(filters, 3)],
+    shortcut: [upsample, conv(filters, 1)],
+  });
+  return PlanSchema.parse({
+    planVersion: 1,
+    name: "mnist-resnet-bench",
+    source: { file: "bench", sha256: SHA },
+    data: { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] },
+    latent: { size: 128 },
+    networks: {
+      generator: {
+        inputShape: [128],
+        layers: [{ type: "dense", units: 7 * 7 * 64 }, { type: "reshape", shape: [7, 7, 64] }, up(64), up(32), batchnorm, relu, { ...conv(1, 3), activation: { kind: "sigmoid" } }],
+      },
+      discriminator: {
+        inputShape: [28, 28, 1],
+        layers: [
+          { type: "residual", layers: [conv(32, 3, true), conv(32, 3), avgpool], shortcut: [avgpool, conv(32, 1)] },
+          { type: "residual", layers: [relu, conv(64, 3, true), conv(64, 3), avgpool], shortcut: [conv(64, 1), avgpool] },
+          relu,
+          { type: "globalavgpool" },
+          { type: "dense", units: 1 },
+        ],
+      },
+    },
+    loss: { kind: "hinge" },
+    optimizers: {
+      generator: { kind: "adam", lr: 2e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
+      discriminator: { kind: "adam", lr: 2e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
+    },
+    train: { steps: 1_000_000, batch: 64, seed: 1, logEvery: LOG_EVERY, backend },
+    tricks: [],
+    rewrites: [],
+  });
+}
+
+function resnetHandWritten(tf: Tf, tfl: Tfl) {
+  void tf;
+  type SymbolicTensor = import("@tensorflow/tfjs-layers").SymbolicTensor;
+  type Layer = import("@tensorflow/tfjs-layers").layers.Layer;
+  const chain = (input: SymbolicTensor, layers: Layer[]) => layers.reduce((x, layer) => layer.apply(x) as SymbolicTensor, input);
+  const conv = (filters: number, kernelSize: number, activation?: "relu" | "sigmoid") => tfl.layers.conv2d({ filters, kernelSize, padding: "same", ...(activation && { activation }) });
+  const relu = () => tfl.layers.activation({ activation: "relu" });
+  const upsample = () => tfl.layers.upSampling2d({ size: [2, 2] });
+  const avgpool = () => tfl.layers.averagePooling2d({ poolSize: 2, padding: "valid" });
+  const residual = (input: SymbolicTensor, layers: Layer[], shortcut: Layer[]) => tfl.layers.add().apply([chain(input, layers), chain(input, shortcut)]) as SymbolicTensor;
+  const up = (input: SymbolicTensor, filters: number) =>
+    residual(input, [tfl.layers.batchNormalization(), relu(), upsample(), conv(filters, 3), tfl.layers.batchNormalization(), relu(), conv(filters, 3)], [upsample(), conv(filters, 1)]);
+
+  const latent = tfl.input({ shape: [128] });
+  let g = chain(latent, [tfl.layers.dense({ units: 7 * 7 * 64 }), tfl.layers.reshape({ targetShape: [7, 7, 64] })]);
+  g = up(up(g, 64), 32);
+  g = chain(g, [tfl.layers.batchNormalization(), relu(), conv(1, 3, "sigmoid")]);
+  const generator = tfl.model({ inputs: latent, outputs: g });
+
+  const image = tfl.input({ shape: [28, 28, 1] });
+  let d = residual(image, [conv(32, 3, "relu"), conv(32, 3), avgpool()], [avgpool(), conv(32, 1)]);
+  d = residual(d, [relu(), conv(64, 3, "relu"), conv(64, 3), avgpool()], [conv(64, 1), avgpool()]);
+  d = chain(d, [relu(), tfl.layers.globalAveragePooling2d({}), tfl.layers.dense({ units: 1 })]);
+  const discriminator = tfl.model({ inputs: image, outputs: d });
+  return { generator, discriminator };
+}
+
 export const WORKLOADS: Workload[] = [
   { id: "ring-blas", title: "ring MLP (2x128, batch 512)", backend: "blas", plan: ringPlan("blas"), steps: 300, warmup: 20, handWritten: ringHandWritten },
   { id: "dcgan-blas", title: "MNIST DCGAN (batch 64)", backend: "blas", plan: dcganPlan("blas"), steps: 30, warmup: 3, handWritten: dcganHandWritten },
+  { id: "resnet-blas", title: "MNIST ResNet (2+2 residual blocks, batch 64)", backend: "blas", plan: resnetPlan("blas"), steps: 15, warmup: 3, handWritten: resnetHandWritten },
   { id: "ring-wasm", title: "ring MLP (2x128, batch 512)", backend: "wasm", plan: ringPlan("wasm"), steps: 300, warmup: 20, handWritten: ringHandWritten },
   { id: "ring-cpu", title: "ring MLP (2x128, batch 512)", backend: "cpu", plan: ringPlan("cpu"), steps: 20, warmup: 2, handWritten: ringHandWritten },
   { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan("wasm"), steps: 30, warmup: 3, handWritten: dcganHandWritten },
@@ -169,6 +250,7 @@ export class HandWrittenLoop {
   private readonly dOpt;
   private readonly gVars;
   private readonly dVars;
+  private readonly lossKind;
   private step = 0;
 
   constructor(
@@ -182,8 +264,12 @@ export class HandWrittenLoop {
     this.discriminator = models.discriminator;
     const g = plan.optimizers.generator;
     const d = plan.optimizers.discriminator;
-    this.gOpt = tf.train.adam(g.lr as number, g.kind === "adam" ? g.beta1 : 0.9);
-    this.dOpt = tf.train.adam(d.lr as number, d.kind === "adam" ? d.beta1 : 0.9);
+    const loss = plan.loss;
+    if (loss.kind === "trick") throw new Error(`${plan.name}: the hand-written loop runs built-in losses only`);
+    this.lossKind = loss.kind;
+    if (g.kind !== "adam" || d.kind !== "adam") throw new Error(`${plan.name}: the hand-written loop runs Adam only`);
+    this.gOpt = tf.train.adam(g.lr as number, g.beta1, g.beta2, g.epsilon);
+    this.dOpt = tf.train.adam(d.lr as number, d.beta1, d.beta2, d.epsilon);
     this.gVars = this.generator.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs-core").Variable);
     this.dVars = this.discriminator.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs-core").Variable);
   }
@@ -200,7 +286,7 @@ export class HandWrittenLoop {
       const dLoss = this.dOpt.minimize(
         () =>
           discriminatorLoss(
-            "nonsaturating",
+            this.lossKind,
             this.discriminator.apply(real, { training: true }) as Tensor,
             this.discriminator.apply(fake, { training: true }) as Tensor,
             { real: 1, fake: 0 },
@@ -211,7 +297,7 @@ export class HandWrittenLoop {
       const gLoss = this.gOpt.minimize(
         () =>
           generatorLoss(
-            "nonsaturating",
+            this.lossKind,
             this.discriminator.apply(this.generator.apply(tf.tensor2d(z2, [batch, size]), { training: true }) as Tensor, { training: true }) as Tensor,
           ),
         true,
