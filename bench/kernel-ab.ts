@@ -4,11 +4,12 @@
  * kernels as they are and one with the changed kernel put back to what it replaced for the
  * length of its steps. The ratio is "with the change / without it": below 1 is faster.
  *
- *   node --conditions=@gan/source --import tsx bench/kernel-ab.ts [--changes fused-adam,identity] [--only ring-blas,dcgan-blas] [--scale F] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/kernel-ab.ts [--changes fused-optimizer,identity] [--only ring-blas,dcgan-blas] [--scale F] [--no-write]
  *
  * Changes (each measured on its own):
- * - fused-adam: Adam as one kernel per network and update (@gan/core's fused-adam.ts),
- *   against tfjs's AdamOptimizer (14 kernels per variable);
+ * - fused-optimizer: the optimizer's update as one kernel per network and update over
+ *   flat slot buffers (@gan/core's fused-optimizer.ts), against tfjs's optimizer (Adam: 14
+ *   kernels per variable);
  * - identity: wasm's Identity sharing its input's buffer (@gan/backend-wasm), against wasm's
  *   own Identity, which copies it;
  * - cast: wasm's Cast to the same dtype sharing its input's buffer, against wasm's own Cast,
@@ -38,7 +39,7 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { FUSED_ADAM, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { FUSED_OPTIMIZER, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -56,7 +57,11 @@ interface GradientChange {
 type Change = KernelChange | GradientChange;
 
 const CHANGES: Record<string, Change> = {
-  "fused-adam": { description: "Adam as one fused kernel per network and update, against tfjs's Adam", kernel: FUSED_ADAM, before: undefined },
+  "fused-optimizer": {
+    description: "the optimizer (Adam here) as one kernel per network and update over flat slots, against tfjs's optimizer",
+    kernel: FUSED_OPTIMIZER,
+    before: undefined,
+  },
   identity: { description: "wasm's Identity sharing its input's buffer, against copying it", kernel: "Identity", before: wasmIdentity },
   cast: { description: "wasm's Cast to the same dtype sharing its input's buffer, against copying it", kernel: "Cast", before: wasmCast },
   health: { description: "the NaN watch's update as one kernel, against its 11 tfjs ops per update", kernel: NUMERIC_HEALTH, before: undefined },

@@ -5,12 +5,13 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * every tensor lives), for the work JavaScript does one float at a time and XNNPACK only in
  * many separate kernel calls:
  *
- * - `adam`: Adam's update of one variable (value, gradient, first and second moment in; the
- *   three new arrays out), the float32 operations of tfjs's AdamOptimizer in its order, four
- *   lanes at a time. wasm's f32x4 add, mul, div and sqrt round exactly as the scalar float32
- *   operations (IEEE 754, no flush of denormals), so the result is bit-identical to tfjs's
- *   Adam on wasm, which runs the same operations as 14 separate kernels. It returns a number
- *   that is NaN exactly when a gradient entry is not finite (the sum of g - g over all g).
+ * - `adam`, `sgd`, `momentum`, `rmsprop`: an optimizer's update of one variable (its new
+ *   value to another buffer) and its slots (Adam's moments...) in place, the float32 operations of tfjs's optimizer in its
+ *   order, four lanes at a time. wasm's f32x4 add, sub, mul, div and sqrt round exactly as the
+ *   scalar float32 operations (IEEE 754, no flush of denormals), so the result is
+ *   bit-identical to tfjs's optimizer on wasm, which runs the same operations as separate
+ *   kernels (14 per variable for Adam). Each returns a number that is NaN exactly when a
+ *   gradient entry is not finite (the sum of g - g over all g).
  * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts);
  * - `copy`: dst[i] = src[i], for im2col's gathered copies (im2col.ts).
  *
@@ -97,44 +98,151 @@ function forBytes(offset: number, end: number, step: number, body: number[]): nu
 /** `local = (count & ~3) * 4`: the bytes of the whole groups of four floats. */
 const wholeGroupsBytes = (count: number, local: number) => [...op.get(count), ...op.i32(-4), ...op.i32And, ...op.i32(2), ...op.i32Shl, ...op.set(local)];
 
-// ---- adam(value, gradient, m, v, newValue, newM, newV: i32, count: i32,
-//           beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, negativeLearningRate,
-//           oneMinusAccBeta1, oneMinusAccBeta2: f32) -> f32
-// Updates the first count & ~3 floats; the caller does the last 0-3.
-const A = { value: 0, gradient: 1, m: 2, v: 3, newValue: 4, newM: 5, newV: 6, count: 7, constants: 8 };
-const ADAM_CONSTANTS = 8;
-// Locals after the 16 parameters: offset, end (i32); the constants splatted, g, m', v', acc (v128).
-const AL = { offset: 16, end: 17, splat: 18, g: 26, m: 27, v: 28, acc: 29 };
-const K = { beta1: 0, beta2: 1, oneMinusBeta1: 2, oneMinusBeta2: 3, epsilon: 4, negativeLearningRate: 5, oneMinusAccBeta1: 6, oneMinusAccBeta2: 7 };
-const constant = (k: number) => op.get(AL.splat + k);
+// ---- the optimizers' updates ------------------------------------------------------------------
+// rule(value, gradient, newValue, slot...: i32, count: i32, constant...: f32) -> f32
+// Writes the first count & ~3 floats of the variable's new value, and updates its slots in
+// place (each lane is read before it is written); the caller does the last 0-3. The new value
+// goes to a buffer of its own: the wasm backend caches XNNPACK operators, weights packed, by
+// tensor, so a weight must never change under its tensor. Returns the sum of g - g over those
+// floats: 0 while every gradient entry is finite, NaN from the first that is not.
 
-const adamBody = [
-  ...wholeGroupsBytes(A.count, AL.end),
-  ...Array.from({ length: ADAM_CONSTANTS }, (_, k) => [...op.get(A.constants + k), ...f32x4Splat, ...op.set(AL.splat + k)]).flat(),
-  ...forBytes(AL.offset, AL.end, 16, [
-    // g = gradient[i..i+3]
-    ...at(A.gradient, AL.offset), ...v128Load, ...op.set(AL.g),
-    // m' = m * beta1 + g * (1 - beta1)
-    ...at(A.m, AL.offset), ...v128Load, ...constant(K.beta1), ...f32x4Mul,
-    ...op.get(AL.g), ...constant(K.oneMinusBeta1), ...f32x4Mul, ...f32x4Add, ...op.set(AL.m),
-    // v' = v * beta2 + (g * g) * (1 - beta2)
-    ...at(A.v, AL.offset), ...v128Load, ...constant(K.beta2), ...f32x4Mul,
-    ...op.get(AL.g), ...op.get(AL.g), ...f32x4Mul, ...constant(K.oneMinusBeta2), ...f32x4Mul, ...f32x4Add, ...op.set(AL.v),
-    ...at(A.newM, AL.offset), ...op.get(AL.m), ...v128Store,
-    ...at(A.newV, AL.offset), ...op.get(AL.v), ...v128Store,
-    // value' = ((m' / (1 - beta1^t)) / (sqrt(v' / (1 - beta2^t)) + epsilon)) * -lr + value
-    ...at(A.newValue, AL.offset),
-    ...op.get(AL.m), ...constant(K.oneMinusAccBeta1), ...f32x4Div,
-    ...op.get(AL.v), ...constant(K.oneMinusAccBeta2), ...f32x4Div, ...f32x4Sqrt, ...constant(K.epsilon), ...f32x4Add,
-    ...f32x4Div, ...constant(K.negativeLearningRate), ...f32x4Mul,
-    ...at(A.value, AL.offset), ...v128Load, ...f32x4Add,
-    ...v128Store,
-    // acc += g - g: 0 while every g is finite, NaN from the first that is not
-    ...op.get(AL.acc), ...op.get(AL.g), ...op.get(AL.g), ...f32x4Sub, ...f32x4Add, ...op.set(AL.acc),
-  ]),
-  ...op.get(AL.acc), ...f32x4ExtractLane(0),
-  ...[1, 2, 3].flatMap((lane) => [...op.get(AL.acc), ...f32x4ExtractLane(lane), ...op.f32Add]),
-];
+/** What a rule's body is written with: its operands as instruction sequences. */
+interface RuleOperands {
+  /** Pushes the four floats of pointer parameter `pointer` (0: value, 1: gradient, 2: new value, 3+: the slots) at the current offset. */
+  load(pointer: number): number[];
+  /** Stores the v128 that `value` pushes at pointer parameter `pointer`'s current offset. */
+  store(pointer: number, value: number[]): number[];
+  /** Pushes constant `k`, splatted to four lanes. */
+  constant(k: number): number[];
+  /** Pushes the gradient's four floats (loaded once per group). */
+  g: number[];
+  /** Pushes or sets temporary v128 local `t`. */
+  getTemp(t: number): number[];
+  setTemp(t: number): number[];
+}
+
+interface UpdateRule {
+  /** The variable's slots (Adam's m and v): pointer parameters after value, gradient and new value. */
+  slots: number;
+  constants: number;
+  temps: number;
+  body(operands: RuleOperands): number[];
+}
+
+/** The parameter types, v128 locals and code of an update rule's function. */
+function updateFunction(rule: UpdateRule): { params: number[]; locals: [number, number][]; code: number[] } {
+  const pointers = 3 + rule.slots;
+  const count = pointers;
+  const constants = count + 1;
+  const offset = constants + rule.constants;
+  const end = offset + 1;
+  const splat = end + 1;
+  const g = splat + rule.constants;
+  const temps = g + 1;
+  const acc = temps + rule.temps;
+  const operands: RuleOperands = {
+    load: (pointer) => [...at(pointer, offset), ...v128Load],
+    store: (pointer, value) => [...at(pointer, offset), ...value, ...v128Store],
+    constant: (k) => op.get(splat + k),
+    g: op.get(g),
+    getTemp: (t) => op.get(temps + t),
+    setTemp: (t) => op.set(temps + t),
+  };
+  const code = [
+    ...wholeGroupsBytes(count, end),
+    ...Array.from({ length: rule.constants }, (_, k) => [...op.get(constants + k), ...f32x4Splat, ...op.set(splat + k)]).flat(),
+    ...forBytes(offset, end, 16, [
+      ...operands.load(1), ...op.set(g),
+      ...rule.body(operands),
+      // acc += g - g
+      ...op.get(acc), ...op.get(g), ...op.get(g), ...f32x4Sub, ...f32x4Add, ...op.set(acc),
+    ]),
+    ...op.get(acc), ...f32x4ExtractLane(0),
+    ...[1, 2, 3].flatMap((lane) => [...op.get(acc), ...f32x4ExtractLane(lane), ...op.f32Add]),
+  ];
+  return {
+    params: [...Array(pointers + 1).fill(I32), ...Array(rule.constants).fill(F32)],
+    locals: [[2, I32], [rule.constants + 1 + rule.temps + 1, V128]],
+    code,
+  };
+}
+
+const VALUE = 0;
+const NEW_VALUE = 2;
+const SLOT0 = 3;
+const SLOT1 = 4;
+
+/**
+ * tfjs's AdamOptimizer, its operations in its order; slots m and v; constants beta1, beta2,
+ * 1 - beta1, 1 - beta2, epsilon, -lr, 1 - beta1^t, 1 - beta2^t:
+ *   m' = m * beta1 + g * (1 - beta1);  v' = v * beta2 + (g * g) * (1 - beta2)
+ *   value' = ((m' / (1 - beta1^t)) / (sqrt(v' / (1 - beta2^t)) + epsilon)) * -lr + value
+ */
+const adamRule: UpdateRule = {
+  slots: 2,
+  constants: 8,
+  temps: 2,
+  body: ({ load, store, constant, g, getTemp, setTemp }) => [
+    ...load(SLOT0), ...constant(0), ...f32x4Mul, ...g, ...constant(2), ...f32x4Mul, ...f32x4Add, ...setTemp(0),
+    ...load(SLOT1), ...constant(1), ...f32x4Mul, ...g, ...g, ...f32x4Mul, ...constant(3), ...f32x4Mul, ...f32x4Add, ...setTemp(1),
+    ...store(SLOT0, getTemp(0)),
+    ...store(SLOT1, getTemp(1)),
+    ...store(NEW_VALUE, [
+      ...getTemp(0), ...constant(6), ...f32x4Div,
+      ...getTemp(1), ...constant(7), ...f32x4Div, ...f32x4Sqrt, ...constant(4), ...f32x4Add,
+      ...f32x4Div, ...constant(5), ...f32x4Mul,
+      ...load(VALUE), ...f32x4Add,
+    ]),
+  ],
+};
+
+/** tfjs's SGDOptimizer; constant -lr: value' = -lr * g + value. */
+const sgdRule: UpdateRule = {
+  slots: 0,
+  constants: 1,
+  temps: 0,
+  body: ({ load, store, constant, g }) => [...store(NEW_VALUE, [...constant(0), ...g, ...f32x4Mul, ...load(VALUE), ...f32x4Add])],
+};
+
+/**
+ * tfjs's MomentumOptimizer (not Nesterov's); slot the accumulation; constants momentum, -lr:
+ *   acc' = momentum * acc + g;  value' = -lr * acc' + value
+ */
+const momentumRule: UpdateRule = {
+  slots: 1,
+  constants: 2,
+  temps: 1,
+  body: ({ load, store, constant, g, getTemp, setTemp }) => [
+    ...constant(0), ...load(SLOT0), ...f32x4Mul, ...g, ...f32x4Add, ...setTemp(0),
+    ...store(SLOT0, getTemp(0)),
+    ...store(NEW_VALUE, [...constant(1), ...getTemp(0), ...f32x4Mul, ...load(VALUE), ...f32x4Add]),
+  ],
+};
+
+/**
+ * tfjs's RMSPropOptimizer (not centered); slots the mean square and the moment; constants
+ * decay, 1 - decay, momentum, lr, epsilon:
+ *   ms' = ms * decay + (g * g) * (1 - decay)
+ *   mom' = mom * momentum + (g * lr) / sqrt(ms' + epsilon);  value' = value - mom'
+ */
+const rmspropRule: UpdateRule = {
+  slots: 2,
+  constants: 5,
+  temps: 2,
+  body: ({ load, store, constant, g, getTemp, setTemp }) => [
+    ...load(SLOT0), ...constant(0), ...f32x4Mul, ...g, ...g, ...f32x4Mul, ...constant(1), ...f32x4Mul, ...f32x4Add, ...setTemp(0),
+    ...load(SLOT1), ...constant(2), ...f32x4Mul,
+    ...g, ...constant(3), ...f32x4Mul, ...getTemp(0), ...constant(4), ...f32x4Add, ...f32x4Sqrt, ...f32x4Div,
+    ...f32x4Add, ...setTemp(1),
+    ...store(SLOT0, getTemp(0)),
+    ...store(SLOT1, getTemp(1)),
+    ...store(NEW_VALUE, [...load(VALUE), ...getTemp(1), ...f32x4Sub]),
+  ],
+};
+
+const RULES = { adam: adamRule, sgd: sgdRule, momentum: momentumRule, rmsprop: rmspropRule };
+const RULE_NAMES = Object.keys(RULES) as (keyof typeof RULES)[];
+const ruleFunctions = RULE_NAMES.map((name) => updateFunction(RULES[name]));
 
 // ---- addInto(dst, src, count: i32): dst[i] += src[i] for i < count
 const D = { dst: 0, src: 1, count: 2, offset: 3, end: 4 };
@@ -164,34 +272,45 @@ const body = (locals: [number, number][], code: number[]) => {
   return [...uleb(content.length), ...content];
 };
 
+// Types: one per update rule, then addInto's and copy's. Functions: the rules, addInto, copy.
+const COPY_TYPE = RULE_NAMES.length;
 const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  // types: 0 adam, 1 addInto and copy
   ...section(1, vector([
-    [0x60, ...vector([...Array(8).fill([I32]), ...Array(ADAM_CONSTANTS).fill([F32])]), ...vector([[F32]])],
+    ...ruleFunctions.map(({ params }) => [0x60, ...vector(params.map((type) => [type])), ...vector([[F32]])]),
     [0x60, ...vector([[I32], [I32], [I32]]), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([[0], [1], [1]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE]])),
   ...section(7, vector([
-    [...name("adam"), 0x00, 0],
-    [...name("addInto"), 0x00, 1],
-    [...name("copy"), 0x00, 2],
+    ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
+    [...name("addInto"), 0x00, RULE_NAMES.length],
+    [...name("copy"), 0x00, RULE_NAMES.length + 1],
   ])),
   ...section(10, vector([
-    body([[2, I32], [12, V128]], adamBody),
+    ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
     body([[2, I32]], addIntoBody),
     body([[2, I32]], copyBody),
   ])),
 ]);
 
 export interface HeapSimd {
-  /** Adam on the first count & ~3 floats; see above. Pointers are byte offsets into the heap. */
+  /**
+   * The optimizers' updates of the first count & ~3 floats of a variable (to newValue) and
+   * its slots (in place); see the rules above for the slots and constants. Each returns the
+   * sum of g - g. Pointers are byte offsets into the heap.
+   */
   adam(
-    value: number, gradient: number, m: number, v: number, newValue: number, newM: number, newV: number, count: number,
+    value: number, gradient: number, newValue: number, m: number, v: number, count: number,
     beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, negativeLearningRate: number,
     oneMinusAccBeta1: number, oneMinusAccBeta2: number,
+  ): number;
+  sgd(value: number, gradient: number, newValue: number, count: number, negativeLearningRate: number): number;
+  momentum(value: number, gradient: number, newValue: number, accumulation: number, count: number, momentum: number, negativeLearningRate: number): number;
+  rmsprop(
+    value: number, gradient: number, newValue: number, meanSquare: number, moment: number, count: number,
+    decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number,
   ): number;
   /** dst[i] += src[i] for i < count; pointers are byte offsets into the heap. */
   addInto(dst: number, src: number, count: number): void;

@@ -14,7 +14,7 @@
 import { tf } from "./tfjs.js";
 import { valueAt, type Optimizer as OptimizerSpec, type OptimizerKind } from "@gan/plan";
 import { UserError } from "./errors.js";
-import { adamConstants, fusedAdamAvailable, fusedAdamStep } from "./fused-adam.js";
+import { FlatSlots, adamPowers, adamRule, nextAdamPowers, fusedOptimizerAvailable, rmspropRule, sgdRule, type AdamPowers, type UpdateRule } from "./fused-optimizer.js";
 
 /** A tensor with a name, as tfjs optimizers give out their slots (tfjs-core does not export the type). */
 export interface NamedTensor {
@@ -44,13 +44,17 @@ export interface OptimizerState {
 
 export interface ScheduledOptimizer {
   readonly kind: OptimizerKind;
-  /** The tfjs optimizer, which holds the state (slots, iterations) `applyGradients` updates. */
+  /**
+   * The tfjs optimizer: it counts the updates (`iterations`), and holds the slots where the
+   * update is tfjs's own (backends without the fused kernel).
+   */
   readonly optimizer: tf.Optimizer;
   /**
    * One update from `grads` (variable name -> gradient, as tf.variableGrads gives them), the
-   * same as the tfjs optimizer's applyGradients; call inside a tidy. Adam on the cpu and
-   * wasm backends runs as one fused kernel per call (see fused-adam.ts), which also returns
-   * a scalar that is non-finite exactly when a gradient entry is; otherwise undefined.
+   * same as the tfjs optimizer's applyGradients; call inside a tidy. On the cpu and wasm
+   * backends it runs as one fused kernel per call over the variables and flat slot buffers (see
+   * fused-optimizer.ts), which also returns a scalar that is non-finite exactly when a
+   * gradient entry is; elsewhere tfjs's optimizer runs and this returns undefined.
    */
   applyGradients(grads: tf.NamedTensorMap): tf.Scalar | undefined;
   /** Sets the learning rate for `step` from the schedule (call before the step's updates). */
@@ -62,9 +66,8 @@ export interface ScheduledOptimizer {
   /** The product of every `scaleLearningRate` factor so far (1 at first). */
   learningRateScale(): number;
   /**
-   * The state, for a checkpoint. `tensors` are the optimizer's live slot variables, as
-   * tfjs's getWeights hands them out: read them before the next update and do not dispose
-   * them.
+   * The state, for a checkpoint: `tensors` are one per trained variable and slot, named and
+   * ordered as tfjs's getWeights lists them, and the caller's to dispose.
    */
   saveState(): Promise<OptimizerState>;
   /**
@@ -77,23 +80,17 @@ export interface ScheduledOptimizer {
   dispose(): void;
 }
 
-/** Adam's settings, running powers of beta1 and beta2 and moments, private in tfjs's typings. */
+/** Adam's running powers of beta1 and beta2, private in tfjs's typings. */
 interface AdamInternals {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  incrementIterations(): void;
 }
 
 /** The parts of tfjs optimizers the typings keep protected or leave out. */
 interface TfjsOptimizerInternals {
   learningRate: number;
   setLearningRate?(learningRate: number): void;
+  incrementIterations(): void;
 }
 
 function checkLearningRate(rate: number, where: string): number {
@@ -154,40 +151,43 @@ class Scheduled implements ScheduledOptimizer {
     return this.scale;
   }
 
+  /**
+   * Whether this optimizer's updates are fused (fused-optimizer.ts) or tfjs's, decided at its
+   * first update or state change by the backend then active, and kept: the slots live in one
+   * place or the other.
+   */
+  private fused: FlatSlots | null | undefined;
+  /** Adam's beta1^t and beta2^t for the fused update. */
+  private powers: AdamPowers | undefined;
+
+  private fusedSlots(): FlatSlots | null {
+    if (this.fused === undefined) this.fused = fusedOptimizerAvailable() ? new FlatSlots(this.rule().kind) : null;
+    return this.fused;
+  }
+
+  /** The fused update's rule at the rate in force. */
+  private rule(): UpdateRule {
+    const spec = this.spec;
+    switch (spec.kind) {
+      case "adam":
+        this.powers ??= adamPowers(spec.beta1, spec.beta2, 0);
+        return adamRule(this.rate, spec.beta1, spec.beta2, spec.epsilon, this.powers);
+      case "sgd":
+        return sgdRule(this.rate, spec.momentum);
+      case "rmsprop":
+        return rmspropRule(this.rate, spec.decay, spec.momentum, spec.epsilon);
+    }
+  }
+
   applyGradients(grads: tf.NamedTensorMap): tf.Scalar | undefined {
-    if (this.spec.kind !== "adam" || !fusedAdamAvailable()) {
+    const slots = this.fusedSlots();
+    if (slots === null) {
       this.optimizer.applyGradients(grads);
       return undefined;
     }
-    return this.fusedAdam(grads);
-  }
-
-  /**
-   * tfjs's AdamOptimizer.applyGradients as one kernel, on tfjs's own state: the moments
-   * are made (zeros, named `<variable>/m` and `/v`) and indexed by the gradients' order the
-   * way it makes them, so saveState, restoreState and checkpoints are those of tfjs's Adam.
-   */
-  private fusedAdam(grads: tf.NamedTensorMap): tf.Scalar {
-    const adam = this.optimizer as unknown as AdamInternals;
-    const moment = (slots: AdamInternals["accumulatedFirstMoment"], i: number, name: string, suffix: string): tf.Variable => {
-      slots[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(tf.engine().registeredVariables[name]!).variable(false)) };
-      return slots[i].variable;
-    };
-    const variables = Object.keys(grads).flatMap((name, i) => {
-      const value = tf.engine().registeredVariables[name];
-      if (value === undefined) throw new Error(`applyGradients: no variable named ${name}`);
-      const m = moment(adam.accumulatedFirstMoment, i, name, "m");
-      const v = moment(adam.accumulatedSecondMoment, i, name, "v");
-      const gradient = grads[name];
-      return gradient == null ? [] : [{ value, gradient, m, v }];
-    });
-    const summary = fusedAdamStep({
-      variables,
-      accBeta1: adam.accBeta1,
-      accBeta2: adam.accBeta2,
-      constants: adamConstants(adam.learningRate, adam.beta1, adam.beta2, adam.epsilon),
-    });
-    adam.incrementIterations();
+    const summary = slots.update(grads, this.rule());
+    (this.optimizer as unknown as TfjsOptimizerInternals).incrementIterations();
+    if (this.spec.kind === "adam") this.powers = nextAdamPowers(this.powers!, this.spec.beta1, this.spec.beta2);
     return summary;
   }
 
@@ -196,7 +196,10 @@ class Scheduled implements ScheduledOptimizer {
     // tfjs makes a fresh scalar for the iteration count at every getWeights; it goes in the JSON.
     const count = (await iterations!.tensor.data())[0]!;
     iterations!.tensor.dispose();
-    return { json: { kind: this.kind, iterations: count, learningRateScale: this.scale }, tensors: slots };
+    const fused = this.fusedSlots();
+    // tfjs's slots are its live variables: the caller gets tensors of its own, as from the fused slots.
+    const tensors = fused === null ? slots.map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) })) : fused.save();
+    return { json: { kind: this.kind, iterations: count, learningRateScale: this.scale }, tensors };
   }
 
   async restoreState(state: OptimizerState): Promise<void> {
@@ -207,10 +210,13 @@ class Scheduled implements ScheduledOptimizer {
     if (!Number.isInteger(json.iterations) || json.iterations < 0 || !(json.learningRateScale > 0)) {
       throw new UserError(`not a saved optimizer state: ${JSON.stringify(json).slice(0, 200)}`);
     }
+    const fused = this.fusedSlots();
     const groups = this.slotGroups();
-    if (tensors.length % groups !== 0) {
+    if (fused === null && tensors.length % groups !== 0) {
       throw new UserError(`a saved ${this.kind} state has ${tensors.length} slot tensors, not a multiple of ${groups}`);
     }
+    // Checked (and copied) before anything changes, so a refused state leaves this optimizer as it was.
+    fused?.restore(tensors);
     // setWeights replaces the slot arrays without freeing what they held.
     const [current, ...held] = await this.optimizer.getWeights();
     current!.tensor.dispose();
@@ -219,11 +225,12 @@ class Scheduled implements ScheduledOptimizer {
     try {
       // setWeights turns each tensor into a new variable that holds its own reference to the
       // data, so the caller's tensors can be disposed (or keep changing) without touching ours.
-      await this.optimizer.setWeights([{ name: "iter", tensor: iterations }, ...tensors]);
+      // With the fused update tfjs keeps only the iteration count.
+      await this.optimizer.setWeights([{ name: "iter", tensor: iterations }, ...(fused === null ? tensors : [])]);
     } finally {
       iterations.dispose();
     }
-    if (this.spec.kind === "adam") this.restoreAdamPowers(json.iterations);
+    if (this.spec.kind === "adam") this.restoreAdamPowers(this.spec.beta1, this.spec.beta2, json.iterations);
     this.scale = json.learningRateScale;
     this.apply(valueAt(this.spec.lr, this.step) * this.scale);
   }
@@ -232,35 +239,30 @@ class Scheduled implements ScheduledOptimizer {
    * Adam's bias corrections use beta1^t and beta2^t, which tfjs keeps as float32 scalars
    * multiplied by beta at every update. Its setWeights recomputes them with pow(), which differs
    * in the last bit for most t (0.999^t): a resumed run's updates, and then its losses, would
-   * drift from the uninterrupted run's. Rebuild them the way the uninterrupted run did: t + 1
-   * float32 products (a product of two float32 values is exact in float64, so fround of it is
-   * the float32 multiply every backend does).
+   * drift from the uninterrupted run's. Rebuild them the way the uninterrupted run did
+   * (adamPowers: t + 1 float32 products), for the fused update and for tfjs's.
    */
-  private restoreAdamPowers(iterations: number): void {
+  private restoreAdamPowers(beta1: number, beta2: number, iterations: number): void {
+    this.powers = adamPowers(beta1, beta2, iterations);
     const adam = this.optimizer as unknown as AdamInternals;
-    const accumulate = (beta: number) => {
-      const b = Math.fround(beta);
-      let power = b;
-      for (let i = 0; i < iterations; i++) power = Math.fround(power * b);
-      return power;
-    };
-    for (const [variable, beta] of [
-      [adam.accBeta1, adam.beta1],
-      [adam.accBeta2, adam.beta2],
+    for (const [variable, power] of [
+      [adam.accBeta1, this.powers.beta1],
+      [adam.accBeta2, this.powers.beta2],
     ] as const) {
-      const value = tf.scalar(accumulate(beta));
+      const value = tf.scalar(power);
       variable.assign(value);
       value.dispose();
     }
   }
 
-  /** How many slot tensors each trained variable has. */
+  /** How many slot tensors each trained variable has in tfjs's optimizer. */
   private slotGroups(): number {
     if (this.spec.kind === "adam" || this.spec.kind === "rmsprop") return 2;
     return 1;
   }
 
   dispose(): void {
+    this.fused?.dispose();
     this.optimizer.dispose();
   }
 }

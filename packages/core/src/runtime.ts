@@ -70,8 +70,8 @@ export {
   type OptimizerState,
   type OptimizerStateJson,
 } from "./optimizers.js";
-/** The fused Adam kernel's name (benchmarks take it away to measure tfjs's Adam beside it). */
-export { FUSED_ADAM } from "./fused-adam.js";
+/** The fused optimizer kernel's name (benchmarks take it away to measure tfjs's optimizer beside it). */
+export { FUSED_OPTIMIZER } from "./fused-optimizer.js";
 /** The NaN watch kernel's name (likewise). */
 export { NUMERIC_HEALTH } from "./loop/numeric-health.js";
 export {

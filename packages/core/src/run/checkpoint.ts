@@ -93,6 +93,15 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Encodes an optimizer state's slot tensors, then frees them (saveState's tensors are the caller's). */
+async function encodeAndFree(tensors: NamedTensor[]): ReturnType<typeof encodeTensors> {
+  try {
+    return await encodeTensors(tensors);
+  } finally {
+    tf.dispose(tensors.map(({ tensor }) => tensor));
+  }
+}
+
 /**
  * Writes the trainer's whole state as checkpoints/step-NNNNNN (atomically); returns its path.
  * An existing checkpoint of the same step is replaced. `name` writes it under another name
@@ -110,8 +119,8 @@ export async function writeCheckpoint(checkpointsDir: string, trainer: Trainer, 
 
   const generatorState = await trainer.generatorOptimizer.saveState();
   const discriminatorState = await trainer.discriminatorOptimizer.saveState();
-  const generatorSlots = await encodeTensors(generatorState.tensors);
-  const discriminatorSlots = await encodeTensors(discriminatorState.tensors);
+  const generatorSlots = await encodeAndFree(generatorState.tensors);
+  const discriminatorSlots = await encodeAndFree(discriminatorState.tensors);
   const optimizers: OptimizersJson = {
     generator: { state: generatorState.json, specs: generatorSlots.specs },
     discriminator: { state: discriminatorState.json, specs: discriminatorSlots.specs },
