@@ -4,14 +4,21 @@
  * It guards refactors of the language, the plan and the tricks' rewrites: a change that moves a
  * layer, a default, a shape or a rewrite shows here as a diff. When a plan changes on purpose,
  * regenerate its fixture with `gan compile examples/NAME.gan -o packages/cli/test-fixtures/example-plans/NAME.plan.json`
- * and say why in the commit.
+ * (for emoji.gan, then replace the path of examples/ by `<examples>/`) and say why in the commit.
  *
- * Only the trick packages' versions are left out: they change with every release, not with the plan.
+ * Only the trick packages' versions are left out: they change with every release, not with the plan;
+ * and paths into examples/ (an images folder's) are written relative to it, `<examples>/...`.
+ * examples/emoji.gan reads a folder made from an installed package: it is made first when missing.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
+import { EXAMPLE_EMOJI_FOLDER, makeEmojiFolder } from "../../metrics/scripts/make-emoji-folder.js";
 import { compileSpec } from "./spec.js";
+
+beforeAll(() => {
+  if (!existsSync(EXAMPLE_EMOJI_FOLDER)) makeEmojiFolder(EXAMPLE_EMOJI_FOLDER);
+});
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const fixturesDir = fileURLToPath(new URL("../test-fixtures/example-plans/", import.meta.url));
@@ -24,6 +31,11 @@ function withoutTrickVersions(plan: unknown): unknown {
   return { ...rest, tricks: tricks.map(({ version: _version, ...trick }) => trick) };
 }
 
+/** The plan as committed: trick versions left out, absolute paths into examples/ as `<examples>/...`. */
+function comparable(plan: unknown): unknown {
+  return withoutTrickVersions(JSON.parse(JSON.stringify(plan).replaceAll(JSON.stringify(examplesDir).slice(1, -1), "<examples>/")));
+}
+
 describe("examples compile to their committed plans", () => {
   test("every example has a fixture and every fixture an example", () => {
     const fixtures = readdirSync(fixturesDir).map((name) => name.replace(/\.plan\.json$/, ""));
@@ -34,6 +46,6 @@ describe("examples compile to their committed plans", () => {
     const { plan, diagnostics } = await compileSpec(`${examplesDir}${name}.gan`);
     expect(diagnostics).toEqual([]);
     const expected = JSON.parse(readFileSync(`${fixturesDir}${name}.plan.json`, "utf8")) as unknown;
-    expect(withoutTrickVersions(JSON.parse(JSON.stringify(plan)))).toEqual(withoutTrickVersions(expected));
+    expect(comparable(plan)).toEqual(comparable(expected));
   });
 });

@@ -4,12 +4,18 @@
 import { compile, formatDiagnostic, type Diagnostic } from "@gan/dsl";
 import { UserError } from "@gan/core";
 import { MAX_SPEC_BYTES, createCompileHost, readInputTextSync, type CompileHostOptions } from "@gan/core/runtime";
-import type { Plan } from "@gan/plan";
+import { checkFeatureNetwork } from "@gan/metrics";
+import type { CompileHost, Plan } from "@gan/plan";
 import { output } from "./io.js";
 import { memoryBudget as memoryBudgetOf } from "./memory-budget.js";
 
 export function readSpec(file: string): string {
   return readInputTextSync(file, { maxBytes: MAX_SPEC_BYTES, what: ".gan file" });
+}
+
+/** core's host (tricks, data files) and the feature networks of eval blocks, which @gan/metrics reads. */
+export function cliCompileHost(options: CompileHostOptions = {}): CompileHost {
+  return { ...createCompileHost(options), featureNetwork: async (features) => checkFeatureNetwork(features) };
 }
 
 export interface CompiledSpec {
@@ -21,7 +27,7 @@ export interface CompiledSpec {
 /** Compiles a spec; `memoryBudget` (bytes) defaults to GAN_MEMORY_BUDGET or 4 GiB (memory-budget.ts). */
 export async function compileSpec(file: string, memoryBudget: number = memoryBudgetOf("gan", undefined), host: CompileHostOptions = {}): Promise<CompiledSpec> {
   const text = readSpec(file);
-  const { plan, diagnostics } = await compile(text, { file, host: createCompileHost(host), memoryBudget });
+  const { plan, diagnostics } = await compile(text, { file, host: cliCompileHost(host), memoryBudget });
   return plan ? { text, plan, diagnostics } : { text, diagnostics };
 }
 

@@ -157,6 +157,7 @@ class Compilation {
         if (validated.ok) {
           this.checkOutputRange(validated.plan, lowered);
           this.checkMemory(validated.plan, lowered);
+          await this.checkFeatureNetwork(validated.plan, lowered);
           return this.result(validated.plan);
         }
         if (rewrites.length > 0 && this.blameRewrite(rewrites)) return this.result();
@@ -610,6 +611,14 @@ class Compilation {
     }
   }
 
+  /** The feature network of `eval every { features }` exists and has its layer, reported at the option that names what is wrong. */
+  private async checkFeatureNetwork(plan: Plan, lowered: LoweredSpec): Promise<void> {
+    const features = plan.train.eval?.features;
+    if (features === undefined || this.host.featureNetwork === undefined) return;
+    const found = await this.host.featureNetwork(features);
+    if (!found.ok) this.report(trainSettingSpan(lowered.spec, "eval", "features", found.part), `features: ${found.message}`);
+  }
+
   /** The statement a plan path comes from, for errors found in the plan rather than in the source. */
   private locatePlanPath(path: readonly (string | number)[], lowered: LoweredSpec): Span | undefined {
     const [head, second, third] = path;
@@ -630,16 +639,21 @@ class Compilation {
   }
 }
 
-/** Where a train setting of the plan (`eval`, `keepBest`, `stopWhenStalls`, or `eval.metrics[i]`) is written. */
+/** The eval option that writes each part of the plan's `eval.features`. */
+const FEATURES_OPTIONS: Record<string, string> = { model: "features", layer: "featuresLayer", inputRange: "featuresRange" };
+
+/** Where a train setting of the plan (`eval`, `keepBest`, `stopWhenStalls`, `eval.metrics[i]` or `eval.features.*`) is written. */
 function trainSettingSpan(spec: SpecNode, key: string, third: string | number | undefined, fourth: string | number | undefined): Span | undefined {
   const train = spec.statements.find((s): s is TrainStatement => s.kind === "train");
   const name = { eval: "eval", keepBest: "keep", stopWhenStalls: "stop" }[key];
   const setting = train?.settings.find((s) => s.name.text === name && (key !== "keepBest" || (s.value !== undefined && !("kind" in s.value))));
   if (setting === undefined) return undefined;
+  const option = (text: string) => setting.options?.entries.find((entry) => entry.key.text === text)?.value;
   if (key === "eval" && third === "metrics" && typeof fourth === "number") {
-    const list = setting.options?.entries.find((entry) => entry.key.text === "metrics")?.value;
+    const list = option("metrics");
     if (list?.kind === "list") return list.items[fourth]?.span ?? list.span;
   }
+  if (key === "eval" && third === "features") return (option(FEATURES_OPTIONS[String(fourth ?? "model")] ?? "features") ?? option("features"))?.span ?? setting.span;
   return setting.span;
 }
 

@@ -247,7 +247,7 @@ class Lowering {
       }
       seen.set(settingKey, setting.name.span);
       if (name === "eval" || name === "stop" || settingKey === "keep best") {
-        const lowered = name === "eval" ? lowerEval(setting, this.values) : name === "stop" ? lowerStopWhen(setting, this.values) : lowerKeepBest(setting, this.values);
+        const lowered = name === "eval" ? lowerEval(setting, this.values, (path) => this.absolutePath(path)) : name === "stop" ? lowerStopWhen(setting, this.values) : lowerKeepBest(setting, this.values);
         if (lowered === undefined) ok = false;
         else raw[name === "eval" ? "eval" : name === "stop" ? "stopWhenStalls" : "keepBest"] = lowered as never;
         continue;

@@ -13,7 +13,7 @@
  *   `@gan/loss-reader`: a rewrite that records the declaration of the plan's loss it was given;
  * - stand-ins for the real tricks the examples use, with their option names.
  */
-import type { CompileHost, DataWithoutShape, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
+import type { CompileHost, DataWithoutShape, EvalFeatures, FeatureNetworkResult, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
 
 type Check = (value: JsonValue) => string | undefined;
 
@@ -216,6 +216,8 @@ export interface TestHostOptions {
   anyTrick?: boolean;
   /** What `dataShape` answers; without it the host cannot read data files. */
   dataShape?: (data: DataWithoutShape) => { ok: true; shape: number[] } | { ok: false; message: string };
+  /** What `featureNetwork` answers; without it the host does not check feature networks. */
+  featureNetwork?: (features: EvalFeatures) => FeatureNetworkResult;
 }
 
 export interface TestHost extends CompileHost {
@@ -239,6 +241,10 @@ export function testHost(options: TestHostOptions = {}): TestHost {
   if (options.dataShape) {
     const dataShape = options.dataShape;
     host.dataShape = async (data) => dataShape(data);
+  }
+  if (options.featureNetwork) {
+    const featureNetwork = options.featureNetwork;
+    host.featureNetwork = async (features) => featureNetwork(features);
   }
   return host;
 }

@@ -3,13 +3,15 @@
  * would guess them:
  *
  *   eval every 500 { metrics: ["fid"], samples: 5000 }   // metrics at these steps
+ *   eval every 500 { metrics: ["fd", "kid"], features: "inception/model.json",
+ *                    featuresLayer: "pool_3", featuresRange: [-1, 1] }   // on a feature network
  *   keep best fid                                         // checkpoints/best: the best eval's
  *   stop when fid stalls for 5 evals                      // early stopping, patience 5
  *
  * Which metrics the data has is checked on the whole plan (@gan/plan's validation), where
  * the data is known; here, the shape of each setting.
  */
-import { ALL_EVAL_METRICS, type EvalMetric, type TrainEval } from "@gan/plan";
+import { ALL_EVAL_METRICS, BUILTIN_FEATURE_NETWORKS, isBuiltinFeatureNetwork, type EvalFeatures, type EvalMetric, type TrainEval } from "@gan/plan";
 import type { Expression, StringValue, TrainSetting, Word } from "./ast.js";
 import { closest } from "./suggest.js";
 import { integerAtLeast, isExpression, objectEntries, type ValueContext } from "./values.js";
@@ -33,8 +35,53 @@ function metricWord(value: SettingValue | undefined, context: ValueContext, fall
   return undefined;
 }
 
-/** `eval every N [{ metrics: [...], samples: N }]`. */
-export function lowerEval(setting: TrainSetting, context: ValueContext): TrainEval | undefined {
+const EVAL_OPTIONS = "metrics, samples, features, featuresLayer and featuresRange";
+const FEATURES_FORM = `features: "path/model.json" (a tfjs model) or ${BUILTIN_FEATURE_NETWORKS.map((name) => `"${name}"`).join(", ")}`;
+
+type EvalEntries = NonNullable<ReturnType<typeof objectEntries>>;
+
+/**
+ * `features`, `featuresLayer` and `featuresRange`, the CLI's --features, --features-layer and
+ * --features-range: a built-in network's name or a model.json path (resolved against the
+ * spec's folder). Whether the file exists and has the layer is the compile host's to check.
+ */
+function lowerFeatures(entries: EvalEntries, context: ValueContext, resolvePath: (path: string) => string): { ok: boolean; features?: EvalFeatures } {
+  const model = entries.get("features");
+  const layer = entries.get("featuresLayer");
+  const range = entries.get("featuresRange");
+  if (model === undefined) {
+    const orphan = layer ?? range;
+    if (orphan !== undefined) context.report(orphan.keySpan, `${layer !== undefined ? "featuresLayer" : "featuresRange"} needs features, the network it applies to: ${FEATURES_FORM}`);
+    return { ok: orphan === undefined };
+  }
+  let ok = true;
+  const features: Partial<EvalFeatures> = {};
+  const name = model.json;
+  if (typeof name !== "string" || name === "" || (!isBuiltinFeatureNetwork(name) && !name.endsWith(".json"))) {
+    const suggestion = typeof name === "string" ? closest(name, BUILTIN_FEATURE_NETWORKS) : undefined;
+    context.report(model.value.span, suggestion ? `unknown feature network '${String(name)}', did you mean '${suggestion}'?` : `features names a feature network: ${FEATURES_FORM}`);
+    ok = false;
+  } else features.model = isBuiltinFeatureNetwork(name) ? name : resolvePath(name);
+  if (layer !== undefined) {
+    if (typeof layer.json === "string" && layer.json !== "") features.layer = layer.json;
+    else {
+      context.report(layer.value.span, `featuresLayer is the name of the layer to read: featuresLayer: "pool_3"`);
+      ok = false;
+    }
+  }
+  if (range !== undefined) {
+    const [low, high] = Array.isArray(range.json) ? range.json : [];
+    if (Array.isArray(range.json) && range.json.length === 2 && typeof low === "number" && typeof high === "number" && low < high) features.inputRange = [low, high];
+    else {
+      context.report(range.value.span, "featuresRange is the pixel range the network expects, two numbers from low to high: featuresRange: [-1, 1]");
+      ok = false;
+    }
+  }
+  return ok ? { ok, features: features as EvalFeatures } : { ok };
+}
+
+/** `eval every N [{ metrics: [...], samples: N, features: "..." }]`. */
+export function lowerEval(setting: TrainSetting, context: ValueContext, resolvePath: (path: string) => string): TrainEval | undefined {
   const value = setting.value;
   if (setting.every === undefined || value === undefined || !("kind" in value) || !isExpression(value) || setting.more !== undefined) {
     context.report((setting.more?.[0] ?? value)?.span ?? setting.name.span, `eval is written ${EVAL_FORM}`);
@@ -71,12 +118,15 @@ export function lowerEval(setting: TrainSetting, context: ValueContext): TrainEv
         continue;
       }
       result.samples = samples;
-    } else {
-      context.report(entry.keySpan, `unknown eval option '${key}': the options are metrics and samples (${EVAL_FORM})`);
+    } else if (key !== "features" && key !== "featuresLayer" && key !== "featuresRange") {
+      const suggestion = closest(key, ["metrics", "samples", "features", "featuresLayer", "featuresRange"]);
+      context.report(entry.keySpan, `unknown eval option '${key}'${suggestion ? `, did you mean '${suggestion}'?` : ""}: the options are ${EVAL_OPTIONS} (${EVAL_FORM})`);
       ok = false;
     }
   }
-  return ok ? result : undefined;
+  const { ok: featuresOk, features } = lowerFeatures(entries, context, resolvePath);
+  if (features !== undefined) result.features = features;
+  return ok && featuresOk ? result : undefined;
 }
 
 /** `keep best METRIC`. */

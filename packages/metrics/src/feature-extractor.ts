@@ -1,10 +1,11 @@
 import path from "node:path";
+import { featuresIdOf } from "@gan/plan";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { classifierFeatures } from "./classifier.js";
 import { FEATURE_DIMENSION, FEATURE_LAYER, MNIST_SIDE } from "./classifier-model.js";
 import { type FeatureMatrix, featureMatrix } from "./feature-matrix.js";
-import { readModelFiles } from "./model-files.js";
+import { noLayerMessage, readModelFiles } from "./model-files.js";
 
 /**
  * A feature extractor maps examples (images in [0, 1], or vectors) to the feature vectors
@@ -61,6 +62,10 @@ export interface ModelExtractorOptions {
   inputRange?: readonly [number, number];
   /** Images a forward pass (default 50: Inception-v3 at 299x299 holds ~2 GB of activations for 50). */
   batchSize?: number;
+  /** The name in metric names (default: the model's folder, and the layer: `inception-v3:pool_3`). */
+  id?: string;
+  /** The line that says what the features are (default: the path and the layer). */
+  description?: string;
 }
 
 /**
@@ -80,11 +85,9 @@ export async function loadModelExtractor(modelPath: string, options: ModelExtrac
   const runner = read.format === "layers-model" ? await layersRunner(modelPath, read.artifacts, options.layer) : await graphRunner(modelPath, read.artifacts, options.layer);
   const [low, high] = options.inputRange ?? [0, 1];
   const batchSize = options.batchSize ?? 50;
-  const name = path.basename(path.dirname(path.resolve(modelPath)));
-  const id = options.layer === undefined ? name : `${name}:${options.layer}`;
   return {
-    id,
-    description: `${modelPath} (${read.format}, ${options.layer === undefined ? "its output" : `layer '${options.layer}'`})`,
+    id: options.id ?? featuresIdOf({ model: path.resolve(modelPath), layer: options.layer }),
+    description: options.description ?? `${modelPath} (${read.format}, ${options.layer === undefined ? "its output" : `layer '${options.layer}'`})`,
     async extract(values, n, shape) {
       if (shape.length !== 3) throw new FeatureExtractorError(`${modelPath}: a feature network takes images [height, width, channels], not examples of shape ${describeShape(shape)}`);
       const [height, width, channels] = shape as [number, number, number];
@@ -128,7 +131,7 @@ async function layersRunner(modelPath: string, artifacts: tf.io.ModelArtifacts, 
   let features = model;
   if (layer !== undefined) {
     const names = model.layers.map((l) => l.name);
-    if (!names.includes(layer)) throw new FeatureExtractorError(`${modelPath}: no layer '${layer}'; its layers are ${listNames(names)}`);
+    if (!names.includes(layer)) throw new FeatureExtractorError(noLayerMessage(modelPath, layer, names, "layers-model"));
     features = tfl.model({ inputs: model.inputs, outputs: model.getLayer(layer).output as tfl.SymbolicTensor });
   }
   if (model.inputs.length !== 1) throw new FeatureExtractorError(`${modelPath}: a feature network takes one input, this one takes ${model.inputs.length}`);
@@ -147,15 +150,10 @@ async function graphRunner(modelPath: string, artifacts: tf.io.ModelArtifacts, n
   if (model.inputs.length !== 1) throw new FeatureExtractorError(`${modelPath}: a feature network takes one input, this one takes ${model.inputs.length}`);
   if (node !== undefined) {
     const nodes = Object.keys((model as unknown as { executor: { graph: { nodes: Record<string, unknown> } } }).executor.graph.nodes);
-    if (!nodes.includes(node)) throw new FeatureExtractorError(`${modelPath}: no node '${node}'; its nodes include ${listNames(nodes)}`);
+    if (!nodes.includes(node)) throw new FeatureExtractorError(noLayerMessage(modelPath, node, nodes, "graph-model"));
   }
   const inputShape = (model.inputs[0]!.shape ?? [null, null, null, null]).map((s) => (s === -1 ? null : s));
   return { inputShape, run: (input) => (node === undefined ? model.execute(input) : model.execute(input, node)) as tf.Tensor };
-}
-
-function listNames(names: readonly string[]): string {
-  const shown = names.slice(-12).map((n) => `'${n}'`).join(", ");
-  return names.length > 12 ? `... ${shown} (the last 12 of ${names.length})` : shown;
 }
 
 /** The steps from [n, h, w, c] images to what the model takes: channels, size, layout. */
@@ -179,5 +177,5 @@ function inputPreparation(modelPath: string, inputShape: (number | null)[], chan
 
 /** For the error of images without a feature network: how to name one. */
 export const FEATURES_HINT =
-  "name a feature network with --features path/model.json (a tfjs model; --features-layer NAME picks the layer, default its output), e.g. Inception-v3 converted with tensorflowjs_converter as the @gan/metrics README explains";
+  "name a feature network with --features path/model.json (a tfjs model; --features-layer NAME picks the layer, default its output), e.g. Inception-v3 converted with tensorflowjs_converter as the @gan/metrics README explains, or --features emoji-classifier for the emoji set (or features: ... in the spec's eval block)";
 

@@ -1,3 +1,4 @@
+import { EVAL_METRICS } from "@gan/plan";
 import { type FeatureMatrix } from "./feature-matrix.js";
 import { featureStatistics, frechetDistance } from "./frechet.js";
 import { kernelInceptionDistance, type KidOptions, type KidResult } from "./kid.js";
@@ -7,7 +8,7 @@ import { DENSITY_COVERAGE_K, neighbourMetrics, PRECISION_RECALL_K } from "./prdc
  * The metrics that compare two feature sets, by the names specs and tables use. Which
  * features they were computed on is part of every figure (see FeatureExtractor).
  */
-export const FEATURE_METRICS = ["fd", "kid", "precision", "recall", "density", "coverage"] as const;
+export const FEATURE_METRICS = EVAL_METRICS.features;
 export type FeatureMetricName = (typeof FEATURE_METRICS)[number];
 
 export interface FeatureMetrics {

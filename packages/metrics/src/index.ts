@@ -26,7 +26,9 @@ export {
   type ReferenceOptions,
 } from "./classifier.js";
 export { loadMnist, mnistDataDirectory, type MnistSplit, type MnistSplitName, parseIdxImages, parseIdxLabels } from "./mnist-idx.js";
-export { loadLayersModelFromDirectory, type ModelFormat, readModelFiles, saveLayersModel } from "./model-files.js";
+export { checkWeightFiles, loadLayersModelFromDirectory, type ModelFormat, modelLayerNames, readModelFiles, readModelJson, saveLayersModel } from "./model-files.js";
+export { buildEmojiClassifier, EMOJI_CLASSIFIER_ID, EMOJI_CLASSIFIER_SIDE, emojiClassifierDirectory } from "./emoji-classifier.js";
+export { checkFeatureNetwork, featureNetworkExtractor } from "./feature-networks.js";
 export { type FeatureMatrix, featureMatrix, forEachDotBlock, forEachSquaredDistanceBlock, selectRows } from "./feature-matrix.js";
 export { KID_SUBSET_SIZE, KID_SUBSETS, kernelInceptionDistance, type KidOptions, type KidResult, polynomialMmd } from "./kid.js";
 export {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -47,12 +47,16 @@ export async function loadLayersModelFromDirectory(directory: string): Promise<t
 /** What a model.json says it is: tfjs-layers' "layers-model" or tfjs-converter's "graph-model". */
 export type ModelFormat = "layers-model" | "graph-model";
 
-/**
- * A tfjs model.json and the weight files its manifest names (paths relative to the
- * model.json, as tensorflowjs_converter writes them: group1-shard1of4.bin, ...), read with
- * node:fs: the same artifacts tfjs-node's file:// handler reads, without a network.
- */
-export function readModelFiles(modelPath: string): { artifacts: tf.io.ModelArtifacts; format: ModelFormat } {
+/** A model.json, parsed and checked to be one, with its format and the weight files its manifest names. */
+export interface ModelJsonFile {
+  modelJson: tf.io.ModelJSON;
+  format: ModelFormat;
+  /** Absolute paths of the weight files, in the manifest's order. */
+  weightFiles: string[];
+}
+
+/** Reads and checks a model.json without its weights (what `gan check` needs to know of a feature network). */
+export function readModelJson(modelPath: string): ModelJsonFile {
   let modelJson: tf.io.ModelJSON;
   try {
     modelJson = JSON.parse(readFileSync(modelPath, "utf8")) as tf.io.ModelJSON;
@@ -65,24 +69,68 @@ export function readModelFiles(modelPath: string): { artifacts: tf.io.ModelArtif
   // tensorflowjs_converter writes "graph-model" for SavedModels and frozen graphs; Keras
   // models and tfjs's own saves are layers models, whose topology has a class_name.
   const format: ModelFormat = modelJson.format === "graph-model" || "node" in (modelJson.modelTopology as object) ? "graph-model" : "layers-model";
-  const manifest = modelJson.weightsManifest ?? [];
-  const weightSpecs = manifest.flatMap((group) => group.weights);
-  const buffers = manifest.flatMap((group) =>
-    group.paths.map((path) => {
-      const file = join(dirname(modelPath), path);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(file);
-      } catch (error) {
-        throw new Error(`${file}: cannot read this weight file that ${modelPath} names (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    }),
-  );
+  const weightFiles = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths.map((path) => join(dirname(modelPath), path)));
+  return { modelJson, format, weightFiles };
+}
+
+const weightFileError = (file: string, modelPath: string, error: unknown) =>
+  new Error(`${file}: cannot read this weight file that ${modelPath} names (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+
+/** Every weight file of a model.json is a readable file (checked without reading them: Inception-v3's are 95 MB). */
+export function checkWeightFiles(file: ModelJsonFile, modelPath: string): void {
+  for (const weightFile of file.weightFiles) {
+    try {
+      accessSync(weightFile, constants.R_OK);
+    } catch (error) {
+      throw weightFileError(weightFile, modelPath, error);
+    }
+  }
+}
+
+/**
+ * The names of a model's layers (layers model) or nodes (graph model), read from its
+ * topology: the names `--features-layer` and `featuresLayer` may give.
+ */
+export function modelLayerNames({ modelJson, format }: ModelJsonFile): string[] {
+  const topology = modelJson.modelTopology as { node?: { name: string }[]; config?: { layers?: { name?: string; config?: { name?: string } }[] }; model_config?: { config?: { layers?: { name?: string; config?: { name?: string } }[] } } };
+  if (format === "graph-model") return (topology.node ?? []).map((node) => node.name);
+  // A Keras save nests the model under model_config; a tfjs save does not.
+  const layers = topology.config?.layers ?? topology.model_config?.config?.layers ?? [];
+  return layers.map((layer) => layer.name ?? layer.config?.name).filter((name): name is string => name !== undefined);
+}
+
+/**
+ * A tfjs model.json and the weight files its manifest names (paths relative to the
+ * model.json, as tensorflowjs_converter writes them: group1-shard1of4.bin, ...), read with
+ * node:fs: the same artifacts tfjs-node's file:// handler reads, without a network.
+ */
+export function readModelFiles(modelPath: string): { artifacts: tf.io.ModelArtifacts; format: ModelFormat } {
+  const file = readModelJson(modelPath);
+  const { modelJson, format } = file;
+  const weightSpecs = (modelJson.weightsManifest ?? []).flatMap((group) => group.weights);
+  const buffers = file.weightFiles.map((weightFile) => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(weightFile);
+    } catch (error) {
+      throw weightFileError(weightFile, modelPath, error);
+    }
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  });
   const artifacts: tf.io.ModelArtifacts = { modelTopology: modelJson.modelTopology, weightSpecs, weightData: joinWeightData(buffers), format };
   return { artifacts, format };
 }
 
 function joinWeightData(data: tf.io.WeightData): ArrayBuffer {
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(-12).map((n) => `'${n}'`).join(", ");
+  return names.length > 12 ? `... ${shown} (the last 12 of ${names.length})` : shown;
+}
+
+/** The message of a layer (layers model) or node (graph model) that a model does not have. */
+export function noLayerMessage(modelPath: string, layer: string, names: readonly string[], format: ModelFormat): string {
+  return format === "graph-model" ? `${modelPath}: no node '${layer}'; its nodes include ${listNames(names)}` : `${modelPath}: no layer '${layer}'; its layers are ${listNames(names)}`;
 }

@@ -5,7 +5,7 @@
  * @gan/core. The CLI passes core's implementation of this interface to the compiler, which
  * keeps the arrows of the package graph pointing one way (cli -> dsl, core; dsl -> plan).
  */
-import type { Data, DataClasses, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
+import type { Data, DataClasses, EvalFeatures, JsonValue, Layer, Plan, Rewrite, TrickUse } from "./schema.js";
 import type { LossDeclaration } from "./losses.js";
 
 /** One problem with a trick's options; `path` points into the options object as written. */
@@ -74,4 +74,12 @@ export interface CompileHost {
    * when the data asks for class labels, their names and counts. Paths in `data` are absolute.
    */
   dataShape?(data: DataWithoutShape): Promise<DataFactsResult>;
+  /**
+   * Whether the feature network of `eval every { features: ... }` can be read and has the
+   * layer named (paths are absolute): a failure names what is wrong and which part of the
+   * features it is about, so that the spec's diagnostic points at it.
+   */
+  featureNetwork?(features: EvalFeatures): Promise<FeatureNetworkResult>;
 }
+
+export type FeatureNetworkResult = { ok: true } | { ok: false; message: string; part: "model" | "layer" };

@@ -8,8 +8,8 @@ describe("@gan/plan entry point", () => {
       .map(([name]) => name)
       .sort();
     expect(functions).toEqual([
-      "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "evaluationKindOf", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
+      "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "evalMetricKey", "evaluationKindOf", "featuresIdOf", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
+      "formatShape", "inferNetworkShapes", "isBuiltinFeatureNetwork", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);

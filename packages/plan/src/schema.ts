@@ -161,16 +161,19 @@ export const DEFAULT_KEEP_CHECKPOINTS = 3;
 
 /**
  * What `eval every` can measure during a run, by the kind of evaluation the data has: the 2-D
- * mixtures' mode coverage (PacGAN's definitions) and, for 28x28x1 images, the Fréchet distance
- * and the classifier score in the features of the project's MNIST classifier.
+ * mixtures' mode coverage (PacGAN's definitions); for 28x28x1 images, the Fréchet distance
+ * and the classifier score in the features of the project's MNIST classifier; and for images
+ * with a feature network named in the eval block (`features: "emoji-classifier"` or a tfjs
+ * model.json), the feature metrics of `gan eval` in that network's features.
  */
 export const EVAL_METRICS = {
   mixture: ["modes", "high_quality", "reverse_kl"],
   mnist: ["fid", "classifier_score"],
+  features: ["fd", "kid", "precision", "recall", "density", "coverage"],
 } as const;
 export type EvaluationKind = keyof typeof EVAL_METRICS;
 export type EvalMetric = (typeof EVAL_METRICS)[EvaluationKind][number];
-export const ALL_EVAL_METRICS = [...EVAL_METRICS.mixture, ...EVAL_METRICS.mnist] as const;
+export const ALL_EVAL_METRICS = [...EVAL_METRICS.mixture, ...EVAL_METRICS.mnist, ...EVAL_METRICS.features] as const;
 /** Which way is better, for `keep best` and `stop when ... stalls`. */
 export const EVAL_METRIC_BETTER: Record<EvalMetric, "higher" | "lower"> = {
   modes: "higher",
@@ -178,22 +181,49 @@ export const EVAL_METRIC_BETTER: Record<EvalMetric, "higher" | "lower"> = {
   reverse_kl: "lower",
   fid: "lower",
   classifier_score: "higher",
+  fd: "lower",
+  kid: "lower",
+  precision: "higher",
+  recall: "higher",
+  density: "higher",
+  coverage: "higher",
 };
 
-/** How a metric is named in tables and charts (a Fréchet distance always says whose features). */
+/** How a metric is named in charts (a feature metric's chart adds the features it was computed on). */
 export const EVAL_METRIC_TITLES: Record<EvalMetric, string> = {
   modes: "modes captured",
   high_quality: "high-quality samples, %",
   reverse_kl: "reverse KL",
   fid: "Fréchet distance (MNIST classifier features)",
   classifier_score: "classifier score",
+  fd: "Fréchet distance",
+  kid: "KID",
+  precision: "precision (k = 3)",
+  recall: "recall (k = 3)",
+  density: "density (k = 5)",
+  coverage: "coverage (k = 5)",
 };
 
 /**
- * The name of each metric in metrics.jsonl (after `eval_`), eval.json's tables and TensorBoard:
- * the names `gan eval` gives them, so that a Fréchet distance says whose features it was computed on.
+ * The feature networks that ship with @gan/metrics, named by a word in `features: "..."` and
+ * `gan eval --features` instead of a path (anything else is a tfjs model.json).
  */
-export const EVAL_METRIC_KEYS: Record<EvalMetric, string> = {
+export const BUILTIN_FEATURE_NETWORKS = ["emoji-classifier"] as const;
+export const isBuiltinFeatureNetwork = (model: string): boolean => (BUILTIN_FEATURE_NETWORKS as readonly string[]).includes(model);
+
+/**
+ * The name of a feature space in metric names (`fd@<id>`): a built-in network's word, else the
+ * folder of the model.json (`inception-v3`), with the layer read when one is named
+ * (`inception-v3:pool_3`). Give a model path absolute, so that `./model.json` names its folder.
+ */
+export function featuresIdOf(features: { model: string; layer?: string | undefined }): string {
+  const parts = features.model.split(/[\\/]/).filter((part) => part !== "");
+  const name = isBuiltinFeatureNetwork(features.model) ? features.model : (parts.at(-2) ?? features.model);
+  return features.layer === undefined ? name : `${name}:${features.layer}`;
+}
+
+/** The keys of the metrics whose features do not depend on the spec. */
+const FIXED_EVAL_METRIC_KEYS: Record<(typeof EVAL_METRICS)["mixture" | "mnist"][number], string> = {
   modes: "modes",
   high_quality: "high_quality_pct",
   reverse_kl: "reverse_kl",
@@ -201,20 +231,51 @@ export const EVAL_METRIC_KEYS: Record<EvalMetric, string> = {
   classifier_score: "classifier_score",
 };
 
-/** The kind of evaluation `data` has, or undefined (no metric for it yet). */
-export function evaluationKindOf(data: { kind: string; shape: readonly number[] }): EvaluationKind | undefined {
-  if (data.kind === "ring" || data.kind === "grid") return "mixture";
-  const [height, width, channels] = data.shape;
-  return data.shape.length === 3 && height === 28 && width === 28 && channels === 1 ? "mnist" : undefined;
+/**
+ * The name of each metric in metrics.jsonl (after `eval_`), eval.json's tables and TensorBoard:
+ * the names `gan eval` gives them, so that a Fréchet distance says whose features it was
+ * computed on (`fd@mnist-classifier`, `fd@emoji-classifier`, `kid@inception-v3:pool_3`).
+ */
+export function evalMetricKey(metric: EvalMetric, evaluation: { features?: { model: string; layer?: string | undefined } | undefined } | undefined): string {
+  if ((EVAL_METRICS.features as readonly string[]).includes(metric)) {
+    if (evaluation?.features === undefined) throw new Error(`eval metric '${metric}' needs the features of the eval block`);
+    return `${metric}@${featuresIdOf(evaluation.features)}`;
+  }
+  return FIXED_EVAL_METRIC_KEYS[metric as keyof typeof FIXED_EVAL_METRIC_KEYS];
 }
 
-/** `eval every N { metrics: [...], samples: N }`: metrics computed during training. */
+/**
+ * The kind of evaluation `data` has, or undefined (no metric for it yet): a feature network in
+ * the eval block makes images of any shape measurable on its features.
+ */
+export function evaluationKindOf(data: { kind: string; shape: readonly number[] }, evaluation?: { features?: unknown }): EvaluationKind | undefined {
+  if (data.kind === "ring" || data.kind === "grid") return "mixture";
+  if (data.shape.length !== 3) return undefined;
+  if (evaluation?.features !== undefined) return "features";
+  const [height, width, channels] = data.shape;
+  return height === 28 && width === 28 && channels === 1 ? "mnist" : undefined;
+}
+
+/** `features: ..., featuresLayer: ..., featuresRange: [lo, hi]` of an eval block: the network whose features are measured. */
+export const EvalFeaturesSchema = z.strictObject({
+  /** A built-in network (BUILTIN_FEATURE_NETWORKS) or the absolute path of a tfjs model.json. */
+  model: z.string().min(1),
+  /** The layer (layers model) or node (graph model) read; default the model's output (a built-in network's feature layer). */
+  layer: z.string().min(1).optional(),
+  /** The pixel range the network expects; default [0, 1]. */
+  inputRange: z.tuple([z.number(), z.number()]).optional(),
+});
+export type EvalFeatures = z.infer<typeof EvalFeaturesSchema>;
+
+/** `eval every N { metrics: [...], samples: N, features: "..." }`: metrics computed during training. */
 export const TrainEvalSchema = z.strictObject({
   every: positiveInt,
   /** The data's metrics to compute (written to metrics.jsonl as eval_<metric>); absent: all of them. */
   metrics: z.array(z.enum(ALL_EVAL_METRICS)).min(1).optional(),
   /** Samples drawn per evaluation (default: gan eval's, 2,500 for mixtures, 10,000 for images). */
   samples: positiveInt.optional(),
+  /** The feature network of image metrics (needed for images other than 28x28x1 MNIST). */
+  features: EvalFeaturesSchema.optional(),
 });
 export type TrainEval = z.infer<typeof TrainEvalSchema>;
 

@@ -103,19 +103,25 @@ function checkTrickLoss(plan: Plan): LocatedMessage[] {
  */
 function checkEvaluation(plan: Plan): LocatedMessage[] {
   const { eval: evaluation, keepBest, stopWhenStalls } = plan.train;
-  const kind = evaluationKindOf(plan.data);
+  const kind = evaluationKindOf(plan.data, evaluation);
   const problems: LocatedMessage[] = [];
-  if (evaluation !== undefined && kind === undefined) {
+  if (evaluation?.features !== undefined && plan.data.shape.length !== 3) {
+    problems.push({ path: ["train", "eval", "features"], message: `a feature network takes images; data '${plan.data.kind}' of shape ${formatShape(plan.data.shape)} is not images` });
+  } else if (evaluation !== undefined && kind === undefined) {
+    const images = plan.data.shape.length === 3;
     problems.push({
       path: ["train", "eval"],
-      message: `data '${plan.data.kind}' of shape ${formatShape(plan.data.shape)} has no metric to evaluate during training (there are metrics for ring and grid mixtures and 28x28x1 images)`,
+      message: images
+        ? `images of shape ${formatShape(plan.data.shape)} need a feature network to be evaluated during training: eval every N { features: "path/model.json" } (a tfjs model; featuresLayer: "NAME" picks its layer), or features: "emoji-classifier" for the emoji set (only 28x28x1 images have a default, the MNIST classifier)`
+        : `data '${plan.data.kind}' of shape ${formatShape(plan.data.shape)} has no metric to evaluate during training (there are metrics for ring and grid mixtures and images)`,
     });
   }
   const available: readonly string[] = kind === undefined ? [] : EVAL_METRICS[kind];
+  const measuredOn = { mixture: "2-D mixtures", mnist: "28x28x1 images without a feature network", features: "a feature network's features" };
   if (evaluation !== undefined && kind !== undefined) {
     (evaluation.metrics ?? []).forEach((metric, i) => {
       if (!available.includes(metric)) {
-        problems.push({ path: ["train", "eval", "metrics", i], message: `'${metric}' is not measured on ${kind === "mixture" ? "2-D mixtures" : "28x28x1 images"}: the metrics are ${available.map((m) => `"${m}"`).join(", ")}` });
+        problems.push({ path: ["train", "eval", "metrics", i], message: `'${metric}' is not measured on ${measuredOn[kind]}: the metrics are ${available.map((m) => `"${m}"`).join(", ")}` });
       }
     });
   }

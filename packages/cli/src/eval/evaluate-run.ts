@@ -111,7 +111,7 @@ export interface EvaluateOptions {
   backend?: BackendName;
   /** Where the run's trick packages are resolved from. */
   tricksFrom?: string;
-  /** A feature network for images (required for images other than 28x28x1). */
+  /** A feature network for images (default: the one the spec's eval block names; needed for images other than 28x28x1). */
   features?: FeaturesChoice;
   warn?(message: string): void;
 }
@@ -148,7 +148,9 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
   const started = performance.now();
   // The kind is checked first, so that an unsupported run fails before the generator is loaded.
   const plan = readRunPlan(runDir);
-  const kind = evaluationKind(plan, options.features);
+  // Without --features, the network the spec's eval block names measures the run (an emoji run: its classifier).
+  const features = options.features ?? plan.train.eval?.features;
+  const kind = evaluationKind(plan, features);
   if (kind.kind === undefined) throw new UserError(`${runDir}: ${kind.reason}`);
 
   const count = options.count ?? (kind.kind === "mixture" ? MIXTURE_SAMPLES : IMAGE_SAMPLES);
@@ -168,7 +170,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
       ? mixtureEvaluation(samples.plan, samples.values)
       : kind.kind === "mnist"
         ? await mnistEvaluation(samples.plan, samples.values, count)
-        : await featureEvaluation(samples.plan, samples.values, count, seed, options.features);
+        : await featureEvaluation(samples.plan, samples.values, count, seed, features);
   return {
     evalVersion: EVAL_VERSION,
     name: plan.name,

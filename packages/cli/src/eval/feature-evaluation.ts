@@ -14,23 +14,21 @@ import {
   type FeatureExtractor,
   FeatureExtractorError,
   type FeatureMatrix,
+  type FeatureMetricName,
   featureMetrics,
+  type FeatureMetrics,
+  featureNetworkExtractor,
   FEATURES_HINT,
   type KidResult,
   loadMnist,
-  loadModelExtractor,
   mnistClassifierExtractor,
   MNIST_PIXELS,
   rawExtractor,
 } from "@gan/metrics";
-import type { Plan } from "@gan/plan";
+import type { EvalFeatures, Plan } from "@gan/plan";
 
-/** A feature network named by the user (--features, --features-layer, --features-range). */
-export interface FeaturesChoice {
-  model: string;
-  layer?: string;
-  inputRange?: [number, number];
-}
+/** A feature network named by the user: --features, --features-layer, --features-range, or the spec's eval block. */
+export type FeaturesChoice = EvalFeatures;
 
 export interface FeatureFigures {
   /** The feature space: `id` names every figure in tables (fd@id), `description` says what it is. */
@@ -71,7 +69,7 @@ export async function featureExtractor(space: FeatureSpace, choice: FeaturesChoi
   if (space === "mnist-classifier") return mnistClassifierExtractor();
   if (space === "raw") return rawExtractor();
   try {
-    return await loadModelExtractor(choice!.model, { ...(choice!.layer !== undefined ? { layer: choice!.layer } : {}), ...(choice!.inputRange ? { inputRange: choice!.inputRange } : {}) });
+    return await featureNetworkExtractor(choice!);
   } catch (error) {
     throw asUserError(error);
   }
@@ -151,8 +149,8 @@ export async function referenceSet(plan: Plan, space: FeatureSpace, count: numbe
   return { values, n, description: `${n.toLocaleString("en")} examples of ${source.describe()}` };
 }
 
-/** Every feature metric of generated examples (in the data's own range) against the reference. */
-export async function featureFigures(extractor: FeatureExtractor, reference: ReferenceSet, generated: Float32Array, n: number, shape: readonly number[]): Promise<FeatureFigures> {
+/** The chosen feature metrics (default all) of generated examples (in the data's own range) against the reference. */
+export async function compareFeatures(extractor: FeatureExtractor, reference: ReferenceSet, generated: Float32Array, n: number, shape: readonly number[], metrics?: readonly FeatureMetricName[]): Promise<FeatureMetrics> {
   let real: FeatureMatrix;
   let fake: FeatureMatrix;
   try {
@@ -161,9 +159,14 @@ export async function featureFigures(extractor: FeatureExtractor, reference: Ref
   } catch (error) {
     throw asUserError(error);
   }
-  const metrics = await featureMetrics(real, fake);
+  return featureMetrics(real, fake, metrics === undefined ? {} : { metrics });
+}
+
+/** Every feature metric of generated examples (in the data's own range) against the reference. */
+export async function featureFigures(extractor: FeatureExtractor, reference: ReferenceSet, generated: Float32Array, n: number, shape: readonly number[]): Promise<FeatureFigures> {
+  const metrics = await compareFeatures(extractor, reference, generated, n, shape);
   return {
-    features: { id: extractor.id, description: extractor.description, dimension: real.d },
+    features: { id: extractor.id, description: extractor.description, dimension: metrics.dimension },
     reference: { description: reference.description, count: reference.n },
     fd: metrics.fd!,
     kid: metrics.kid!,

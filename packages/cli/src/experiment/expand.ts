@@ -10,10 +10,11 @@
  * hold each run once whichever experiment asked for it.
  */
 import { UserError } from "@gan/core";
-import { applyOverrides, createCompileHost } from "@gan/core/runtime";
+import { applyOverrides } from "@gan/core/runtime";
 import { compile, formatDiagnostic } from "@gan/dsl";
 import { planHash, type Plan } from "@gan/plan";
 import type { VariantChange } from "./variants.js";
+import { cliCompileHost } from "../spec.js";
 
 export interface RunSpec {
   runId: string;
@@ -67,7 +68,7 @@ export function runId(point: string, seed: number, plan: Plan): string {
 
 /** Compiles a point's text as if it were the spec file itself (tricks and data resolve from its directory). */
 export function specCompiler(file: string): (text: string) => Promise<Plan> {
-  const host = createCompileHost();
+  const host = cliCompileHost();
   return async (text) => {
     const { plan, diagnostics } = await compile(text, { file, host });
     const errors = diagnostics.filter((d) => d.severity === "error");

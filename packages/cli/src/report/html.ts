@@ -4,7 +4,7 @@
  * thing from a laptop, an e-mail attachment or a CI artifact, with no network.
  */
 import { EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey } from "@gan/core/runtime";
-import { ALL_EVAL_METRICS, EVAL_METRIC_TITLES } from "@gan/plan";
+import { EVAL_METRIC_TITLES, EVAL_METRICS, evalMetricKey, evaluationKindOf } from "@gan/plan";
 import { evaluationKind } from "../eval/evaluate-run.js";
 import { evaluationRows } from "../eval/format-eval.js";
 import type { RunData } from "./run-data.js";
@@ -159,9 +159,13 @@ function curvesSection(data: RunData): string {
   if (present(LOSSES).length > 0) charts.push(lineChart({ id: "losses", title: "Losses", series: present(LOSSES).map((k) => seriesOf(data, k)) }));
   if (present(RATES).length > 0) charts.push(lineChart({ id: "learning-rates", title: "Learning rates", series: present(RATES).map((k) => seriesOf(data, k)) }));
   if (keys.has(SPEED)) charts.push(lineChart({ id: "speed", title: "Steps per second", series: [seriesOf(data, SPEED)] }));
-  const evaluated = ALL_EVAL_METRICS.filter((metric) => keys.has(evalKey(metric)));
+  const evaluation = data.plan.train.eval;
+  const kind = evaluation === undefined ? undefined : evaluationKindOf(data.plan.data, evaluation);
+  const evaluated = kind === undefined ? [] : EVAL_METRICS[kind].filter((metric) => keys.has(evalKey(metric, evaluation)));
+  // A feature metric's title names its features: fd@emoji-classifier is no FID.
+  const title = (metric: (typeof evaluated)[number]) => (kind === "features" ? `${EVAL_METRIC_TITLES[metric]} (${evalMetricKey(metric, evaluation)})` : EVAL_METRIC_TITLES[metric]);
   const evalCharts = evaluated.map((metric) =>
-    lineChart({ id: `eval:${metric}`, title: `${EVAL_METRIC_TITLES[metric]}${data.plan.tricks.some((t) => t.package === "@gan/ema") ? ", EMA weights" : ""}`, series: [seriesOf(data, evalKey(metric))] }),
+    lineChart({ id: `eval:${metric}`, title: `${title(metric)}${data.plan.tricks.some((t) => t.package === "@gan/ema") ? ", EMA weights" : ""}`, series: [seriesOf(data, evalKey(metric, evaluation))] }),
   );
   if (keys.has(EVAL_SECONDS_KEY)) evalCharts.push(lineChart({ id: "eval:seconds", title: "seconds per evaluation", series: [seriesOf(data, EVAL_SECONDS_KEY)] }));
   const scalars = [...keys].filter((k) => !LOSSES.includes(k) && !RATES.includes(k) && k !== SPEED && !k.startsWith(EVAL_KEY_PREFIX)).sort();

@@ -4,5 +4,6 @@ export { createRangeMap, invertRange, formatRange, type Range, type RangeMap } f
 export { readIdxImages, readIdxLabels, readIdxShape, type IdxImages, type IdxLabels } from "./idx.js";
 export { mnistFiles } from "./idx-source.js";
 export { imageCacheDir } from "./image-cache.js";
+export { decodeImage, parseColour, type DecodedImage, type ImageDecodeOptions } from "./image-decode.js";
 export { openDataSource, readDataShape } from "./loaders.js";
 export type { DataBatch, DataLoader, DataSource, DataSourceOptions } from "./source.js";

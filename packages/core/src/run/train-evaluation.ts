@@ -9,7 +9,7 @@
  * The samples come from their own random stream (seed 0, as gan eval's), never the training's:
  * a run trains to the same losses with or without evaluations.
  */
-import { EVAL_METRIC_BETTER, EVAL_METRIC_KEYS, type EvalMetric, type Plan, type TrainEval } from "@gan/plan";
+import { EVAL_METRIC_BETTER, evalMetricKey, type EvalMetric, type Plan, type TrainEval } from "@gan/plan";
 import { existsSync } from "node:fs";
 import type { Trainer } from "../loop/trainer.js";
 import { readInputLinesSync } from "../input-file.js";
@@ -25,10 +25,10 @@ export interface TrainingEvaluator {
   metrics: readonly EvalMetric[];
 }
 
-/** metrics.jsonl keys: `eval_` and the metric's key (`eval_modes`, `eval_fd@mnist-classifier`, ...), and the seconds the evaluation took. */
+/** metrics.jsonl keys: `eval_` and the metric's key (`eval_modes`, `eval_fd@mnist-classifier`, `eval_fd@emoji-classifier`, ...), and the seconds the evaluation took. */
 export const EVAL_KEY_PREFIX = "eval_";
 export const EVAL_SECONDS_KEY = "eval_seconds";
-export const evalKey = (metric: EvalMetric): string => `${EVAL_KEY_PREFIX}${EVAL_METRIC_KEYS[metric]}`;
+export const evalKey = (metric: EvalMetric, evaluation: TrainEval | undefined): string => `${EVAL_KEY_PREFIX}${evalMetricKey(metric, evaluation)}`;
 /** checkpoints/best: never listed as a step checkpoint, so never pruned by `keep N` nor resumed from. */
 export const BEST_CHECKPOINT = "best";
 
@@ -70,7 +70,7 @@ export function bestIndex(history: readonly EvalRecord[], metric: EvalMetric): n
 const shown = (value: number | null | undefined): string => (typeof value === "number" ? String(Number(value.toPrecision(4))) : "undefined");
 
 /** The eval lines of a metrics.jsonl (what a resumed run has measured up to its checkpoint). */
-export function readEvalHistory(metricsFile: string, metrics: readonly EvalMetric[]): EvalRecord[] {
+export function readEvalHistory(metricsFile: string, metrics: readonly EvalMetric[], evaluation: TrainEval): EvalRecord[] {
   if (!existsSync(metricsFile)) return [];
   const history: EvalRecord[] = [];
   for (const line of readInputLinesSync(metricsFile, { maxLineBytes: 1024 * 1024, what: "metrics file" })) {
@@ -78,7 +78,7 @@ export function readEvalHistory(metricsFile: string, metrics: readonly EvalMetri
     try {
       const parsed = JSON.parse(line.text) as Record<string, number | null>;
       if (typeof parsed.step !== "number" || typeof parsed[EVAL_SECONDS_KEY] !== "number") continue;
-      const values = Object.fromEntries(metrics.filter((m) => evalKey(m) in parsed).map((m) => [m, parsed[evalKey(m)] ?? null]));
+      const values = Object.fromEntries(metrics.filter((m) => evalKey(m, evaluation) in parsed).map((m) => [m, parsed[evalKey(m, evaluation)] ?? null]));
       history.push({ step: parsed.step, values, seconds: parsed[EVAL_SECONDS_KEY]! });
     } catch {
       // A line cut short by a crash: the resume drops it anyway.
@@ -99,7 +99,7 @@ export class TrainingEvaluation {
   ) {
     this.settings = plan.train.eval!;
     this.metrics = this.settings.metrics ?? evaluator.metrics;
-    this.history = readEvalHistory(metricsFile, this.metrics);
+    this.history = readEvalHistory(metricsFile, this.metrics, this.settings);
   }
 
   due(step: number): boolean {
@@ -120,7 +120,7 @@ export class TrainingEvaluation {
     const record: EvalRecord = { step: trainer.step, values: measured, seconds };
     this.history.push(record);
     const line: Record<string, number | null> = { step: record.step };
-    for (const metric of this.metrics) line[evalKey(metric)] = measured[metric] ?? null;
+    for (const metric of this.metrics) line[evalKey(metric, this.settings)] = measured[metric] ?? null;
     line[EVAL_SECONDS_KEY] = seconds;
     const { keepBest, stopWhenStalls } = this.plan.train;
     const last = this.history.length - 1;
