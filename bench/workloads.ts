@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { Plan } from "@gan/core";
+import { MNIST_DATA, dcganNetworks, mlpNetworks, type PlanInput } from "@gan/core/testing";
 import { discriminatorLoss, generatorLoss, type DataSource, type Rng } from "@gan/core/runtime";
 export type Tf = typeof import("@tensorflow/tfjs-core");
 export type Tfl = typeof import("@tensorflow/tfjs-layers");
@@ -39,37 +40,31 @@ export interface Workload {
 
 const SHA = "0".repeat(64);
 
-function ringPlan(backend: BenchBackend): Plan {
+/** A workload's plan: nonsaturating loss, Adam with beta1 0.5, seed 1, as many steps as a benchmark takes. */
+function workloadPlan(
+  name: string,
+  parts: { data: PlanInput["data"]; latent: number; networks: PlanInput["networks"]; lr: { generator: number; discriminator: number }; batch: number },
+  backend: BenchBackend,
+): Plan {
   return PlanSchema.parse({
     planVersion: 1,
-    name: "ring8-bench",
+    name,
     source: { file: "bench", sha256: SHA },
-    data: { kind: "ring", modes: 8, radius: 2, std: 0.02, shape: [2], nativeRange: null, range: null },
-    latent: { size: 64 },
-    networks: {
-      generator: {
-        inputShape: [64],
-        layers: [
-          { type: "dense", units: 128, activation: { kind: "relu" } },
-          { type: "dense", units: 128, activation: { kind: "relu" } },
-          { type: "dense", units: 2 },
-        ],
-      },
-      discriminator: {
-        inputShape: [2],
-        layers: [
-          { type: "dense", units: 128, activation: { kind: "relu" } },
-          { type: "dense", units: 128, activation: { kind: "relu" } },
-          { type: "dense", units: 1 },
-        ],
-      },
-    },
+    data: parts.data,
+    latent: { size: parts.latent },
+    networks: parts.networks,
     loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam", lr: 1e-3, beta1: 0.5 }, discriminator: { kind: "adam", lr: 1e-4, beta1: 0.5 } },
-    train: { steps: 1_000_000, batch: 512, seed: 1, logEvery: LOG_EVERY, backend },
+    optimizers: { generator: { kind: "adam", lr: parts.lr.generator, beta1: 0.5 }, discriminator: { kind: "adam", lr: parts.lr.discriminator, beta1: 0.5 } },
+    train: { steps: 1_000_000, batch: parts.batch, seed: 1, logEvery: LOG_EVERY, backend },
     tricks: [],
     rewrites: [],
   });
+}
+
+function ringPlan(backend: BenchBackend): Plan {
+  const data: PlanInput["data"] = { kind: "ring", modes: 8, radius: 2, std: 0.02, shape: [2], nativeRange: null, range: null };
+  const networks = mlpNetworks({ latent: 64, hidden: [128, 128], discriminatorActivation: { kind: "relu" } });
+  return workloadPlan("ring8-bench", { data, latent: 64, networks, lr: { generator: 1e-3, discriminator: 1e-4 }, batch: 512 }, backend);
 }
 
 function ringHandWritten(tf: Tf, tfl: Tfl) {
@@ -86,44 +81,8 @@ function ringHandWritten(tf: Tf, tfl: Tfl) {
 }
 
 function dcganPlan(backend: BenchBackend): Plan {
-  return PlanSchema.parse({
-    planVersion: 1,
-    name: "mnist-dcgan-bench",
-    source: { file: "bench", sha256: SHA },
-    data: { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] },
-    latent: { size: 100 },
-    networks: {
-      generator: {
-        inputShape: [100],
-        layers: [
-          { type: "dense", units: 7 * 7 * 128 },
-          { type: "batchnorm" },
-          { type: "activation", activation: { kind: "relu" } },
-          { type: "reshape", shape: [7, 7, 128] },
-          { type: "deconv", filters: 64, kernel: 4, stride: 2, padding: "same" },
-          { type: "batchnorm" },
-          { type: "activation", activation: { kind: "relu" } },
-          { type: "deconv", filters: 1, kernel: 4, stride: 2, padding: "same", activation: { kind: "sigmoid" } },
-        ],
-      },
-      discriminator: {
-        inputShape: [28, 28, 1],
-        layers: [
-          { type: "conv", filters: 64, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
-          { type: "conv", filters: 128, kernel: 4, stride: 2, padding: "same" },
-          { type: "batchnorm" },
-          { type: "activation", activation: { kind: "leakyrelu", alpha: 0.2 } },
-          { type: "flatten" },
-          { type: "dense", units: 1 },
-        ],
-      },
-    },
-    loss: { kind: "nonsaturating" },
-    optimizers: { generator: { kind: "adam", lr: 2e-4, beta1: 0.5 }, discriminator: { kind: "adam", lr: 2e-4, beta1: 0.5 } },
-    train: { steps: 1_000_000, batch: 64, seed: 1, logEvery: LOG_EVERY, backend },
-    tricks: [],
-    rewrites: [],
-  });
+  const networks = dcganNetworks({ latent: 100, filters: [64, 128] });
+  return workloadPlan("mnist-dcgan-bench", { data: MNIST_DATA, latent: 100, networks, lr: { generator: 2e-4, discriminator: 2e-4 }, batch: 64 }, backend);
 }
 
 function dcganHandWritten(tf: Tf, tfl: Tfl) {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { tinyRingSpec } from "@gan/core/testing";
 import { captureOutput } from "./io.js";
 import { main, registerCommand } from "./main.js";
 import { tinyRingPlan } from "./commands/test-train-helpers.js";
@@ -17,25 +18,9 @@ async function gan(...argv: string[]) {
   return { code: result, stdout, stderr };
 }
 
-/** A ring spec whose training needs about 12 GiB: a batch of ten million. */
+/** The tiny ring spec with a batch of ten million: its training needs about 6.6 GiB (the plan below). */
 const bigBatch = path.join(dir, "big-batch.gan");
-writeFileSync(
-  bigBatch,
-  `gan big {
-  data ring
-  latent 8
-  generator {
-    dense 16 relu
-    dense 2
-  }
-  discriminator {
-    dense 16 relu
-    dense 1
-  }
-  train { steps 10 batch 10000000 }
-}
-`,
-);
+writeFileSync(bigBatch, tinyRingSpec("  train { steps 10 batch 10000000 }", "big"));
 
 describe("parseByteSize", () => {
   test("binary units, decimal units, bare bytes", () => {
@@ -56,7 +41,7 @@ describe("gan check --memory-budget", () => {
   test("a spec over the default budget is an error at the batch, with the figure", async () => {
     const { code, stderr } = await gan("check", bigBatch);
     expect(code).toBe(1);
-    expect(stderr).toContain("big-batch.gan:12:26: error: training needs at least 12.2 GiB, more than the memory budget of 4 GiB");
+    expect(stderr).toContain("big-batch.gan:12:26: error: training needs at least 6.56 GiB, more than the memory budget of 4 GiB");
   });
 
   test("a larger budget lets it pass; a budget that is not a size is a usage error", async () => {

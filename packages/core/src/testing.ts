@@ -14,5 +14,18 @@ export {
   type TrickHarnessOptions,
   type TrickInRun,
 } from "./trick/trick-harness.js";
-export { MNIST_DATA, mlpNetworks, tinyPlan, tinyPlanWithLayers, tinyRingSpec, tinyTraining, trainBlock } from "./testing/tiny-ring.js";
+export {
+  MNIST_DATA,
+  dcganNetworks,
+  mlpNetworks,
+  networksSpec,
+  tinyPlan,
+  tinyPlanWithLayers,
+  tinyRingSpec,
+  tinyTraining,
+  trainBlock,
+  type SpecNetworks,
+} from "./testing/tiny-ring.js";
 export { applyRewrite, trickUse } from "./testing/apply-rewrite.js";
+/** The plan as written before validation fills its defaults: what tinyPlan's overrides and the networks above are. */
+export type { PlanInput } from "@gan/plan";

@@ -186,21 +186,10 @@ describe("diagnostics: all errors of a file in one run", () => {
   });
 
   it("recovers inside objects and lists without losing the statements after them", async () => {
-    const text = `gan t {
-  data ring { modes: 8 radius: 2 }
-  latent 8
-  generator {
-    dense 16 relu
-    dense 2
-  }
-  discriminator {
-    dense 16 relu
-    dense 1
-  }
-  optimizer adam { lr: , beta1: 0.5 }
-  train { steps 100 }
-  loss hnige
-}`;
+    const text = minimalWith("data ring", "data ring { modes: 8 radius: 2 }").replace(
+      "  train { steps 100 }",
+      "  optimizer adam { lr: , beta1: 0.5 }\n  train { steps 100 }\n  loss hnige",
+    );
     expect(await errorsOf(text)).toEqual([
       "2:24 expected ',' or '}' in the object, found 'radius'",
       "12:24 expected a value (a number, a string, true or false, a [list], an { object } or a schedule), found ','",

@@ -2,7 +2,7 @@
  * Zod issues, raised by the plan's schemas on options written in a spec, as the end of a
  * sentence that names the option: "must be less than 1, got 1.5".
  */
-import type { AdamSchema } from "@gan/plan";
+import { withArticle, type AdamSchema } from "@gan/plan";
 import { didYouMean } from "./suggest.js";
 import { showNumber } from "./values.js";
 
@@ -18,28 +18,13 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-function article(expected: string): string {
-  switch (expected) {
-    case "int":
-      return "an integer";
-    case "array":
-    case "tuple":
-      return "a list";
-    case "object":
-    case "record":
-      return "an object";
-    default:
-      return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
-  }
-}
-
 /** `must be at least 1, got 0`; `value` is what the issue's path points at. */
 export function issueText(issue: SchemaIssue, value: unknown): string {
   const got = `, got ${describeValue(value)}`;
   switch (issue.code) {
     case "invalid_type":
       if (value === undefined) return "is required";
-      return `must be ${article(issue.expected)}${got}`;
+      return `must be ${withArticle(issue.expected)}${got}`;
     case "too_small":
       if (issue.origin === "array") return `must have at least ${String(issue.minimum)} item${issue.minimum === 1 ? "" : "s"}`;
       if (issue.origin === "string") return "must not be empty";

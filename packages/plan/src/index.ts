@@ -27,6 +27,7 @@ export {
   type ShapeInferenceResult,
 } from "./shapes.js";
 export { formatPlanErrors, validatePlan, type PlanError, type PlanValidation, type ValidatePlanOptions } from "./validate.js";
+export { withArticle } from "./zod-issues.js";
 export { planJsonSchema, planJsonSchemaText } from "./json-schema.js";
 export { canonicalJson, planHash } from "./canonical.js";
 export { formatPlanDiff, planDiff, type PlanDiffEntry } from "./plan-diff.js";

@@ -146,7 +146,8 @@ function got(origin: string, value: unknown): string {
   return `, got ${describeValue(value)}`;
 }
 
-function withArticle(expected: string): string {
+/** A zod type name as a message says it: `int` -> "an integer", `array` -> "a list", `number` -> "a number". */
+export function withArticle(expected: string): string {
   switch (expected) {
     case "int":
       return "an integer";

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { PlanSchema } from "@gan/plan";
 import { blasLoadsHere as blasLoads } from "../backend/test-blas.js";
 import { selectBackend } from "../backend/select-backend.js";
+import { MNIST_DATA, dcganNetworks } from "../testing/tiny-ring.js";
 import { tinyRingPlan } from "./test-plan.js";
 import { Trainer } from "./trainer.js";
 
@@ -37,31 +38,9 @@ describe.each(BACKENDS)("training on %s", (backendName) => {
     const plan = PlanSchema.parse({
       ...base,
       name: "tiny-conv",
-      data: { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] },
+      data: MNIST_DATA,
       latent: { size: 8 },
-      networks: {
-        generator: {
-          inputShape: [8],
-          layers: [
-            { type: "dense", units: 7 * 7 * 4, activation: { kind: "relu" } },
-            { type: "reshape", shape: [7, 7, 4] },
-            { type: "deconv", filters: 4, kernel: 4, stride: 2, padding: "same" },
-            { type: "batchnorm" },
-            { type: "activation", activation: { kind: "relu" } },
-            { type: "deconv", filters: 1, kernel: 4, stride: 2, padding: "same", activation: { kind: "sigmoid" } },
-          ],
-        },
-        discriminator: {
-          inputShape: [28, 28, 1],
-          layers: [
-            { type: "conv", filters: 4, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
-            { type: "conv", filters: 8, kernel: 4, stride: 2, padding: "same", activation: { kind: "leakyrelu", alpha: 0.2 } },
-            { type: "dropout", rate: 0.3 },
-            { type: "flatten" },
-            { type: "dense", units: 1 },
-          ],
-        },
-      },
+      networks: dcganNetworks({ latent: 8, filters: [4, 8], dropout: 0.3 }),
       train: { ...base.train, steps: 6, batch: 8, logEvery: 3, backend: backendName },
     });
     const trainer = await Trainer.create(plan);

@@ -1,5 +1,6 @@
 /**
- * The tiny GAN the tests train, as a plan and as a `.gan` spec: 8 Gaussians on a ring
+ * The tiny GAN the tests train, as a plan and as a `.gan` spec (and specs of other networks,
+ * networksSpec, for tests of what the compiler makes of their layers): 8 Gaussians on a ring
  * (radius 1, std 0.02), a latent of 4, one hidden dense layer of 8 units in each network.
  * Small enough for hundreds of steps on `cpu` in a second or two, real enough that every
  * part of a run (tricks, checkpoints, evaluation) has something to do. One definition, so
@@ -42,6 +43,46 @@ export function tinyPlan(overrides: Partial<PlanInput> = {}): Plan {
   return PlanSchema.parse(input);
 }
 
+/**
+ * A small DCGAN for 28x28x1 images (Radford et al. 2015, as tfjs-examples writes it): G from
+ * `latent` through dense 7x7x`filters[1]`, batch norm and ReLU, then two strided 4x4
+ * deconvolutions (`filters[0]`, then 1 channel out of a sigmoid); D two strided 4x4
+ * convolutions (`filters[0]`, `filters[1]`) with leaky ReLU 0.2 and batch norm before the
+ * second's, then a logit. `dropout` adds a dropout layer of that rate before D's flatten. The
+ * benchmarks' DCGAN (filters 64, 128) and the backends' conv training tests.
+ */
+export function dcganNetworks({ latent, filters: [first, second], dropout }: { latent: number; filters: readonly [number, number]; dropout?: number }): PlanInput["networks"] {
+  const leaky = { kind: "leakyrelu", alpha: 0.2 } as const;
+  const strided = { kernel: 4, stride: 2, padding: "same" } as const;
+  return {
+    generator: {
+      inputShape: [latent],
+      layers: [
+        { type: "dense", units: 7 * 7 * second },
+        { type: "batchnorm" },
+        { type: "activation", activation: { kind: "relu" } },
+        { type: "reshape", shape: [7, 7, second] },
+        { type: "deconv", filters: first, ...strided },
+        { type: "batchnorm" },
+        { type: "activation", activation: { kind: "relu" } },
+        { type: "deconv", filters: 1, ...strided, activation: { kind: "sigmoid" } },
+      ],
+    },
+    discriminator: {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: "conv", filters: first, ...strided, activation: leaky },
+        { type: "conv", filters: second, ...strided },
+        { type: "batchnorm" },
+        { type: "activation", activation: leaky },
+        ...(dropout !== undefined ? [{ type: "dropout" as const, rate: dropout }] : []),
+        { type: "flatten" },
+        { type: "dense", units: 1 },
+      ],
+    },
+  };
+}
+
 /** MNIST as a plan's data (28x28x1 in [0, 1]): for tests of conv networks' rewrites, which read no data. */
 export const MNIST_DATA = { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] } satisfies PlanInput["data"];
 
@@ -65,27 +106,46 @@ export function tinyPlanWithLayers(
   });
 }
 
+/** The parts of a `.gan` spec before its body: the data, the latent size and the networks' layers, a layer a line. */
+export interface SpecNetworks {
+  /** What follows `data`: `ring`, `mnist`, `ring { modes: 8 }`. */
+  data: string;
+  latent: number;
+  generator: readonly string[];
+  discriminator: readonly string[];
+}
+
 /**
- * The tiny ring GAN as a spec (ReLU on both sides, as written before any trick rewrites it):
- * `gan NAME { data ...; latent 4; generator { ... } discriminator { ... } BODY }`, `body`
- * placed after the networks (loss, optimizers, the train block, `use` lines), indented by
- * the caller. The networks end on line 11, so a body's first line is line 12.
+ * A spec of these networks: `gan NAME { data ...; latent N; generator { ... } discriminator
+ * { ... } BODY }`, `body` placed after the networks (loss, optimizers, the train block, `use`
+ * lines), indented by the caller. The generator's first layer is on line 5; the body starts on
+ * the line after the discriminator's closing brace, line 9 + both networks' layer counts.
  */
-export function tinyRingSpec(body: string, name = "tiny"): string {
+export function networksSpec(networks: SpecNetworks, body: string, name = "tiny"): string {
+  const layers = (list: readonly string[]) => list.map((layer) => `    ${layer}\n`).join("");
   return `gan ${name} {
-  data ring { modes: 8, radius: 1, std: 0.02 }
-  latent 4
+  data ${networks.data}
+  latent ${networks.latent}
   generator {
-    dense 8 relu
-    dense 2
-  }
+${layers(networks.generator)}  }
   discriminator {
-    dense 8 relu
-    dense 1
-  }
+${layers(networks.discriminator)}  }
 ${body}
 }
 `;
+}
+
+/**
+ * The tiny ring GAN as a spec (ReLU on both sides, as written before any trick rewrites it),
+ * with `body` after the networks (networksSpec). The networks end on line 11, so a body's
+ * first line is line 12.
+ */
+export function tinyRingSpec(body: string, name = "tiny"): string {
+  return networksSpec(
+    { data: "ring { modes: 8, radius: 1, std: 0.02 }", latent: 4, generator: ["dense 8 relu", "dense 2"], discriminator: ["dense 8 relu", "dense 1"] },
+    body,
+    name,
+  );
 }
 
 /** A train block, one setting a line as `gan fmt` writes it: `trainBlock({ steps: 4, "log every": 2 })`. */

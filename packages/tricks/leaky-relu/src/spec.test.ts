@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { createCompileHost } from "@gan/core/runtime";
+import { networksSpec } from "@gan/core/testing";
 import { compile, formatDiagnostics } from "@gan/dsl";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -10,21 +11,12 @@ async function compileSpec(text: string) {
   return { plan: result.plan, messages: formatDiagnostics(result.diagnostics, text) };
 }
 
-const spec = (use: string) => `gan ring {
-  data ring
-  latent 8
-  generator {
-    dense 16 relu
-    dense 2
-  }
-  discriminator {
-    dense 16 relu
-    relu
-    dense 1
-  }
-  train { steps 10 }
-  ${use}
-}`;
+const spec = (use: string) =>
+  networksSpec(
+    { data: "ring", latent: 8, generator: ["dense 16 relu", "dense 2"], discriminator: ["dense 16 relu", "relu", "dense 1"] },
+    `  train { steps 10 }\n  ${use}`,
+    "ring",
+  );
 
 test("the compiled plan: every relu of both networks is leaky, and plan.rewrites lists each one", async () => {
   const { plan, messages } = await compileSpec(spec(`use "@gan/leaky-relu" { alpha: 0.1 }`));
