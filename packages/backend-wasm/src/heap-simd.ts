@@ -12,8 +12,10 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   bit-identical to tfjs's optimizer on wasm, which runs the same operations as separate
  *   kernels (14 per variable for Adam). Each returns a number that is NaN exactly when a
  *   gradient entry is not finite (the sum of g - g over all g).
- * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts);
- * - `copy`: dst[i] = src[i], for im2col's gathered copies (im2col.ts).
+ * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts), and `copy`:
+ *   dst[i] = src[i], for im2col's gathered copies, each on a series of runs at fixed strides
+ *   (a row of output pixels' patches), so that a convolution's patches take one call per
+ *   filter row and output row instead of one per patch row.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -244,23 +246,35 @@ const RULES = { adam: adamRule, sgd: sgdRule, momentum: momentumRule, rmsprop: r
 const RULE_NAMES = Object.keys(RULES) as (keyof typeof RULES)[];
 const ruleFunctions = RULE_NAMES.map((name) => updateFunction(RULES[name]));
 
-// ---- addInto(dst, src, count: i32): dst[i] += src[i] for i < count
-const D = { dst: 0, src: 1, count: 2, offset: 3, end: 4 };
-const addIntoBody = [
-  ...wholeGroupsBytes(D.count, D.end),
-  ...forBytes(D.offset, D.end, 16, [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...v128Load, ...at(D.src, D.offset), ...v128Load, ...f32x4Add, ...v128Store]),
-  // The last 0-3 floats one by one: end = count * 4.
-  ...op.get(D.count), ...op.i32(2), ...op.i32Shl, ...op.set(D.end),
-  ...forBytes(D.offset, D.end, 4, [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...op.f32Load, ...at(D.src, D.offset), ...op.f32Load, ...op.f32Add, ...op.f32Store]),
-];
+// ---- addInto and copy (dst, src, count, rows, dstStride, srcStride: i32), on `rows` runs of
+// `count` floats, run r at dst + r * dstStride and src + r * srcStride (strides in bytes), the
+// runs one after the other (so overlapping runs of addInto add in that order):
+// addInto: dst[i] += src[i]; copy: dst[i] = src[i] (not overlapping).
+const D = { dst: 0, src: 1, count: 2, rows: 3, dstStride: 4, srcStride: 5, offset: 6, whole: 7, end: 8, row: 9 };
 
-// ---- copy(dst, src, count: i32): dst[i] = src[i] for i < count
-const copyBody = [
-  ...wholeGroupsBytes(D.count, D.end),
-  ...forBytes(D.offset, D.end, 16, [...at(D.dst, D.offset), ...at(D.src, D.offset), ...v128Load, ...v128Store]),
-  ...op.get(D.count), ...op.i32(2), ...op.i32Shl, ...op.set(D.end),
-  ...forBytes(D.offset, D.end, 4, [...at(D.dst, D.offset), ...at(D.src, D.offset), ...op.f32Load, ...op.f32Store]),
-];
+/** The runs' loop: each run's whole groups of four by `vectorBody`, its last 0-3 floats by `scalarBody`. */
+function runsBody(vectorBody: number[], scalarBody: number[]): number[] {
+  return [
+    ...wholeGroupsBytes(D.count, D.whole),
+    ...op.get(D.count), ...op.i32(2), ...op.i32Shl, ...op.set(D.end),
+    ...forBytes(D.row, D.rows, 1, [
+      ...op.i32(0), ...op.set(D.offset),
+      ...forBytes(D.offset, D.whole, 16, vectorBody),
+      ...forBytes(D.offset, D.end, 4, scalarBody),
+      ...op.get(D.dst), ...op.get(D.dstStride), ...op.i32Add, ...op.set(D.dst),
+      ...op.get(D.src), ...op.get(D.srcStride), ...op.i32Add, ...op.set(D.src),
+    ]),
+  ];
+}
+
+const addIntoBody = runsBody(
+  [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...v128Load, ...at(D.src, D.offset), ...v128Load, ...f32x4Add, ...v128Store],
+  [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...op.f32Load, ...at(D.src, D.offset), ...op.f32Load, ...op.f32Add, ...op.f32Store],
+);
+const copyBody = runsBody(
+  [...at(D.dst, D.offset), ...at(D.src, D.offset), ...v128Load, ...v128Store],
+  [...at(D.dst, D.offset), ...at(D.src, D.offset), ...op.f32Load, ...op.f32Store],
+);
 
 // ---- the module ------------------------------------------------------------------------------
 
@@ -278,7 +292,7 @@ const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, vector([
     ...ruleFunctions.map(({ params }) => [0x60, ...vector(params.map((type) => [type])), ...vector([[F32]])]),
-    [0x60, ...vector([[I32], [I32], [I32]]), ...vector([])],
+    [0x60, ...vector(Array(6).fill([I32])), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
@@ -290,8 +304,8 @@ const MODULE_BYTES = Uint8Array.from([
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
-    body([[2, I32]], addIntoBody),
-    body([[2, I32]], copyBody),
+    body([[4, I32]], addIntoBody),
+    body([[4, I32]], copyBody),
   ])),
 ]);
 
@@ -312,10 +326,13 @@ export interface HeapSimd {
     value: number, gradient: number, newValue: number, meanSquare: number, moment: number, count: number,
     decay: number, oneMinusDecay: number, momentum: number, learningRate: number, epsilon: number,
   ): number;
-  /** dst[i] += src[i] for i < count; pointers are byte offsets into the heap. */
-  addInto(dst: number, src: number, count: number): void;
-  /** dst[i] = src[i] for i < count (not overlapping); pointers are byte offsets into the heap. */
-  copy(dst: number, src: number, count: number): void;
+  /**
+   * dst[i] += src[i] for i < count, on `rows` runs, run r at dst + r * dstStride and src + r *
+   * srcStride, one after the other. Pointers and strides are byte offsets into the heap.
+   */
+  addInto(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
+  /** dst[i] = src[i] for i < count (not overlapping), on `rows` runs as addInto's. */
+  copy(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
 }
 
 /** The parts of the WebAssembly API used here (this package's TypeScript libraries do not declare it). */

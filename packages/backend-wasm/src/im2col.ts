@@ -17,77 +17,86 @@ export const GEMM_MAX_IN_CHANNELS_FOR_INPUT_GRADIENT = 4;
 export const GEMM_MAX_IN_CHANNELS_FOR_FILTER_GRADIENT = 8;
 
 /**
- * Runs of at least this many floats are copied or added by a SIMD loop (a call into wasm costs about
- * as much as a dozen scalar additions in JavaScript).
+ * Series of runs of at least this many floats in all are copied or added by a SIMD loop (a call
+ * into wasm costs about as much as a dozen scalar additions in JavaScript).
  */
-const SIMD_MIN_RUN = 16;
+const SIMD_MIN_FLOATS = 16;
 
 /**
- * im2col: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c], zero in the
- * padding. `patches` holds n*oh*ow rows of kh*kw*c values. With `simd` (both arrays then
- * views of its heap), runs of many channels are copied by its SIMD loop.
+ * A series of runs: `rows` runs of `count` floats, run r at `patch + r * patchStride` in the
+ * patch matrix and at `image + r * imageStride` in the image (offsets in floats).
  */
-export function gatherPatches(x: Float32Array, patches: Float32Array, info: backend_util.Conv2DInfo, simd?: HeapSimd): void {
+type RunVisitor = (patch: number, image: number, count: number, rows: number, patchStride: number, imageStride: number) => void;
+
+/**
+ * The runs im2col copies: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c]
+ * for the i and j where the filter stays inside the image (padding reads zeros), the values
+ * of one filter row being contiguous in both. For each output pixel, its filter rows inside
+ * the image are one series: contiguous in the patch row (which is written in order), w*c
+ * apart in the image.
+ */
+function forEachRun(info: backend_util.Conv2DInfo, visit: RunVisitor): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const k = kh * kw * c;
-  patches.fill(0, 0, n * oh * ow * k);
   let base = 0;
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < oh; r++) {
+      const iFirst = Math.max(0, padInfo.top - r * sh);
+      const iEnd = Math.min(kh, h + padInfo.top - r * sh);
+      if (iEnd <= iFirst) {
+        base += ow * k;
+        continue;
+      }
       for (let q = 0; q < ow; q++, base += k) {
-        for (let i = 0; i < kh; i++) {
-          const xr = r * sh + i - padInfo.top;
-          if (xr < 0 || xr >= h) continue;
-          // Whole rows of the patch: the kw*c values of one filter row are contiguous in x
-          // where the row stays inside the image.
-          const jFirst = Math.max(0, padInfo.left - q * sw);
-          const jEnd = Math.min(kw, w + padInfo.left - q * sw);
-          if (jEnd <= jFirst) continue;
-          const from = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
-          const to = base + (i * kw + jFirst) * c;
-          const count = (jEnd - jFirst) * c;
-          // A short run (few channels) is cheaper as a loop than as a subarray and a set.
-          if (simd !== undefined && count >= SIMD_MIN_RUN) simd.copy(heapAddress(patches, to), heapAddress(x, from), count);
-          else if (count < 64) for (let e = 0; e < count; e++) patches[to + e] = x[from + e] as number;
-          else patches.set(x.subarray(from, from + count), to);
-        }
+        const jFirst = Math.max(0, padInfo.left - q * sw);
+        const jEnd = Math.min(kw, w + padInfo.left - q * sw);
+        if (jEnd <= jFirst) continue;
+        const image = ((b * h + r * sh + iFirst - padInfo.top) * w + q * sw + jFirst - padInfo.left) * c;
+        visit(base + (iFirst * kw + jFirst) * c, image, (jEnd - jFirst) * c, iEnd - iFirst, kw * c, w * c);
       }
     }
   }
 }
 
 /**
+ * im2col: patches[(n, oh, ow), (i, j, c)] = xPadded[n, oh*sh + i, ow*sw + j, c], zero in the
+ * padding. `patches` holds n*oh*ow rows of kh*kw*c values. With `simd` (both arrays then
+ * views of its heap), series of runs are copied by its SIMD loop.
+ */
+export function gatherPatches(x: Float32Array, patches: Float32Array, info: backend_util.Conv2DInfo, simd?: HeapSimd): void {
+  const { batchSize: n, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, inChannels: c } = info;
+  patches.fill(0, 0, n * oh * ow * kh * kw * c);
+  forEachRun(info, (patch, image, count, rows, patchStride, imageStride) => {
+    if (simd !== undefined && count * rows >= SIMD_MIN_FLOATS) {
+      simd.copy(heapAddress(patches, patch), heapAddress(x, image), count, rows, 4 * patchStride, 4 * imageStride);
+      return;
+    }
+    for (let row = 0; row < rows; row++, patch += patchStride, image += imageStride) {
+      for (let e = 0; e < count; e++) patches[patch + e] = x[image + e] as number;
+    }
+  });
+}
+
+/**
  * col2im, the adjoint of gatherPatches: dx[n, y, x, c] = the sum of the patch entries that
- * read xPadded[n, y, x, c]. Overwrites all of `dx`. With `simd` (both arrays then views of
- * its heap), the runs of many channels are added four floats at a time: the same float32
- * additions in the same order, so the same values, 5-10x faster than JavaScript's scalar
- * additions on the MNIST DCGAN's 64-channel layers.
+ * read xPadded[n, y, x, c], added in the order of the output pixels. Overwrites all of `dx`.
+ * With `simd` (both arrays then views of its heap), series of runs are added four floats at a
+ * time: the same float32 additions in the same order, so the same values, 5-10x faster than
+ * JavaScript's scalar additions on the MNIST DCGAN's 64-channel layers.
  */
 export function scatterPatches(patches: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo, simd?: HeapSimd): void {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
-  const k = kh * kw * c;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   dx.fill(0, 0, n * h * w * c);
-  let base = 0;
-  for (let b = 0; b < n; b++) {
-    for (let r = 0; r < oh; r++) {
-      for (let q = 0; q < ow; q++, base += k) {
-        for (let i = 0; i < kh; i++) {
-          const xr = r * sh + i - padInfo.top;
-          if (xr < 0 || xr >= h) continue;
-          const jFirst = Math.max(0, padInfo.left - q * sw);
-          const jEnd = Math.min(kw, w + padInfo.left - q * sw);
-          if (jEnd <= jFirst) continue;
-          const to = ((b * h + xr) * w + q * sw + jFirst - padInfo.left) * c;
-          const from = base + (i * kw + jFirst) * c;
-          const count = (jEnd - jFirst) * c;
-          if (simd !== undefined && count >= SIMD_MIN_RUN) simd.addInto(heapAddress(dx, to), heapAddress(patches, from), count);
-          else for (let e = 0; e < count; e++) dx[to + e]! += patches[from + e] as number;
-        }
-      }
+  forEachRun(info, (patch, image, count, rows, patchStride, imageStride) => {
+    if (simd !== undefined && count * rows >= SIMD_MIN_FLOATS) {
+      simd.addInto(heapAddress(dx, image), heapAddress(patches, patch), count, rows, 4 * imageStride, 4 * patchStride);
+      return;
     }
-  }
+    for (let row = 0; row < rows; row++, patch += patchStride, image += imageStride) {
+      for (let e = 0; e < count; e++) dx[image + e]! += patches[patch + e] as number;
+    }
+  });
 }
 
 function im2col(ops: WasmOps, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
