@@ -14,8 +14,8 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   gradient entry is not finite (the sum of g - g over all g).
  * - `addInto`: dst[i] += src[i], for col2im's scattered additions (im2col.ts), and `copy`:
  *   dst[i] = src[i], for im2col's gathered copies, each on a series of runs at fixed strides
- *   (a row of output pixels' patches), so that a convolution's patches take one call per
- *   filter row and output row instead of one per patch row.
+ *   (the filter rows of one output pixel's patch), so that a patch takes one call instead of
+ *   one per filter row.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
