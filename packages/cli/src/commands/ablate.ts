@@ -37,7 +37,7 @@ export interface AblationRecord {
 
 export const command: Command = {
   name: "ablate",
-  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add 'PKG [{ OPTIONS }]']... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
+  usage: "gan ablate FILE [--seeds N] [--steps N] [--jobs J] [--add 'PKG [{ OPTIONS }]']... [--remove PKG]... [--first-seed S] [--out DIR] [--queue redis://HOST:PORT]",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "ablate",
@@ -47,6 +47,7 @@ export const command: Command = {
         steps: { type: "string" },
         jobs: { type: "string" },
         add: { type: "string", multiple: true },
+        remove: { type: "string", multiple: true },
         "first-seed": { type: "string" },
         "as-written": { type: "boolean" },
         out: { type: "string" },
@@ -60,7 +61,9 @@ export const command: Command = {
     const steps = integerFlag("ablate", "steps", values.steps, 1);
     const jobs = integerFlag("ablate", "jobs", values.jobs, 1) ?? defaultJobs();
     const firstSeed = integerFlag("ablate", "first-seed", values["first-seed"], 0);
-    if (values["as-written"] && values.add) throw new UsageError("gan ablate: --as-written trains only the spec as written; it cannot be combined with --add");
+    for (const flag of ["add", "remove"] as const) {
+      if (values["as-written"] && values[flag]) throw new UsageError(`gan ablate: --as-written trains only the spec as written; it cannot be combined with --${flag}`);
+    }
     const text = readSpec(file);
 
     const ablation = await expandAblation(
@@ -70,6 +73,7 @@ export const command: Command = {
         ...(steps !== undefined ? { steps } : {}),
         ...(firstSeed !== undefined ? { firstSeed } : {}),
         ...(values.add ? { add: values.add } : {}),
+        ...(values.remove ? { remove: values.remove } : {}),
         ...(values["as-written"] ? { asWrittenOnly: true } : {}),
         compile: specCompiler(file),
       },

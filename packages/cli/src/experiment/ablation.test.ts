@@ -81,6 +81,16 @@ describe("ablationVariants", () => {
     expect(() => ablationVariants(SPEC, file, { add: ["@gan/ncritic { n: 2 }", " @gan/ncritic  { n: 2 }"] })).toThrow("gan ablate: --add @gan/ncritic { n: 2 } is given twice");
   });
 
+  test("--remove keeps only the variants without the named tricks", () => {
+    const variants = ablationVariants(SPEC, file, { remove: ["@gan/label-smoothing"], add: ["@gan/ema"] });
+    expect(variants.map((v) => v.id)).toEqual(["as-written", "without-label-smoothing", "with-ema"]);
+    expect(variants[1]!.text).toBe(SPEC.replace('  use "@gan/label-smoothing" { real: 0.9 }\n', ""));
+    expect(() => ablationVariants(SPEC, file, { remove: ["@gan/pack"] })).toThrow(
+      `gan ablate: --remove @gan/pack: ${file} does not use it (its tricks: @gan/leaky-relu, @gan/label-smoothing)`,
+    );
+    expect(() => ablationVariants(SPEC, file, { remove: ["@gan/leaky-relu", "@gan/leaky-relu"] })).toThrow("gan ablate: --remove @gan/leaky-relu is given twice");
+  });
+
   test("a trick used twice gets one variant per line, told apart by line number", () => {
     const twice = SPEC.replace('  use "@gan/label-smoothing" { real: 0.9 }\n', '  use "@gan/label-smoothing" { real: 0.9 }\n  use "@gan/label-smoothing" { real: 0.8 } from 2\n');
     expect(ablationVariants(twice, file).map((v) => v.id)).toEqual(["as-written", "without-leaky-relu", "without-label-smoothing-line24", "without-label-smoothing-line25"]);
@@ -266,5 +276,10 @@ describe("gan ablate", () => {
       stderr: "gan: gan ablate: --as-written trains only the spec as written; it cannot be combined with --add\n",
     });
     expect(await run("ablate", file, "--add", "@gan/ema", "--add", "@gan/ema")).toMatchObject({ code: 2, stderr: "gan: gan ablate: --add @gan/ema is given twice\n" });
+    expect(await run("ablate", file, "--as-written", "--remove", "@gan/leaky-relu")).toMatchObject({
+      code: 2,
+      stderr: "gan: gan ablate: --as-written trains only the spec as written; it cannot be combined with --remove\n",
+    });
+    expect(await run("ablate", file, "--remove", "@gan/ema")).toMatchObject({ code: 2, stderr: expect.stringMatching(/^gan: gan ablate: --remove @gan\/ema: .* does not use it \(its tricks: /) });
   });
 });

@@ -93,6 +93,12 @@ export interface VariantOptions {
   add?: readonly string[];
   /** False: no variant without a `use` line (only the spec as written and the added tricks). */
   removals?: boolean;
+  /**
+   * Only the variants without these trick packages (`gan ablate --remove`), instead of one per
+   * `use` line: a one-trick ablation, such as with and without `@gan/pack`, costs no more
+   * than that trick's runs.
+   */
+  remove?: readonly string[];
 }
 
 export function ablationVariants(text: string, file: string, options: VariantOptions = {}): SpecVariant[] {
@@ -100,7 +106,16 @@ export function ablationVariants(text: string, file: string, options: VariantOpt
   const uses = useStatements(spec);
   const variants: SpecVariant[] = [{ id: "as-written", label: "as written", change: { kind: "none" }, text }];
   const usedTwice = new Set(uses.map((u) => u.package.value).filter((name, i, all) => all.indexOf(name) !== i));
-  for (const use of options.removals === false ? [] : uses) {
+  const removed = new Set<string>();
+  for (const name of options.remove ?? []) {
+    if (!uses.some((u) => u.package.value === name)) {
+      throw new UsageError(`gan ablate: --remove ${name}: ${file} does not use it (its tricks: ${[...new Set(uses.map((u) => u.package.value))].join(", ") || "none"})`);
+    }
+    if (removed.has(name)) throw new UsageError(`gan ablate: --remove ${name} is given twice`);
+    removed.add(name);
+  }
+  const removable = options.removals === false ? [] : options.remove ? uses.filter((u) => removed.has(u.package.value)) : uses;
+  for (const use of removable) {
     const name = use.package.value;
     const line = use.span.line;
     const twice = usedTwice.has(name);
@@ -150,6 +165,7 @@ export type Ablation = Expanded<SpecVariant>;
 export async function expandAblation(spec: { text: string; file: string }, options: AblationOptions): Promise<Ablation> {
   const variants = ablationVariants(spec.text, spec.file, {
     ...(options.add ? { add: options.add } : {}),
+    ...(options.remove ? { remove: options.remove } : {}),
     ...(options.removals !== undefined ? { removals: options.removals } : {}),
   });
   const chosen = options.asWrittenOnly ? variants.filter((v) => v.change.kind === "none") : variants;
