@@ -17,7 +17,7 @@ const FORMATS = ["table", "json"] as const;
 function featuresChoice(model: string | undefined, layer: string | undefined, range: string | undefined): FeaturesChoice | undefined {
   if (model === undefined) {
     const orphan = layer !== undefined ? "--features-layer" : range !== undefined ? "--features-range" : undefined;
-    if (orphan !== undefined) throw new UsageError(`gan eval: ${orphan} needs --features MODEL.json, the feature network it applies to`);
+    if (orphan !== undefined) throw new UsageError(`gan eval: ${orphan} needs --features MODEL.json (or emoji-classifier), the feature network it applies to`);
     return undefined;
   }
   let inputRange: [number, number] | undefined;
@@ -34,11 +34,13 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 export const command: Command = {
   name: "eval",
   usage:
-    "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
     "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
     "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
     "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
-    "to --features-range, default 0,1), against as many examples of the run's data. Vectors: the same on the raw values.\n" +
+    "to --features-range, default 0,1), or on the built-in emoji-classifier, against as many examples of the run's data;\n" +
+    "without --features, on the network the run's spec names in its eval block (features: ...). Vectors: the same on\n" +
+    "the raw values.\n" +
     "Every figure names its features (fd@mnist-classifier, kid@raw).",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

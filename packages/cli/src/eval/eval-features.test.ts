@@ -80,7 +80,7 @@ describe("gan eval on 6x6x1 images", () => {
   });
 
   test("flag mistakes are one line each, with the exit code of their kind", async () => {
-    expect(await gan("eval", runDir, "--features-layer", "d0_flatten")).toMatchObject({ code: 2, stderr: "gan: gan eval: --features-layer needs --features MODEL.json, the feature network it applies to\n" });
+    expect(await gan("eval", runDir, "--features-layer", "d0_flatten")).toMatchObject({ code: 2, stderr: "gan: gan eval: --features-layer needs --features MODEL.json (or emoji-classifier), the feature network it applies to\n" });
     expect(await gan("eval", runDir, "--features", modelPath, "--features-range", "1,-1")).toMatchObject({
       code: 2,
       stderr: "gan: gan eval: --features-range must be two numbers LO,HI with LO < HI (the pixel range the network expects, e.g. -1,1), got '1,-1'\n",
