@@ -18,6 +18,8 @@ export {
   MNIST_DATA,
   dcganNetworks,
   mlpNetworks,
+  TINY_CLASSES,
+  tinyConditionalPlan,
   networksSpec,
   tinyPlan,
   tinyPlanWithLayers,

@@ -223,6 +223,14 @@ export interface LatentStatement {
   distribution?: Word;
   span: Span;
 }
+/** `condition classes { embedding: 16 }` */
+export interface ConditionStatement {
+  kind: "condition";
+  /** What the networks are conditioned on: `classes`. */
+  on?: Word;
+  options?: ObjectValue;
+  span: Span;
+}
 export interface NetworkStatement {
   kind: "network";
   network: "generator" | "discriminator";
@@ -275,6 +283,7 @@ export interface UseStatement {
 export type Statement =
   | DataStatement
   | LatentStatement
+  | ConditionStatement
   | NetworkStatement
   | LossStatement
   | OptimizerStatement

@@ -14,6 +14,7 @@ import {
   dataShapeFits,
   describeLoss,
   formatPath,
+  generatorInputSize,
   LOSS_ALIASES,
   LOSS_KINDS,
   lossDeclaration,
@@ -30,7 +31,9 @@ import {
   validatePlan,
   walkLayers,
   type CompileHost,
+  type Condition,
   type Data,
+  type DataClasses,
   type DataWithoutShape,
   type JsonValue,
   type Layer,
@@ -373,7 +376,8 @@ class Compilation {
   /** The plan before rewrites, or undefined when a part is missing or wrong (already reported). */
   private assemble(lowered: LoweredSpec, uses: (ResolvedUse | undefined)[], dataShape: number[] | undefined, loss: Loss | undefined): Plan | undefined {
     const { name, data, latent, networks, optimizers, train } = lowered;
-    if (name === undefined || data === undefined || dataShape === undefined || latent === undefined || loss === undefined) return undefined;
+    const condition = this.condition(lowered);
+    if (name === undefined || data === undefined || dataShape === undefined || latent === undefined || loss === undefined || condition === null) return undefined;
     if (optimizers === undefined || train === undefined || networks.generator === undefined || networks.discriminator === undefined) return undefined;
     const dataSpan = data.statement.span;
     const tricks: TrickUse[] = uses.flatMap((resolved) =>
@@ -395,8 +399,9 @@ class Compilation {
       source: { file: basename(this.file), sha256: sha256(this.text) },
       data: { ...data.fields, shape: dataShape, source: { line: dataSpan.line, column: dataSpan.column } },
       latent,
+      ...(condition && { condition }),
       networks: {
-        generator: { inputShape: [latent.size], layers: networks.generator.layers },
+        generator: { inputShape: [generatorInputSize({ latent, condition })], layers: networks.generator.layers },
         discriminator: { inputShape: dataShape, layers: networks.discriminator.layers },
       },
       loss,
@@ -407,6 +412,38 @@ class Compilation {
     };
     // Each part was built through its schema; the whole is validated after the rewrites.
     return plan as unknown as Plan;
+  }
+
+  /**
+   * The plan's condition: `condition classes` with the number of classes the data's labels
+   * hold; undefined without a condition statement, null when there is no plan to make (the
+   * data has no labels: reported at the statement; or another part failed).
+   */
+  private condition(lowered: LoweredSpec): Condition | undefined | null {
+    const statement = lowered.spec.statements.find((s) => s.kind === "condition");
+    if (statement === undefined) return undefined;
+    const condition = lowered.condition;
+    const data = lowered.data;
+    if (condition === undefined || data === undefined) return null;
+    const classes = data.fields.classes as DataClasses | undefined;
+    if (classes === undefined) {
+      const hint = dataDefinition(data.kind).options.includes("classes")
+        ? `give data ${data.kind} its 'classes' option (data mnist { classes: "labels" }, data images "dir/" { classes: "folders" })`
+        : `data ${data.kind} has no class labels (data mnist, idx and images have them, with their 'classes' option)`;
+      this.report(condition.statement.span, `condition classes needs class labels in the data: ${hint}`);
+      return null;
+    }
+    if (!("names" in classes)) {
+      // Counted only when the host reads the data's files; a failed reading was reported already.
+      if (this.host.dataShape === undefined) this.report(condition.statement.span, `condition classes: the classes of data ${data.kind} cannot be counted here, where no data file is read`);
+      return null;
+    }
+    if (classes.names.length < 2) {
+      this.report(condition.statement.span, `condition classes needs at least 2 classes, but the data has ${classes.names.length}`);
+      return null;
+    }
+    const { span } = condition.statement;
+    return { kind: "classes", classes: classes.names.length, embedding: condition.embedding ?? classes.names.length, discriminator: "projection", source: { line: span.line, column: span.column } };
   }
 
   /**
@@ -592,7 +629,8 @@ class Compilation {
     networkIntact: (statement: NetworkStatement) => boolean,
   ): Promise<void> {
     const inputs: Record<NetworkName, number[] | undefined> = {
-      generator: lowered.latent && [lowered.latent.size],
+      // Under a condition without a plan, the class embedding's size is not known: the generator is not checked alone.
+      generator: lowered.latent && lowered.condition === undefined ? [lowered.latent.size] : undefined,
       discriminator: dataShape,
     };
     for (const name of ["generator", "discriminator"] as const) {

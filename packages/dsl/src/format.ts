@@ -236,6 +236,13 @@ class Printer {
         this.write(`latent ${expressionText(statement.size)}`);
         if (statement.distribution !== undefined) this.write(` ${statement.distribution.text}`);
         return;
+      case "condition":
+        this.write(`condition ${statement.on?.text ?? ""}`);
+        if (statement.options !== undefined) {
+          this.write(" ");
+          this.object(statement.options, indent);
+        }
+        return;
       case "loss":
         this.write(`loss ${statement.loss?.text ?? ""}`);
         return;

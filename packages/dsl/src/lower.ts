@@ -30,6 +30,7 @@ import {
   type Window,
 } from "@gan/plan";
 import type {
+  ConditionStatement,
   DataStatement,
   LatentStatement,
   NetworkStatement,
@@ -84,11 +85,19 @@ export interface LoweredUse {
   valid: boolean;
 }
 
+/** `condition classes { embedding: N }`: the plan's condition is made once the data's classes are known. */
+export interface LoweredCondition {
+  /** The size of G's class embedding when the spec gives it; else the number of classes. */
+  embedding?: number;
+  statement: ConditionStatement;
+}
+
 /** The plan's parts; a part is absent when its statement is missing or has an error. */
 export interface LoweredSpec {
   name?: string;
   data?: LoweredData;
   latent?: Latent;
+  condition?: LoweredCondition;
   networks: Partial<Record<NetworkName, LoweredNetwork>>;
   loss?: Loss;
   /** A `loss` word that is no built-in kind: the compiler looks for it among the used tricks' losses. */
@@ -164,6 +173,12 @@ class Lowering {
       if (lowered !== undefined) out.latent = lowered;
     }
 
+    const condition = byKind.condition[0] as ConditionStatement | undefined;
+    if (condition !== undefined) {
+      const lowered = this.lowerCondition(condition);
+      if (lowered !== undefined) out.condition = lowered;
+    }
+
     for (const network of ["generator", "discriminator"] as const) {
       const statement = (byKind.network as NetworkStatement[]).find((s) => s.network === network);
       if (statement === undefined) {
@@ -198,10 +213,10 @@ class Lowering {
 
   /** Statements by kind; a second data, latent, loss or train statement (or network block) is an error. */
   private groupStatements(): Record<Statement["kind"], Statement[]> {
-    const byKind: Record<Statement["kind"], Statement[]> = { data: [], latent: [], network: [], loss: [], optimizer: [], train: [], use: [] };
+    const byKind: Record<Statement["kind"], Statement[]> = { data: [], latent: [], condition: [], network: [], loss: [], optimizer: [], train: [], use: [] };
     for (const statement of this.spec.statements) {
       const group = byKind[statement.kind];
-      const single = statement.kind === "data" || statement.kind === "latent" || statement.kind === "loss" || statement.kind === "train";
+      const single = statement.kind === "data" || statement.kind === "latent" || statement.kind === "condition" || statement.kind === "loss" || statement.kind === "train";
       const previous =
         statement.kind === "network"
           ? (group as NetworkStatement[]).find((s) => s.network === statement.network)
@@ -420,6 +435,31 @@ class Lowering {
       }
     }
     return size === undefined ? undefined : { size, distribution };
+  }
+
+  private lowerCondition(statement: ConditionStatement): LoweredCondition | undefined {
+    const on = statement.on;
+    if (on === undefined) {
+      this.report(statement.span, "condition needs what the networks are conditioned on: 'condition classes'");
+      return undefined;
+    }
+    if (on.text !== "classes") {
+      this.report(on.span, `the networks can be conditioned on 'classes', not '${on.text}'${didYouMean(on.text, ["classes"])}`);
+      return undefined;
+    }
+    const lowered: LoweredCondition = { statement };
+    for (const entry of statement.options?.entries ?? []) {
+      if (entry.key.text !== "embedding") {
+        this.report(entry.key.span, `condition classes has no option '${entry.key.text}'${didYouMean(entry.key.text, ["embedding"]) || ": its option is 'embedding' (the size of the generator's class embedding)"}`);
+        return undefined;
+      }
+      const value = entry.value;
+      const size = isExpression(value) ? integerAtLeast(value, 1, "the size of the class embedding", this.report) : undefined;
+      if (!isExpression(value)) this.report(value?.span ?? entry.key.span, "the embedding is a number: condition classes { embedding: 16 }");
+      if (size === undefined) return undefined;
+      lowered.embedding = size;
+    }
+    return lowered;
   }
 
   /**

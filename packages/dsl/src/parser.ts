@@ -294,6 +294,7 @@ export class GanParser extends CstParser {
   private readonly statementAlternatives = [
     { ALT: () => this.SUBRULE(this.dataStatement) },
     { ALT: () => this.SUBRULE(this.latentStatement) },
+    { ALT: () => this.SUBRULE(this.conditionStatement) },
     { ALT: () => this.SUBRULE(this.networkStatement) },
     { ALT: () => this.SUBRULE(this.lossStatement) },
     { ALT: () => this.SUBRULE(this.optimizerStatement) },
@@ -319,6 +320,14 @@ export class GanParser extends CstParser {
     const head = this.CONSUME(t.Latent);
     this.SUBRULE(this.expression);
     this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.CONSUME(t.Identifier, { LABEL: "distribution" }) });
+    this.ACTION(() => this.skipJunk(head));
+  });
+
+  /** `condition classes [{ options }]` */
+  conditionStatement = this.RULE("conditionStatement", () => {
+    const head = this.CONSUME(t.Condition);
+    this.OPTION({ GATE: () => this.nextOnSameLine(), DEF: () => this.CONSUME(t.Identifier, { LABEL: "on" }) });
+    this.OPTION2(() => this.SUBRULE(this.object));
     this.ACTION(() => this.skipJunk(head));
   });
 

@@ -13,7 +13,7 @@
  *   `@gan/loss-reader`: a rewrite that records the declaration of the plan's loss it was given;
  * - stand-ins for the real tricks the examples use, with their option names.
  */
-import type { CompileHost, DataWithoutShape, EvalFeatures, FeatureNetworkResult, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
+import type { CompileHost, DataClasses, DataWithoutShape, EvalFeatures, FeatureNetworkResult, JsonValue, Layer, LoadedTrick, Plan, Rewrite, TrickOptionIssue } from "@gan/plan";
 
 type Check = (value: JsonValue) => string | undefined;
 
@@ -215,9 +215,21 @@ export interface TestHostOptions {
    */
   anyTrick?: boolean;
   /** What `dataShape` answers; without it the host cannot read data files. */
-  dataShape?: (data: DataWithoutShape) => { ok: true; shape: number[] } | { ok: false; message: string };
+  dataShape?: (data: DataWithoutShape) => { ok: true; shape: number[]; classes?: DataClasses } | { ok: false; message: string };
   /** What `featureNetwork` answers; without it the host does not check feature networks. */
   featureNetwork?: (features: EvalFeatures) => FeatureNetworkResult;
+}
+
+/**
+ * What the files of data mnist hold, without reading them: 28x28x1 images and, when asked, the
+ * ten digits (counts of the training split). For specs such as the examples' that the test
+ * host must compile as `gan compile` would.
+ */
+export function mnistFacts(data: DataWithoutShape): { ok: true; shape: number[]; classes?: DataClasses } | { ok: false; message: string } {
+  if (data.kind !== "mnist") return { ok: false, message: `the test host reads no ${data.kind} files` };
+  const counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
+  const classes = data.classes && { from: "idx" as const, names: counts.map((_, digit) => String(digit)), counts };
+  return { ok: true, shape: [28, 28, 1], ...(classes && { classes }) };
 }
 
 export interface TestHost extends CompileHost {

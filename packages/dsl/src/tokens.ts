@@ -57,6 +57,7 @@ function keyword(word: string, role: KeywordRole = "other"): TokenType {
 export const Gan = keyword("gan");
 export const Data = keyword("data", "statement");
 export const Latent = keyword("latent", "statement");
+export const Condition = keyword("condition", "statement");
 export const Generator = keyword("generator", "statement");
 export const Discriminator = keyword("discriminator", "statement");
 export const Loss = keyword("loss", "statement");
@@ -212,7 +213,7 @@ export function keywordOf(tokenType: TokenType): string | undefined {
   return keywordTokens.includes(tokenType) ? (tokenType.PATTERN as RegExp).source : undefined;
 }
 
-export const STATEMENT_KEYWORD_TOKENS: readonly TokenType[] = [Gan, Data, Latent, Generator, Discriminator, Loss, Optimizer, Train, Use];
+export const STATEMENT_KEYWORD_TOKENS: readonly TokenType[] = [Gan, Data, Latent, Condition, Generator, Discriminator, Loss, Optimizer, Train, Use];
 export const ACTIVATION_KEYWORD_TOKENS: readonly TokenType[] = [Relu, Leakyrelu, Tanh, Sigmoid, Linear];
 
 /** The keyword token of a layer kind's word or of a layer option's word. */

@@ -15,7 +15,7 @@ import { ganParser } from "./parser.js";
 import { closest, LAYER_ALIASES, listWords } from "./suggest.js";
 import { StringLiteral } from "./tokens.js";
 
-export const STATEMENT_KEYWORDS = ["data", "latent", "generator", "discriminator", "loss", "optimizer", "train", "use"] as const;
+export const STATEMENT_KEYWORDS = ["data", "latent", "condition", "generator", "discriminator", "loss", "optimizer", "train", "use"] as const;
 export const TRAIN_SETTINGS = ["steps", "batch", "seed", "sample", "checkpoint", "keep", "log", "backend", "eval", "stop"] as const;
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -193,6 +193,14 @@ class AstBuilder extends BaseVisitor {
     const size = this.build<ast.Expression>(node(children, "expression"));
     const distribution = token(children, "distribution");
     return { kind: "latent", ...(size && { size }), ...(distribution && { distribution: word(distribution) }), span };
+  }
+
+  conditionStatement(children: Children, cst: CstNode): ast.ConditionStatement | undefined {
+    const span = nodeSpan(cst);
+    if (span === undefined) return undefined;
+    const on = token(children, "on");
+    const options = this.build<ast.ObjectValue>(node(children, "object"));
+    return { kind: "condition", ...(on && { on: word(on) }), ...(options && { options }), span };
   }
 
   networkStatement(children: Children, cst: CstNode): ast.NetworkStatement | undefined {

@@ -9,7 +9,7 @@ describe("@gan/plan entry point", () => {
       .sort();
     expect(functions).toEqual([
       "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "evalMetricKey", "evaluationKindOf", "featuresIdOf", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
-      "formatShape", "inferNetworkShapes", "isBuiltinFeatureNetwork", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
+      "formatShape", "generatorInputSize", "inferNetworkShapes", "isBuiltinFeatureNetwork", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
       "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);

@@ -7,6 +7,7 @@
  * the field's path, which is what makes `gan train plan.json` safe to feed by hand.
  */
 import { z } from "zod";
+import { ConditionSchema } from "./condition.js";
 import { DataSchema } from "./data/index.js";
 import { LayerSchema, type LayerOf } from "./layer-kinds/index.js";
 import { LossSchema } from "./losses.js";
@@ -23,6 +24,7 @@ import {
 
 export { JsonValueSchema, SourceLocationSchema, type JsonValue, type SourceLocation };
 export * from "./data/index.js";
+export { CONDITION_HEADS, ConditionSchema, generatorInputSize, type Condition, type ConditionHead } from "./condition.js";
 
 export const PLAN_VERSION = 1 as const;
 
@@ -344,6 +346,8 @@ export const PlanSchema = z.strictObject({
   source: z.strictObject({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   data: DataSchema,
   latent: LatentSchema,
+  /** `condition classes`: G and D take a class label (condition.ts); absent for an unconditional GAN. */
+  condition: ConditionSchema.optional(),
   networks: z.strictObject({ generator: NetworkSchema, discriminator: NetworkSchema }),
   loss: LossSchema,
   optimizers: z.strictObject({ generator: OptimizerSchema, discriminator: OptimizerSchema }),

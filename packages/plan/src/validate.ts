@@ -4,6 +4,7 @@
  * data ranges in order, schedules in order, trick windows that are not empty, layer shapes
  * that fit together, and networks that fit the data and the latent vector.
  */
+import { conditionProblems, generatorInputSize } from "./condition.js";
 import { walkLayers } from "./layer-tree.js";
 import { TRICK_LOSS_KIND } from "./losses.js";
 import { EVAL_METRICS, PlanSchema, ScheduleSchema, evaluationKindOf, type Network, type NetworkName, type Plan } from "./schema.js";
@@ -49,8 +50,10 @@ export function validatePlan(json: unknown, options: ValidatePlanOptions = {}): 
     }
   }
   if (problems.length > 0) return failure(problems);
-
-  return { ok: true, plan: { ...plan, networks: { generator: networks.generator!, discriminator: networks.discriminator! } } };
+  const inferred = { ...plan, networks: { generator: networks.generator!, discriminator: networks.discriminator! } };
+  const conditioning = conditionProblems(inferred);
+  if (conditioning.length > 0) return failure(conditioning);
+  return { ok: true, plan: inferred };
 }
 
 /** `path: message` lines, as a command prints them. */
@@ -182,9 +185,10 @@ function checkInput(plan: Plan, name: NetworkName): LocatedMessage[] {
   const { inputShape } = plan.networks[name];
   const path = ["networks", name, "inputShape"];
   if (name === "generator") {
-    const latent = [plan.latent.size];
+    const latent = [generatorInputSize(plan)];
     if (shapesEqual(inputShape, latent)) return [];
-    return [{ path, message: `is ${formatShape(inputShape)} but the latent vector has size ${plan.latent.size}: it must be ${formatShape(latent)}` }];
+    const what = plan.condition ? `the latent vector (${plan.latent.size}) and the class embedding (${plan.condition.embedding}) have` : "the latent vector has";
+    return [{ path, message: `is ${formatShape(inputShape)} but ${what} size ${latent[0]}: it must be ${formatShape(latent)}` }];
   }
   const sample = plan.data.shape;
   if (shapesEqual(inputShape, sample)) return [];

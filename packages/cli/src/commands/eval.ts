@@ -41,7 +41,8 @@ export const command: Command = {
     "to --features-range, default 0,1), or on the built-in emoji-classifier, against as many examples of the run's data;\n" +
     "without --features, on the network the run's spec names in its eval block (features: ...). Vectors: the same on\n" +
     "the raw values.\n" +
-    "Every figure names its features (fd@mnist-classifier, kid@raw).",
+    "Every figure names its features (fd@mnist-classifier, kid@raw). A class-conditional MNIST run ('condition classes' on\n" +
+    "data mnist { classes: \"labels\" }) also gets its class match: the share of samples the classifier puts in their class.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "eval",

@@ -8,6 +8,8 @@ import { writeOutputFile } from "../files.js";
 import { output } from "../io.js";
 
 const FORMATS = ["png", "csv", "npy"] as const;
+/** Samples per class with `--class all` and no -n: a row of a picture each. */
+const CLASS_ROW = 8;
 type Format = (typeof FORMATS)[number];
 
 function binaryOnTerminal(format: Format): UsageError {
@@ -25,7 +27,11 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 
 export const command: Command = {
   name: "sample",
-  usage: "gan sample RUN_DIR [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B]",
+  usage:
+    "gan sample RUN_DIR [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "--class (a run whose spec says 'condition classes'): every sample of class C, a name as the data names it or an index\n" +
+    "from 0; all: -n samples of each class (default 8), class after class, one row per class in the picture. Without it,\n" +
+    "a conditional run's samples are drawn for uniform classes.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "sample",
@@ -36,11 +42,13 @@ export const command: Command = {
         format: { type: "string" },
         seed: { type: "string" },
         backend: { type: "string" },
+        class: { type: "string" },
       },
       { min: 1, max: 1 },
     );
     const runDir = positionals[0]!;
-    const count = integerFlag("sample", "n", values.n, 1) ?? 1000;
+    // With --class all, -n is per class: one row of a picture per class.
+    const count = integerFlag("sample", "n", values.n, 1) ?? (values.class === "all" ? CLASS_ROW : 1000);
     const seed = integerFlag("sample", "seed", values.seed, 0) ?? 0;
     if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
       throw new UsageError(`gan sample: --backend must be one of ${BACKENDS.join(", ")}, got '${values.backend}'`);
@@ -51,6 +59,7 @@ export const command: Command = {
       backend: (values.backend as BackendName | undefined) ?? "auto",
       tricksFrom: process.cwd(),
       warn: (message) => output.err(`warning: ${message}\n`),
+      ...(values.class !== undefined && { classes: values.class }),
     });
     const kind = sampleKind(samples.plan);
     // 2-D samples go out as CSV for evaluation elsewhere; images as a picture.
@@ -65,7 +74,7 @@ export const command: Command = {
     } else if (format === "npy") {
       content = encodeNpy(samples.values, [samples.count, ...samples.shape]);
     } else {
-      const png = renderSamples(samples.plan, samples.values);
+      const png = renderSamples(samples.plan, samples.values, samples.columns);
       if (!png) {
         throw new UserError(`samples of shape [${samples.shape.join(", ")}] cannot be drawn as a PNG: use --format csv or npy`);
       }
@@ -80,7 +89,7 @@ export const command: Command = {
     writeOutputFile(values.out, content, "the samples");
     const relative = path.relative(process.cwd(), samples.weightsFrom);
     const from = relative === "" || relative.startsWith("..") ? samples.weightsFrom : relative;
-    output.err(`wrote ${count} samples (${format}) from ${from} to ${values.out}\n`);
+    output.err(`wrote ${samples.count} samples (${format}) from ${from} to ${values.out}\n`);
     return 0;
   },
 };

@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "@gan/core";
 import { RUN_FILES, appendRunLog, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core/runtime";
-import { classifierScore, classifierStatistics, frechetDistance, loadMnist, mixtureMetrics, mnistReferenceStatistics, MNIST_PIXELS } from "@gan/metrics";
+import { classifierPredictions, classifierScore, classifierStatistics, frechetDistance, loadMnist, mixtureMetrics, mnistReferenceStatistics, MNIST_PIXELS } from "@gan/metrics";
 import type { BackendName, Plan } from "@gan/plan";
 import { writeFileAtomic } from "../files.js";
 import {
@@ -71,6 +71,11 @@ export interface MnistEvaluation {
   classifierScore: number;
   /** Generated pixels outside [0, 1] that were clipped before the classifier saw them. */
   clippedPixels: number;
+  /**
+   * A class-conditional run on MNIST's labels (`condition classes`): the share of samples,
+   * drawn for uniform classes, whose most probable class by the classifier is the class asked for.
+   */
+  classMatch?: number;
   /** KID, precision, recall, density and coverage (and the distance again) on the classifier's features; absent from eval.json files of gan before them. */
   figures?: FeatureFigures;
 }
@@ -169,7 +174,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     kind.kind === "mixture"
       ? mixtureEvaluation(samples.plan, samples.values)
       : kind.kind === "mnist"
-        ? await mnistEvaluation(samples.plan, samples.values, count)
+        ? await mnistEvaluation(samples.plan, samples.values, count, samples.classes)
         : await featureEvaluation(samples.plan, samples.values, count, seed, features);
   return {
     evalVersion: EVAL_VERSION,
@@ -206,7 +211,7 @@ export function mixtureEvaluation(plan: Plan, values: Float32Array): MixtureEval
   };
 }
 
-export async function mnistEvaluation(plan: Plan, values: Float32Array, count: number): Promise<MnistEvaluation> {
+export async function mnistEvaluation(plan: Plan, values: Float32Array, count: number, classes?: Int32Array): Promise<MnistEvaluation> {
   const pixels = toNativeRange(plan, values);
   const clippedPixels = clipPixels(pixels);
   const figures = await featureFigures(await featureExtractor("mnist-classifier", undefined), await referenceSet(plan, "mnist-classifier", count, 0), pixels, count, plan.data.shape);
@@ -221,8 +226,17 @@ export async function mnistEvaluation(plan: Plan, values: Float32Array, count: n
     frechetFloor: floor,
     classifierScore: await classifierScore(pixels),
     clippedPixels,
+    ...(classes !== undefined && plan.data.kind === "mnist" && { classMatch: await classMatch(pixels, classes) }),
     figures,
   };
+}
+
+/** The share of `images` (pixels in [0, 1]) that the MNIST classifier puts in the class each was generated for. */
+export async function classMatch(images: Float32Array, classes: Int32Array): Promise<number> {
+  const predicted = await classifierPredictions(images, classes.length);
+  let matches = 0;
+  for (let i = 0; i < classes.length; i++) if (predicted[i] === classes[i]) matches++;
+  return matches / classes.length;
 }
 
 /** Images on a named feature network, or vectors as they are, against the run's own data. */

@@ -5,6 +5,10 @@
 import type { FeatureFigures } from "./feature-evaluation.js";
 import type { EvalReport, Evaluation } from "./evaluate-run.js";
 
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
 function fixed(value: number | null, digits: number): string {
   return value === null ? "n/a (no high-quality sample)" : value.toFixed(digits);
 }
@@ -45,6 +49,7 @@ export function evaluationRows(m: Evaluation, samples: number): [string, string]
       ["floor", `${m.frechetFloor.toFixed(3)}  (${samples} MNIST training images against the test split)`],
       ["classifier score", `${m.classifierScore.toFixed(3)}  (of 10)`],
     );
+    if (m.classMatch !== undefined) rows.push(["class match", `${percent(m.classMatch)}  (samples the classifier puts in the class they were generated for)`]);
     if (m.figures) rows.push(...featureFigureRows(m.figures).filter(([name]) => name !== "Fréchet distance"));
   } else {
     rows.push(...featureFigureRows(m.figures));
@@ -76,6 +81,7 @@ export function formatEvalLine(report: EvalReport): string {
     figures = `${m.modes}/${m.totalModes} modes, ${(m.highQuality * 100).toFixed(1)}% high quality, reverse KL ${m.reverseKL === null ? "n/a" : m.reverseKL.toFixed(3)}`;
   } else if (m.kind === "mnist") {
     figures = `Fréchet distance ${m.frechetDistance.toFixed(2)} (floor ${m.frechetFloor.toFixed(2)}), classifier score ${m.classifierScore.toFixed(2)} of 10`;
+    if (m.classMatch !== undefined) figures += `, class match ${percent(m.classMatch)}`;
     if (m.figures) figures += `, KID ${m.figures.kid.mean.toFixed(4)}, precision ${m.figures.precision.toFixed(3)}, recall ${m.figures.recall.toFixed(3)} (MNIST classifier features)`;
   } else {
     const f = m.figures;

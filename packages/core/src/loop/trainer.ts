@@ -20,12 +20,14 @@ import type { JsonValue, Plan } from "@gan/plan";
 import { openDataSource } from "../data/loaders.js";
 import type { DataSource, DataSourceOptions } from "../data/source.js";
 import { discriminatorAccuracy, resolveLoss, runDiscriminatorLoss, runGeneratorLoss, type RunLoss } from "../losses/index.js";
-import { buildNetwork, trainableVariables } from "../model/build-network.js";
+import { trainableVariables } from "../model/build-network.js";
+import { applyDiscriminator, applyGenerator, buildDiscriminator, buildGenerator, classTensor, sampleClasses, type DiscriminatorOutputs } from "../model/conditional.js";
+import { UserError } from "../errors.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
 import { createRng, type Rng, type RngState } from "../random.js";
 import { HookBus, type TrickCheckpoint } from "../trick/bus.js";
 import type { Trick } from "../trick/define-trick.js";
-import type { Labels, RunContext } from "../trick/hooks.js";
+import type { ClassBatch, Labels, RunContext } from "../trick/hooks.js";
 import { sampleLatent } from "./latent.js";
 import { NumericHealth, type NonFiniteError } from "./numeric-health.js";
 import { StepScalars } from "./step-scalars.js";
@@ -135,7 +137,16 @@ export class Trainer {
   private readonly dropoutRng: Rng;
   private readonly generatorVariables: tf.Variable[];
   private readonly discriminatorVariables: tf.Variable[];
-  private readonly applyDiscriminator = (x: tf.Tensor): tf.Tensor => this.discriminator.apply(x, { training: true }) as tf.Tensor;
+
+  /** D in training mode on a batch and, under a condition, the batch's classes ([n, 1]). */
+  private discriminate(x: tf.Tensor, classes: tf.Tensor | undefined): DiscriminatorOutputs {
+    return applyDiscriminator(this.discriminator, this.plan, x, classes, true);
+  }
+
+  /** What hooks get as `discriminator`: D's logits, with the classes of the batch at hand. */
+  private discriminatorFor(classes: tf.Tensor | undefined): (x: tf.Tensor) => tf.Tensor {
+    return (x) => this.discriminate(x, classes).logits;
+  }
 
   private constructor(
     readonly plan: Plan,
@@ -148,8 +159,8 @@ export class Trainer {
     this.dropoutRng = rng.split("dropout");
     const dropoutRng = () => this.dropoutRng;
     const seed = plan.train.seed;
-    this.generator = buildNetwork(plan.networks.generator, "generator", { seed, tricks, dropoutRng });
-    this.discriminator = buildNetwork(plan.networks.discriminator, "discriminator", { seed, tricks, dropoutRng });
+    this.generator = buildGenerator(plan, { seed, tricks, dropoutRng });
+    this.discriminator = buildDiscriminator(plan, { seed, tricks, dropoutRng });
     this.generatorVariables = trainableVariables(this.generator);
     this.discriminatorVariables = trainableVariables(this.discriminator);
     this.loss = resolveLoss(plan.loss, tricks);
@@ -200,21 +211,44 @@ export class Trainer {
     return tf.tensor2d(values, [values.length / this.plan.latent.size, this.plan.latent.size]);
   }
 
+  /**
+   * The classes of `count` fake samples under a condition (uniform, drawn from the latent
+   * stream right after their latent vectors); undefined for an unconditional run.
+   */
+  sampleFakeClasses(count: number, rng: Rng = this.latentRng): Int32Array | undefined {
+    const condition = this.plan.condition;
+    return condition && sampleClasses(count, condition.classes, rng);
+  }
+
+  /** The next real batch, with its classes under a condition. */
+  private nextReal(batch: number): { examples: Float32Array; classes: Int32Array | undefined } {
+    if (this.plan.condition === undefined) return { examples: this.data.nextBatch(batch), classes: undefined };
+    const { examples, labels } = this.data.nextExamples(batch);
+    if (labels === undefined) throw new UserError(`the spec conditions on classes, but the data (${this.data.describe()}) gave no class labels`);
+    return { examples, classes: labels };
+  }
+
   /** One discriminator update; returns its loss (a scalar the caller owns). */
   private discriminatorUpdate(step: number): tf.Scalar {
     const batch = this.plan.train.batch;
-    const realValues = this.data.nextBatch(batch);
+    const realValues = this.nextReal(batch);
     const latentValues = this.sampleLatent(batch);
+    const fakeClassValues = this.sampleFakeClasses(batch);
     const bus = this.bus;
     return tf.tidy(() => {
-      const real = tf.tensor(realValues, [batch, ...this.data.shape]);
+      const real = tf.tensor(realValues.examples, [batch, ...this.data.shape]);
+      const realClasses = realValues.classes && classTensor(realValues.classes);
+      const fakeClasses = fakeClassValues && classTensor(fakeClassValues);
       // The fake batch is made outside the tape: D's update must not differentiate through G.
-      const fake = this.generator.apply(this.latentTensor(latentValues), { training: true }) as tf.Tensor;
+      const fake = applyGenerator(this.generator, this.latentTensor(latentValues), fakeClasses, true);
       const { value, grads } = tf.variableGrads(() => {
         const inputs = bus.checkedWaterfall("discriminatorInputs", checkInputs(real.shape, fake.shape), { real, fake }, step);
         const labels: Labels = bus.checkedWaterfall("labels", checkLabels(batch), { real: 1, fake: 0 }, step);
-        const realLogits = this.applyDiscriminator(inputs.real);
-        const fakeLogits = this.applyDiscriminator(inputs.fake);
+        const realOutputs = this.discriminate(inputs.real, realClasses);
+        const fakeOutputs = this.discriminate(inputs.fake, fakeClasses);
+        const realLogits = realOutputs.logits;
+        const fakeLogits = fakeOutputs.logits;
+        const classes = fakeClasses && this.classBatch(realClasses, fakeClasses, realOutputs, fakeOutputs);
         const loss = runDiscriminatorLoss(this.loss, realLogits, fakeLogits, labels);
         // D's accuracy on what it saw: with its loss, what tells a discriminator that wins for good (TrainingMonitor).
         if (this.scalars.isLogging()) {
@@ -225,7 +259,7 @@ export class Trainer {
           "discriminatorLoss",
           checkScalar,
           loss,
-          { discriminator: this.applyDiscriminator, real: inputs.real, fake: inputs.fake, realLogits, fakeLogits, labels },
+          { discriminator: this.discriminatorFor(realClasses), real: inputs.real, fake: inputs.fake, realLogits, fakeLogits, labels, ...(classes && { classes }) },
           step,
         );
       }, this.discriminatorVariables);
@@ -240,21 +274,28 @@ export class Trainer {
   private generatorUpdate(step: number): tf.Scalar {
     const batch = this.plan.train.batch;
     const latentValues = this.sampleLatent(batch);
+    const fakeClassValues = this.sampleFakeClasses(batch);
     // Drawn after the latent vectors, as the reference code of the relativistic GANs does; only
     // for a loss that reads it, so that the others' data stream and speed stay as they were.
-    const realValues = this.loss.declaration.generatorUsesRealLogits ? this.data.nextBatch(batch) : undefined;
+    const realValues = this.loss.declaration.generatorUsesRealLogits ? this.nextReal(batch) : undefined;
     const bus = this.bus;
     return tf.tidy(() => {
       const latent = this.latentTensor(latentValues);
-      const real = realValues && tf.tensor(realValues, [batch, ...this.data.shape]);
+      const fakeClasses = fakeClassValues && classTensor(fakeClassValues);
+      const real = realValues && tf.tensor(realValues.examples, [batch, ...this.data.shape]);
+      const realClasses = realValues?.classes && classTensor(realValues.classes);
       const { value, grads } = tf.variableGrads(() => {
-        const generated = this.generator.apply(latent, { training: true }) as tf.Tensor;
+        const generated = applyGenerator(this.generator, latent, fakeClasses, true);
         const fake = bus.checkedWaterfall("discriminatorFakeInputs", checkShape("the fake batch", generated.shape), generated, step);
-        const fakeLogits = this.applyDiscriminator(fake);
+        const fakeOutputs = this.discriminate(fake, fakeClasses);
+        const fakeLogits = fakeOutputs.logits;
         // D(real) does not depend on G's weights: it enters G's loss as a constant.
-        const realLogits = real && this.applyDiscriminator(real);
+        const realOutputs = real && this.discriminate(real, realClasses);
+        const realLogits = realOutputs?.logits;
+        const classes = fakeClasses && this.classBatch(realClasses, fakeClasses, realOutputs, fakeOutputs);
         const loss = runGeneratorLoss(this.loss, fakeLogits, realLogits);
-        return bus.checkedWaterfall("generatorLoss", checkScalar, loss, { discriminator: this.applyDiscriminator, fake, fakeLogits, real, realLogits, latent }, step);
+        const context = { discriminator: this.discriminatorFor(fakeClasses), fake, fakeLogits, real, realLogits, latent, ...(classes && { classes }) };
+        return bus.checkedWaterfall("generatorLoss", checkScalar, loss, context, step);
       }, this.generatorVariables);
       // G's gradient norm is what explodes first; logged so that runs can warn about it.
       if (this.scalars.isLogging()) this.scalars.record("g_grad_norm", tf.sqrt(gradientNormSquared(grads)));
@@ -324,9 +365,24 @@ export class Trainer {
     return this.bus.first("samplingGenerator", this.runContext()) ?? this.generator;
   }
 
-  /** Generator outputs (inference mode) for the given latent vectors, as one flat array. */
-  generate(latentValues: Float32Array, model: tfl.LayersModel = this.samplingGenerator()): Float32Array {
-    const output = tf.tidy(() => model.apply(this.latentTensor(latentValues), { training: false }) as tf.Tensor);
+  /** What the hooks see of a conditional batch's classes: [batch] int32, and an auxiliary head's class logits. */
+  private classBatch(real: tf.Tensor | undefined, fake: tf.Tensor, realOutputs: DiscriminatorOutputs | undefined, fakeOutputs: DiscriminatorOutputs): ClassBatch {
+    return {
+      count: this.plan.condition!.classes,
+      real: real && tf.reshape(real, [-1]),
+      fake: tf.reshape(fake, [-1]),
+      realClassLogits: realOutputs?.classLogits,
+      fakeClassLogits: fakeOutputs.classLogits,
+    };
+  }
+
+  /**
+   * Generator outputs (inference mode) for the given latent vectors (and, under a condition,
+   * their classes), as one flat array.
+   */
+  generate(latentValues: Float32Array, classes?: Int32Array, model: tfl.LayersModel = this.samplingGenerator()): Float32Array {
+    if ((classes === undefined) !== (this.plan.condition === undefined)) throw new Error("generate: classes are given exactly when the plan has a condition");
+    const output = tf.tidy(() => applyGenerator(model, this.latentTensor(latentValues), classes && classTensor(classes), false));
     try {
       return readTensorSync(output);
     } finally {

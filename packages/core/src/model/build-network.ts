@@ -14,6 +14,7 @@ import { UserError } from "../errors.js";
 import type { Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { buildLayer, MERGE_BUILDERS, type LayerBuildContext } from "./layer-builders.js";
+import { takesClasses } from "./layers/class-affine.js";
 
 export interface BuildNetworkOptions {
   /** The run's seed. */
@@ -24,7 +25,7 @@ export interface BuildNetworkOptions {
   dropoutRng?: () => Rng;
 }
 
-const PREFIX: Record<NetworkName, string> = { generator: "g", discriminator: "d" };
+export const PREFIX: Record<NetworkName, string> = { generator: "g", discriminator: "d" };
 
 /**
  * A 32-bit seed for one layer, mixed from the run's seed and the layer's place: its index in
@@ -42,17 +43,19 @@ export function layerSeed(seed: number, network: NetworkName, place: number | st
   return (h >>> 0) % 2147483647;
 }
 
-/** What builds one network: its name, the run's options. */
-interface NetworkBuild {
+/** What builds one network: its name, the run's options, and for a conditional network its classes. */
+export interface NetworkBuild {
   network: NetworkName;
   options: BuildNetworkOptions;
+  /** The class input and the number of classes, for the layers that take the class (conditional.ts). */
+  classes?: { input: tfl.SymbolicTensor; count: number };
 }
 
 /**
  * The context of the layer at `place` (`2`, `2_s0`: its position, and inside a block the
  * list's tag and position), named `g2_dense`, `g2_s0_conv`, seeded from its place.
  */
-function layerContext(build: NetworkBuild, place: string, type: string, index: number, inputShape: number[]): LayerBuildContext {
+export function layerContext(build: NetworkBuild, place: string, type: string, index: number, inputShape: number[]): LayerBuildContext {
   const prefixed = `${PREFIX[build.network]}${place}`;
   return {
     name: `${prefixed}_${type}`,
@@ -64,6 +67,7 @@ function layerContext(build: NetworkBuild, place: string, type: string, index: n
     inputShape,
     tricks: build.options.tricks ?? [],
     dropoutRng: build.options.dropoutRng,
+    classes: build.classes?.count,
   };
 }
 
@@ -106,7 +110,7 @@ function buildGraph(network: Network, build: NetworkBuild): tfl.LayersModel {
  * list (`placePrefix` "2_s": the block's place and the list's tag). `top` is the index of the
  * network's layer that holds the list, for messages.
  */
-function applyLayers(x: tfl.SymbolicTensor, layers: readonly Layer[], placePrefix: string, top: number | undefined, build: NetworkBuild): tfl.SymbolicTensor {
+export function applyLayers(x: tfl.SymbolicTensor, layers: readonly Layer[], placePrefix: string, top: number | undefined, build: NetworkBuild): tfl.SymbolicTensor {
   layers.forEach((layer, position) => {
     const place = `${placePrefix}${position}`;
     const index = top ?? position;
@@ -120,7 +124,10 @@ function applyLayers(x: tfl.SymbolicTensor, layers: readonly Layer[], placePrefi
         x = merge(layer, context).apply(outputs) as tfl.SymbolicTensor;
         return;
       }
-      for (const tfjsLayer of buildLayer(layer as FlatLayer, context)) x = tfjsLayer.apply(x) as tfl.SymbolicTensor;
+      for (const tfjsLayer of buildLayer(layer as FlatLayer, context)) {
+        // The layer builder refused a class-conditional layer without classes already.
+        x = (takesClasses(tfjsLayer) ? tfjsLayer.apply([x, build.classes!.input]) : tfjsLayer.apply(x)) as tfl.SymbolicTensor;
+      }
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw cannotTake(build, index, layer, inputShape, error);

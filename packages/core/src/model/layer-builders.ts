@@ -14,6 +14,7 @@ import { UserError } from "../errors.js";
 import type { Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { SelfAttention } from "./layers/attention.js";
+import { ClassAffine } from "./layers/class-affine.js";
 import { embeddingLayer } from "./layers/embedding.js";
 import { Normalization } from "./layers/normalization.js";
 import { PixelShuffle } from "./layers/pixel-shuffle.js";
@@ -36,6 +37,8 @@ export interface LayerBuildContext {
   tricks: readonly Trick[];
   /** The stream dropout masks are drawn from (a function: the loop may swap streams on restore). */
   dropoutRng: (() => Rng) | undefined;
+  /** The number of classes of a conditional network (`condition classes`); undefined otherwise. */
+  classes?: number | undefined;
 }
 
 export type LayerBuilder<T extends FlatLayerType> = (layer: LayerOf<T>, context: LayerBuildContext) => tfl.layers.Layer[];
@@ -101,7 +104,18 @@ export const LAYER_BUILDERS = {
   deconv: (layer, context) => [tfl.layers.conv2dTranspose(convArgs(layer, context)), ...unfusedActivation(layer.activation, context.name)],
   reshape: (layer, { name }) => [tfl.layers.reshape({ targetShape: layer.shape, name })],
   flatten: (_layer, { name }) => [tfl.layers.flatten({ name })],
-  batchnorm: (layer, { name }) => [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name })],
+  batchnorm: (layer, { name, classes, network, index }) => {
+    if (layer.affine !== "class") return [tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, name })];
+    if (classes === undefined) throw new UserError(`layer ${index + 1} of the ${network} (batchnorm affine class) needs the class: add 'condition classes' to the spec`);
+    // Conditional batch norm: the batch's statistics as batch norm keeps them, then gamma and beta
+    // by class. Its own gamma and beta stay 1 and 0 (a frozen layer: its moving averages still
+    // follow the batches); `center: false, scale: false` would be the plain way, but tfjs-layers
+    // 4.22 reads the missing gamma in training mode.
+    return [
+      tfl.layers.batchNormalization({ momentum: layer.momentum, epsilon: layer.epsilon, trainable: false, name }),
+      new ClassAffine({ name: `${name}_class_affine`, classes }),
+    ];
+  },
   maxpool: (layer, context) => [tfl.layers.maxPooling2d(poolArgs(layer, context))],
   avgpool: (layer, context) => [tfl.layers.averagePooling2d(poolArgs(layer, context))],
   globalavgpool: (_layer, { name }) => [tfl.layers.globalAveragePooling2d({ name })],

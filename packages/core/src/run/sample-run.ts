@@ -14,8 +14,8 @@ import { selectBackend, type SelectedBackend } from "../backend/select-backend.j
 import { UserError } from "../errors.js";
 import { sampleLatent } from "../loop/latent.js";
 import { readTensorSync } from "../loop/tensor-reads.js";
-import { buildNetwork } from "../model/build-network.js";
-import { createRng } from "../random.js";
+import { applyGenerator, buildGenerator, classTensor, sampleClasses } from "../model/conditional.js";
+import { createRng, type Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
 import { findLatestCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
@@ -34,7 +34,15 @@ export interface SampleRunOptions {
   tricksFrom?: string;
   /** Hears why a checkpoint was used or skipped. */
   warn?(message: string): void;
+  /**
+   * For a conditional run: one class (its index, or its name as the data names it) for every
+   * sample, or "all": `count` samples of each class, class after class. Absent: uniform classes.
+   */
+  classes?: string;
 }
+
+/** What `classes` asked for, resolved against the run's classes. */
+export type ClassRequest = { kind: "one"; class: number } | { kind: "all" };
 
 export interface RunSamples {
   /** count * prod(shape) values, sample after sample, in the plan's data range. */
@@ -42,6 +50,10 @@ export interface RunSamples {
   count: number;
   /** One sample's shape ([2] for 2-D data, [h, w, c] for images). */
   shape: number[];
+  /** The class each sample was generated for, in a conditional run. */
+  classes?: Int32Array;
+  /** Samples per row of a picture: `count` with `classes: "all"` (one row per class). */
+  columns?: number;
   plan: Plan;
   /** The directory whose weights were used. */
   weightsFrom: string;
@@ -73,14 +85,51 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const plan = readRunPlan(runDir);
   const weightsFrom = generatorWeightsDir(runDir, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
   const backend = await selectBackend(options.backend ?? "auto");
-  const generator = buildNetwork(plan.networks.generator, "generator", { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
+  const request = options.classes === undefined ? undefined : resolveClassRequest(plan, options.classes);
+  const generator = buildGenerator(plan, { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
   try {
     await loadWeightsInto(generator, weightsFrom);
-    const values = generateSamples(generator, plan, options.count, options.seed ?? 0);
-    return { values, count: options.count, shape: plan.data.shape, plan, weightsFrom, backend };
+    const count = request?.kind === "all" ? options.count * plan.condition!.classes : options.count;
+    const { values, classes } = generateSamples(generator, plan, count, options.seed ?? 0, request);
+    return {
+      values,
+      count,
+      shape: plan.data.shape,
+      plan,
+      weightsFrom,
+      backend,
+      ...(classes && { classes }),
+      ...(request?.kind === "all" && { columns: options.count }),
+    };
   } finally {
     generator.dispose();
   }
+}
+
+/** `--class 3`, `--class cat`, `--class all` against a run's classes; a UserError for an unconditional run or an unknown class. */
+export function resolveClassRequest(plan: Plan, text: string): ClassRequest {
+  const condition = plan.condition;
+  const names = plan.data.kind === "mnist" || plan.data.kind === "idx" || plan.data.kind === "images" ? plan.data.classes?.names : undefined;
+  if (condition === undefined || names === undefined) throw new UserError(`the run ${plan.name} is not conditional: a class can be asked of a spec with 'condition classes'`);
+  if (text === "all") return { kind: "all" };
+  const byName = names.indexOf(text);
+  if (byName >= 0) return { kind: "one", class: byName };
+  const index = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (index < condition.classes) return { kind: "one", class: index };
+  const shown = names.length <= 12 ? names.join(", ") : `${names.slice(0, 12).join(", ")}, ...`;
+  throw new UserError(`the run ${plan.name} has no class '${text}': its ${condition.classes} classes are ${shown} (a name, an index from 0 to ${condition.classes - 1}, or all)`);
+}
+
+/**
+ * The classes of `count` samples in a conditional run: as `request` says (every sample one
+ * class, or class after class in equal runs), else uniform from `rng`; undefined unconditioned.
+ */
+function classesFor(plan: Plan, count: number, request: ClassRequest | undefined, rng: Rng): Int32Array | undefined {
+  const condition = plan.condition;
+  if (condition === undefined) return undefined;
+  if (request?.kind === "one") return new Int32Array(count).fill(request.class);
+  if (request?.kind === "all") return Int32Array.from({ length: count }, (_, i) => Math.floor((i * condition.classes) / count));
+  return sampleClasses(count, condition.classes, rng);
 }
 
 /**
@@ -88,8 +137,10 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
  * `gan sample` and `gan eval` draw, and the evaluation during training too, so that an eval
  * line and `gan eval` of the same weights measure the same samples.
  */
-export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: number, seed: number): Float32Array {
-  const latent = sampleLatent(plan.latent, count, createRng(seed).split("gan-sample"));
+export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: number, seed: number, request?: ClassRequest): { values: Float32Array; classes?: Int32Array } {
+  const rng = createRng(seed).split("gan-sample");
+  const latent = sampleLatent(plan.latent, count, rng);
+  const classes = classesFor(plan, count, request, rng);
   // In chunks: a large -n must not need one huge batch in memory at once.
   const perSample = plan.data.shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(count * perSample);
@@ -98,7 +149,7 @@ export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: n
     const n = Math.min(chunk, count - start);
     const output = tf.tidy(() => {
       const z = tf.tensor2d(latent.subarray(start * plan.latent.size, (start + n) * plan.latent.size), [n, plan.latent.size]);
-      return generator.apply(z, { training: false }) as tf.Tensor;
+      return applyGenerator(generator, z, classes && classTensor(classes.subarray(start, start + n)), false);
     });
     try {
       values.set(readTensorSync(output), start * perSample);
@@ -106,5 +157,5 @@ export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: n
       output.dispose();
     }
   }
-  return values;
+  return classes ? { values, classes } : { values };
 }

@@ -19,6 +19,9 @@ import { writeFileAtomic } from "./files.js";
 export const SCATTER_SAMPLES = 1000;
 /** Tiles in an image grid (8 x 8). */
 export const GRID_SAMPLES = 64;
+/** A conditional run's grid: one row of this many samples per class, for at most CLASS_ROWS classes. */
+export const CLASS_COLUMNS = 8;
+export const CLASS_ROWS = 16;
 
 /** The picture of real data in samples/. */
 export const REAL_SAMPLES_FILE = "real.png";
@@ -33,8 +36,8 @@ export function sampleKind(plan: Plan): SampleKind | undefined {
   return undefined;
 }
 
-/** A PNG of generated samples: a scatter plot with the modes, or an image grid. */
-export function renderSamples(plan: Plan, values: Float32Array): Buffer | undefined {
+/** A PNG of generated samples: a scatter plot with the modes, or an image grid (of `columns`, default square). */
+export function renderSamples(plan: Plan, values: Float32Array, columns?: number): Buffer | undefined {
   const kind = sampleKind(plan);
   if (kind === "scatter") {
     const data = plan.data;
@@ -43,13 +46,16 @@ export function renderSamples(plan: Plan, values: Float32Array): Buffer | undefi
   }
   if (kind === "grid") {
     const [h, w, c] = plan.data.shape as [number, number, number];
-    return imageGrid(values, [h, w, c], plan.data.range ?? plan.data.nativeRange);
+    return imageGrid(values, [h, w, c], plan.data.range ?? plan.data.nativeRange, columns);
   }
   return undefined;
 }
 
 export class SampleWriter {
   private readonly latent: Float32Array | undefined;
+  /** A conditional run's classes for the latent vectors: CLASS_COLUMNS samples of each class, a row each. */
+  private readonly classes: Int32Array | undefined;
+  private readonly columns: number | undefined;
 
   constructor(
     private readonly trainer: Trainer,
@@ -61,8 +67,14 @@ export class SampleWriter {
     const kind = sampleKind(plan);
     if (kind) {
       // Its own stream: the same pictures at every step, whatever the training drew.
-      const count = kind === "scatter" ? SCATTER_SAMPLES : GRID_SAMPLES;
-      this.latent = trainer.sampleLatent(count, createRng(plan.train.seed).split("samples"));
+      const rows = plan.condition && kind === "grid" ? Math.min(plan.condition.classes, CLASS_ROWS) : undefined;
+      const count = rows !== undefined ? rows * CLASS_COLUMNS : kind === "scatter" ? SCATTER_SAMPLES : GRID_SAMPLES;
+      const rng = createRng(plan.train.seed).split("samples");
+      this.latent = trainer.sampleLatent(count, rng);
+      if (rows !== undefined) {
+        this.classes = Int32Array.from({ length: count }, (_, i) => Math.floor(i / CLASS_COLUMNS));
+        this.columns = CLASS_COLUMNS;
+      } else this.classes = trainer.sampleFakeClasses(count, rng);
     }
   }
 
@@ -79,7 +91,7 @@ export class SampleWriter {
     const state = data.getState();
     const real = data.nextBatch(this.latent.length / this.plan.latent.size);
     data.setState(state);
-    const png = renderSamples(this.plan, real);
+    const png = renderSamples(this.plan, real, this.columns);
     if (!png) return undefined;
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(file, png);
@@ -89,7 +101,7 @@ export class SampleWriter {
   /** Writes samples/step-NNNNNN.png for `step` steps done; returns its path (undefined for data that cannot be pictured). */
   write(step: number): string | undefined {
     if (!this.latent) return undefined;
-    const png = renderSamples(this.plan, this.trainer.generate(this.latent));
+    const png = renderSamples(this.plan, this.trainer.generate(this.latent, this.classes), this.columns);
     if (!png) return undefined;
     mkdirSync(this.dir, { recursive: true });
     const file = path.join(this.dir, `${checkpointName(step)}.png`);

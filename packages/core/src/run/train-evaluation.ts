@@ -114,7 +114,7 @@ export class TrainingEvaluation {
   async evaluate(trainer: Trainer): Promise<EvalOutcome> {
     const started = performance.now();
     const count = this.evaluator.samples;
-    const values = generateSamples(trainer.samplingGenerator(), this.plan, count, 0);
+    const { values } = generateSamples(trainer.samplingGenerator(), this.plan, count, 0);
     const measured = await this.evaluator.measure(values, count, this.metrics);
     const seconds = Math.round(performance.now() - started) / 1000;
     const record: EvalRecord = { step: trainer.step, values: measured, seconds };

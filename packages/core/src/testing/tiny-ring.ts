@@ -86,6 +86,40 @@ export function dcganNetworks({ latent, filters: [first, second], dropout }: { l
 /** MNIST as a plan's data (28x28x1 in [0, 1]): for tests of conv networks' rewrites, which read no data. */
 export const MNIST_DATA = { kind: "mnist", shape: [28, 28, 1], nativeRange: [0, 1], range: [0, 1] } satisfies PlanInput["data"];
 
+/** Class names of the tiny conditional plan's data. */
+export const TINY_CLASSES = ["a", "b", "c"];
+
+/**
+ * A tiny class-conditional plan (`condition classes`) on MNIST-shaped data with three classes:
+ * G joins a class embedding of 2 to a latent of 4 (dense 8, `batchnorm affine class` unless
+ * `classBatchnorm` is false, dense 784 tanh); D is flatten, dense 8, dense 1 with the projection
+ * head, or the auxiliary head. Read with a data source of its own (arrayDataSource with labels).
+ */
+export function tinyConditionalPlan({ head = "projection", classBatchnorm = true }: { head?: "projection" | "auxiliary"; classBatchnorm?: boolean } = {}): Plan {
+  const data = { ...MNIST_DATA, range: [-1, 1], classes: { from: "idx", names: TINY_CLASSES, counts: [2, 2, 2] } } satisfies PlanInput["data"];
+  return tinyPlan({
+    data,
+    latent: { size: 4 },
+    condition: { kind: "classes", classes: TINY_CLASSES.length, embedding: 2, discriminator: head },
+    networks: {
+      generator: {
+        inputShape: [6],
+        layers: [
+          { type: "dense", units: 8 },
+          ...(classBatchnorm ? [{ type: "batchnorm" as const, affine: "class" as const }] : []),
+          { type: "activation", activation: { kind: "relu" } },
+          { type: "dense", units: 784, activation: { kind: "tanh" } },
+          { type: "reshape", shape: [28, 28, 1] },
+        ],
+      },
+      discriminator: {
+        inputShape: [28, 28, 1],
+        layers: [{ type: "flatten" }, { type: "dense", units: 8, activation: { kind: "leakyrelu", alpha: 0.2 } }, { type: "dense", units: 1 }],
+      },
+    },
+  });
+}
+
 /**
  * The tiny plan with other layers, for tests of rewrites: the generator from a latent of
  * `latent`, the discriminator on `data` (default the ring). Layers are validated as a

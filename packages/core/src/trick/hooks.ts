@@ -35,9 +35,27 @@ export interface DiscriminatorInputs {
   fake: tf.Tensor;
 }
 
+/**
+ * The classes of a conditional run's batches (`condition classes`): one int32 per sample,
+ * shape [batch], and an auxiliary head's class logits ([batch, classes], @gan/acgan's head).
+ */
+export interface ClassBatch {
+  /** The number of classes. */
+  count: number;
+  /** The real batch's classes (in a generator update, only when the loss drew a real batch). */
+  real: tf.Tensor | undefined;
+  /** The classes the fake batch was generated for, drawn uniformly. */
+  fake: tf.Tensor;
+  realClassLogits: tf.Tensor | undefined;
+  fakeClassLogits: tf.Tensor | undefined;
+}
+
 /** What a discriminator-loss hook can use besides the loss itself. */
 export interface DiscriminatorLossContext {
-  /** Applies the discriminator (training mode) to a batch; differentiable. */
+  /**
+   * Applies the discriminator (training mode) to a batch; differentiable. Under a projection
+   * head, with the real batch's classes (a gradient penalty's interpolates take those).
+   */
   discriminator: (x: tf.Tensor) => tf.Tensor;
   /** The batches as the discriminator saw them (after the discriminatorInputs hooks). */
   real: tf.Tensor;
@@ -49,9 +67,12 @@ export interface DiscriminatorLossContext {
   realLogits: tf.Tensor;
   fakeLogits: tf.Tensor;
   labels: Labels;
+  /** The batches' classes in a conditional run; undefined otherwise. */
+  classes?: ClassBatch;
 }
 
 export interface GeneratorLossContext {
+  /** Applies the discriminator; under a projection head, with the fake batch's classes. */
   discriminator: (x: tf.Tensor) => tf.Tensor;
   /** The fake batch as the discriminator saw it (after the discriminatorFakeInputs hooks). */
   fake: tf.Tensor;
@@ -64,6 +85,8 @@ export interface GeneratorLossContext {
   real: tf.Tensor | undefined;
   realLogits: tf.Tensor | undefined;
   latent: tf.Tensor;
+  /** The batches' classes in a conditional run; undefined otherwise. */
+  classes?: ClassBatch;
 }
 
 /** What a series hook sees: the models, to read or change weights between updates. */

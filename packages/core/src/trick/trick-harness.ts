@@ -135,9 +135,10 @@ export function probeTrick(hooks: TrickHooks | ((context: TrickSetupContext<Reco
 
 /**
  * A data source over fixed examples (`values` holds them one after another), handed out in
- * order and round again: image-shaped data for trick tests without reading files.
+ * order and round again: image-shaped data for trick tests without reading files. With
+ * `labels` (one class per example), batches carry them, as a labelled set's do.
  */
-export function arrayDataSource(values: Float32Array | number[], shape: number[], range: [number, number] | null = null): DataSource {
+export function arrayDataSource(values: Float32Array | number[], shape: number[], range: [number, number] | null = null, labels?: Int32Array): DataSource {
   const perExample = shape.reduce((a, b) => a * b, 1);
   const data = Float32Array.from(values);
   if (data.length === 0 || data.length % perExample !== 0) {
@@ -158,9 +159,13 @@ export function arrayDataSource(values: Float32Array | number[], shape: number[]
     shape,
     size,
     range,
-    labels: null,
+    labels: labels ?? null,
     nextBatch,
-    nextExamples: (batch, out) => ({ examples: nextBatch(batch, out) }),
+    nextExamples: (batch, out) => {
+      const first = next;
+      const examples = nextBatch(batch, out);
+      return labels ? { examples, labels: Int32Array.from({ length: batch }, (_, i) => labels[(first + i) % size]!) } : { examples };
+    },
     getState: () => ({ next }),
     setState(state) {
       next = (state as { next: number }).next;

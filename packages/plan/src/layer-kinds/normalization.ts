@@ -4,6 +4,7 @@
  * trained with a per-sample gradient penalty). The latter two's runtime layer is @gan/core's
  * model/layers/normalization.ts.
  */
+import { z } from "zod";
 import { finite } from "../primitives.js";
 import { sameImageShape, shapeSize } from "../shape-math.js";
 import { defineLayerKind, type ShapeStep, type SpecOption } from "./define.js";
@@ -12,12 +13,26 @@ function epsilonOption(word: string, example: string): SpecOption {
   return { value: { kind: "number", check: (value) => (value <= 0 ? `the epsilon of ${word} must be > 0` : undefined) }, example };
 }
 
+/** `batchnorm affine channel|class`: gamma and beta per channel (the default) or per class and channel. */
+export const BATCHNORM_AFFINE = ["channel", "class"] as const;
+
 export const batchnorm = defineLayerKind({
   type: "batchnorm",
-  fields: { momentum: finite.min(0).max(1).default(0.99), epsilon: finite.gt(0).default(1e-3) },
+  fields: {
+    momentum: finite.min(0).max(1).default(0.99),
+    epsilon: finite.gt(0).default(1e-3),
+    /**
+     * Whose gamma and beta scale and shift the normalised values: the channel's (absent), or
+     * the class's (`affine class`: conditional batch norm, de Vries et al. 2017, Miyato and
+     * Koyama 2018), for a generator under `condition classes`. Absent rather than defaulted,
+     * so that the plans (and hashes) of earlier specs stay as they were.
+     */
+    affine: z.enum(BATCHNORM_AFFINE).optional(),
+  },
   syntax: {
     word: "batchnorm",
     options: {
+      affine: { value: { kind: "word", choices: BATCHNORM_AFFINE }, example: "class" },
       momentum: {
         value: { kind: "number", check: (value) => (value < 0 || value > 1 ? "the momentum of batchnorm must be between 0 and 1" : undefined) },
         example: "0.9",
@@ -28,7 +43,9 @@ export const batchnorm = defineLayerKind({
     aliases: { batchnorm2d: "batchnorm", batchnorm1d: "batchnorm", batchnormalization: "batchnorm", bn: "batchnorm" },
   },
   outputShape: (_layer, input) => ({ shape: [...input] }),
-  // gamma and beta, trained; the moving mean and variance, kept beside them.
+  // gamma and beta, trained; the moving mean and variance, kept beside them. Per class, gamma
+  // and beta are that many times larger; the layer does not know the class count, and they
+  // are small beside the convolutions around them.
   parameters: (_layer, input) => 4 * (input[input.length - 1] ?? 0),
   activations: normalizationActivations,
 });

@@ -12,6 +12,11 @@ export interface EmbeddingArgs {
   classes: number;
   dim: number;
   seed: number;
+  /**
+   * How the vectors start: N(0, 1) (the default, above), or Glorot-uniform, for a projection
+   * whose product with D's features would otherwise start with a spread of sqrt(dim).
+   */
+  initializer?: "normal" | "glorot";
 }
 
 export function embeddingLayer(args: EmbeddingArgs): tfl.layers.Layer {
@@ -19,6 +24,7 @@ export function embeddingLayer(args: EmbeddingArgs): tfl.layers.Layer {
     name: args.name,
     inputDim: args.classes,
     outputDim: args.dim,
-    embeddingsInitializer: tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: args.seed }),
+    embeddingsInitializer:
+      args.initializer === "glorot" ? tfl.initializers.glorotUniform({ seed: args.seed }) : tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: args.seed }),
   });
 }
