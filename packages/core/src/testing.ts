@@ -6,6 +6,7 @@
  */
 export {
   arrayDataSource,
+  tinyConditionalSource,
   createTrickHarness,
   createTrickTrainer,
   probeTrick,

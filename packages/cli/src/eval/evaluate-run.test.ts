@@ -8,7 +8,7 @@ import type { Plan } from "@gan/plan";
 import { beforeAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
-import { evaluationKind, featureEvaluation, metricValues, mixtureEvaluation, mnistEvaluation, type EvalReport } from "./evaluate-run.js";
+import { classMatch, evaluationKind, featureEvaluation, metricValues, mixtureEvaluation, mnistEvaluation, type EvalReport } from "./evaluate-run.js";
 
 async function gan(...argv: string[]) {
   const { result, stdout, stderr } = await captureOutput(() => main(argv));
@@ -158,11 +158,22 @@ describe("mnistEvaluation", () => {
   const mnistPlan = { ...ring, data: { kind: "mnist", split: "train", shape: [28, 28, 1], nativeRange: [0, 1], range: [-1, 1] } } as Plan;
   const count = 500;
 
+  test("class match: test digits asked for as their own labels match about as often as the classifier is right; as another digit, about never", async () => {
+    const test = loadMnist("test");
+    const n = 300;
+    const images = test.images.subarray(0, n * MNIST_PIXELS);
+    const labels = Int32Array.from(test.labels.subarray(0, n));
+    expect(await classMatch(images, labels)).toBeGreaterThan(0.95);
+    expect(await classMatch(images, labels.map((digit) => (digit + 1) % 10))).toBeLessThan(0.05);
+  });
+
   test("test images given as samples score near the floor; noise far above it", async () => {
     const test = loadMnist("test");
     // The generator's range is [-1, 1]: the evaluation must map it back to [0, 1] pixels.
     const asGenerated = test.images.subarray(0, count * MNIST_PIXELS).map((p) => p * 2 - 1);
-    const real = await mnistEvaluation(mnistPlan, asGenerated, count);
+    // As a conditional run's samples, each asked for as its own label: the class match comes with them.
+    const real = await mnistEvaluation(mnistPlan, asGenerated, count, Int32Array.from(test.labels.subarray(0, count)));
+    expect(real.classMatch).toBeGreaterThan(0.95);
     expect(real.clippedPixels).toBe(0);
     expect(real.frechetFloor).toBeGreaterThan(0);
     // 500 test images against the whole test split, beside 500 training images against it.
@@ -179,6 +190,7 @@ describe("mnistEvaluation", () => {
     expect(bad.frechetFloor).toBe(real.frechetFloor);
     expect(bad.clippedPixels).toBeGreaterThan(0.05 * count * MNIST_PIXELS);
     expect(bad.classifierScore).toBeLessThan(3);
+    expect(bad).not.toHaveProperty("classMatch");
 
     // The same features give the other metrics, named after them.
     expect(real.figures).toMatchObject({ features: { id: "mnist-classifier", dimension: 128 }, reference: { count: 10_000, description: "the MNIST test split (10,000 images)" } });

@@ -10,7 +10,7 @@ import { Trainer } from "../loop/trainer.js";
 import { createRng } from "../random.js";
 import { TINY_CLASSES, tinyConditionalPlan } from "../testing/tiny-ring.js";
 import { tf } from "../tfjs.js";
-import { arrayDataSource } from "../trick/trick-harness.js";
+import { arrayDataSource, tinyConditionalSource } from "../trick/trick-harness.js";
 import { applyDiscriminator, applyGenerator, buildDiscriminator, buildGenerator, classTensor, sampleClasses } from "./conditional.js";
 import { ClassAffine } from "./layers/class-affine.js";
 
@@ -19,13 +19,6 @@ beforeAll(async () => {
 });
 
 const PIXELS = 784;
-/** Six labelled 28x28 examples, two of each class: class c's pixels are near c - 1. */
-function labelledSource() {
-  const labels = Int32Array.from([0, 1, 2, 2, 1, 0]);
-  const values = Float32Array.from({ length: labels.length * PIXELS }, (_, i) => (labels[Math.floor(i / PIXELS)]! - 1) * 0.5 + 0.01 * Math.sin(i));
-  return arrayDataSource(values, [28, 28, 1], [-1, 1], labels);
-}
-
 const read = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe("the class-conditional networks", () => {
@@ -119,7 +112,7 @@ describe("per-class batch norm's affine part (ClassAffine)", () => {
 
 describe("a conditional training run", () => {
   async function lossesOf(plan: ReturnType<typeof tinyConditionalPlan>, steps: number): Promise<number[]> {
-    const trainer = await Trainer.create(plan, { dataSource: labelledSource() });
+    const trainer = await Trainer.create(plan, { dataSource: tinyConditionalSource() });
     const out: number[] = [];
     for (let i = 0; i < steps; i++) {
       const values = await trainer.runStep();
@@ -135,7 +128,7 @@ describe("a conditional training run", () => {
     expect(first.every(Number.isFinite)).toBe(true);
     expect(await lossesOf(plan, 4)).toEqual(first);
 
-    const trainer = await Trainer.create({ ...plan, train: { ...plan.train, logEvery: 3 } }, { dataSource: labelledSource() });
+    const trainer = await Trainer.create({ ...plan, train: { ...plan.train, logEvery: 3 } }, { dataSource: tinyConditionalSource() });
     for (let i = 0; i < 3; i++) await trainer.runStep();
     const after3 = tf.memory().numTensors;
     for (let i = 0; i < 12; i++) await trainer.runStep();

@@ -83,9 +83,10 @@ async function generatorTricks(plan: Plan, options: SampleRunOptions): Promise<T
 export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<RunSamples> {
   if (!Number.isInteger(options.count) || options.count < 1) throw new UserError(`the number of samples must be a positive integer, got ${options.count}`);
   const plan = readRunPlan(runDir);
+  // A class the run does not have is named before any weights are read.
+  const request = options.classes === undefined ? undefined : resolveClassRequest(plan, options.classes);
   const weightsFrom = generatorWeightsDir(runDir, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
   const backend = await selectBackend(options.backend ?? "auto");
-  const request = options.classes === undefined ? undefined : resolveClassRequest(plan, options.classes);
   const generator = buildGenerator(plan, { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
   try {
     await loadWeightsInto(generator, weightsFrom);

@@ -134,6 +134,17 @@ export function probeTrick(hooks: TrickHooks | ((context: TrickSetupContext<Reco
 }
 
 /**
+ * The data of `tinyConditionalPlan`: six labelled 28x28 examples in [-1, 1], two of each of
+ * its three classes (class c's pixels near c - 1, with a ripple), in the order 0 1 2 2 1 0.
+ */
+export function tinyConditionalSource(): DataSource {
+  const pixels = 28 * 28;
+  const labels = Int32Array.from([0, 1, 2, 2, 1, 0]);
+  const values = Float32Array.from({ length: labels.length * pixels }, (_, i) => (labels[Math.floor(i / pixels)]! - 1) * 0.5 + 0.01 * Math.sin(i));
+  return arrayDataSource(values, [28, 28, 1], [-1, 1], labels);
+}
+
+/**
  * A data source over fixed examples (`values` holds them one after another), handed out in
  * order and round again: image-shaped data for trick tests without reading files. With
  * `labels` (one class per example), batches carry them, as a labelled set's do.
