@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodePng, pngGeometry } from "@gan/core";
+import { encodePng, pngGeometry } from "@gan/core/runtime";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
 import { firstCheckpoint, gan, runDirIn, startTrain, tinyRingPlan, trainedRun } from "./test-train-helpers.js";

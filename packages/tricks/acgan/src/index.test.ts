@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyRewrite, createTrickTrainer, probeTrick, tinyConditionalPlan, tinyConditionalSource, tinyPlan, type Tensor } from "@gan/core";
+import type { Tensor } from "@gan/core";
+import { applyRewrite, createTrickTrainer, probeTrick, tinyConditionalPlan, tinyConditionalSource, tinyPlan } from "@gan/core/testing";
 import acgan from "./index.js";
 
 const values = (t: Tensor) => Array.from(t.dataSync());
