@@ -1,7 +1,7 @@
 /** `condition classes`: the language's side of conditional GANs (the plan's `condition`). */
 import { describe, expect, it } from "vitest";
 import { format } from "./format.js";
-import { mnistFacts } from "./test-host.js";
+import { exampleDataFacts } from "./test-host.js";
 import { compileText, errorsOf } from "./test-support.js";
 
 /** A conditional MNIST spec: `data` and `condition` lines as given, a small dense G and D. */
@@ -27,7 +27,7 @@ function spec({ data = 'data mnist { classes: "labels" }', condition = "conditio
 `;
 }
 
-const withData = { dataShape: mnistFacts };
+const withData = { dataShape: exampleDataFacts };
 
 describe("condition classes", () => {
   it("takes the number of classes from the data's labels; G's first layer sees the latent vector and the class embedding", async () => {

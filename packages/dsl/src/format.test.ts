@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Plan } from "@gan/plan";
 import { format } from "./format.js";
-import { mnistFacts } from "./test-host.js";
+import { exampleDataFacts } from "./test-host.js";
 import { brief, compileText } from "./test-support.js";
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
@@ -157,9 +157,9 @@ gan c { // after the brace
       const restored = formatOk(squashed);
       expect(formatOk(restored)).toBe(restored);
       // Whatever tricks the example names: this is about the layout, not the tricks.
-      const original = await compileText(text, { anyTrick: true, dataShape: mnistFacts });
+      const original = await compileText(text, { anyTrick: true, dataShape: exampleDataFacts });
       expect(brief(original.diagnostics)).toEqual([]);
-      expect(comparable((await compileText(restored, { anyTrick: true, dataShape: mnistFacts })).plan)).toEqual(comparable(original.plan));
+      expect(comparable((await compileText(restored, { anyTrick: true, dataShape: exampleDataFacts })).plan)).toEqual(comparable(original.plan));
     });
   });
 });

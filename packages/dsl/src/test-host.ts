@@ -221,11 +221,13 @@ export interface TestHostOptions {
 }
 
 /**
- * What the files of data mnist hold, without reading them: 28x28x1 images and, when asked, the
- * ten digits (counts of the training split). For specs such as the examples' that the test
- * host must compile as `gan compile` would.
+ * What the examples' data files hold, without reading them: data mnist's 28x28x1 images and,
+ * when asked, its ten digits (the training split's counts); an images folder's images at the
+ * size and channels its spec gives. For the examples, which the test host must compile as
+ * `gan compile` would.
  */
-export function mnistFacts(data: DataWithoutShape): { ok: true; shape: number[]; classes?: DataClasses } | { ok: false; message: string } {
+export function exampleDataFacts(data: DataWithoutShape): { ok: true; shape: number[]; classes?: DataClasses } | { ok: false; message: string } {
+  if (data.kind === "images" && data.size !== undefined && data.channels !== undefined) return { ok: true, shape: [...data.size, data.channels] };
   if (data.kind !== "mnist") return { ok: false, message: `the test host reads no ${data.kind} files` };
   const counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
   const classes = data.classes && { from: "idx" as const, names: counts.map((_, digit) => String(digit)), counts };

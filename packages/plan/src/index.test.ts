@@ -10,7 +10,7 @@ describe("@gan/plan entry point", () => {
     expect(functions).toEqual([
       "blockOf", "builtinLoss", "canonicalJson", "convOutputLength", "dataDefinition", "dataShapeFits", "deconvLength", "defineLayerKind", "describeLayer", "describeLoss", "estimateTrainingMemory", "evalMetricKey", "evaluationKindOf", "featuresIdOf", "findSchedules", "formatBytes", "formatPath", "formatPlanDiff", "formatPlanErrors",
       "formatShape", "generatorInputSize", "inferNetworkShapes", "isBuiltinFeatureNetwork", "isBuiltinLossKind", "isSchedule", "layerKind", "layerLists", "layersAlong", "looksLikeSchedule", "lossDeclaration", "lossesWithTargets", "mapLayerTree", "memoryAdvice", "overMemoryBudget", "planDiff", "planHash", "planJsonSchema",
-      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withoutSource",
+      "planJsonSchemaText", "resolveSchedules", "scheduleProblems", "shapeSize", "shapesEqual", "validatePlan", "valueAt", "walkLayers", "withArticle", "withoutSource",
     ]);
     expect(plan.PLAN_VERSION).toBe(1);
     expect(plan.SCHEDULE_KINDS).toEqual(["linear", "cosine", "step"]);
