@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { Tensor } from "@gan/core";
 import { toLoadedTrick } from "@gan/core/runtime";
-import { createTrickHarness, createTrickTrainer } from "@gan/core/testing";
+import { createTrickHarness, createTrickTrainer, networksSpec } from "@gan/core/testing";
 import { compile } from "@gan/dsl";
 import lossPackage, { rsgan } from "./index.js";
 
@@ -12,22 +12,11 @@ import lossPackage, { rsgan } from "./index.js";
  *   G = (sp(2 - 0.5) + sp(-1 + 3)) / 2 = (1.701413 + 2.126928) / 2 = 1.914171
  *   dD/dreal_i = -sigmoid(fake_i - real_i) / 2 = [-0.091213, -0.059601]
  */
-const SPEC = `gan rsgan_ring {
-  data ring { modes: 8, radius: 2, std: 0.02 }
-  latent 4
-  generator {
-    dense 8 relu
-    dense 2
-  }
-  discriminator {
-    dense 8 leakyrelu 0.2
-    dense 1
-  }
-  loss rsgan
-  train { steps 3 batch 16 seed 1 log every 1 backend cpu }
-  use "gan-loss-rsgan"
-}
-`;
+const SPEC = networksSpec(
+  { data: "ring { modes: 8, radius: 2, std: 0.02 }", latent: 4, generator: ["dense 8 relu", "dense 2"], discriminator: ["dense 8 leakyrelu 0.2", "dense 1"] },
+  `  loss rsgan\n  train { steps 3 batch 16 seed 1 log every 1 backend cpu }\n  use "gan-loss-rsgan"`,
+  "rsgan_ring",
+);
 
 async function planOfSpec() {
   // The compiler's view of this package, as @gan/core's compile host gives it after loading it.

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { DiscriminatorLossContext, JsonValue, Scalar, Tensor } from "@gan/core";
-import { createTrickHarness, tinyPlan, type TrickHarness } from "@gan/core/testing";
+import { createTrickHarness, discriminatorLossContext, tinyPlan, type TrickHarness } from "@gan/core/testing";
 import consistency from "./index.js";
 
 // A linear discriminator D(x) = x . w + b on 2-D points: perturbing x by e changes its score
@@ -54,17 +54,7 @@ async function setup(options: Record<string, JsonValue>): Promise<TrickHarness<u
 function lossWith(harness: TrickHarness<unknown>, weights: Tensor, step = 0): Scalar {
   const { tf } = harness;
   const discriminator = (x: Tensor) => tf.add(tf.matMul(x, tf.reshape(weights, [2, 1])), b);
-  const realBatch = tf.tensor2d(real);
-  const fakeBatch = tf.tensor2d(fake);
-  const context: DiscriminatorLossContext = {
-    discriminator,
-    real: realBatch,
-    fake: fakeBatch,
-    realLogits: discriminator(realBatch),
-    fakeLogits: discriminator(fakeBatch),
-    labels: { real: 1, fake: 0 },
-  };
-  return harness.hooks.discriminatorLoss!(tf.scalar(1), context, step);
+  return harness.hooks.discriminatorLoss!(tf.scalar(1), discriminatorLossContext(discriminator, real, fake), step);
 }
 
 describe("gan-trick-consistency", () => {

@@ -9,6 +9,7 @@ export {
   tinyConditionalSource,
   createTrickHarness,
   createTrickTrainer,
+  discriminatorLossContext,
   probeTrick,
   type LoggedScalar,
   type TrickHarness,

@@ -15,7 +15,7 @@ import type { DataSource } from "../data/source.js";
 import { Trainer } from "../loop/trainer.js";
 import { createRng, type RngState } from "../random.js";
 import { defineTrick, type Trick } from "./define-trick.js";
-import type { TrickHooks, TrickSetupContext } from "./hooks.js";
+import type { DiscriminatorLossContext, TrickHooks, TrickSetupContext } from "./hooks.js";
 import { validateTrickOptions } from "./options.js";
 
 export interface TrickHarnessOptions {
@@ -96,6 +96,16 @@ export async function createTrickHarness<Options>(trick: Trick, harness: TrickHa
     setRandomState: (state) => rng.setState(state),
     tf,
   };
+}
+
+/**
+ * The context the loop gives a `discriminatorLoss` hook, for D written as a function in a test:
+ * the real and fake batches (rows of numbers) as tensors, their logits through D, and the
+ * labels 1 and 0 of a run without label tricks.
+ */
+export function discriminatorLossContext(discriminator: (x: tf.Tensor) => tf.Tensor, real: number[][], fake: number[][]): DiscriminatorLossContext {
+  const [realBatch, fakeBatch] = [tf.tensor2d(real), tf.tensor2d(fake)];
+  return { discriminator, real: realBatch, fake: fakeBatch, realLogits: discriminator(realBatch), fakeLogits: discriminator(fakeBatch), labels: { real: 1, fake: 0 } };
 }
 
 /** A trick of a test run, with its options as a spec would write them. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import type { LayersModel, Tensor, TrickSetupContext } from "@gan/core";
 import { createCompileHost } from "@gan/core/runtime";
-import { createTrickTrainer, probeTrick } from "@gan/core/testing";
+import { createTrickTrainer, networksSpec, probeTrick } from "@gan/core/testing";
 import { compile, formatDiagnostics } from "@gan/dsl";
 import batchnorm from "./index.js";
 
@@ -64,21 +64,18 @@ describe("@gan/batchnorm: layer positions in the compiled plan", () => {
 
 describe("@gan/batchnorm: training-mode statistics per all-real / all-fake batch", () => {
   test("D's logits in an update are those of batch norm over the real batch alone and over the fake batch alone", async () => {
-    const plan = await compileSpec(`gan ring {
-      data ring { modes: 8, radius: 2, std: 0.02 }
-      latent 4
-      generator {
-        dense 8 relu
-        dense 2
-      }
-      discriminator {
-        dense 8 leakyrelu 0.2
-        dense 8 leakyrelu 0.2
-        dense 1
-      }
-      train { steps 10 batch 32 seed 3 backend cpu }
-      use "@gan/batchnorm" { networks: "discriminator" }
-    }`);
+    const plan = await compileSpec(
+      networksSpec(
+        {
+          data: "ring { modes: 8, radius: 2, std: 0.02 }",
+          latent: 4,
+          generator: ["dense 8 relu", "dense 2"],
+          discriminator: ["dense 8 leakyrelu 0.2", "dense 8 leakyrelu 0.2", "dense 1"],
+        },
+        `  train { steps 10 batch 32 seed 3 backend cpu }\n  use "@gan/batchnorm" { networks: "discriminator" }`,
+        "ring",
+      ),
+    );
     let discriminator: LayersModel | undefined;
     const checks: { real: number; fake: number; mixed: number }[] = [];
     /** D applied layer by layer, its batch norm in training mode on `batches` stacked, then the rows of the first. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import type { DiscriminatorLossContext, JsonValue, Scalar, Tensor } from "@gan/core";
-import { createTrickHarness, tinyPlan, type TrickHarness } from "@gan/core/testing";
+import type { JsonValue, Scalar, Tensor } from "@gan/core";
+import { createTrickHarness, discriminatorLossContext, tinyPlan, type TrickHarness } from "@gan/core/testing";
 import { loadNativeBlas } from "@gan/backend-wasm";
 import gp from "./index.js";
 
@@ -86,17 +86,7 @@ function penaltyOf(harness: TrickHarness<unknown>, weights: Tensor, step = 0): S
   const { tf } = harness;
   const discriminator = (x: Tensor) =>
     tf.sum(tf.mul(tf.leakyRelu(tf.add(tf.matMul(x, weights, false, true), tf.tensor1d(b)), SLOPE), tf.tensor1d(v)), 1, true);
-  const realT = tf.tensor2d(real);
-  const fakeT = tf.tensor2d(fake);
-  const context: DiscriminatorLossContext = {
-    discriminator,
-    real: realT,
-    fake: fakeT,
-    realLogits: discriminator(realT),
-    fakeLogits: discriminator(fakeT),
-    labels: { real: 1, fake: 0 },
-  };
-  return harness.hooks.discriminatorLoss!(tf.scalar(0), context, step);
+  return harness.hooks.discriminatorLoss!(tf.scalar(0), discriminatorLossContext(discriminator, real, fake), step);
 }
 
 const interpolates = real.map((r, i) => r.map((value, k) => E[i]! * value + (1 - E[i]!) * fake[i]![k]!));
@@ -178,9 +168,7 @@ describe("@gan/gp on a discriminator that judges packs (@gan/pack)", () => {
         const packs = tf.concat(tf.split(x, 2, 0), -1);
         return tf.sum(tf.mul(tf.leakyRelu(tf.add(tf.matMul(packs, tf.tensor2d(W4), false, true), tf.tensor1d(b)), SLOPE), tf.tensor1d(v)), 1, true);
       };
-      const [realT, fakeT] = [tf.tensor2d(real4), tf.tensor2d(fake4)];
-      const context = { discriminator, real: realT, fake: fakeT, realLogits: discriminator(realT), fakeLogits: discriminator(fakeT), labels: { real: 1, fake: 0 } };
-      const penalty = harness.hooks.discriminatorLoss!(tf.scalar(0), context, 0).dataSync()[0]!;
+      const penalty = harness.hooks.discriminatorLoss!(tf.scalar(0), discriminatorLossContext(discriminator, real4, fake4), 0).dataSync()[0]!;
       const [realPacks, fakePacks] = [packsOf(real4), packsOf(fake4)];
       const points = kind === "r1" ? realPacks : realPacks.map((r, p) => r.map((value, k) => E2[p]! * value + (1 - E2[p]!) * fakePacks[p]![k]!));
       const expected = penaltyReference(points, weight, target, W4);
