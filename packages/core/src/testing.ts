@@ -31,5 +31,6 @@ export {
   type SpecNetworks,
 } from "./testing/tiny-ring.js";
 export { applyRewrite, trickUse } from "./testing/apply-rewrite.js";
+export { idxBytes } from "./testing/data-files.js";
 /** The plan as written before validation fills its defaults: what tinyPlan's overrides and the networks above are. */
 export type { PlanInput } from "@gan/plan";

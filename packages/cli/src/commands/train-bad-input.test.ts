@@ -7,12 +7,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { idxBytes } from "@gan/core/testing";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
 import { gan, greyPng, tinyImageNetworks } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
-
 
 function planWith(data: object, shape: number[]) {
   return {
@@ -28,18 +28,6 @@ function planWith(data: object, shape: number[]) {
     tricks: [],
     rewrites: [],
   };
-}
-
-/** An IDX file: magic 0x00 0x00 type rank, big-endian sizes, then `body`. */
-function idxBytes(dims: number[], body: Uint8Array, typeCode = 0x08): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint8(2, typeCode);
-  header.setUint8(3, dims.length);
-  dims.forEach((size, i) => header.setUint32(4 + 4 * i, size));
-  const bytes = new Uint8Array(header.byteLength + body.length);
-  bytes.set(new Uint8Array(header.buffer), 0);
-  bytes.set(body, header.byteLength);
-  return bytes;
 }
 
 let dir: string;

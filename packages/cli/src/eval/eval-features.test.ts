@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildNetwork, selectBackend, train } from "@gan/core/runtime";
-import { tinyPlan } from "@gan/core/testing";
+import { idxBytes, tinyPlan } from "@gan/core/testing";
 import { saveLayersModel } from "@gan/metrics";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { captureOutput } from "../io.js";
@@ -24,17 +24,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** 40 IDX images of 6x6 pixels: a bright square at one of 4 places. */
 function writeImages(): string {
   const count = 40;
-  const header = new DataView(new ArrayBuffer(16));
-  header.setUint8(2, 0x08);
-  header.setUint8(3, 3);
-  [count, 6, 6].forEach((size, i) => header.setUint32(4 + 4 * i, size));
   const body = new Uint8Array(count * 36);
   for (let i = 0; i < count; i++) {
     const [row, col] = [(i % 2) * 3, (Math.floor(i / 2) % 2) * 3];
     for (let y = row; y < row + 3; y++) for (let x = col; x < col + 3; x++) body[i * 36 + y * 6 + x] = 255;
   }
   const file = path.join(dir, "squares.idx");
-  writeFileSync(file, Buffer.concat([new Uint8Array(header.buffer), body]));
+  writeFileSync(file, idxBytes([count, 6, 6], body));
   return file;
 }
 

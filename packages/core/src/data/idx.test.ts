@@ -5,22 +5,11 @@ import { gzipSync } from "node:zlib";
 import { DataSchema, MnistDataSchema, type Data } from "@gan/plan";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRng } from "../random.js";
+import { idxBytes } from "../testing/data-files.js";
 import { DataError, displayPath, openDataSource, readDataShape } from "./index.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gan-idx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** An IDX file: magic 0x00 0x00 type rank, big-endian sizes, then `body`. */
-function idxBytes(dims: number[], body: Uint8Array, typeCode = 0x08): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint8(2, typeCode);
-  header.setUint8(3, dims.length);
-  dims.forEach((size, i) => header.setUint32(4 + 4 * i, size));
-  const bytes = new Uint8Array(header.byteLength + body.length);
-  bytes.set(new Uint8Array(header.buffer), 0);
-  bytes.set(body, header.byteLength);
-  return bytes;
-}
 
 function writeFixture(name: string, bytes: Uint8Array): string {
   const file = path.join(dir, name);
