@@ -3,13 +3,13 @@
  * train. Not part of the package (tests only).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodePng, listCheckpoints } from "@gan/core/runtime";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
-import { gan } from "../test-support.js";
+import { gan, scratchDirectory } from "../test-support.js";
 
 export { gan } from "../test-support.js";
 
@@ -87,6 +87,23 @@ export function tinyRingPlan(overrides: TinyPlanOverrides = {}) {
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = path.join(repoRoot, "packages/cli/src/bin.ts");
+
+/** A run's losses as metrics.jsonl logged them, step by step: what a resumed run must repeat exactly. */
+export function runLosses(runDir: string): { step: number; d_loss: number; g_loss: number }[] {
+  return readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
+    .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
+}
+
+/** A scratch directory (removed after the test file) with `plan` written in it as `file`, for `gan train` to read. */
+export function scratchPlan(prefix: string, plan: object, file = "tiny.json"): { dir: string; planFile: string } {
+  const dir = scratchDirectory(prefix);
+  const planFile = path.join(dir, file);
+  writeFileSync(planFile, JSON.stringify(plan));
+  return { dir, planFile };
+}
 
 export interface TrainProcess {
   child: ChildProcess;

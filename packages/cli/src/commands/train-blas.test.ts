@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, tinyRingPlan } from "./test-train-helpers.js";
+import { gan, scratchPlan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
@@ -14,12 +12,8 @@ registerCommand("train", () => import("./train.js"));
  */
 const plan = tinyRingPlan({ train: { steps: 2, logEvery: 1, backend: "auto" } });
 
-let dir: string;
-let planFile: string;
+const { dir, planFile } = scratchPlan("gan-cli-blas-", plan);
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-blas-"));
-  planFile = path.join(dir, "tiny.json");
-  writeFileSync(planFile, JSON.stringify(plan));
   process.env["GAN_BLAS_LIBRARY"] = "/nonexistent/libopenblas.so.0";
 });
 afterAll(() => {

@@ -5,13 +5,12 @@
  *   inside a write): the last checkpoint is valid, --resume continues from it, and the
  *   resumed run's losses equal those of a run that was never interrupted.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { findLatestCheckpoint } from "@gan/core/runtime";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { firstCheckpoint, gan, runDirIn, startTrain, tinyRingPlan } from "./test-train-helpers.js";
+import { firstCheckpoint, gan, runDirIn, runLosses, scratchPlan, startTrain, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
@@ -22,26 +21,15 @@ const plan = tinyRingPlan({
   train: { steps: STEPS, batch: 16, logEvery: 1, checkpointEvery: 1, sampleEvery: 0, seed: 3 },
 });
 
-let dir: string;
-let planFile: string;
+const { dir, planFile } = scratchPlan("gan-cli-interrupt-", plan);
 let reference: { step: number; d_loss: number; g_loss: number }[];
-
-const losses = (runDir: string) =>
-  readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
-    .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-interrupt-"));
-  planFile = path.join(dir, "tiny.json");
-  writeFileSync(planFile, JSON.stringify(plan));
   const straight = await gan("train", planFile, "--out", path.join(dir, "straight"));
   expect(straight.code).toBe(0);
-  reference = losses(runDirIn(path.join(dir, "straight"))!);
+  reference = runLosses(runDirIn(path.join(dir, "straight"))!);
   expect(reference).toHaveLength(STEPS);
 }, 120_000);
 
@@ -67,7 +55,7 @@ describe("an interrupted gan train", () => {
 
       const resumed = await gan("train", "--resume", runDir!);
       expect(resumed.code).toBe(0);
-      expect(losses(runDir!)).toEqual(reference);
+      expect(runLosses(runDir!)).toEqual(reference);
     }, 120_000);
   }
 
@@ -87,7 +75,7 @@ describe("an interrupted gan train", () => {
       expect(latest, `try ${i}: a valid checkpoint survives`).toBeDefined();
       const resumed = await gan("train", "--resume", runDir!);
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(losses(runDir!)).toEqual(reference);
+      expect(runLosses(runDir!)).toEqual(reference);
       resumedTries++;
     }
     expect(resumedTries).toBeGreaterThanOrEqual(3);

@@ -3,12 +3,11 @@
  * rates (1e30) blow the networks up at the first step. Detection itself, rollbacks that
  * succeed and the warnings: packages/core/src/run/numeric-failure.test.ts.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { gan, tinyRingPlan } from "./test-train-helpers.js";
+import { gan, scratchPlan, tinyRingPlan } from "./test-train-helpers.js";
 
 registerCommand("train", () => import("./train.js"));
 
@@ -19,13 +18,7 @@ const plan = tinyRingPlan({
   train: { steps: 20, batch: 8, logEvery: 5, checkpointEvery: 2, sampleEvery: 0 },
 });
 
-let dir: string;
-let planFile: string;
-beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-nan-"));
-  planFile = path.join(dir, "blowup.json");
-  writeFileSync(planFile, JSON.stringify(plan));
-});
+const { dir, planFile } = scratchPlan("gan-cli-nan-", plan, "blowup.json");
 
 describe("gan train --on-nan", () => {
   test("stop (default): one line naming the loss and the step, exit 1", async () => {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { firstCheckpoint, gan, runDirIn, startTrain } from "./test-train-helpers.js";
+import { firstCheckpoint, gan, runDirIn, runLosses, startTrain } from "./test-train-helpers.js";
 
 registerCommand("compile", () => import("./compile.js"));
 registerCommand("train", () => import("./train.js"));
@@ -67,13 +67,6 @@ const SPEC = `gan resnet {
 let dir: string;
 let plan: { train: Record<string, unknown>; name: string };
 
-const losses = (runDir: string) =>
-  readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
-    .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-residual-"));
   writeFileSync(path.join(dir, "resnet.gan"), SPEC);
@@ -88,7 +81,7 @@ describe.each(["blas", "wasm"])("a ResNet-style spec on %s", (backend) => {
     writeFileSync(planFile, JSON.stringify({ ...plan, train: { ...plan.train, backend } }));
     const straight = await gan("train", planFile, "--out", path.join(dir, `${backend}-straight`));
     expect(straight.code, straight.stderr).toBe(0);
-    const reference = losses(runDirIn(path.join(dir, `${backend}-straight`), "resnet")!);
+    const reference = runLosses(runDirIn(path.join(dir, `${backend}-straight`), "resnet")!);
     expect(reference).toHaveLength(12);
     expect(reference.every(({ d_loss, g_loss }) => Number.isFinite(d_loss) && Number.isFinite(g_loss))).toBe(true);
 
@@ -102,7 +95,7 @@ describe.each(["blas", "wasm"])("a ResNet-style spec on %s", (backend) => {
       const resumed = await gan("train", "--resume", runDir!);
       expect(resumed.code, resumed.stderr).toBe(0);
     }
-    expect(losses(runDir!)).toEqual(reference);
+    expect(runLosses(runDir!)).toEqual(reference);
 
     const samples = path.join(dir, `${backend}-samples.csv`);
     const sampled = await gan("sample", runDir!, "-n", "5", "-o", samples, "--format", "csv", "--backend", backend);

@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { TrainResult } from "@gan/core/runtime";
 import { displayPath } from "../display-path.js";
 import type { EvalReport } from "../eval/evaluate-run.js";
 import { formatEvalLine } from "../eval/format-eval.js";
 import { captureOutput } from "../io.js";
 import { registerCommand } from "../main.js";
-import { gan, tinyRingPlan } from "./test-train-helpers.js";
+import { gan, scratchPlan, tinyRingPlan } from "./test-train-helpers.js";
 import { evaluateFinishedRun } from "./train.js";
 
 registerCommand("train", () => import("./train.js"));
@@ -18,13 +17,7 @@ registerCommand("eval", () => import("./eval.js"));
 
 const plan = tinyRingPlan();
 
-let dir: string;
-let planFile: string;
-beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-train-"));
-  planFile = path.join(dir, "tiny.json");
-  writeFileSync(planFile, JSON.stringify(plan));
-});
+const { dir, planFile } = scratchPlan("gan-cli-train-", plan);
 
 function onlyRun(out: string): string {
   const runs = readdirSync(path.join(out, "tiny"));
