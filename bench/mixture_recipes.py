@@ -1,0 +1,171 @@
+"""A PyTorch prototype of examples/ring8.gan and examples/grid25.gan, for searching recipes quickly.
+
+gan's blas runs of the mixtures take minutes each on a busy machine; this script trains the same
+kind of model (dense layers with Glorot-uniform weights and zero biases, as gan's dense layers,
+leaky ReLU 0.2, the non-saturating loss with one-sided label smoothing, Adam with tfjs's epsilon
+1e-7, PacGAN packing of consecutive chunks, the R1 penalty per pack with weight gamma / 2) at
+one thread, and measures the last generator with the PacGAN definitions of `gan eval` (2,500
+samples, a mode captured by one sample within 3 std, reverse KL over the high-quality samples).
+It is a search tool: a recipe it finds is then written as a .gan spec and measured by gan
+itself (bench/QUALITY.md reports gan's numbers; the prototype's only say why a choice was made).
+
+    OMP_NUM_THREADS=1 nice -n 15 python3 bench/mixture_recipes.py --data ring --seed 1 \
+        --g 256,256,256 --d 128,128 --pack 2 --r1 1 --glr cos:1e-3:1e-5 --dlr cos:3e-4:1e-5 --evals 2500,5000
+
+Learning rates: `const:A`, `cos:A:B` (cosine from A to B over the run), `lin:A:B`.
+Prints one JSON object: the arguments, the final (modes, high quality %, reverse KL), the
+curve at --evals and the seconds it took; a line starting with # at each of --evals.
+"""
+import argparse
+import copy
+import json
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--data", choices=["ring", "grid"], default="ring")
+parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--steps", type=int, default=5000)
+parser.add_argument("--batch", type=int, default=128)
+parser.add_argument("--latent", type=int, default=64)
+parser.add_argument("--g", default="128,128", help="G's hidden widths")
+parser.add_argument("--d", default="128,128", help="D's hidden widths")
+parser.add_argument("--act", choices=["leaky", "relu"], default="leaky")
+parser.add_argument("--glr", default="cos:1e-3:1e-5")
+parser.add_argument("--dlr", default="const:3e-4")
+parser.add_argument("--beta1", type=float, default=0.5)
+parser.add_argument("--beta2", type=float, default=0.999)
+parser.add_argument("--smooth", type=float, default=0.9, help="the real label (one-sided label smoothing)")
+parser.add_argument("--r1", type=float, default=0.0, help="R1's gamma (0: no penalty)")
+parser.add_argument("--pack", type=int, default=1, help="samples per pack (1: no packing)")
+parser.add_argument("--ncritic", type=int, default=1)
+parser.add_argument("--loss", choices=["ns", "hinge"], default="ns")
+parser.add_argument("--evals", default="", help="steps to measure at, comma-separated")
+parser.add_argument("--ema", type=float, default=0.0, help="also measure an average of G's weights with this decay")
+args = parser.parse_args()
+torch.set_num_threads(1)
+torch.manual_seed(args.seed)
+
+if args.data == "ring":  # examples/ring8.gan: data ring { modes: 8, radius: 2, std: 0.02 }
+    angles = 2 * np.pi * np.arange(8) / 8
+    means = np.stack([2 * np.cos(angles), 2 * np.sin(angles)], 1)
+    std = 0.02
+else:  # examples/grid25.gan: data grid { side: 5, spacing: 2, std: 0.05 }
+    offsets = (np.arange(5) - 2) * 2.0
+    means = np.array([[x, y] for x in offsets for y in offsets])
+    std = 0.05
+means_tensor = torch.tensor(means, dtype=torch.float32)
+
+
+def real_batch(count):
+    return means_tensor[torch.randint(0, len(means), (count,))] + std * torch.randn(count, 2)
+
+
+def mlp(inputs, hidden, outputs):
+    layers = []
+    for width in hidden:
+        layers += [nn.Linear(inputs, width), nn.LeakyReLU(0.2) if args.act == "leaky" else nn.ReLU()]
+        inputs = width
+    layers.append(nn.Linear(inputs, outputs))
+    network = nn.Sequential(*layers)
+    for layer in network:
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return network
+
+
+def widths(text):
+    return [int(width) for width in text.split(",")]
+
+
+generator = mlp(args.latent, widths(args.g), 2)
+discriminator = mlp(2 * args.pack, widths(args.d), 1)
+
+
+def schedule(text):
+    kind, *values = text.split(":")
+    values = [float(value) for value in values]
+    if kind == "const":
+        return lambda step: values[0]
+    if kind == "cos":
+        return lambda step: values[1] + (values[0] - values[1]) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1)))
+    if kind == "lin":
+        return lambda step: values[0] + (values[1] - values[0]) * min(step / args.steps, 1)
+    raise SystemExit(f"unknown schedule {text!r}: const:A, cos:A:B or lin:A:B")
+
+
+g_lr, d_lr = schedule(args.glr), schedule(args.dlr)
+g_optimizer = torch.optim.Adam(generator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
+d_optimizer = torch.optim.Adam(discriminator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
+averaged = copy.deepcopy(generator) if args.ema > 0 else None
+
+
+def packed(samples):
+    """@gan/pack: m consecutive chunks of the batch side by side, pack p = samples p, p + n, ..."""
+    if args.pack == 1:
+        return samples
+    n = samples.shape[0] // args.pack
+    return torch.cat([samples[i * n:(i + 1) * n] for i in range(args.pack)], 1)
+
+
+def evaluate(network):
+    """(modes captured, high quality %, reverse KL): gan eval's mixture metrics on 2,500 samples."""
+    with torch.no_grad():
+        samples = network(torch.randn(2500, args.latent)).numpy()
+    squared = ((samples[:, None, :] - means[None]) ** 2).sum(-1)
+    high_quality = squared.min(1) < (3 * std) ** 2
+    counts = np.bincount(squared.argmin(1)[high_quality], minlength=len(means))
+    modes = int((counts > 0).sum())
+    if high_quality.sum() == 0:
+        return modes, 0.0, float("nan")
+    shares = counts[counts > 0] / counts.sum()
+    return modes, float(high_quality.mean() * 100), float((shares * np.log(shares * len(means))).sum())
+
+
+eval_steps = [int(step) for step in args.evals.split(",") if step]
+started = time.time()
+curve = []
+for step in range(args.steps):
+    for group in g_optimizer.param_groups:
+        group["lr"] = g_lr(step)
+    for group in d_optimizer.param_groups:
+        group["lr"] = d_lr(step)
+    for _ in range(args.ncritic):
+        real = real_batch(args.batch).requires_grad_(args.r1 > 0)
+        fake = generator(torch.randn(args.batch, args.latent)).detach()
+        real_logits, fake_logits = discriminator(packed(real)), discriminator(packed(fake))
+        if args.loss == "ns":
+            d_loss = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, args.smooth)) + F.binary_cross_entropy_with_logits(
+                fake_logits, torch.zeros_like(fake_logits)
+            )
+        else:
+            d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+        if args.r1 > 0:
+            # gamma / 2 * mean over packs of |grad|^2 over the pack's values.
+            (gradient,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+            d_loss = d_loss + args.r1 / 2 * gradient.pow(2).sum() / real_logits.shape[0]
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+    fake_logits = discriminator(packed(generator(torch.randn(args.batch, args.latent))))
+    g_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)) if args.loss == "ns" else -fake_logits.mean()
+    g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+    if averaged is not None:
+        with torch.no_grad():
+            for average, weight in zip(averaged.parameters(), generator.parameters()):
+                average.mul_(args.ema).add_(weight, alpha=1 - args.ema)
+    if step + 1 in eval_steps:
+        curve.append((step + 1, evaluate(generator)))
+        print("#", step + 1, curve[-1][1], round(time.time() - started), flush=True)
+result = {"args": vars(args), "final": evaluate(generator), "curve": curve, "s": round(time.time() - started, 1)}
+if averaged is not None:
+    result["ema"] = evaluate(averaged)
+print(json.dumps(result))
