@@ -8,6 +8,7 @@
 import type { DataKind, JsonValue } from "@gan/plan";
 import { UserError } from "../errors.js";
 import type { Rng, RngState } from "../random.js";
+import { formatRange } from "./range.js";
 import { stateObject } from "./source.js";
 
 export class EpochOrder {
@@ -61,5 +62,30 @@ export class EpochOrder {
     this.shuffle();
     this.epoch = epoch;
     this.position = position;
+  }
+}
+
+/**
+ * What a source of a finite set served in epoch order (an images folder, a CSV or .npy table)
+ * shares: its state is its order's, and it describes itself as `kind: origin, details, values
+ * in [a, b]`.
+ */
+export abstract class EpochOrderedSource {
+  abstract readonly kind: DataKind;
+  abstract readonly range: readonly [number, number] | null;
+  protected abstract readonly order: EpochOrder;
+
+  getState(): JsonValue {
+    return this.order.getState(this.kind);
+  }
+
+  setState(state: JsonValue): void {
+    this.order.setState(state, this.kind);
+  }
+
+  /** `origin` is the file or folder; `details` what else the set is (", 10 classes"). */
+  protected describeSet(origin: string, details = ""): string {
+    const range = this.range === null ? "" : `, values in ${formatRange(this.range)}`;
+    return `${this.kind}: ${origin}${details}${range}`;
   }
 }

@@ -5,12 +5,12 @@
  * split off by the example's epoch and position, so that a resumed run draws the same windows.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import type { Data, DataClasses, JsonValue } from "@gan/plan";
+import type { Data, DataClasses } from "@gan/plan";
 import type { Rng } from "../random.js";
 import { DataError } from "./data-error.js";
-import { EpochOrder } from "./epoch-order.js";
+import { EpochOrder, EpochOrderedSource } from "./epoch-order.js";
 import type { ImageCache } from "./image-cache.js";
-import { formatRange, type Range } from "./range.js";
+import type { Range } from "./range.js";
 import { checkBatch, rangeMapFor, type DataBatch, type DataSource } from "./source.js";
 
 const IMAGE_NATIVE_RANGE: Range = [0, 1];
@@ -105,7 +105,7 @@ export interface ImageSet {
   notes?: string[];
 }
 
-export class ImageSetSource implements DataSource {
+export class ImageSetSource extends EpochOrderedSource implements DataSource {
   readonly kind: Data["kind"];
   readonly shape: number[];
   readonly size: number;
@@ -117,13 +117,14 @@ export class ImageSetSource implements DataSource {
   private readonly valuesPerExample: number;
   /** Float value of each byte, already in the target range: one lookup per pixel. */
   private readonly byteValues: Float32Array;
-  private readonly order: EpochOrder;
+  protected readonly order: EpochOrder;
 
   constructor(
     data: Data,
     private readonly rng: Rng,
     set: ImageSet,
   ) {
+    super();
     this.kind = data.kind;
     // The plan's shape: the loader made sure it holds the same values, possibly flattened.
     this.shape = [...data.shape];
@@ -180,17 +181,7 @@ export class ImageSetSource implements DataSource {
     return [draw.int(spareRows + 1), draw.int(spareColumns + 1)];
   }
 
-  getState(): JsonValue {
-    return this.order.getState(this.kind);
-  }
-
-  setState(state: JsonValue): void {
-    this.order.setState(state, this.kind);
-  }
-
   describe(): string {
-    const range = this.range === null ? "" : `, values in ${formatRange(this.range)}`;
-    const classes = this.classes === undefined ? "" : `, ${this.classes.names.length} classes`;
-    return `${this.kind}: ${this.set.origin}${classes}${range}`;
+    return this.describeSet(this.set.origin, this.classes === undefined ? "" : `, ${this.classes.names.length} classes`);
   }
 }

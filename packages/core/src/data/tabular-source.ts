@@ -3,13 +3,13 @@
  * scaled feature by feature as the spec says (minmax onto [0, 1], standard to mean 0 and
  * standard deviation 1), served in shuffled epochs like images.
  */
-import type { CsvData, Data, JsonValue, NpyData, TabularScale } from "@gan/plan";
+import type { CsvData, Data, NpyData, TabularScale } from "@gan/plan";
 import type { Rng } from "../random.js";
 import { readCsvColumns, readCsvHeader } from "./csv-table.js";
 import { DataError, displayPath } from "./data-error.js";
-import { EpochOrder } from "./epoch-order.js";
+import { EpochOrder, EpochOrderedSource } from "./epoch-order.js";
 import { readNpy } from "./npy-file.js";
-import { formatRange, type Range } from "./range.js";
+import type { Range } from "./range.js";
 import { checkBatch, rangeMapFor, type DataBatch, type DataLoader, type DataSource } from "./source.js";
 
 
@@ -50,13 +50,13 @@ interface Table {
   origin: string;
 }
 
-class TableSource implements DataSource {
+class TableSource extends EpochOrderedSource implements DataSource {
   readonly kind: Data["kind"];
   readonly shape: number[];
   readonly size: number;
   readonly range: Range | null;
   readonly labels = null;
-  private readonly order: EpochOrder;
+  protected readonly order: EpochOrder;
   private readonly map;
 
   constructor(
@@ -64,6 +64,7 @@ class TableSource implements DataSource {
     rng: Rng,
     private readonly table: Table,
   ) {
+    super();
     this.kind = data.kind;
     this.shape = [...data.shape];
     this.size = table.values.length / table.features;
@@ -86,17 +87,8 @@ class TableSource implements DataSource {
     return { examples: this.nextBatch(batch, out) };
   }
 
-  getState(): JsonValue {
-    return this.order.getState(this.kind);
-  }
-
-  setState(state: JsonValue): void {
-    this.order.setState(state, this.kind);
-  }
-
   describe(): string {
-    const range = this.range === null ? "" : `, values in ${formatRange(this.range)}`;
-    return `${this.kind}: ${this.table.origin}${range}`;
+    return this.describeSet(this.table.origin);
   }
 }
 
