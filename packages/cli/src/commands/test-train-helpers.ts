@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodePng, listCheckpoints } from "@gan/core/runtime";
+import { expect } from "vitest";
 import { captureOutput } from "../io.js";
 import { main } from "../main.js";
 import { gan, scratchDirectory } from "../test-support.js";
@@ -142,4 +143,32 @@ export async function firstCheckpoint(out: string, exited: Promise<unknown>, nam
     if (done) return runDir;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Trains `planFile` twice under `dir`: straight through, and killed with kill -9 after its
+ * first checkpoint, then resumed (`flags` go to the straight run and the resume). Expects
+ * `steps` finite losses from the first and the very same losses from the second; resolves
+ * with the resumed run's directory. `label` names the two runs' folders.
+ */
+export async function expectExactResume(planFile: string, dir: string, run: { name: string; label: string; steps: number; flags?: string[] }): Promise<string> {
+  const flags = run.flags ?? [];
+  const straight = await gan("train", planFile, "--out", path.join(dir, `${run.label}-straight`), ...flags);
+  expect(straight.code, straight.stderr).toBe(0);
+  const reference = runLosses(runDirIn(path.join(dir, `${run.label}-straight`), run.name)!);
+  expect(reference).toHaveLength(run.steps);
+  expect(reference.every(({ d_loss, g_loss }) => Number.isFinite(d_loss) && Number.isFinite(g_loss))).toBe(true);
+
+  const out = path.join(dir, `${run.label}-killed`);
+  const { child, exited } = startTrain(planFile, out);
+  const runDir = await firstCheckpoint(out, exited, run.name);
+  child.kill("SIGKILL");
+  const { signal } = await exited;
+  // A run that finished before the kill has nothing to resume; with a checkpoint at every step it rarely does.
+  if (signal === "SIGKILL") {
+    const resumed = await gan("train", "--resume", runDir!, ...flags);
+    expect(resumed.code, resumed.stderr).toBe(0);
+  }
+  expect(runLosses(runDir!)).toEqual(reference);
+  return runDir!;
 }

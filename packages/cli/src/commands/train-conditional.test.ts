@@ -11,7 +11,7 @@ import path from "node:path";
 import { encodePng, pngGeometry } from "@gan/core/runtime";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { firstCheckpoint, gan, runDirIn, startTrain, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
+import { expectExactResume, gan, runDirIn, tinyRingPlan, trainedRun } from "./test-train-helpers.js";
 
 registerCommand("compile", () => import("./compile.js"));
 registerCommand("train", () => import("./train.js"));
@@ -47,13 +47,6 @@ const SPEC = `gan shapes {
 let dir: string;
 let plan: { train: Record<string, unknown> };
 
-const losses = (runDir: string) =>
-  readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { step: number; d_loss: number; g_loss: number })
-    .map(({ step, d_loss, g_loss }) => ({ step, d_loss, g_loss }));
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "gan-cli-conditional-"));
   // Four 4x4 grey images per class, each class its own brightness.
@@ -71,39 +64,23 @@ describe.each(["blas", "wasm"])("a conditional spec on %s", (backend) => {
   test("trains, resumes after kill -9 with the losses of an uninterrupted run, and gan sample draws a class or a row of each", async () => {
     const planFile = path.join(dir, `shapes-${backend}.json`);
     writeFileSync(planFile, JSON.stringify({ ...plan, train: { ...plan.train, backend } }));
-    const straight = await gan("train", planFile, "--out", path.join(dir, `${backend}-straight`), "--no-eval");
-    expect(straight.code, straight.stderr).toBe(0);
-    const reference = losses(runDirIn(path.join(dir, `${backend}-straight`), "shapes")!);
-    expect(reference).toHaveLength(12);
-    expect(reference.every(({ d_loss, g_loss }) => Number.isFinite(d_loss) && Number.isFinite(g_loss))).toBe(true);
-
-    const out = path.join(dir, `${backend}-killed`);
-    const { child, exited } = startTrain(planFile, out);
-    const runDir = await firstCheckpoint(out, exited, "shapes");
-    child.kill("SIGKILL");
-    const { signal } = await exited;
-    // A run that finished before the kill has nothing to resume; with a checkpoint at every step it rarely does.
-    if (signal === "SIGKILL") {
-      const resumed = await gan("train", "--resume", runDir!, "--no-eval");
-      expect(resumed.code, resumed.stderr).toBe(0);
-    }
-    expect(losses(runDir!)).toEqual(reference);
+    const runDir = await expectExactResume(planFile, dir, { name: "shapes", label: backend, steps: 12, flags: ["--no-eval"] });
 
     // One class by name, and the same class by index: the same samples.
     const byName = path.join(dir, `${backend}-cross.csv`);
     const byIndex = path.join(dir, `${backend}-1.csv`);
     for (const [cls, file] of [["cross", byName], ["1", byIndex]] as const) {
-      const sampled = await gan("sample", runDir!, "-n", "3", "--class", cls, "-o", file, "--format", "csv", "--backend", backend);
+      const sampled = await gan("sample", runDir, "-n", "3", "--class", cls, "-o", file, "--format", "csv", "--backend", backend);
       expect(sampled.code, sampled.stderr).toBe(0);
     }
     expect(readFileSync(byName, "utf8")).toBe(readFileSync(byIndex, "utf8"));
     const other = path.join(dir, `${backend}-0.csv`);
-    expect((await gan("sample", runDir!, "-n", "3", "--class", "0", "-o", other, "--format", "csv", "--backend", backend)).code).toBe(0);
+    expect((await gan("sample", runDir, "-n", "3", "--class", "0", "-o", other, "--format", "csv", "--backend", backend)).code).toBe(0);
     expect(readFileSync(other, "utf8")).not.toBe(readFileSync(byName, "utf8"));
 
     // --class all: a row of 5 per class; 4x4 tiles with 2-pixel borders.
     const grid = path.join(dir, `${backend}-all.png`);
-    const all = await gan("sample", runDir!, "-n", "5", "--class", "all", "-o", grid, "--backend", backend);
+    const all = await gan("sample", runDir, "-n", "5", "--class", "all", "-o", grid, "--backend", backend);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stderr).toContain("wrote 15 samples");
     expect(pngGeometry(readFileSync(grid))).toMatchObject({ width: 5 * 4 + 6 * 2, height: 3 * 4 + 4 * 2 });

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { registerCommand } from "../main.js";
-import { firstCheckpoint, gan, runDirIn, runLosses, startTrain } from "./test-train-helpers.js";
+import { expectExactResume, gan } from "./test-train-helpers.js";
 
 registerCommand("compile", () => import("./compile.js"));
 registerCommand("train", () => import("./train.js"));
@@ -79,26 +79,10 @@ describe.each(["blas", "wasm"])("a ResNet-style spec on %s", (backend) => {
   test("trains, resumes after kill -9 with the losses of an uninterrupted run, and gan sample draws from it", async () => {
     const planFile = path.join(dir, `resnet-${backend}.json`);
     writeFileSync(planFile, JSON.stringify({ ...plan, train: { ...plan.train, backend } }));
-    const straight = await gan("train", planFile, "--out", path.join(dir, `${backend}-straight`));
-    expect(straight.code, straight.stderr).toBe(0);
-    const reference = runLosses(runDirIn(path.join(dir, `${backend}-straight`), "resnet")!);
-    expect(reference).toHaveLength(12);
-    expect(reference.every(({ d_loss, g_loss }) => Number.isFinite(d_loss) && Number.isFinite(g_loss))).toBe(true);
-
-    const out = path.join(dir, `${backend}-killed`);
-    const { child, exited } = startTrain(planFile, out);
-    const runDir = await firstCheckpoint(out, exited, "resnet");
-    child.kill("SIGKILL");
-    const { signal } = await exited;
-    // A run that finished before the kill has nothing to resume; with a checkpoint at every step it rarely does.
-    if (signal === "SIGKILL") {
-      const resumed = await gan("train", "--resume", runDir!);
-      expect(resumed.code, resumed.stderr).toBe(0);
-    }
-    expect(runLosses(runDir!)).toEqual(reference);
+    const runDir = await expectExactResume(planFile, dir, { name: "resnet", label: backend, steps: 12 });
 
     const samples = path.join(dir, `${backend}-samples.csv`);
-    const sampled = await gan("sample", runDir!, "-n", "5", "-o", samples, "--format", "csv", "--backend", backend);
+    const sampled = await gan("sample", runDir, "-n", "5", "-o", samples, "--format", "csv", "--backend", backend);
     expect(sampled.code, sampled.stderr).toBe(0);
     const rows = readFileSync(samples, "utf8").trim().split("\n");
     expect(rows.length).toBeGreaterThanOrEqual(5);
