@@ -35,7 +35,7 @@ import { tf } from "./tfjs.js";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapAddress, heapSimd, type HeapSimd } from "@gan/backend-wasm/heap-simd";
 import { UserError } from "./errors.js";
-import { hostMemory, kernelOnActiveBackend, registerHostKernel, type HostBackendName } from "./host-kernels.js";
+import { kernelOnActiveBackend, registerHostKernel } from "./host-kernels.js";
 
 export const FUSED_OPTIMIZER = "GanFusedOptimizer";
 
