@@ -219,7 +219,11 @@ describe("eval every", () => {
       squares();
       await featureNetwork();
       const file = imagesSpec("squares", 'metrics: ["fd", "kid"], samples: 16, features: "net/model.json", featuresLayer: "d1_dense"');
-      const { runDir, stderr } = await train(file, "--out", path.join(dir, "images"), "--no-eval");
+      // Without --no-eval: the finished run is measured as gan eval measures it, on the spec's network.
+      const { runDir, stderr } = await train(file, "--out", path.join(dir, "images"));
+      expect(stderr).toMatch(/^squares: on net:d1_dense features: Fréchet distance [\d.]+, KID /m);
+      const atEnd = JSON.parse(readFileSync(path.join(runDir, "eval.json"), "utf8")) as { metrics: { figures: { features: { id: string } } } };
+      expect(atEnd.metrics.figures.features.id).toBe("net:d1_dense");
       const lines = evalLines(runDir);
       expect(lines.map((line) => Object.keys(line))).toEqual(Array(4).fill(["step", "eval_fd@net:d1_dense", "eval_kid@net:d1_dense", "eval_seconds"]));
       expect(lines.map((line) => line.step)).toEqual([5, 10, 15, 20]);

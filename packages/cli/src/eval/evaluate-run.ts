@@ -123,8 +123,11 @@ export interface EvaluateOptions {
 
 export type EvaluationKind = Evaluation["kind"];
 
-/** What kind of evaluation a plan's data allows (with the features named, if any), or why none. */
-export function evaluationKind(plan: Plan, features?: FeaturesChoice): { kind: EvaluationKind } | { kind: undefined; reason: string } {
+/**
+ * What kind of evaluation a plan's data allows (with the features named, by default those of the
+ * spec's eval block), or why none.
+ */
+export function evaluationKind(plan: Plan, features: FeaturesChoice | undefined = plan.train.eval?.features): { kind: EvaluationKind } | { kind: undefined; reason: string } {
   const data = plan.data;
   if ((data.kind === "ring" || data.kind === "grid") && features === undefined) return { kind: "mixture" };
   const space = featureSpace(plan, features);
