@@ -9,14 +9,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCompileHost, train, type MetricsLine } from "@gan/core/runtime";
 import { compile, formatDiagnostics } from "@gan/dsl";
+import { ensureEmojiFolder } from "../../../packages/metrics/scripts/make-emoji-folder.js";
 
 const examples = fileURLToPath(new URL("../..", import.meta.url));
 const specs = readdirSync(examples).filter((file) => file.endsWith(".gan")).sort();
 const out = mkdtempSync(path.join(tmpdir(), "gan-examples-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+// examples/emoji.gan reads a folder made from an installed npm package (not committed): make it first.
+beforeAll(() => ensureEmojiFolder());
 
 const STEPS = 2;
 const BATCH = 16;

@@ -13,12 +13,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
-import { EXAMPLE_EMOJI_FOLDER, makeEmojiFolder } from "../../metrics/scripts/make-emoji-folder.js";
+import { ensureEmojiFolder } from "../../metrics/scripts/make-emoji-folder.js";
 import { compileSpec } from "./spec.js";
 
-beforeAll(() => {
-  if (!existsSync(EXAMPLE_EMOJI_FOLDER)) makeEmojiFolder(EXAMPLE_EMOJI_FOLDER);
-});
+beforeAll(() => ensureEmojiFolder());
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const fixturesDir = fileURLToPath(new URL("../test-fixtures/example-plans/", import.meta.url));

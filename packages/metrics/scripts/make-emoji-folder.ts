@@ -11,7 +11,7 @@
  * Copies are made afresh each time (stale files from another package version are removed),
  * so the folder always holds exactly the installed package's images.
  */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { emojiImages, emojiPackageVersion, EMOJI_PACKAGE } from "./emoji-set.js";
@@ -36,6 +36,23 @@ export function makeEmojiFolder(out: string): { images: number; categories: Map<
   }
   writeFileSync(path.join(out, "categories.csv"), `${lines.join("\n")}\n`);
   return { images: images.length, categories };
+}
+
+/**
+ * Makes the folder unless it is there. Built aside and renamed into place, because the test
+ * runner runs packages in parallel and two of them (the golden plans, the examples' smoke test)
+ * may need it at once: neither may see, or remove, the other's half-made folder.
+ */
+export function ensureEmojiFolder(out: string = EXAMPLE_EMOJI_FOLDER): void {
+  if (existsSync(out)) return;
+  const aside = `${out}.${process.pid}.partial`;
+  makeEmojiFolder(aside);
+  try {
+    renameSync(aside, out);
+  } catch (error) {
+    rmSync(aside, { recursive: true, force: true });
+    if (!existsSync(out)) throw error; // another process renamed its copy into place first: use that one
+  }
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
