@@ -81,6 +81,16 @@ describe("TensorBoardWriter", () => {
     expect(Buffer.compare(events[2]!.summary!.value[0]!.image!.encodedImageString, png)).toBe(0);
     expect(pngGeometry(png)).toEqual({ width: 3, height: 2, colorspace: 1 });
   });
+  test("a second writer in the same second and process opens its own file, after the first in name order", () => {
+    const dir = mkdtempSync(path.join(root, "writer-"));
+    const first = new TensorBoardWriter(dir, { now: () => 1234.5 });
+    first.close();
+    const second = new TensorBoardWriter(dir, { now: () => 1234.5, firstStep: 7 });
+    second.close();
+    expect(second.file).toBe(`${first.file}.1`);
+    expect(eventsOf(first.file)).toHaveLength(1);
+    expect(eventsOf(second.file)[1]).toMatchObject({ step: 7, sessionLog: { status: "START" } });
+  });
 });
 
 describe("a run's event files", () => {

@@ -14,7 +14,7 @@
  * (its purge of orphaned data), so the curves continue from the checkpoint without the steps
  * that were trained after it and lost. A rollback (--on-nan rollback) does the same.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { crc32c } from "@aws-crypto/crc32c";
@@ -113,8 +113,14 @@ export class TensorBoardWriter {
     this.now = options.now ?? (() => Date.now() / 1000);
     mkdirSync(dir, { recursive: true });
     const wallTime = this.now();
-    this.file = path.join(dir, `events.out.tfevents.${Math.floor(wallTime)}.${os.hostname()}.${process.pid}`);
-    this.fd = openSync(this.file, "a");
+    const base = path.join(dir, `events.out.tfevents.${Math.floor(wallTime)}.${os.hostname()}.${process.pid}`);
+    // A resume in the same process within the same second would get the same name: it takes the
+    // next free suffix instead of appending to the earlier file (TensorBoard reads a directory's
+    // files in name order, and "<pid>" sorts before "<pid>.1").
+    let file = base;
+    for (let suffix = 1; existsSync(file); suffix++) file = `${base}.${suffix}`;
+    this.file = file;
+    this.fd = openSync(this.file, "wx");
     this.append({ wallTime, fileVersion: "brain.Event:2" });
     if (options.firstStep !== undefined) this.append({ wallTime, step: options.firstStep, sessionLog: { status: SESSION_START } });
   }
