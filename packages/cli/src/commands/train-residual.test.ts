@@ -1,8 +1,9 @@
 /**
  * A network with blocks (issue 17's graph networks) from spec to samples, with real `gan`
- * processes: a ResNet-style spec (residual blocks with and without a shortcut projection, an
- * add over branches, global average pooling) compiles, trains on blas and on wasm, resumes
- * after kill -9 with the losses of an uninterrupted run, and `gan sample` draws from it.
+ * processes: a ResNet- and SAGAN-style spec (residual blocks with and without a shortcut
+ * projection, an upsampling block, self-attention in both networks, an add over branches,
+ * global average pooling) compiles, trains on blas and on wasm, resumes after kill -9 with the
+ * losses of an uninterrupted run, and `gan sample` draws from it.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -28,10 +29,13 @@ const SPEC = `gan resnet {
       conv 8 kernel 3
     }
     residual {
+      upsample 2
       conv 4 relu
     } shortcut {
+      upsample 2
       conv 4 kernel 1
     }
+    attention
     flatten
     dense 2
   }
@@ -50,6 +54,7 @@ const SPEC = `gan resnet {
       }
       branch {}
     }
+    attention
     globalavgpool
     dense 1
   }
@@ -75,7 +80,7 @@ beforeAll(async () => {
   plan = JSON.parse(readFileSync(path.join(dir, "resnet.json"), "utf8"));
 }, 60_000);
 
-describe.each(["blas", "wasm"])("a ResNet-style spec on %s", (backend) => {
+describe.each(["blas", "wasm"])("a ResNet- and SAGAN-style spec on %s", (backend) => {
   test("trains, resumes after kill -9 with the losses of an uninterrupted run, and gan sample draws from it", async () => {
     const planFile = path.join(dir, `resnet-${backend}.json`);
     writeFileSync(planFile, JSON.stringify({ ...plan, train: { ...plan.train, backend } }));
