@@ -31,6 +31,20 @@ describe("kernelInceptionDistance", () => {
     expect(shifted.mean).toBeGreaterThan(10 * same.std!);
   });
 
+  it("reports the subsets' spread (population std) and the mean's standard error, std / sqrt(subsets)", async () => {
+    const a = gaussian(60, 4, 6);
+    const b = gaussian(60, 4, 7);
+    // The subsets are drawn in order from one seeded stream, so one subset is the first of two.
+    const one = await kernelInceptionDistance(a, b, { subsets: 1, subsetSize: 30, seed: 3 });
+    const two = await kernelInceptionDistance(a, b, { subsets: 2, subsetSize: 30, seed: 3 });
+    expect(one.std).toBeNull();
+    expect(one.standardError).toBeNull();
+    const first = one.mean;
+    const second = 2 * two.mean - first;
+    expect(two.std).toBeCloseTo(Math.abs(first - second) / 2, 12);
+    expect(two.standardError).toBeCloseTo(Math.abs(first - second) / 2 / Math.SQRT2, 12);
+  });
+
   it("draws the same subsets for the same seed, and caps the subset size at the smaller set", async () => {
     const a = gaussian(50, 4, 4);
     const b = gaussian(40, 4, 5);

@@ -25,6 +25,12 @@ export interface KidResult {
    * torch-fidelity reports as kernel_inception_distance_std; null with a single subset.
    */
   std: number | null;
+  /**
+   * The standard error of the mean over subsets, std / sqrt(subsets): how far the KID itself
+   * would move with other subset draws of these two sets (the subsets overlap, so it speaks
+   * for this pair of sets, not for a fresh sample of them); null with a single subset.
+   */
+  standardError: number | null;
   subsets: number;
   subsetSize: number;
 }
@@ -75,7 +81,8 @@ export async function kernelInceptionDistance(real: FeatureMatrix, generated: Fe
     const y = selectRows(real, chooseWithoutReplacement(real.n, subsetSize, uniform));
     estimates.push(await polynomialMmd(x, y));
   }
-  return { ...meanAndStd(estimates), subsets, subsetSize };
+  const { mean, std } = meanAndStd(estimates);
+  return { mean, std, standardError: std === null ? null : std / Math.sqrt(subsets), subsets, subsetSize };
 }
 
 export function meanAndStd(values: readonly number[]): { mean: number; std: number | null } {

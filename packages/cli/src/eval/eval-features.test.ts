@@ -66,7 +66,7 @@ describe("gan eval on 6x6x1 images", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`  features          ${modelPath} (layers-model, layer 'd0_flatten'), 36-d  [squares-net:d0_flatten]\n`);
     expect(result.stdout).toMatch(/\n {2}against {11}20 examples of .*squares\.idx/);
-    expect(result.stdout).toMatch(/\n {2}KID {15}-?\d\.\d{5} ± \d\.\d{5} {2}\(± std over 100 subsets of 20\)\n/);
+    expect(result.stdout).toMatch(/\n {2}KID {15}-?\d\.\d{5} ± \d\.\d{5} {2}\(± std over 100 subsets of 20; standard error \d\.\d{5}\)\n/);
     const report = JSON.parse(readFileSync(path.join(runDir, "eval.json"), "utf8")) as EvalReport;
     if (report.metrics.kind !== "features") throw new Error("expected a feature evaluation");
     expect(report.metrics.figures.features).toEqual({ id: "squares-net:d0_flatten", description: `${modelPath} (layers-model, layer 'd0_flatten')`, dimension: 36 });

@@ -13,9 +13,10 @@ function fixed(value: number | null, digits: number): string {
   return value === null ? "n/a (no high-quality sample)" : value.toFixed(digits);
 }
 
-/** KID's mean ± the spread of its subset estimates. */
+/** KID's mean ± the spread of its subset estimates (torch-fidelity's ±), and the mean's standard error. */
 function kidText(kid: FeatureFigures["kid"]): string {
-  return `${kid.mean.toFixed(5)}${kid.std === null ? "" : ` ± ${kid.std.toFixed(5)}`}`;
+  if (kid.std === null || kid.standardError === null) return kid.mean.toFixed(5);
+  return `${kid.mean.toFixed(5)} ± ${kid.std.toFixed(5)}  (± std over ${kid.subsets} subsets of ${kid.subsetSize}; standard error ${kid.standardError.toFixed(5)})`;
 }
 
 /** The feature metrics as (name, value) rows, the features and the reference named first. */
@@ -25,7 +26,7 @@ export function featureFigureRows(figures: FeatureFigures): [string, string][] {
     ["features", `${figures.features.description}, ${figures.features.dimension}-d  [${figures.features.id}]`],
     ["against", figures.reference.description],
     ["Fréchet distance", figures.fd.toFixed(3)],
-    ["KID", `${kidText(figures.kid)}  (± std over ${figures.kid.subsets} subsets of ${figures.kid.subsetSize})`],
+    ["KID", kidText(figures.kid)],
     ["precision", `${figures.precision.toFixed(4)}  (${k(figures.precisionRecallK)}, Kynkäänniemi et al.)`],
     ["recall", `${figures.recall.toFixed(4)}  (${k(figures.precisionRecallK)})`],
     ["density", `${figures.density.toFixed(4)}  (${k(figures.densityCoverageK)}, Naeem et al.)`],
