@@ -119,6 +119,14 @@ describe("@gan/pack: the plan", () => {
     );
   });
 
+  test("a conditional plan is refused at compile time: its class head takes one class per sample", () => {
+    const conditional = { ...tinyPlan(), condition: { kind: "classes" as const, classes: 3, embedding: 2, discriminator: "projection" as const } };
+    expect(() => apply(conditional)).toThrow(
+      "D judges packs of 2 samples, but this plan is conditional (condition classes): its class head takes one class per sample, not per pack; remove @gan/pack or the condition",
+    );
+    expect(apply(conditional, { m: 1 }).rewrites).toEqual([]);
+  });
+
   test("options: m is a whole number from 1", () => {
     const loaded = toLoadedTrick(packTrick, "0.1.0");
     expect(loaded.validateOptions({ m: 0 }).ok).toBe(false);

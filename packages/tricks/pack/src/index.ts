@@ -41,6 +41,13 @@ export default defineTrick({
     if (perSample) {
       throw new Error(`${perSample.package} gives D one label per sample, but packs of ${m} samples have one label each: use @gan/label-smoothing, or remove one of the two`);
     }
+    if (plan.condition) {
+      // D's class head (projection or auxiliary classifier) takes one class per sample, and a
+      // pack of m samples would mix m classes under one logit.
+      throw new Error(
+        `D judges packs of ${m} samples, but this plan is conditional (condition classes): its class head takes one class per sample, not per pack; remove @gan/pack or the condition`,
+      );
+    }
     const editor = new PlanEditor(plan, TRICK_NAME);
     const layer: Layer = { type: "trick", trick: TRICK_NAME, name: "pack", options: { m } };
     editor.insert("discriminator", 0, layer, `packs of ${m} samples concatenated along the last axis: D judges ${batch / m} packs per batch`);
