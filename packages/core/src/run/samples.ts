@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "@gan/plan";
 import { mixtureMeans } from "../data/mixtures.js";
+import type { DataSource } from "../data/source.js";
 import type { Trainer } from "../loop/trainer.js";
 import { imageGrid } from "../output/image-grid.js";
 import { scatterPlot } from "../output/scatter-plot.js";
@@ -51,6 +52,33 @@ export function renderSamples(plan: Plan, values: Float32Array, columns?: number
   return undefined;
 }
 
+/** Examples drawn to fill a class-sorted picture, at most, per tile: a rare class's row may stay partly blank. */
+const CLASS_SEARCH_FACTOR = 64;
+
+/**
+ * `rows` x `columns` real examples, row r holding examples of class r, from the data's next
+ * batches (the caller puts the source's state back). A class with too few examples among the
+ * draws leaves the rest of its row at the data's lowest value (black).
+ */
+export function realExamplesByClass(data: DataSource, rows: number, columns: number): Float32Array {
+  const perExample = data.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(rows * columns * perExample).fill(data.range?.[0] ?? 0);
+  const filled = new Array<number>(rows).fill(0);
+  let missing = rows * columns;
+  const limit = Math.max(rows * columns * CLASS_SEARCH_FACTOR, data.size ?? 0);
+  for (let drawn = 0; missing > 0 && drawn < limit; drawn += GRID_SAMPLES) {
+    const { examples, labels } = data.nextExamples(GRID_SAMPLES);
+    if (!labels) break;
+    labels.forEach((label, i) => {
+      if (label >= rows || filled[label]! >= columns) return;
+      out.set(examples.subarray(i * perExample, (i + 1) * perExample), (label * columns + filled[label]!) * perExample);
+      filled[label]!++;
+      missing--;
+    });
+  }
+  return out;
+}
+
 export class SampleWriter {
   private readonly latent: Float32Array | undefined;
   /** A conditional run's classes for the latent vectors: CLASS_COLUMNS samples of each class, a row each. */
@@ -89,7 +117,9 @@ export class SampleWriter {
     if (existsSync(file)) return file;
     const data = this.trainer.data;
     const state = data.getState();
-    const real = data.nextBatch(this.latent.length / this.plan.latent.size);
+    const count = this.latent.length / this.plan.latent.size;
+    // A conditional run's grid has a row per class: real examples sorted the same way.
+    const real = this.columns !== undefined ? realExamplesByClass(data, count / this.columns, this.columns) : data.nextBatch(count);
     data.setState(state);
     const png = renderSamples(this.plan, real, this.columns);
     if (!png) return undefined;

@@ -10,9 +10,10 @@ import { tinyRingPlan, useOf } from "../loop/test-plan.js";
 import { Trainer } from "../loop/trainer.js";
 import { defineTrick, z } from "../trick/define-trick.js";
 import { cloneModel } from "../trick/model-helpers.js";
+import { tinyConditionalSource } from "../trick/trick-harness.js";
 import { findLatestCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { fileModelIO } from "./model-io.js";
-import { SampleWriter } from "./samples.js";
+import { realExamplesByClass, SampleWriter } from "./samples.js";
 import { train, type MetricsLine } from "./train.js";
 
 let root: string;
@@ -243,6 +244,21 @@ describe("a run", () => {
     expect(readFileSync(file, "utf8")).toBe("kept");
     pictured.dispose();
     untouched.dispose();
+  });
+
+  test("a conditional run's real picture has a row per class, as its samples do", () => {
+    // tinyConditionalSource: classes 0, 1, 2, 2, 1, 0, each example's pixels near (class - 1) / 2.
+    const data = tinyConditionalSource();
+    const pixels = 28 * 28;
+    const values = realExamplesByClass(data, 3, 4);
+    expect(values.length).toBe(3 * 4 * pixels);
+    for (let tile = 0; tile < 12; tile++) {
+      const row = Math.floor(tile / 4);
+      expect(values[tile * pixels]!).toBeCloseTo((row - 1) * 0.5, 1);
+    }
+    // A class the draws never meet leaves its row at the data's lowest value.
+    const rare = realExamplesByClass(data, 4, 2);
+    expect(Array.from(rare.subarray(3 * 2 * pixels))).toEqual(new Array(2 * pixels).fill(-1));
   });
 
   test("a leftover temporary checkpoint (a crash mid-write) is ignored", async () => {
