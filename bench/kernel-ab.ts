@@ -17,7 +17,13 @@
  * - health: the NaN watch's update as one kernel (@gan/core's numeric-health.ts), against its
  *   chain of tfjs ops;
  * - reduce-gradients: the gradients of Sum and Mean broadcasting dy (@gan/backend-wasm's
- *   fast-gradients.ts), against tfjs's, which multiply it by a tensor of ones.
+ *   fast-gradients.ts), against tfjs's, which multiply it by a tensor of ones;
+ * - tape-saves: the tensors the gradient tape keeps saved on a shared buffer by the engine
+ *   (@gan/backend-wasm's shared-tape-saves.ts), against tfjs's clone, an Identity kernel and a
+ *   tape node each;
+ * - dense-kernel: a dense layer under the tape as one kernel forward and a short gradient
+ *   (@gan/core's dense-kernel.ts), against tfjs-layers' Dense (BatchMatMul, Add and Relu, or
+ *   the fused product among reshapes).
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -39,7 +45,8 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { FUSED_OPTIMIZER, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { DENSE_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { installSharedTapeSaves, uninstallSharedTapeSaves } = await import("@gan/backend-wasm");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -54,7 +61,14 @@ interface GradientChange {
   gradients: GradConfig[];
 }
 
-type Change = KernelChange | GradientChange;
+/** A change to tfjs's engine: how to take it out for a step and put it back. */
+interface EngineChange {
+  description: string;
+  remove(): void;
+  restore(): void;
+}
+
+type Change = KernelChange | GradientChange | EngineChange;
 
 const CHANGES: Record<string, Change> = {
   "fused-optimizer": {
@@ -66,11 +80,29 @@ const CHANGES: Record<string, Change> = {
   cast: { description: "wasm's Cast to the same dtype sharing its input's buffer, against copying it", kernel: "Cast", before: wasmCast },
   health: { description: "the NaN watch's update as one kernel, against its 11 tfjs ops per update", kernel: NUMERIC_HEALTH, before: undefined },
   "reduce-gradients": { description: "the gradients of Sum and Mean broadcasting dy, against tfjs's dy times a tensor of ones", gradients: tfjsGradients(["Sum", "Mean"]) },
+  "dense-kernel": {
+    description: "a dense layer under the gradient tape as one kernel and a short gradient, against tfjs-layers' Dense",
+    kernel: DENSE_KERNEL,
+    before: undefined,
+  },
+  "tape-saves": {
+    description: "the tensors the gradient tape keeps, saved on a shared buffer, against tfjs's clone (an Identity kernel and a tape node each)",
+    remove: uninstallSharedTapeSaves,
+    restore: installSharedTapeSaves,
+  },
 };
 const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");
 
 /** Runs `step` with `change`'s kernel on the active backend, or its gradients, put back to what they were before the change. */
 async function withoutChange(change: Change, step: () => Promise<unknown>): Promise<unknown> {
+  if ("remove" in change) {
+    change.remove();
+    try {
+      return await step();
+    } finally {
+      change.restore();
+    }
+  }
   if ("gradients" in change) {
     const now = change.gradients.map((config) => tf.getGradient(config.kernelName)!);
     change.gradients.forEach((config) => tf.registerGradient(config));

@@ -65,3 +65,27 @@ export function registerHostKernel(kernelName: string, kernelFuncs: Record<HostB
 export function kernelOnActiveBackend(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
+
+/** A host backend's kernel functions, called directly: for a kernel composed of them. */
+export interface HostKernels {
+  /** Runs the kernel registered as `name` on the backend now (gan's replacement where it has one, as the engine would). */
+  kernel(name: string, inputs: object, attrs?: object): tf.TensorInfo;
+  /** Drops one reference to an intermediate's buffer. */
+  dispose(tensor: tf.TensorInfo): void;
+}
+
+/**
+ * The kernels of `backendName` on `backend`, with no engine in between: no lookup per call by
+ * the engine, no scope, nothing on a gradient tape, and intermediates freed at once.
+ */
+export function hostBackendKernels(backendName: HostBackendName, backend: object): HostKernels {
+  const disposable = backend as { disposeData(dataId: object): void };
+  return {
+    kernel(name, inputs, attrs = {}) {
+      const config = tf.getKernel(name, backendName);
+      if (config === undefined) throw new Error(`the ${backendName} backend has no '${name}' kernel`);
+      return config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+    },
+    dispose: (tensor) => disposable.disposeData(tensor.dataId),
+  };
+}

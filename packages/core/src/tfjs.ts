@@ -38,6 +38,7 @@ export declare namespace tf {
   type KernelFunc = TfCore.KernelFunc;
   type Optimizer = TfCore.Optimizer;
   type TypedArray = TfCore.TypedArray;
+  type GradConfig = TfCore.GradConfig;
   type Rank = TfCore.Rank;
   namespace io {
     type CompositeArrayBuffer = TfCore.io.CompositeArrayBuffer;

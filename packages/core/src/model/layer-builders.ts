@@ -15,6 +15,7 @@ import type { Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { SelfAttention } from "./layers/attention.js";
 import { ClassAffine } from "./layers/class-affine.js";
+import { denseWithTapeKernel } from "./layers/dense-kernel.js";
 import { embeddingLayer } from "./layers/embedding.js";
 import { Normalization } from "./layers/normalization.js";
 import { PixelShuffle } from "./layers/pixel-shuffle.js";
@@ -97,7 +98,7 @@ function trickLayer(layer: LayerOf<"trick">, context: LayerBuildContext): tfl.la
 
 export const LAYER_BUILDERS = {
   dense: (layer, { name, seed }) => [
-    tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: tfl.initializers.glorotUniform({ seed }), name }),
+    denseWithTapeKernel(tfl.layers.dense({ units: layer.units, activation: fusedActivation(layer.activation), kernelInitializer: tfl.initializers.glorotUniform({ seed }), name })),
     ...unfusedActivation(layer.activation, name),
   ],
   conv: (layer, context) => [tfl.layers.conv2d(convArgs(layer, context)), ...unfusedActivation(layer.activation, context.name)],

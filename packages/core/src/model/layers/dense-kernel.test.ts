@@ -1,0 +1,143 @@
+import { centralDifferences, relativeError, seededValues } from "@gan/backend-wasm/testing";
+import { beforeAll, describe, expect, test } from "vitest";
+import { blasLoadsHere } from "../../backend/test-blas.js";
+import { selectBackend } from "../../backend/select-backend.js";
+import { tf, tfl } from "../../tfjs.js";
+import { DENSE_KERNEL, denseWithTapeKernel } from "./dense-kernel.js";
+
+const BACKENDS = blasLoadsHere ? (["cpu", "wasm", "blas"] as const) : (["cpu", "wasm"] as const);
+
+const bits = (tensor: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(tensor.dataSync()).buffer));
+
+interface Case {
+  activation: "relu" | "linear";
+  useBias: boolean;
+  /** Rows (the batch), inputs, units. */
+  shape: [number, number, number];
+}
+
+const CASES: Case[] = [
+  { activation: "relu", useBias: true, shape: [9, 5, 7] },
+  { activation: "linear", useBias: true, shape: [9, 5, 7] },
+  { activation: "relu", useBias: false, shape: [9, 5, 7] },
+  { activation: "linear", useBias: false, shape: [6, 4, 3] },
+  // Products long enough for OpenBLAS to split them (the bias of the fused product is then added first).
+  { activation: "relu", useBias: true, shape: [33, 700, 17] },
+  { activation: "linear", useBias: true, shape: [33, 700, 1] },
+];
+
+const name = ({ activation, useBias, shape }: Case) => `${activation}${useBias ? "" : " without bias"}, ${shape.join("x")}`;
+
+/** A Dense layer with seeded weights, built for `inputs` features; with GanDense under the tape when `viaKernel`. */
+function denseLayer({ activation, useBias, shape }: Case, viaKernel: boolean): tfl.layers.Layer {
+  const [, inputs, units] = shape;
+  const layer = tfl.layers.dense({ units, activation, useBias, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }), biasInitializer: tfl.initializers.randomNormal({ seed: 6 }) });
+  layer.build([null, inputs]);
+  return viaKernel ? denseWithTapeKernel(layer) : layer;
+}
+
+function disposeWeights(...layers: tfl.layers.Layer[]): void {
+  for (const layer of layers) layer.weights.forEach((w) => w.dispose());
+}
+
+/** The layer's input and the weights of the loss sum(R * dense(x)), seeded. */
+function lossInputs({ shape }: Case) {
+  const [rows, inputs, units] = shape;
+  return { x: seededValues(rows * inputs, 11), r: seededValues(rows * units, 12) };
+}
+
+/** sum(R * dense(x)) and its gradients with respect to x, the kernel and the bias, and the kernels the engine ran. */
+async function lossAndGradients(testCase: Case, viaKernel: boolean) {
+  const [rows, inputs, units] = testCase.shape;
+  const layer = denseLayer(testCase, viaKernel);
+  const { x: xValues, r: rValues } = lossInputs(testCase);
+  const x = tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(xValues), [rows, inputs])));
+  const r = tf.tensor2d(Float32Array.from(rValues), [rows, units]);
+  let result: { value: number[]; grads: number[][] } | undefined;
+  const profile = await tf.profile(() => {
+    tf.tidy(() => {
+      const variables = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, r)), variables);
+      result = { value: bits(value), grads: variables.map((v) => bits(grads[v.name]!)) };
+    });
+  });
+  tf.dispose([x, r]);
+  disposeWeights(layer);
+  return { ...result!, kernels: profile.kernels.map((k) => k.name) };
+}
+
+describe.each(BACKENDS)("GanDense on %s", (backendName) => {
+  beforeAll(async () => {
+    expect((await selectBackend(backendName)).name).toBe(backendName);
+  });
+
+  test.each(CASES.map((c) => [name(c), c] as const))("%s: the loss and every gradient are tfjs-layers' Dense's bit for bit, in fewer kernels", async (_name, testCase) => {
+    const tensors = tf.memory().numTensors;
+    const layers = await lossAndGradients(testCase, false);
+    const kernel = await lossAndGradients(testCase, true);
+    expect(kernel.value).toEqual(layers.value);
+    kernel.grads.forEach((grad, i) => expect(grad, `gradient ${i}`).toEqual(layers.grads[i]));
+    expect(kernel.kernels).toContain(DENSE_KERNEL);
+    expect(layers.kernels).not.toContain(DENSE_KERNEL);
+    expect(kernel.kernels.length).toBeLessThan(layers.kernels.length);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  test.each(CASES.filter((c) => c.shape[1] < 100).map((c) => [name(c), c] as const))("%s: the gradients agree with central differences of a float64 dense layer", async (_name, testCase) => {
+    const [rows, inputs, units] = testCase.shape;
+    const layer = denseLayer(testCase, true);
+    const weights = layer.getWeights().map((w) => Float64Array.from(w.dataSync()));
+    const { x, r } = lossInputs(testCase);
+    const sizes = [x.length, ...weights.map((w) => w.length)];
+    /** sum(R * activation(x W + b)) in float64, of x, W and b concatenated. */
+    const loss = (params: Float64Array) => {
+      const [xs, kernel, bias] = [params.subarray(0, sizes[0]), params.subarray(sizes[0], sizes[0]! + sizes[1]!), testCase.useBias ? params.subarray(sizes[0]! + sizes[1]!) : undefined];
+      let total = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < units; j++) {
+          let z = bias ? bias[j]! : 0;
+          for (let k = 0; k < inputs; k++) z += xs[i * inputs + k]! * kernel[k * units + j]!;
+          total += r[i * units + j]! * (testCase.activation === "relu" ? Math.max(z, 0) : z);
+        }
+      }
+      return total;
+    };
+    const expected = centralDifferences(loss, Float64Array.from([...x, ...weights.flatMap((w) => [...w])]));
+    const { grads } = await lossAndGradients(testCase, true);
+    const actual = grads.flatMap((g) => [...new Float32Array(new Uint32Array(g).buffer)]);
+    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+  });
+
+  test("a gradient of a gradient (an input-gradient penalty, as R1's) is tfjs-layers' Dense's", () => {
+    const testCase: Case = { activation: "relu", useBias: true, shape: [9, 5, 7] };
+    const [rows, inputs] = testCase.shape;
+    const penaltyGradients = (viaKernel: boolean) => {
+      const layer = denseLayer(testCase, viaKernel);
+      const second = denseLayer({ activation: "linear", useBias: true, shape: [rows, testCase.shape[2], 1] }, viaKernel);
+      const x = tf.tensor2d(Float32Array.from(lossInputs(testCase).x), [rows, inputs]);
+      const values = tf.tidy(() => {
+        const variables = [...layer.trainableWeights, ...second.trainableWeights].map((w) => w.read() as tf.Variable);
+        const { grads } = tf.variableGrads(() => {
+          const inputGradient = tf.grad((input: tf.Tensor) => tf.sum(second.apply(layer.apply(input)) as tf.Tensor))(x);
+          return tf.sum(tf.square(inputGradient));
+        }, variables);
+        return variables.map((v) => grads[v.name] && bits(grads[v.name]!));
+      });
+      tf.dispose(x);
+      disposeWeights(layer, second);
+      return values;
+    };
+    const layers = penaltyGradients(false);
+    const kernel = penaltyGradients(true);
+    // The second layer's bias does not reach the input gradient: neither path gives it a gradient.
+    expect(layers[3]).toBeUndefined();
+    expect(kernel[3]).toBeUndefined();
+    // The first layer's bias reaches it only through ReLU's mask (step, whose gradient is
+    // zero): tfjs's path gives it zeros, GanDense's, which reads the mask from its output
+    // saved for the backward pass, none (the same sum once added to the loss's own gradient).
+    expect(layers[1]!.every((b) => b === 0)).toBe(true);
+    expect(kernel[1]).toBeUndefined();
+    for (const i of [0, 2]) expect(kernel[i], `gradient ${i}`).toEqual(layers[i]);
+    expect(layers[0]!.some((b) => b !== 0)).toBe(true);
+  });
+});
