@@ -18,12 +18,11 @@
  *   chain of tfjs ops;
  * - reduce-gradients: the gradients of Sum and Mean broadcasting dy (@gan/backend-wasm's
  *   fast-gradients.ts), against tfjs's, which multiply it by a tensor of ones;
- * - tape-saves: the tensors the gradient tape keeps saved on a shared buffer by the engine
- *   (@gan/backend-wasm's shared-tape-saves.ts), against tfjs's clone, an Identity kernel and a
- *   tape node each;
  * - dense-kernel: a dense layer under the tape as one kernel forward and a short gradient
  *   (@gan/core's dense-kernel.ts), against tfjs-layers' Dense (BatchMatMul, Add and Relu, or
- *   the fused product among reshapes).
+ *   the fused product among reshapes);
+ * - logistic-kernels: sigmoid cross-entropy and softplus as one kernel each way
+ *   (@gan/core's logistic-kernels.ts), against their chains of tfjs ops (8 and 6 forward).
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -45,8 +44,7 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { DENSE_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, Trainer, selectBackend } = await import("@gan/core/runtime");
-const { installSharedTapeSaves, uninstallSharedTapeSaves } = await import("@gan/backend-wasm");
+const { DENSE_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -61,14 +59,7 @@ interface GradientChange {
   gradients: GradConfig[];
 }
 
-/** A change to tfjs's engine: how to take it out for a step and put it back. */
-interface EngineChange {
-  description: string;
-  remove(): void;
-  restore(): void;
-}
-
-type Change = KernelChange | GradientChange | EngineChange;
+type Change = KernelChange | GradientChange;
 
 const CHANGES: Record<string, Change> = {
   "fused-optimizer": {
@@ -85,24 +76,16 @@ const CHANGES: Record<string, Change> = {
     kernel: DENSE_KERNEL,
     before: undefined,
   },
-  "tape-saves": {
-    description: "the tensors the gradient tape keeps, saved on a shared buffer, against tfjs's clone (an Identity kernel and a tape node each)",
-    remove: uninstallSharedTapeSaves,
-    restore: installSharedTapeSaves,
+  "logistic-kernels": {
+    description: "sigmoid cross-entropy and softplus as one kernel each way, against their chains of tfjs ops",
+    kernel: SIGMOID_CROSS_ENTROPY,
+    before: undefined,
   },
 };
 const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");
 
 /** Runs `step` with `change`'s kernel on the active backend, or its gradients, put back to what they were before the change. */
 async function withoutChange(change: Change, step: () => Promise<unknown>): Promise<unknown> {
-  if ("remove" in change) {
-    change.remove();
-    try {
-      return await step();
-    } finally {
-      change.restore();
-    }
-  }
   if ("gradients" in change) {
     const now = change.gradients.map((config) => tf.getGradient(config.kernelName)!);
     change.gradients.forEach((config) => tf.registerGradient(config));

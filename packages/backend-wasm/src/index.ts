@@ -6,6 +6,5 @@ export {
 } from "./double-backprop-gradients.js";
 export { ADJOINT_GRADIENT_KERNELS } from "./adjoint-gradients.js";
 export { registerFastGradients, FAST_GRADIENT_KERNELS } from "./fast-gradients.js";
-export { installSharedTapeSaves, uninstallSharedTapeSaves } from "./shared-tape-saves.js";
 export { enableNativeBlas, disableNativeBlas, nativeBlasInUse } from "./blas/use-native-blas.js";
 export { loadNativeBlas, candidateLibraries, readBlasThreads, type NativeBlas } from "./blas/native-blas.js";

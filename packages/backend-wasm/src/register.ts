@@ -15,7 +15,6 @@ import { tileConfig } from "./kernels/tile.js";
 import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
-import { installSharedTapeSaves } from "./shared-tape-saves.js";
 import { backendWasmState } from "./state.js";
 import { originalWasmKernel } from "./wasm-ops.js";
 
@@ -48,9 +47,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * over leading axes) by
  * compositions of wasm's XNNPACK kernels, Identity and same-dtype Cast by a shared buffer, fixes MaxPoolGrad and
  * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
- * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients);
- * and has the engine save the tensors gradients keep without an Identity kernel each
- * (installSharedTapeSaves).
+ * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
  *
  * Idempotent. It does not select a backend; call it before or after `tf.setBackend("wasm")`,
  * and after importing tfjs-layers (whose bundle registers tfjs-core's gradients on import).
@@ -58,7 +55,6 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 export async function registerWasmTraining(): Promise<void> {
   registerDoubleBackpropGradients();
   registerFastGradients();
-  installSharedTapeSaves();
   const state = backendWasmState();
   if (state.trainingKernelsRegistered) return;
   // Loading the module registers wasm's own kernels, which the replacements are made of.

@@ -3,6 +3,7 @@
  * sigmoid: the sigmoid lives in the loss).
  */
 import { tf } from "../tfjs.js";
+import { logisticKernelsAvailable, sigmoidCrossEntropyKernel, softplusKernel } from "./logistic-kernels.js";
 
 /**
  * Numerically stable binary cross-entropy from logits, per element:
@@ -12,12 +13,18 @@ import { tf } from "../tfjs.js";
 export function sigmoidCrossEntropy(logits: tf.Tensor, targets: number | tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const t = asTargets(targets, logits);
+    // One kernel each way where the backend has it (logistic-kernels.ts: the same numbers).
+    if (logisticKernelsAvailable() && logits.dtype === "float32") {
+      const tensor = typeof t === "number" ? tf.scalar(t) : t;
+      if (tensor.dtype === "float32" && (tensor.rank === 0 || sameShape(tensor.shape, logits.shape))) return sigmoidCrossEntropyKernel(logits, tensor);
+    }
     return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, t)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
   });
 }
 
 /** log(1 + exp(x)), stably: max(x, 0) + log(1 + exp(-|x|)). BCE(x, 1) = softplus(-x), BCE(x, 0) = softplus(x). */
 export function softplus(x: tf.Tensor): tf.Tensor {
+  if (logisticKernelsAvailable() && x.dtype === "float32") return softplusKernel(x);
   return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
 
