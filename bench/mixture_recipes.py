@@ -36,6 +36,9 @@ parser.add_argument("--latent", type=int, default=64)
 parser.add_argument("--g", default="128,128", help="G's hidden widths")
 parser.add_argument("--d", default="128,128", help="D's hidden widths")
 parser.add_argument("--act", choices=["leaky", "relu"], default="leaky")
+parser.add_argument("--gact", choices=["leaky", "relu"], help="G's activation (default: --act)")
+parser.add_argument("--dact", choices=["leaky", "relu"], help="D's activation (default: --act)")
+parser.add_argument("--gbn", action="store_true", help="batch norm after each hidden dense of G, before its activation (PacGAN's G)")
 parser.add_argument("--glr", default="cos:1e-3:1e-5")
 parser.add_argument("--dlr", default="const:3e-4")
 parser.add_argument("--beta1", type=float, default=0.5)
@@ -46,6 +49,7 @@ parser.add_argument("--pack", type=int, default=1, help="samples per pack (1: no
 parser.add_argument("--ncritic", type=int, default=1)
 parser.add_argument("--loss", choices=["ns", "hinge"], default="ns")
 parser.add_argument("--evals", default="", help="steps to measure at, comma-separated")
+parser.add_argument("--plot", help="write the final generator's 2,500 samples (black) over the means (red) to this PNG")
 parser.add_argument("--ema", type=float, default=0.0, help="also measure an average of G's weights with this decay")
 args = parser.parse_args()
 torch.set_num_threads(1)
@@ -66,10 +70,13 @@ def real_batch(count):
     return means_tensor[torch.randint(0, len(means), (count,))] + std * torch.randn(count, 2)
 
 
-def mlp(inputs, hidden, outputs):
+def mlp(inputs, hidden, outputs, activation, batch_norm=False):
     layers = []
     for width in hidden:
-        layers += [nn.Linear(inputs, width), nn.LeakyReLU(0.2) if args.act == "leaky" else nn.ReLU()]
+        layers.append(nn.Linear(inputs, width))
+        if batch_norm:  # @gan/batchnorm's defaults: momentum 0.9 (PyTorch's 0.1), epsilon 1e-5
+            layers.append(nn.BatchNorm1d(width, momentum=0.1, eps=1e-5))
+        layers.append(nn.LeakyReLU(0.2) if activation == "leaky" else nn.ReLU())
         inputs = width
     layers.append(nn.Linear(inputs, outputs))
     network = nn.Sequential(*layers)
@@ -84,8 +91,8 @@ def widths(text):
     return [int(width) for width in text.split(",")]
 
 
-generator = mlp(args.latent, widths(args.g), 2)
-discriminator = mlp(2 * args.pack, widths(args.d), 1)
+generator = mlp(args.latent, widths(args.g), 2, args.gact or args.act, args.gbn)
+discriminator = mlp(2 * args.pack, widths(args.d), 1, args.dact or args.act)
 
 
 def schedule(text):
@@ -116,8 +123,10 @@ def packed(samples):
 
 def evaluate(network):
     """(modes captured, high quality %, reverse KL): gan eval's mixture metrics on 2,500 samples."""
+    network.eval()  # batch norm with its moving statistics, as gan samples
     with torch.no_grad():
         samples = network(torch.randn(2500, args.latent)).numpy()
+    network.train()
     squared = ((samples[:, None, :] - means[None]) ** 2).sum(-1)
     high_quality = squared.min(1) < (3 * std) ** 2
     counts = np.bincount(squared.argmin(1)[high_quality], minlength=len(means))
@@ -126,6 +135,26 @@ def evaluate(network):
         return modes, 0.0, float("nan")
     shares = counts[counts > 0] / counts.sum()
     return modes, float(high_quality.mean() * 100), float((shares * np.log(shares * len(means))).sum())
+
+
+def plot(network, path):
+    """A 400x400 scatter of 2,500 samples over [-6, 6]^2 (PIL: the prototype needs no plotting library)."""
+    from PIL import Image, ImageDraw
+
+    network.eval()
+    with torch.no_grad():
+        samples = network(torch.randn(2500, args.latent)).numpy()
+    network.train()
+    image = Image.new("RGB", (400, 400), "white")
+    draw = ImageDraw.Draw(image)
+    pixel = lambda point: ((point[0] + 6) / 12 * 400, (6 - point[1]) / 12 * 400)
+    for mean in means:
+        x, y = pixel(mean)
+        draw.ellipse((x - 4, y - 4, x + 4, y + 4), outline="red")
+    for point in samples:
+        x, y = pixel(point)
+        draw.point((x, y), fill="black")
+    image.save(path)
 
 
 eval_steps = [int(step) for step in args.evals.split(",") if step]
@@ -166,6 +195,8 @@ for step in range(args.steps):
         curve.append((step + 1, evaluate(generator)))
         print("#", step + 1, curve[-1][1], round(time.time() - started), flush=True)
 result = {"args": vars(args), "final": evaluate(generator), "curve": curve, "s": round(time.time() - started, 1)}
+if args.plot:
+    plot(generator, args.plot)
 if averaged is not None:
     result["ema"] = evaluate(averaged)
 print(json.dumps(result))
