@@ -83,6 +83,28 @@ describe.each(BACKENDS)("GanDense on %s", (backendName) => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
+  test.each(CASES.map((c) => [name(c), c] as const))("%s: without a tape, the output is tfjs-layers' Dense's bit for bit, in one kernel", async (_name, testCase) => {
+    const tensors = tf.memory().numTensors;
+    const [rows, inputs] = testCase.shape;
+    const x = tf.tensor2d(Float32Array.from(lossInputs(testCase).x), [rows, inputs]);
+    const output = async (viaKernel: boolean) => {
+      const layer = denseLayer(testCase, viaKernel);
+      let values: number[] = [];
+      const profile = await tf.profile(() => {
+        values = tf.tidy(() => bits(layer.apply(x) as tf.Tensor));
+      });
+      disposeWeights(layer);
+      return { values, kernels: profile.kernels.map((k) => k.name) };
+    };
+    const layers = await output(false);
+    const kernel = await output(true);
+    expect(kernel.values).toEqual(layers.values);
+    expect(kernel.kernels).toEqual([DENSE_KERNEL]);
+    expect(layers.kernels.length).toBeGreaterThan(1);
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
   test.each(CASES.filter((c) => c.shape[1] < 100).map((c) => [name(c), c] as const))("%s: the gradients agree with central differences of a float64 dense layer", async (_name, testCase) => {
     const [rows, inputs, units] = testCase.shape;
     const layer = denseLayer(testCase, true);

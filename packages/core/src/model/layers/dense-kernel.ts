@@ -15,8 +15,9 @@
  * pre-activation is), dx = dz W^T, dW = x^T dz and db = the sum of dz over the batch, with
  * tfjs ops, so that gradients of gradients (R1, gradient penalties) still flow through it.
  *
- * Only while the tape records: without it, tfjs-layers' own call is already one fused
- * kernel. A Dense layer on an input of rank other than 2, with another activation, or on a
+ * Without a tape, tfjs-core runs the layer as one fused kernel between reshapes to three
+ * dimensions and a custom gradient's scope (five engine calls); GanDense runs that kernel
+ * alone. A Dense layer on an input of rank other than 2, with another activation, or on a
  * backend without the kernel (webgl, tfjs-node) keeps tfjs-layers' call.
  */
 import { hostBackendKernels, registerHostKernel, kernelOnActiveBackend, type HostBackendName } from "../../host-kernels.js";
@@ -27,22 +28,30 @@ export const DENSE_KERNEL = "GanDense";
 /** The activations this kernel applies: tfjs-layers' class names for them. */
 type DenseActivation = "relu" | "linear";
 
+interface DenseAttrs {
+  activation: DenseActivation;
+  /** Whether a gradient tape records the call: tfjs-core computes the layer differently then. */
+  taped: boolean;
+}
+
 const PLAIN_PRODUCT = { transposeA: false, transposeB: false };
+
+/** A matrix as a batch of one, on the same buffer. */
+const asBatchOfOne = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
 
 function denseKernel(backendName: HostBackendName): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const run = hostBackendKernels(backendName, backend);
     const { x, kernel, bias } = inputs as { x: tf.TensorInfo; kernel: tf.TensorInfo; bias?: tf.TensorInfo };
-    const { activation } = attrs as unknown as { activation: DenseActivation };
-    // tfjs-core's fused matMul on the tape: a linear layer keeps the fused kernel (on blas its
-    // bias is written into the product's output first, which rounds as adding it after), on
-    // the operands as tfjs-core hands them to it, as batches of one matrix (the same buffers).
-    if (activation === "linear") {
-      const [rows, units] = [x.shape[0]!, kernel.shape[1]!];
-      const asBatch = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
-      const inputs3D = { a: asBatch(x), b: asBatch(kernel), ...(bias !== undefined && { bias }) };
-      const out = run.kernel(bias === undefined ? "BatchMatMul" : "_FusedMatMul", inputs3D, { ...PLAIN_PRODUCT, activation: "linear" });
-      return { ...out, shape: [rows, units] };
+    const { activation, taped } = attrs as unknown as DenseAttrs;
+    // tfjs-core's fused matMul: without a tape, or for a linear layer, the fused kernel (on
+    // blas its bias is written into the product's output first, which rounds as adding it
+    // after), on the operands as tfjs-core hands them to it, as batches of one matrix (the
+    // same buffers); a ReLU layer on the tape, the product, the bias and the activation apart.
+    if (!taped || activation === "linear") {
+      const inputs3D = { a: asBatchOfOne(x), b: asBatchOfOne(kernel), ...(bias !== undefined && { bias }) };
+      const out = run.kernel("_FusedMatMul", inputs3D, { ...PLAIN_PRODUCT, activation });
+      return { ...out, shape: [x.shape[0]!, kernel.shape[1]!] };
     }
     const product = run.kernel("BatchMatMul", { a: x, b: kernel }, PLAIN_PRODUCT);
     const preActivation = bias === undefined ? product : run.kernel("Add", { a: product, b: bias });
@@ -93,7 +102,7 @@ function isDenseActivation(name: string | undefined): name is DenseActivation {
 }
 
 /**
- * `layer` (a tfjs-layers Dense) computing through GanDense while the tape records. Its
+ * `layer` (a tfjs-layers Dense) computing through GanDense. Its
  * weights, names and serialisation stay Dense's: only this instance's `call` changes.
  */
 export function denseWithTapeKernel(layer: tfl.layers.Layer): tfl.layers.Layer {
@@ -103,12 +112,13 @@ export function denseWithTapeKernel(layer: tfl.layers.Layer): tfl.layers.Layer {
   dense.call = (inputs, kwargs) => {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const activation = dense.activation?.getClassName() ?? "linear";
-    if (!tf.engine().isTapeOn() || input?.rank !== 2 || dense.kernel === null || !isDenseActivation(activation) || !kernelOnActiveBackend(DENSE_KERNEL)) {
+    if (input?.rank !== 2 || dense.kernel === null || !isDenseActivation(activation) || !kernelOnActiveBackend(DENSE_KERNEL)) {
       return layersCall(inputs, kwargs);
     }
     dense.invokeCallHook(inputs, kwargs);
     const weights = { x: input, kernel: dense.kernel.read(), ...(dense.bias !== null && { bias: dense.bias.read() }) };
-    return tf.engine().runKernel(DENSE_KERNEL, weights, { activation } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const attrs: DenseAttrs = { activation, taped: tf.engine().isTapeOn() };
+    return tf.engine().runKernel(DENSE_KERNEL, weights, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   };
   return layer;
 }
