@@ -47,6 +47,8 @@ parser.add_argument("--beta2", type=float, default=0.999)
 parser.add_argument("--smooth", type=float, default=0.9, help="the real label (one-sided label smoothing)")
 parser.add_argument("--r1", type=float, default=0.0, help="R1's gamma (0: no penalty)")
 parser.add_argument("--pack", type=int, default=1, help="samples per pack (1: no packing)")
+parser.add_argument("--pack-from", type=int, default=0, help="train with an unpacked D until this step, then with a fresh packed D (gan train --init-from RUN --init-networks generator)")
+parser.add_argument("--mbstd", type=int, default=0, help="@gan/minibatch-stddev's group (0: none): D's last layer also reads the spread of each group")
 parser.add_argument("--ncritic", type=int, default=1)
 parser.add_argument("--loss", choices=["ns", "hinge"], default="ns")
 parser.add_argument("--evals", default="", help="steps to measure at, comma-separated")
@@ -93,7 +95,35 @@ def widths(text):
 
 
 generator = mlp(args.latent, widths(args.g), 2, args.gact or args.act, args.gbn)
-discriminator = mlp(2 * args.pack, widths(args.d), 1, args.dact or args.act)
+class MinibatchStddev(nn.Module):
+    """@gan/minibatch-stddev: in front of D's last layer, one more feature, the standard deviation of each feature
+    over a group (samples s, s + M, ...; M = batch / group), averaged over the features."""
+
+    def __init__(self, body, head_inputs):
+        super().__init__()
+        self.body, self.head = body, nn.Linear(head_inputs + 1, 1)
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, inputs):
+        features = self.body(inputs)
+        group = min(args.mbstd, features.shape[0])
+        grouped = features.reshape(group, -1, features.shape[1])  # [group, M, features]: s, s + M, ... share a column
+        spread = (grouped.var(0, unbiased=False) + 1e-8).sqrt().mean(1)  # [M]
+        return self.head(torch.cat([features, spread.repeat(group)[:, None]], 1))
+
+
+def make_discriminator(pack):
+    if args.mbstd == 0:
+        return mlp(2 * pack, widths(args.d), 1, args.dact or args.act)
+    body = mlp(2 * pack, widths(args.d)[:-1], widths(args.d)[-1], args.dact or args.act)
+    return MinibatchStddev(nn.Sequential(*body, nn.LeakyReLU(0.2) if (args.dact or args.act) == "leaky" else nn.ReLU()), widths(args.d)[-1])
+
+
+final_pack = args.pack
+if args.pack_from > 0:
+    args.pack = 1  # the first stage: D judges single samples
+discriminator = make_discriminator(args.pack)
 
 
 def schedule(text):
@@ -178,6 +208,10 @@ eval_steps = [int(step) for step in args.evals.split(",") if step]
 started = time.time()
 curve = []
 for step in range(args.steps):
+    if args.pack_from > 0 and step == args.pack_from:  # the second stage: a fresh packed D, G kept
+        args.pack = final_pack
+        discriminator = make_discriminator(args.pack)
+        d_optimizer = torch.optim.Adam(discriminator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
     for group in g_optimizer.param_groups:
         group["lr"] = g_lr(step)
     for group in d_optimizer.param_groups:
