@@ -11,7 +11,7 @@ import { describe, expect, test } from "vitest";
 import { buildNetwork, encodePng, EVENT_TYPE, readTfRecords } from "@gan/core/runtime";
 import { saveLayersModel } from "@gan/metrics";
 import { registerCommand } from "../main.js";
-import { tinyRingSpec } from "@gan/core/testing";
+import { networksSpec, tinyRingSpec } from "@gan/core/testing";
 import { gan, scratchDirectory } from "../test-support.js";
 
 registerCommand("train", () => import("./train.js"));
@@ -126,18 +126,9 @@ describe("eval every", () => {
     const file = path.join(dir, "mnist.gan");
     writeFileSync(
       file,
-      `gan mnist {
-  data mnist
-  latent 4
-  generator {
-    dense 28*28 sigmoid
-    reshape [28, 28, 1]
-  }
-  discriminator {
-    flatten
-    dense 1
-  }
-  loss nonsaturating
+      networksSpec(
+        { data: "mnist", latent: 4, generator: ["dense 28*28 sigmoid", "reshape [28, 28, 1]"], discriminator: ["flatten", "dense 1"] },
+        `  loss nonsaturating
   optimizer adam { lr: 1e-2 }
   train {
     steps 6
@@ -148,9 +139,9 @@ describe("eval every", () => {
     keep 1
     eval every 2 { metrics: ["fid", "classifier_score"], samples: 16 }
     keep best fid
-  }
-}
-`,
+  }`,
+        "mnist",
+      ),
     );
     const { runDir } = await train(file, "--out", path.join(dir, "mnist"), "--no-eval");
     const lines = evalLines(runDir);
@@ -189,18 +180,9 @@ describe("eval every", () => {
       const file = path.join(dir, `${name}.gan`);
       writeFileSync(
         file,
-        `gan ${name} {
-  data images "squares" { size: [8, 8], channels: 3 }
-  latent 4
-  generator {
-    dense 8*8*3 sigmoid
-    reshape [8, 8, 3]
-  }
-  discriminator {
-    flatten
-    dense 1
-  }
-  loss nonsaturating
+        networksSpec(
+          { data: 'images "squares" { size: [8, 8], channels: 3 }', latent: 4, generator: ["dense 8*8*3 sigmoid", "reshape [8, 8, 3]"], discriminator: ["flatten", "dense 1"] },
+          `  loss nonsaturating
   optimizer adam { lr: 1e-2 }
   train {
     steps 20
@@ -211,9 +193,9 @@ describe("eval every", () => {
     keep 1
     eval every 5 { ${evalOptions} }
     keep best fd
-  }
-}
-`,
+  }`,
+          name,
+        ),
       );
       return file;
     }
