@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Plan } from "@gan/plan";
+import { shapeSize, type Plan } from "@gan/plan";
 import { mixtureMeans } from "../data/mixtures.js";
 import type { DataSource } from "../data/source.js";
 import type { Trainer } from "../loop/trainer.js";
@@ -61,7 +61,7 @@ const CLASS_SEARCH_FACTOR = 64;
  * draws leaves the rest of its row at the data's lowest value (black).
  */
 export function realExamplesByClass(data: DataSource, rows: number, columns: number): Float32Array {
-  const perExample = data.shape.reduce((a, b) => a * b, 1);
+  const perExample = shapeSize(data.shape);
   const out = new Float32Array(rows * columns * perExample).fill(data.range?.[0] ?? 0);
   const filled = new Array<number>(rows).fill(0);
   let missing = rows * columns;
