@@ -89,6 +89,20 @@ describe("createRng", () => {
     expect(() => rng.setState({ s: [1, 2] } as unknown as RngState)).toThrow("not a saved random-number state");
   });
 
+  it("draws the numbers every earlier run drew (the generator's code may change, its stream may not)", () => {
+    // Pinned from the generator as session 7 left it (fields, one fillNormal loop): a run's
+    // latents, data and losses, and a resumed checkpoint's stream, depend on these bits.
+    const rng = createRng(2026);
+    expect([rng.next(), rng.normal(), rng.int(1000)]).toEqual([0.08755080099217594, -0.18508328780886676, 695]);
+    const filled = rng.fillNormal(new Float32Array(20_000), 0.5, 2);
+    let hash = 0x811c9dc5;
+    for (const word of new Uint32Array(filled.buffer)) hash = Math.imul(hash ^ word, 0x01000193) >>> 0;
+    expect(hash.toString(16)).toBe("2a2cfa37");
+    expect(Array.from(filled.slice(-3))).toEqual([-1.7817782163619995, -0.6269193291664124, -2.946544885635376]);
+    expect(Array.from(rng.fillUniform(new Float32Array(3), -1, 1))).toEqual([-0.46719327569007874, -0.8741035461425781, 0.3928246796131134]);
+    expect(rng.getState().s).toEqual([3782199661, 2444363217, 3307182996, 3255004303]);
+  });
+
   it("fillNormal draws exactly what as many normal() calls would, slow paths included", () => {
     // fillNormal inlines the generator on local variables; 20,000 draws take the ziggurat's
     // wedge and tail branches a few hundred times.
