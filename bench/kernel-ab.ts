@@ -22,7 +22,9 @@
  *   (@gan/core's dense-kernel.ts), against tfjs-layers' Dense (BatchMatMul, Add and Relu, or
  *   the fused product among reshapes);
  * - logistic-kernels: sigmoid cross-entropy and softplus as one kernel each way
- *   (@gan/core's logistic-kernels.ts), against their chains of tfjs ops (8 and 6 forward).
+ *   (@gan/core's logistic-kernels.ts), against their chains of tfjs ops (8 and 6 forward);
+ * - dense-relu-gradient: a ReLU dense layer's dz = dy step(y) and its bias's gradient as one
+ *   kernel (@gan/core's dense-kernel.ts), against tfjs's Step, Multiply and Sum.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -44,7 +46,7 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { DENSE_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -79,6 +81,11 @@ const CHANGES: Record<string, Change> = {
   "logistic-kernels": {
     description: "sigmoid cross-entropy and softplus as one kernel each way, against their chains of tfjs ops",
     kernel: SIGMOID_CROSS_ENTROPY,
+    before: undefined,
+  },
+  "dense-relu-gradient": {
+    description: "a ReLU dense layer's dz = dy step(y) and its bias's gradient as one kernel, against tfjs's Step, Multiply and Sum",
+    kernel: DENSE_RELU_GRADIENT_KERNEL,
     before: undefined,
   },
 };

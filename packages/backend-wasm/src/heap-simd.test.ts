@@ -36,4 +36,32 @@ describe("the SIMD loops on the wasm heap", () => {
       }
     });
   });
+
+  it("reluGradient is wasm's Step then Multiply, bit for bit, on every kind of float, and leaves the last count % 4 to the caller", () => {
+    tf.setBackend("wasm");
+    const backend = tf.backend() as BackendWasm;
+    const simd = heapSimd(backend)!;
+    const specials = [0, -0, 1, -1, 1e-45, -1e-45, 1e-38, -3.5e38, Infinity, -Infinity, NaN];
+    // Every (dy, y) pair of special values, then seeded values of both signs and many scales.
+    const pairs = specials.length ** 2;
+    const length = pairs + 67;
+    const seededDy = seededValues(length, 152);
+    const seededY = seededValues(length, 153);
+    const dyValues = Float32Array.from({ length }, (_, i) => (i < pairs ? specials[Math.floor(i / specials.length)]! : seededDy[i]! * 10 ** ((i % 9) - 4)));
+    const yValues = Float32Array.from({ length }, (_, i) => (i < pairs ? specials[i % specials.length]! : seededY[i]! * 10 ** ((i % 7) - 3)));
+    tf.tidy(() => {
+      const dy = tf.tensor1d(dyValues);
+      const y = tf.tensor1d(yValues);
+      const expected = new Uint32Array(Float32Array.from(tf.mul(dy, tf.step(y)).dataSync()).buffer);
+      for (const count of [0, 1, 3, 4, 7, 8, 13, dyValues.length]) {
+        const out = tf.fill([dyValues.length], 7);
+        const outHeap = backend.typedArrayFromHeap(out) as Float32Array;
+        simd.reluGradient(heapAddress(backend.typedArrayFromHeap(dy) as Float32Array), heapAddress(backend.typedArrayFromHeap(y) as Float32Array), heapAddress(outHeap), count);
+        const bits = new Uint32Array(Float32Array.from(outHeap).buffer);
+        const whole = count & ~3;
+        expect([...bits.subarray(0, whole)], `count ${count}`).toEqual([...expected.subarray(0, whole)]);
+        expect([...outHeap.subarray(whole)].every((v) => v === 7), `count ${count}: past the whole groups`).toBe(true);
+      }
+    });
+  });
 });

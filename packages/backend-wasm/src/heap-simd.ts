@@ -16,6 +16,9 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   dst[i] = src[i], for im2col's gathered copies, each on a series of runs at fixed strides
  *   (the filter rows of one output pixel's patch), so that a patch takes one call instead of
  *   one per filter row.
+ * - `reluGradient`: out[i] = dy[i] * step(y[i]), ReLU's gradient from its output, in one pass
+ *   where tfjs runs wasm's Step (a scalar loop) and then XNNPACK's Multiply (f32x4.mul): the
+ *   same product of the same step values (1, 0, or NaN where y is NaN), so the same bits.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -76,6 +79,12 @@ const f32x4Add = op.simd(0xe4);
 const f32x4Sub = op.simd(0xe5);
 const f32x4Mul = op.simd(0xe6);
 const f32x4Div = op.simd(0xe7);
+const f32x4Ne = op.simd(0x42);
+const f32x4Gt = op.simd(0x44);
+const v128And = op.simd(0x4e);
+const v128Bitselect = op.simd(0x52);
+/** A v128 constant of four float32 lanes equal to `value`. */
+const f32x4Const = (value: number) => op.simd(0x0c, ...Array.from({ length: 4 }, () => [...new Uint8Array(Float32Array.of(value).buffer)]).flat());
 
 /** `(local.get pointer) + (local.get offset)`: the address of the current lanes. */
 const at = (pointer: number, offset: number) => [...op.get(pointer), ...op.get(offset), ...op.i32Add];
@@ -276,6 +285,26 @@ const copyBody = runsBody(
   [...at(D.dst, D.offset), ...at(D.src, D.offset), ...op.f32Load, ...op.f32Store],
 );
 
+// ---- reluGradient (dy, y, out, count: i32): out[i] = dy[i] * step(y[i]) for the first count & ~3
+// floats (the caller does the last 0-3), step(y) = 1 where y > 0, y itself (NaN) where y is NaN,
+// 0 elsewhere: bitselect(y, (y > 0) & 1.0, y != y), as wasm's Step gives it, then multiplied
+// with dy first, as tfjs's mul(dy, step(y)) does.
+const R = { dy: 0, y: 1, out: 2, count: 3, offset: 4, end: 5, yLanes: 6 };
+const reluGradientBody = [
+  ...wholeGroupsBytes(R.count, R.end),
+  ...forBytes(R.offset, R.end, 16, [
+    ...at(R.y, R.offset), ...v128Load, ...op.set(R.yLanes),
+    ...at(R.out, R.offset),
+    ...at(R.dy, R.offset), ...v128Load,
+    ...op.get(R.yLanes),
+    ...op.get(R.yLanes), ...f32x4Const(0), ...f32x4Gt, ...f32x4Const(1), ...v128And,
+    ...op.get(R.yLanes), ...op.get(R.yLanes), ...f32x4Ne,
+    ...v128Bitselect,
+    ...f32x4Mul,
+    ...v128Store,
+  ]),
+];
+
 // ---- the module ------------------------------------------------------------------------------
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -286,26 +315,31 @@ const body = (locals: [number, number][], code: number[]) => {
   return [...uleb(content.length), ...content];
 };
 
-// Types: one per update rule, then addInto's and copy's. Functions: the rules, addInto, copy.
+// Types: one per update rule, then addInto's and copy's, then reluGradient's. Functions: the
+// rules, addInto, copy, reluGradient.
 const COPY_TYPE = RULE_NAMES.length;
+const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
 const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, vector([
     ...ruleFunctions.map(({ params }) => [0x60, ...vector(params.map((type) => [type])), ...vector([[F32]])]),
     [0x60, ...vector(Array(6).fill([I32])), ...vector([])],
+    [0x60, ...vector(Array(4).fill([I32])), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE]])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
     [...name("copy"), 0x00, RULE_NAMES.length + 1],
+    [...name("reluGradient"), 0x00, RULE_NAMES.length + 2],
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
     body([[4, I32]], addIntoBody),
     body([[4, I32]], copyBody),
+    body([[2, I32], [1, V128]], reluGradientBody),
   ])),
 ]);
 
@@ -333,6 +367,11 @@ export interface HeapSimd {
   addInto(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
   /** dst[i] = src[i] for i < count (not overlapping), on `rows` runs as addInto's. */
   copy(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
+  /**
+   * out[i] = dy[i] * step(y[i]) for the first count & ~3 floats (ReLU's gradient from its
+   * output; step(NaN) is NaN); the caller does the last 0-3. Pointers are byte offsets into the heap.
+   */
+  reluGradient(dy: number, y: number, out: number, count: number): void;
 }
 
 /** The parts of the WebAssembly API used here (this package's TypeScript libraries do not declare it). */

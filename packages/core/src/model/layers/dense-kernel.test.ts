@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { blasLoadsHere } from "../../backend/test-blas.js";
 import { selectBackend } from "../../backend/select-backend.js";
 import { tf, tfl } from "../../tfjs.js";
-import { DENSE_KERNEL, denseWithTapeKernel } from "./dense-kernel.js";
+import { DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL, denseWithTapeKernel } from "./dense-kernel.js";
 
 const BACKENDS = blasLoadsHere ? (["cpu", "wasm", "blas"] as const) : (["cpu", "wasm"] as const);
 
@@ -20,6 +20,9 @@ const CASES: Case[] = [
   { activation: "relu", useBias: true, shape: [9, 5, 7] },
   { activation: "linear", useBias: true, shape: [9, 5, 7] },
   { activation: "relu", useBias: false, shape: [9, 5, 7] },
+  // dz in whole groups of four (SIMD on wasm), and in fewer than four values (wasm's kernels).
+  { activation: "relu", useBias: true, shape: [8, 3, 4] },
+  { activation: "relu", useBias: true, shape: [1, 3, 3] },
   { activation: "linear", useBias: false, shape: [6, 4, 3] },
   // Products long enough for OpenBLAS to split them (the bias of the fused product is then added first).
   { activation: "relu", useBias: true, shape: [33, 700, 17] },
@@ -46,8 +49,11 @@ function lossInputs({ shape }: Case) {
   return { x: seededValues(rows * inputs, 11), r: seededValues(rows * units, 12) };
 }
 
-/** sum(R * dense(x)) and its gradients with respect to x, the kernel and the bias, and the kernels the engine ran. */
-async function lossAndGradients(testCase: Case, viaKernel: boolean) {
+/**
+ * sum(R * dense(x)) and its gradients with respect to x, the kernel and the bias (or x alone, as a
+ * discriminator's layers in the generator's step), and the kernels the engine ran.
+ */
+async function lossAndGradients(testCase: Case, viaKernel: boolean, of: "all" | "input" = "all") {
   const [rows, inputs, units] = testCase.shape;
   const layer = denseLayer(testCase, viaKernel);
   const { x: xValues, r: rValues } = lossInputs(testCase);
@@ -56,7 +62,7 @@ async function lossAndGradients(testCase: Case, viaKernel: boolean) {
   let result: { value: number[]; grads: number[][] } | undefined;
   const profile = await tf.profile(() => {
     tf.tidy(() => {
-      const variables = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+      const variables = [x, ...(of === "all" ? layer.trainableWeights.map((w) => w.read() as tf.Variable) : [])];
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, r)), variables);
       result = { value: bits(value), grads: variables.map((v) => bits(grads[v.name]!)) };
     });
@@ -80,6 +86,21 @@ describe.each(BACKENDS)("GanDense on %s", (backendName) => {
     expect(kernel.kernels).toContain(DENSE_KERNEL);
     expect(layers.kernels).not.toContain(DENSE_KERNEL);
     expect(kernel.kernels.length).toBeLessThan(layers.kernels.length);
+    // A ReLU layer's dz and db are one kernel: no Step left (the loss has none of its own).
+    if (testCase.activation === "relu") {
+      expect(kernel.kernels.filter((k) => k === DENSE_RELU_GRADIENT_KERNEL)).toHaveLength(1);
+      expect(kernel.kernels).not.toContain("Step");
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  test.each(CASES.map((c) => [name(c), c] as const))("%s: the input's gradient alone is tfjs-layers' Dense's bit for bit, and what it did not ask for is freed", async (_name, testCase) => {
+    const tensors = tf.memory().numTensors;
+    const layers = await lossAndGradients(testCase, false, "input");
+    const kernel = await lossAndGradients(testCase, true, "input");
+    expect(kernel.value).toEqual(layers.value);
+    expect(kernel.grads).toEqual(layers.grads);
+    expect(kernel.grads).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 

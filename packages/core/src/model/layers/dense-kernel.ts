@@ -20,10 +20,13 @@
  * alone. A Dense layer on an input of rank other than 2, with another activation, or on a
  * backend without the kernel (webgl, tfjs-node) keeps tfjs-layers' call.
  */
-import { hostBackendKernels, registerHostKernel, kernelOnActiveBackend, type HostBackendName } from "../../host-kernels.js";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapAddress, heapSimd } from "@gan/backend-wasm/heap-simd";
+import { hostBackendKernels, registerHostKernel, kernelOnActiveBackend, type HostBackendName, type HostKernels } from "../../host-kernels.js";
 import { tf, tfl } from "../../tfjs.js";
 
 export const DENSE_KERNEL = "GanDense";
+export const DENSE_RELU_GRADIENT_KERNEL = "GanDenseReluGrad";
 
 /** The activations this kernel applies: tfjs-layers' class names for them. */
 type DenseActivation = "relu" | "linear";
@@ -32,6 +35,13 @@ interface DenseAttrs {
   activation: DenseActivation;
   /** Whether a gradient tape records the call: tfjs-core computes the layer differently then. */
   taped: boolean;
+  /** Whether the layer adds a bias (its gradient is then made with dz's). */
+  useBias: boolean;
+}
+
+interface ReluGradientAttrs {
+  /** Whether to sum dz over the batch too: the bias's gradient. */
+  withBias: boolean;
 }
 
 const PLAIN_PRODUCT = { transposeA: false, transposeB: false };
@@ -62,19 +72,74 @@ function denseKernel(backendName: HostBackendName): tf.KernelFunc {
   };
 }
 
+/**
+ * A ReLU layer's gradient before its products, as one kernel: dz = dy * step(y) and, with a
+ * bias, db = the sum of dz over the batch (the backend's Sum): the arithmetic tfjs's ops do,
+ * in that order, so the same values bit for bit. On wasm, dz is one SIMD pass over the heap
+ * (heap-simd's reluGradient: the same f32x4.mul of dy by the same step values as XNNPACK's
+ * Multiply after wasm's Step); on cpu, and where no SIMD loop runs, it is the backend's Step
+ * and Multiply. db is made whether or not the bias's gradient is asked for (the engine asks
+ * for each input's gradient separately, after this), and dropped with the gradient's scope
+ * when it is not.
+ */
+function reluGradientKernel(backendName: HostBackendName): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const run = hostBackendKernels(backendName, backend);
+    const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+    const { withBias } = attrs as unknown as ReluGradientAttrs;
+    const dz = (backendName === "wasm" && reluGradientOnHeap(backend as unknown as BackendWasm, dy, y)) || stepTimes(run, dy, y);
+    if (!withBias) return [dz];
+    return [dz, run.kernel("Sum", { x: dz }, { axis: 0, keepDims: false })];
+  };
+}
+
+/** dy * step(y) by the backend's Step and Multiply. */
+function stepTimes(run: HostKernels, dy: tf.TensorInfo, y: tf.TensorInfo): tf.TensorInfo {
+  const mask = run.kernel("Step", { x: y }, { alpha: 0 });
+  const dz = run.kernel("Multiply", { a: dy, b: mask });
+  run.dispose(mask);
+  return dz;
+}
+
+/** dy * step(y) in one SIMD pass on the wasm heap; undefined where the loop cannot run (then the kernels do it). */
+function reluGradientOnHeap(backend: BackendWasm, dy: tf.TensorInfo, y: tf.TensorInfo): tf.TensorInfo | undefined {
+  const simd = heapSimd(backend);
+  const count = tf.util.sizeFromShape(dy.shape);
+  // The loop does whole groups of four; the last 0-3 values are redone in the last group of four, so fewer than four go to the kernels.
+  if (simd === undefined || count < 4) return undefined;
+  const out = backend.makeOutput(dy.shape, "float32");
+  const [dyAt, yAt, outAt] = [dy, y, out].map((t) => heapAddress(backend.typedArrayFromHeap(t) as Float32Array));
+  simd.reluGradient(dyAt!, yAt!, outAt!, count);
+  const last = 4 * (count - 4);
+  if (count % 4 !== 0) simd.reluGradient(dyAt! + last, yAt! + last, outAt! + last, 4);
+  return out;
+}
+
+/** dz and, with a bias, db: one kernel where the backend has it and no tape records this gradient, tfjs ops otherwise. */
+function reluGradient(dy: tf.Tensor2D, y: tf.Tensor2D, withBias: boolean): { dz: tf.Tensor2D; db?: () => tf.Tensor } {
+  // A tape recording this gradient (a gradient of a gradient, as R1's) differentiates the ops, not the kernel.
+  if (tf.engine().isTapeOn() || !kernelOnActiveBackend(DENSE_RELU_GRADIENT_KERNEL)) {
+    const dz = tf.mul<tf.Tensor2D>(dy, tf.step(y));
+    return { dz, db: () => tf.sum(dz, 0) };
+  }
+  const attrs: ReluGradientAttrs = { withBias };
+  const [dz, db] = tf.engine().runKernel(DENSE_RELU_GRADIENT_KERNEL, { dy, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return { dz: dz as tf.Tensor2D, ...(db !== undefined && { db: () => db }) };
+}
+
 const denseGradient: tf.GradConfig = {
   kernelName: DENSE_KERNEL,
   inputsToSave: ["x", "kernel"],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, kernel, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const { activation } = attrs as unknown as { activation: DenseActivation };
+    const { activation, useBias } = attrs as unknown as DenseAttrs;
     // Every input's gradient reads dz, so it is made once, here (the engine's gradient scope disposes it).
-    const dz = activation === "relu" ? tf.mul(dy as tf.Tensor2D, tf.step(y)) : (dy as tf.Tensor2D);
+    const { dz, db } = activation === "relu" ? reluGradient(dy as tf.Tensor2D, y, useBias) : { dz: dy as tf.Tensor2D, db: undefined };
     return {
       x: () => tf.matMul(dz, kernel, false, true),
       kernel: () => tf.matMul(x, dz, true, false),
-      bias: () => tf.sum(dz, 0),
+      bias: db ?? (() => tf.sum(dz, 0)),
     };
   },
 };
@@ -85,6 +150,7 @@ function registerDenseKernel(): void {
   if (registered) return;
   registered = true;
   registerHostKernel(DENSE_KERNEL, { cpu: denseKernel("cpu"), wasm: denseKernel("wasm") });
+  registerHostKernel(DENSE_RELU_GRADIENT_KERNEL, { cpu: reluGradientKernel("cpu"), wasm: reluGradientKernel("wasm") });
   tf.registerGradient(denseGradient);
 }
 
@@ -117,7 +183,7 @@ export function denseWithTapeKernel(layer: tfl.layers.Layer): tfl.layers.Layer {
     }
     dense.invokeCallHook(inputs, kwargs);
     const weights = { x: input, kernel: dense.kernel.read(), ...(dense.bias !== null && { bias: dense.bias.read() }) };
-    const attrs: DenseAttrs = { activation, taped: tf.engine().isTapeOn() };
+    const attrs: DenseAttrs = { activation, taped: tf.engine().isTapeOn(), useBias: dense.bias !== null };
     return tf.engine().runKernel(DENSE_KERNEL, weights, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   };
   return layer;
