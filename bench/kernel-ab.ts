@@ -24,7 +24,9 @@
  * - logistic-kernels: sigmoid cross-entropy and softplus as one kernel each way
  *   (@gan/core's logistic-kernels.ts), against their chains of tfjs ops (8 and 6 forward);
  * - dense-relu-gradient: a ReLU dense layer's dz = dy step(y) and its bias's gradient as one
- *   kernel (@gan/core's dense-kernel.ts), against tfjs's Step, Multiply and Sum.
+ *   kernel (@gan/core's dense-kernel.ts), against tfjs's Step, Multiply and Sum;
+ * - dense-add-relu: GanDense's bias and ReLU as one SIMD pass on the wasm heap, in place on the
+ *   product, against wasm's Add and Relu kernels inside GanDense.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -46,7 +48,7 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
-const { DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -87,6 +89,11 @@ const CHANGES: Record<string, Change> = {
     description: "a ReLU dense layer's dz = dy step(y) and its bias's gradient as one kernel, against tfjs's Step, Multiply and Sum",
     kernel: DENSE_RELU_GRADIENT_KERNEL,
     before: undefined,
+  },
+  "dense-add-relu": {
+    description: "GanDense's bias and ReLU as one SIMD pass on the wasm heap, against wasm's Add and Relu inside GanDense",
+    kernel: DENSE_KERNEL,
+    before: DENSE_KERNEL_WITHOUT_SIMD,
   },
 };
 const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");

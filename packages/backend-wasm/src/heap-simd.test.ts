@@ -64,4 +64,38 @@ describe("the SIMD loops on the wasm heap", () => {
       }
     });
   });
+
+  it("addRelu is wasm's Add then Relu, bit for bit, on every kind of float, for a bias broadcast over rows of any width", () => {
+    tf.setBackend("wasm");
+    const backend = tf.backend() as BackendWasm;
+    const simd = heapSimd(backend)!;
+    // Signed zeros and NaNs, denormals, infinities: as bits, so that NaN payloads are what they are.
+    const specialBits = [0, 0x80000000, 0x7fc00000, 0xffc00000, 0x7fa00001, 0xffa00001, 0x7f800000, 0xff800000, 1, 0x80000001, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff];
+    const specials = new Float32Array(Uint32Array.from(specialBits).buffer);
+    const seeded = Float32Array.from(seededValues(9 * 13, 154), (v, i) => v * 10 ** ((i % 7) - 3));
+    const bitsOf = (values: ArrayLike<number>) => [...new Uint32Array(Float32Array.from(values).buffer)];
+    tf.tidy(() => {
+      // Every (sum term, bias) pair of special values, by the SIMD lanes (one row of the specials)
+      // and by the scalar loop (a column of them, the bias broadcast down it).
+      for (let b = 0; b < specials.length; b++) {
+        for (const [rows, cols] of [[1, specials.length], [specials.length, 1]] as const) {
+          const product = tf.tensor2d(specials, [rows, cols]);
+          const bias = tf.tensor1d(Float32Array.from({ length: cols }, () => specials[b]!));
+          const expected = bitsOf(tf.relu(tf.add(product, bias)).dataSync());
+          const heap = backend.typedArrayFromHeap(product) as Float32Array;
+          simd.addRelu(heapAddress(heap), heapAddress(backend.typedArrayFromHeap(bias) as Float32Array), cols, rows, 4 * cols, 0);
+          expect(bitsOf(heap), `${rows}x${cols}, bias ${specialBits[b]!.toString(16)}`).toEqual(expected);
+        }
+      }
+      // Seeded rows of widths 1 to 13, the bias broadcast (stride 0) over 9 rows.
+      for (let cols = 1; cols <= 13; cols++) {
+        const product = tf.tensor2d(seeded.slice(0, 9 * cols), [9, cols]);
+        const bias = tf.tensor1d(Float32Array.from(seededValues(cols, 155 + cols)));
+        const expected = bitsOf(tf.relu(tf.add(product, bias)).dataSync());
+        const heap = backend.typedArrayFromHeap(product) as Float32Array;
+        simd.addRelu(heapAddress(heap), heapAddress(backend.typedArrayFromHeap(bias) as Float32Array), cols, 9, 4 * cols, 0);
+        expect(bitsOf(heap), `${cols} columns`).toEqual(expected);
+      }
+    });
+  });
 });

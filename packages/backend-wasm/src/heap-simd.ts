@@ -16,6 +16,10 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   dst[i] = src[i], for im2col's gathered copies, each on a series of runs at fixed strides
  *   (the filter rows of one output pixel's patch), so that a patch takes one call instead of
  *   one per filter row.
+ * - `addRelu`: dst[i] = relu(dst[i] + src[i]) on runs as addInto's: a ReLU layer's bias and
+ *   activation in place on its product, where tfjs runs XNNPACK's Add (f32x4.add) and then
+ *   wasm's Relu (XNNPACK's: the float's bits as a signed integer, at least 0, so -0 and every
+ *   negative NaN give 0 and a positive NaN stays as it is), the same operations, so the same bits.
  * - `reluGradient`: out[i] = dy[i] * step(y[i]), ReLU's gradient from its output, in one pass
  *   where tfjs runs wasm's Step (a scalar loop) and then XNNPACK's Multiply (f32x4.mul): the
  *   same product of the same step values (1, 0, or NaN where y is NaN), so the same bits.
@@ -68,6 +72,10 @@ const op = {
   f32Load: [0x2a, 2, 0],
   f32Store: [0x38, 2, 0],
   f32Add: [0x92],
+  f32Const: (value: number) => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
+  i32GtS: [0x4a],
+  i32FromF32Bits: [0xbc],
+  select: [0x1b],
   simd: (code: number, ...immediates: number[]) => [0xfd, ...uleb(code), ...immediates],
 };
 const v128Load = op.simd(0x00, 4, 0);
@@ -80,6 +88,7 @@ const f32x4Sub = op.simd(0xe5);
 const f32x4Mul = op.simd(0xe6);
 const f32x4Div = op.simd(0xe7);
 const f32x4Ne = op.simd(0x42);
+const i32x4MaxS = op.simd(0xb8);
 const f32x4Gt = op.simd(0x44);
 const v128And = op.simd(0x4e);
 const v128Bitselect = op.simd(0x52);
@@ -280,6 +289,17 @@ const addIntoBody = runsBody(
   [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...v128Load, ...at(D.src, D.offset), ...v128Load, ...f32x4Add, ...v128Store],
   [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...op.f32Load, ...at(D.src, D.offset), ...op.f32Load, ...op.f32Add, ...op.f32Store],
 );
+// relu(dst + src): the sum's bits, as a signed integer, at least 0 (i32x4.max_s; scalar: select).
+const ADD_RELU_SUM = D.row + 1;
+const addReluBody = runsBody(
+  [...at(D.dst, D.offset), ...at(D.dst, D.offset), ...v128Load, ...at(D.src, D.offset), ...v128Load, ...f32x4Add, ...f32x4Const(0), ...i32x4MaxS, ...v128Store],
+  [
+    ...at(D.dst, D.offset),
+    ...at(D.dst, D.offset), ...op.f32Load, ...at(D.src, D.offset), ...op.f32Load, ...op.f32Add, ...op.set(ADD_RELU_SUM),
+    ...op.get(ADD_RELU_SUM), ...op.f32Const(0), ...op.get(ADD_RELU_SUM), ...op.i32FromF32Bits, ...op.i32(0), ...op.i32GtS, ...op.select,
+    ...op.f32Store,
+  ],
+);
 const copyBody = runsBody(
   [...at(D.dst, D.offset), ...at(D.src, D.offset), ...v128Load, ...v128Store],
   [...at(D.dst, D.offset), ...at(D.src, D.offset), ...op.f32Load, ...op.f32Store],
@@ -315,8 +335,8 @@ const body = (locals: [number, number][], code: number[]) => {
   return [...uleb(content.length), ...content];
 };
 
-// Types: one per update rule, then addInto's and copy's, then reluGradient's. Functions: the
-// rules, addInto, copy, reluGradient.
+// Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's.
+// Functions: the rules, addInto, copy, reluGradient, addRelu.
 const COPY_TYPE = RULE_NAMES.length;
 const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
 const MODULE_BYTES = Uint8Array.from([
@@ -328,18 +348,20 @@ const MODULE_BYTES = Uint8Array.from([
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE]])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
     [...name("copy"), 0x00, RULE_NAMES.length + 1],
     [...name("reluGradient"), 0x00, RULE_NAMES.length + 2],
+    [...name("addRelu"), 0x00, RULE_NAMES.length + 3],
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
     body([[4, I32]], addIntoBody),
     body([[4, I32]], copyBody),
     body([[2, I32], [1, V128]], reluGradientBody),
+    body([[4, I32], [1, F32]], addReluBody),
   ])),
 ]);
 
@@ -372,6 +394,8 @@ export interface HeapSimd {
    * output; step(NaN) is NaN); the caller does the last 0-3. Pointers are byte offsets into the heap.
    */
   reluGradient(dy: number, y: number, out: number, count: number): void;
+  /** dst[i] = relu(dst[i] + src[i]) for i < count, on `rows` runs as addInto's (relu as wasm's Relu). */
+  addRelu(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
 }
 
 /** The parts of the WebAssembly API used here (this package's TypeScript libraries do not declare it). */

@@ -49,7 +49,7 @@ const PLAIN_PRODUCT = { transposeA: false, transposeB: false };
 /** A matrix as a batch of one, on the same buffer. */
 const asBatchOfOne = (t: tf.TensorInfo): tf.TensorInfo => ({ ...t, shape: [1, ...t.shape] });
 
-function denseKernel(backendName: HostBackendName): tf.KernelFunc {
+function denseKernel(backendName: HostBackendName, simdOnHeap = true): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const run = hostBackendKernels(backendName, backend);
     const { x, kernel, bias } = inputs as { x: tf.TensorInfo; kernel: tf.TensorInfo; bias?: tf.TensorInfo };
@@ -64,12 +64,28 @@ function denseKernel(backendName: HostBackendName): tf.KernelFunc {
       return { ...out, shape: [x.shape[0]!, kernel.shape[1]!] };
     }
     const product = run.kernel("BatchMatMul", { a: x, b: kernel }, PLAIN_PRODUCT);
+    if (bias !== undefined && backendName === "wasm" && simdOnHeap && addReluOnHeap(backend as unknown as BackendWasm, product, bias)) return product;
     const preActivation = bias === undefined ? product : run.kernel("Add", { a: product, b: bias });
     if (preActivation !== product) run.dispose(product);
     const out = run.kernel("Relu", { x: preActivation });
     run.dispose(preActivation);
     return out;
   };
+}
+
+/**
+ * relu(product + bias) in one SIMD pass on the wasm heap, in place on the product (this
+ * kernel's own intermediate, which no other tensor sees): heap-simd's addRelu, the operations
+ * of wasm's Add and Relu. False where the loop cannot run (then the kernels do it).
+ */
+function addReluOnHeap(backend: BackendWasm, product: tf.TensorInfo, bias: tf.TensorInfo): boolean {
+  const simd = heapSimd(backend);
+  if (simd === undefined) return false;
+  const units = bias.shape[0]!;
+  const rows = tf.util.sizeFromShape(product.shape) / units;
+  const productAt = heapAddress(backend.typedArrayFromHeap(product) as Float32Array);
+  simd.addRelu(productAt, heapAddress(backend.typedArrayFromHeap(bias) as Float32Array), units, rows, 4 * units, 0);
+  return true;
 }
 
 /**
@@ -143,6 +159,9 @@ const denseGradient: tf.GradConfig = {
     };
   },
 };
+
+/** GanDense on wasm with the backend's Add and Relu instead of the SIMD pass: what a benchmark measures the pass against. */
+export const DENSE_KERNEL_WITHOUT_SIMD: Parameters<typeof tf.registerKernel>[0] = { kernelName: DENSE_KERNEL, backendName: "wasm", kernelFunc: denseKernel("wasm", false) };
 
 let registered = false;
 
