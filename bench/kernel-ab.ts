@@ -27,6 +27,12 @@
  *   kernel (@gan/core's dense-kernel.ts), against tfjs's Step, Multiply and Sum;
  * - dense-add-relu: GanDense's bias and ReLU as one SIMD pass on the wasm heap, in place on the
  *   product, against wasm's Add and Relu kernels inside GanDense.
+ * - conv-runs: the blas backend's patch matrices a few images at a time (at most 4 MiB each,
+ *   @gan/backend-wasm's blas-kernels.ts), against one of up to 64 MiB; stride-1 convolutions
+ *   through patch matrices on both sides.
+ * - shifted-conv: stride-1 convolutions as shifted products (@gan/backend-wasm's
+ *   shifted-conv.ts), against patch matrices; runs of a few images on both sides.
+ * - conv-blocking: both of the above against neither (the blas convolutions before them).
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -48,6 +54,8 @@ const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
+// The module @gan/core's blas backend runs (the same file, so the same settings).
+const { setMaxPatchFloats, setShiftedConvMinChannels } = await import("../packages/backend-wasm/src/blas/blas-kernels.js");
 const { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
@@ -63,7 +71,23 @@ interface GradientChange {
   gradients: GradConfig[];
 }
 
-type Change = KernelChange | GradientChange;
+/** A change made by a setting: `setBefore` puts the setting back as it was before the change and returns how to undo that. */
+interface SettingChange {
+  description: string;
+  setBefore(): () => void;
+}
+
+type Change = KernelChange | GradientChange | SettingChange;
+
+/** Sets the blas convolutions' patch-matrix limit and shifted-product threshold; returns how to restore them. */
+function convSettings(maxPatchFloats: number | undefined, shiftedMinChannels: number | undefined): () => void {
+  const floats = maxPatchFloats === undefined ? undefined : setMaxPatchFloats(maxPatchFloats);
+  const channels = shiftedMinChannels === undefined ? undefined : setShiftedConvMinChannels(shiftedMinChannels);
+  return () => {
+    if (floats !== undefined) setMaxPatchFloats(floats);
+    if (channels !== undefined) setShiftedConvMinChannels(channels);
+  };
+}
 
 const CHANGES: Record<string, Change> = {
   "fused-optimizer": {
@@ -95,11 +119,31 @@ const CHANGES: Record<string, Change> = {
     kernel: DENSE_KERNEL,
     before: DENSE_KERNEL_WITHOUT_SIMD,
   },
+  "conv-runs": {
+    description: "the blas backend's patch matrices a few images at a time (at most 4 MiB), against one of up to 64 MiB; no shifted products on either side",
+    setBefore: () => convSettings(1 << 24, Infinity),
+  },
+  "shifted-conv": {
+    description: "stride-1 convolutions of 8 input channels or more as shifted products on the blas backend, against patch matrices (both in runs of at most 4 MiB)",
+    setBefore: () => convSettings(undefined, Infinity),
+  },
+  "conv-blocking": {
+    description: "conv-runs and shifted-conv together, against neither",
+    setBefore: () => convSettings(1 << 24, Infinity),
+  },
 };
 const CHOSEN = (flag("--changes") ?? Object.keys(CHANGES).join(",")).split(",");
 
 /** Runs `step` with `change`'s kernel on the active backend, or its gradients, put back to what they were before the change. */
 async function withoutChange(change: Change, step: () => Promise<unknown>): Promise<unknown> {
+  if ("setBefore" in change) {
+    const restore = change.setBefore();
+    try {
+      return await step();
+    } finally {
+      restore();
+    }
+  }
   if ("gradients" in change) {
     const now = change.gradients.map((config) => tf.getGradient(config.kernelName)!);
     change.gradients.forEach((config) => tf.registerGradient(config));

@@ -2,7 +2,9 @@ import { backend_util, getKernel, util, type NamedAttrMap, type TensorInfo } fro
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapSimd, type HeapSimd } from "../heap-simd.js";
 import { gatherPatches, scatterPatches } from "../im2col.js";
+import { fillRows, Scratch } from "./buffers.js";
 import type { NativeBlas } from "./native-blas.js";
+import { shiftedConv2D, shiftedConv2DBackpropFilter, shiftedConv2DBackpropInput, shiftedConvApplies } from "./shifted-conv.js";
 
 /**
  * Matrix products and convolutions of the wasm backend on a native BLAS (see native-blas.ts).
@@ -16,27 +18,11 @@ import type { NativeBlas } from "./native-blas.js";
  * dilations, batch shapes that broadcast both ways); the caller then runs the XNNPACK kernel.
  */
 
-let scratch = new Float32Array(0);
-
-/** A reusable buffer of at least `size` floats; its contents are whatever the last user left. */
-function scratchBuffer(size: number): Float32Array {
-  if (scratch.length < size) scratch = new Float32Array(Math.max(size, Math.ceil(scratch.length * 1.5)));
-  return scratch.subarray(0, size);
-}
+/** Patch matrices built in JavaScript, where the SIMD loops cannot reach the heap. */
+const patchScratch = new Scratch();
 
 function view(backend: BackendWasm, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-/** Writes `bias` (n values) into every row of `out` ([rows, n]). */
-function fillRows(out: Float32Array, bias: Float32Array, rows: number): void {
-  const n = bias.length;
-  if (rows === 0 || n === 0) return;
-  out.set(bias, 0);
-  // Doubling copies: log2(rows) calls instead of one per row.
-  for (let filled = 1; filled < rows; filled *= 2) {
-    out.copyWithin(filled * n, 0, Math.min(filled, rows - filled) * n);
-  }
 }
 
 function runWasmKernel(backend: BackendWasm, name: string, inputs: object, attrs: object = {}): TensorInfo {
@@ -168,10 +154,15 @@ function patchesAreInput(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * The most floats a patch matrix may take (64 MiB). A larger one is built and multiplied a
- * few images at a time: the result is the same, the scratch buffer stays bounded.
+ * The most floats a patch matrix may take (4 MiB), or the padded grids of a run of shifted
+ * products. A larger one is built and multiplied a few images at a time: the scratch stays
+ * in the cache while the product reads it. Against one patch matrix of up to 64 MiB, the MNIST
+ * ResNet's 3x3 layers took 0.83x the CPU time through patch matrices and 0.69x as shifted
+ * products (bench/conv-forms.ts; bench/RESULTS.md, "Kernel changes"); a product of a few
+ * images is also one OpenBLAS splits over its threads with gain, where the products of a
+ * whole batch's patch matrix (tens of MB, bound by memory bandwidth) gain nothing from a second.
  */
-let maxPatchFloats = 1 << 24;
+let maxPatchFloats = 1 << 20;
 
 /** Sets the limit above (tests use a small one to cover the chunked path); returns the old one. */
 export function setMaxPatchFloats(floats: number): number {
@@ -180,20 +171,59 @@ export function setMaxPatchFloats(floats: number): number {
   return previous;
 }
 
-/** A run of consecutive images of a convolution, handled with one patch matrix. */
-interface ImageChunk {
+/**
+ * Stride-1 convolutions with at least this many input channels run as shifted products
+ * (shifted-conv.ts), the others through a patch matrix. Infinity: never shifted.
+ */
+let shiftedMinChannels = 8;
+
+/** Sets the limit above (tests use 1 to cover every geometry, benchmarks Infinity for the patch-matrix form); returns the old one. */
+export function setShiftedConvMinChannels(channels: number): number {
+  const previous = shiftedMinChannels;
+  shiftedMinChannels = channels;
+  return previous;
+}
+
+/** A run of consecutive images of a convolution, handled together. */
+interface ImageRun {
   /** The convolution's geometry for these images only (batchSize = their number). */
   info: backend_util.Conv2DInfo;
-  /** Rows of the patch matrix, and of dy or the output: images x outHeight x outWidth. */
+  /** Rows of dy or the output: images x outHeight x outWidth. */
   rows: number;
-  /** Scratch space for the patch matrix, rows x (kh*kw*ci) floats. */
-  patches: Float32Array;
-  /** True for the first chunk (a sum over chunks starts there). */
+  /** True for the first run (a sum over runs starts there). */
   isFirst: boolean;
   /** These images in an input-shaped NHWC array (x, dx). */
   inputs(values: Float32Array): Float32Array;
   /** Their rows in an output-shaped NHWC array (dy, the output). */
   outputs(values: Float32Array): Float32Array;
+}
+
+/** How many images' scratch of `floatsPerImage` each fit maxPatchFloats together (at least one). */
+function imagesPerRun(info: backend_util.Conv2DInfo, floatsPerImage: number): number {
+  return Math.min(info.batchSize, Math.max(1, Math.floor(maxPatchFloats / Math.max(1, floatsPerImage))));
+}
+
+/** The batch in runs of `imagesPerRun` images. */
+function* imageRuns(info: backend_util.Conv2DInfo, imagesPerRun: number): Generator<ImageRun> {
+  const rowsPerImage = info.outHeight * info.outWidth;
+  const inImage = info.inHeight * info.inWidth * info.inChannels;
+  const outImage = rowsPerImage * info.outChannels;
+  for (let first = 0; first < info.batchSize; first += imagesPerRun) {
+    const count = Math.min(imagesPerRun, info.batchSize - first);
+    yield {
+      info: { ...info, batchSize: count },
+      rows: count * rowsPerImage,
+      isFirst: first === 0,
+      inputs: (values) => values.subarray(first * inImage, (first + count) * inImage),
+      outputs: (values) => values.subarray(first * outImage, (first + count) * outImage),
+    };
+  }
+}
+
+/** A run of images handled with one patch matrix. */
+interface ImageChunk extends ImageRun {
+  /** Scratch space for the patch matrix, rows x (kh*kw*ci) floats. */
+  patches: Float32Array;
 }
 
 /** Floats of one image's patch matrix. */
@@ -203,7 +233,7 @@ function patchFloatsPerImage(info: backend_util.Conv2DInfo): number {
 
 /** How many images' patch matrices fit maxPatchFloats together (at least one). */
 function imagesPerChunk(info: backend_util.Conv2DInfo): number {
-  return Math.min(info.batchSize, Math.max(1, Math.floor(maxPatchFloats / Math.max(1, patchFloatsPerImage(info)))));
+  return imagesPerRun(info, patchFloatsPerImage(info));
 }
 
 /**
@@ -211,22 +241,19 @@ function imagesPerChunk(info: backend_util.Conv2DInfo): number {
  * matrices in `patchSpace` when given (imagesPerChunk images' worth), else in the scratch buffer.
  */
 function* imageChunks(info: backend_util.Conv2DInfo, patchSpace?: Float32Array): Generator<ImageChunk> {
-  const rowsPerImage = info.outHeight * info.outWidth;
-  const inImage = info.inHeight * info.inWidth * info.inChannels;
-  const outImage = rowsPerImage * info.outChannels;
-  const step = imagesPerChunk(info);
-  for (let first = 0; first < info.batchSize; first += step) {
-    const count = Math.min(step, info.batchSize - first);
-    const floats = count * patchFloatsPerImage(info);
-    yield {
-      info: { ...info, batchSize: count },
-      rows: count * rowsPerImage,
-      patches: patchSpace === undefined ? scratchBuffer(floats) : patchSpace.subarray(0, floats),
-      isFirst: first === 0,
-      inputs: (values) => values.subarray(first * inImage, (first + count) * inImage),
-      outputs: (values) => values.subarray(first * outImage, (first + count) * outImage),
-    };
+  for (const run of imageRuns(info, imagesPerChunk(info))) {
+    const floats = run.info.batchSize * patchFloatsPerImage(info);
+    yield { ...run, patches: patchSpace === undefined ? patchScratch.get(floats) : patchSpace.subarray(0, floats) };
   }
+}
+
+/**
+ * How many images a run of shifted products takes: their padded input and output grids
+ * (each about a feature map) within maxPatchFloats, like a patch matrix.
+ */
+function imagesPerShiftedRun(info: backend_util.Conv2DInfo): number {
+  const grid = (info.outHeight + info.filterHeight - 1) * (info.outWidth + info.filterWidth - 1);
+  return imagesPerRun(info, grid * (info.inChannels + info.outChannels));
 }
 
 /** Patch matrices on the heap, where heapSimd's loops reach them and the input (im2col.ts). */
@@ -288,7 +315,8 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const out = backend.makeOutput(info.outShape, "float32");
-  const patches = rows * info.outChannels > 0 && depth > 0 ? heapPatches(backend, info) : undefined;
+  const shifted = shiftedConvApplies(info, shiftedMinChannels);
+  const patches = rows * info.outChannels > 0 && depth > 0 && !shifted ? heapPatches(backend, info) : undefined;
   try {
     const outValues = view(backend, out);
     if (rows * info.outChannels > 0) {
@@ -299,7 +327,12 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
         const x4 = view(backend, x);
         const filterValues = view(backend, filter);
         const beta = bias === undefined ? 0 : 1;
-        if (patchesAreInput(info)) {
+        if (shifted) {
+          const biasValues = bias && view(backend, bias);
+          for (const run of imageRuns(info, imagesPerShiftedRun(info))) {
+            shiftedConv2D(blas, run.inputs(x4), filterValues, biasValues, run.outputs(outValues), run.info);
+          }
+        } else if (patchesAreInput(info)) {
           blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
         } else {
           for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
@@ -327,8 +360,9 @@ export function blasConv2DBackpropInput(
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const dx = backend.makeOutput(info.inShape, "float32");
   const empty = rows * depth * info.outChannels === 0;
+  const shifted = shiftedConvApplies(info, shiftedMinChannels);
   // col2im's additions run in SIMD when the patch matrix is on the heap beside dx (im2col.ts).
-  const patches = empty ? undefined : heapPatches(backend, info);
+  const patches = empty || shifted ? undefined : heapPatches(backend, info);
   try {
     const dxValues = view(backend, dx);
     if (empty) {
@@ -337,6 +371,12 @@ export function blasConv2DBackpropInput(
     }
     const dyValues = view(backend, dy);
     const filterValues = view(backend, filter);
+    if (shifted) {
+      for (const run of imageRuns(info, imagesPerShiftedRun(info))) {
+        shiftedConv2DBackpropInput(blas, run.outputs(dyValues), filterValues, run.inputs(dxValues), run.info);
+      }
+      return dx;
+    }
     if (patchesAreInput(info)) {
       blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
       return dx;
@@ -363,7 +403,8 @@ export function blasConv2DBackpropFilter(
   const depth = info.filterHeight * info.filterWidth * info.inChannels;
   const dW = backend.makeOutput(info.filterShape, "float32");
   const empty = rows === 0 || depth * info.outChannels === 0;
-  const patches = empty ? undefined : heapPatches(backend, info);
+  const shifted = shiftedConvApplies(info, shiftedMinChannels);
+  const patches = empty || shifted ? undefined : heapPatches(backend, info);
   try {
     const dWValues = view(backend, dW);
     if (empty) {
@@ -372,6 +413,13 @@ export function blasConv2DBackpropFilter(
     }
     const x4 = view(backend, x);
     const dyValues = view(backend, dy);
+    if (shifted) {
+      // dW accumulates over the runs, as over chunks below.
+      for (const run of imageRuns(info, imagesPerShiftedRun(info))) {
+        shiftedConv2DBackpropFilter(blas, run.inputs(x4), run.outputs(dyValues), dWValues, run.info, run.isFirst ? 0 : 1);
+      }
+      return dW;
+    }
     if (patchesAreInput(info)) {
       blas.sgemm(true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
       return dW;
