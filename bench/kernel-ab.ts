@@ -33,6 +33,8 @@
  * - shifted-conv: stride-1 convolutions as shifted products (@gan/backend-wasm's
  *   shifted-conv.ts), against patch matrices; runs of a few images on both sides.
  * - conv-blocking: both of the above against neither (the blas convolutions before them).
+ * - avg-pool-grad: AvgPoolGrad of windows that tile the input by block copies
+ *   (@gan/backend-wasm), against wasm's own kernel.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -52,6 +54,7 @@ const WRITE = !hasFlag("--no-write");
 await loadFromCore("@tensorflow/tfjs-backend-wasm");
 const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
+const wasmAvgPoolGrad = tf.getKernel("AvgPoolGrad", "wasm");
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
 // The module @gan/core's blas backend runs (the same file, so the same settings).
@@ -126,6 +129,11 @@ const CHANGES: Record<string, Change> = {
   "shifted-conv": {
     description: "stride-1 convolutions of 8 input channels or more as shifted products on the blas backend, against patch matrices (both in runs of at most 4 MiB)",
     setBefore: () => convSettings(undefined, Infinity),
+  },
+  "avg-pool-grad": {
+    description: "AvgPoolGrad of windows that tile the input as one scaled row per window row and copies, against wasm's own kernel",
+    kernel: "AvgPoolGrad",
+    before: wasmAvgPoolGrad,
   },
   "conv-blocking": {
     description: "conv-runs and shifted-conv together, against neither",

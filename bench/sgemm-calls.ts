@@ -5,7 +5,16 @@
  * timed on its own at 1 and at 2 OpenBLAS threads (wall and CPU time, on fresh arrays), and
  * the step's whole time beside the products' share.
  *
- *   GAN_BLAS_THREADS=1 node --conditions=@gan/source --import tsx bench/sgemm-calls.ts [resnet-blas] [--steps N]
+ * `--patch-floats N` and `--shifted-min-channels C` set the blas convolutions' patch-matrix limit
+ * and shifted-product threshold (packages/backend-wasm/src/blas/blas-kernels.ts); 16777216 and
+ * Infinity are the convolutions before session 8.
+ *
+ * With `--shapes NN:784x32x288,TN:288x32x3136,...` (transposes, then m x n x k of op(A) op(B)) it
+ * trains nothing and times those products alone, hot (the same arrays called repeatedly, the
+ * best of 7 rounds of about 0.2 GFLOP each), at 1 and at 2 threads.
+ *
+ *   GAN_BLAS_THREADS=1 node --conditions=@gan/source --import tsx bench/sgemm-calls.ts [resnet-blas] [--steps N] [--patch-floats N] [--shifted-min-channels C]
+ *   node --conditions=@gan/source --import tsx bench/sgemm-calls.ts --shapes NN:1024x1024x1024,NN:784x32x288
  */
 import { flag } from "./bench-args.js";
 import { WORKLOADS, loadFromCore } from "./workloads.js";
@@ -14,8 +23,42 @@ type NativeBlas = import("@gan/backend-wasm").NativeBlas;
 const { Trainer, selectBackend } = await import("@gan/core/runtime");
 const { enableNativeBlas, nativeBlasInUse } = (await loadFromCore("@gan/backend-wasm")) as typeof import("@gan/backend-wasm");
 
+const SHAPES = flag("--shapes");
+if (SHAPES) {
+  const { loadNativeBlas } = (await loadFromCore("@gan/backend-wasm")) as typeof import("@gan/backend-wasm");
+  const blas = loadNativeBlas();
+  for (const spec of SHAPES.split(",")) {
+    const [ops, dims] = spec.split(":") as [string, string];
+    const [m, n, k] = dims.split("x").map(Number) as [number, number, number];
+    const transA = ops[0] === "T";
+    const transB = ops[1] === "T";
+    const a = new Float32Array(m * k).fill(0.5);
+    const b = new Float32Array(k * n).fill(0.25);
+    const c = new Float32Array(m * n);
+    const calls = Math.max(3, Math.round(2e8 / (2 * m * n * k)));
+    const best = [Infinity, Infinity];
+    for (let round = 0; round < 7; round++) {
+      for (const threads of [1, 2]) {
+        blas.setThreads(threads);
+        blas.sgemm(transA, transB, m, n, k, a, b, c, 0);
+        const start = performance.now();
+        for (let i = 0; i < calls; i++) blas.sgemm(transA, transB, m, n, k, a, b, c, 0);
+        best[threads - 1] = Math.min(best[threads - 1]!, (performance.now() - start) / calls);
+      }
+    }
+    const gflop = (2 * m * n * k) / 1e6;
+    console.log(
+      `${spec}: 1 thread ${best[0]!.toFixed(3)} ms (${(gflop / best[0]!).toFixed(0)} GFLOP/s), 2 threads ${best[1]!.toFixed(3)} ms (${(gflop / best[1]!).toFixed(0)} GFLOP/s): ${(best[0]! / best[1]!).toFixed(2)}x`,
+    );
+  }
+  process.exit(0);
+}
+
 const id = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "resnet-blas";
 const STEPS = Number(flag("--steps") ?? 2);
+const { setMaxPatchFloats, setShiftedConvMinChannels } = await import("../packages/backend-wasm/src/blas/blas-kernels.js");
+if (flag("--patch-floats")) setMaxPatchFloats(Number(flag("--patch-floats")));
+if (flag("--shifted-min-channels")) setShiftedConvMinChannels(Number(flag("--shifted-min-channels")));
 const workload = WORKLOADS.find((w) => w.id === id);
 if (!workload || workload.backend !== "blas") {
   console.error(`unknown blas workload ${id}: one of ${WORKLOADS.filter((w) => w.backend === "blas").map((w) => w.id).join(", ")}`);

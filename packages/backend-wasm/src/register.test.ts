@@ -28,6 +28,7 @@ describe("registerWasmTraining", () => {
         "Cast",
         "MaxPoolGrad",
         "MaxPoolWithArgmax",
+        "AvgPoolGrad",
         "Tanh",
         "UnsortedSegmentSum",
         "_FusedMatMul",

@@ -12,6 +12,7 @@ import { batchMatMulConfig, fusedMatMulConfig } from "./kernels/mat-mul.js";
 import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
 import { tileConfig } from "./kernels/tile.js";
+import { avgPoolGradConfig } from "./kernels/avg-pool-grad.js";
 import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
@@ -37,6 +38,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   castConfig,
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
+  avgPoolGradConfig,
   unsortedSegmentSumConfig,
 ];
 
@@ -45,7 +47,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels, UnsortedSegmentSum), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by
- * compositions of wasm's XNNPACK kernels, Identity and same-dtype Cast by a shared buffer, fixes MaxPoolGrad and
+ * compositions of wasm's XNNPACK kernels, Identity and same-dtype Cast by a shared buffer, AvgPoolGrad of
+ * windows that tile the input by block copies, fixes MaxPoolGrad and
  * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
  * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
  *
