@@ -10,7 +10,7 @@ import "@tensorflow/tfjs-backend-wasm";
 // as it does in the runtime that trains with layers models.
 import "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { disableNativeBlas, enableNativeBlas, loadNativeBlas, registerWasmTraining } from "./index.js";
+import { disableNativeBlas, enableNativeBlas, loadNativeBlas, registerWasmTraining, type NativeBlas } from "./index.js";
 
 export { tf };
 
@@ -154,4 +154,17 @@ export function describeOnBothKernelPaths(title: string, body: () => void): void
     afterAll(disableNativeBlas);
     body();
   });
+}
+
+/** Wraps a BLAS to count the products the kernels hand it. */
+export function countingBlas(inner: NativeBlas): NativeBlas & { calls: number } {
+  const counting = {
+    ...inner,
+    calls: 0,
+    sgemm(...args: Parameters<NativeBlas["sgemm"]>) {
+      counting.calls++;
+      inner.sgemm(...args);
+    },
+  };
+  return counting;
 }

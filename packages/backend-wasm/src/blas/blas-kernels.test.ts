@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { disableNativeBlas, enableNativeBlas, loadNativeBlas, type NativeBlas } from "../index.js";
+import { disableNativeBlas, enableNativeBlas, loadNativeBlas } from "../index.js";
 import { setMaxPatchFloats } from "./blas-kernels.js";
-import { describeOnBothKernelPaths, expectWasmMatchesCpu, whyBlasTestsSkip, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
+import { countingBlas, describeOnBothKernelPaths, expectWasmMatchesCpu, whyBlasTestsSkip, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 beforeAll(setUpBackends);
 afterAll(disableNativeBlas);
@@ -63,19 +63,6 @@ describeOnBothKernelPaths("_FusedMatMul activations and biases on wasm match cpu
     expectWasmMatchesCpu(() => tf.matMul(seededTensor([2, 1, 4, 5], 14), seededTensor([1, 3, 5, 2], 15)));
   });
 });
-
-/** Wraps a BLAS to count the products the kernels hand it. */
-function countingBlas(inner: NativeBlas): NativeBlas & { calls: number } {
-  const counting = {
-    ...inner,
-    calls: 0,
-    sgemm(...args: Parameters<NativeBlas["sgemm"]>) {
-      counting.calls++;
-      inner.sgemm(...args);
-    },
-  };
-  return counting;
-}
 
 describe.skipIf(unavailable !== undefined)("with the native BLAS enabled", () => {
   afterEach(disableNativeBlas);

@@ -3,6 +3,7 @@ import { disableNativeBlas, enableNativeBlas, loadNativeBlas, type NativeBlas } 
 import { setMaxPatchFloats, setShiftedConvMinChannels } from "./blas-kernels.js";
 import {
   centralDifferences,
+  countingBlas,
   expectWasmMatchesCpu,
   f32,
   liveCounts,
@@ -46,19 +47,6 @@ const name = (c: Case) => `x [${c.x}] filter [${c.filter}] pad ${JSON.stringify(
 /** dy's shape, from the geometry alone (running a convolution for it would count its products). */
 function outShape(c: Case): number[] {
   return tf.backend_util.computeConv2DInfo(c.x, c.filter, 1, 1, c.pad).outShape;
-}
-
-/** Wraps a BLAS to count the products the kernels hand it. */
-function countingBlas(inner: NativeBlas): NativeBlas & { calls: number } {
-  const counting = {
-    ...inner,
-    calls: 0,
-    sgemm(...args: Parameters<NativeBlas["sgemm"]>) {
-      counting.calls++;
-      inner.sgemm(...args);
-    },
-  };
-  return counting;
 }
 
 describe.skipIf(whyBlasTestsSkip() !== undefined)("stride-1 convolutions as shifted products on the native BLAS", () => {
