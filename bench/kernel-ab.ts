@@ -35,6 +35,7 @@
  * - conv-blocking: both of the above against neither (the blas convolutions before them).
  * - avg-pool-grad: AvgPoolGrad of windows that tile the input by block copies
  *   (@gan/backend-wasm), against wasm's own kernel.
+ * - gemv: the blas backend's products with one row or one column through sgemv, against sgemm.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -59,6 +60,16 @@ const wasmAvgPoolGrad = tf.getKernel("AvgPoolGrad", "wasm");
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
 // The module @gan/core's blas backend runs (the same file, so the same settings).
 const { setMaxPatchFloats, setShiftedConvMinChannels } = await import("../packages/backend-wasm/src/blas/blas-kernels.js");
+const { enableNativeBlas, nativeBlasInUse } = await import("../packages/backend-wasm/src/index.js");
+
+/** Puts in a BLAS whose sgemv is the sgemm call the products with one row or column made before; returns how to undo it. */
+function gemvAsGemm(): () => void {
+  const real = nativeBlasInUse();
+  if (!real) throw new Error("the gemv change needs the blas backend");
+  // y = op(A) x as y^T = x^T op(A)^T, A stored [m, n]: the [1, k] by [k, n] product of before.
+  enableNativeBlas({ ...real, sgemv: (trans, m, n, a, x, y, beta) => real.sgemm(false, !trans, 1, trans ? n : m, trans ? m : n, x, a, y, beta) });
+  return () => void enableNativeBlas(real);
+}
 const { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
@@ -134,6 +145,10 @@ const CHANGES: Record<string, Change> = {
     description: "AvgPoolGrad of windows that tile the input as one scaled row per window row and copies, against wasm's own kernel",
     kernel: "AvgPoolGrad",
     before: wasmAvgPoolGrad,
+  },
+  gemv: {
+    description: "the blas backend's products with one row or one column (sums over leading axes) through sgemv, against sgemm",
+    setBefore: gemvAsGemm,
   },
   "conv-blocking": {
     description: "conv-runs and shifted-conv together, against neither",

@@ -93,6 +93,16 @@ const recordingBlas: NativeBlas = {
     entry.ms += performance.now() - start;
     calls.set(key, entry);
   },
+  sgemv(trans, m, n, a, x, y, beta) {
+    const start = performance.now();
+    blas.sgemv(trans, m, n, a, x, y, beta);
+    if (!recording) return;
+    const key = `gemv ${trans ? "T" : "N"} ${m}x${n}`;
+    const entry = calls.get(key) ?? { shape: { transA: trans, transB: false, m: trans ? n : m, n: 1, k: trans ? m : n }, count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += performance.now() - start;
+    calls.set(key, entry);
+  },
 };
 enableNativeBlas(recordingBlas);
 

@@ -156,7 +156,7 @@ export function describeOnBothKernelPaths(title: string, body: () => void): void
   });
 }
 
-/** Wraps a BLAS to count the products the kernels hand it. */
+/** Wraps a BLAS to count the products the kernels hand it (sgemm and sgemv calls). */
 export function countingBlas(inner: NativeBlas): NativeBlas & { calls: number } {
   const counting = {
     ...inner,
@@ -164,6 +164,10 @@ export function countingBlas(inner: NativeBlas): NativeBlas & { calls: number } 
     sgemm(...args: Parameters<NativeBlas["sgemm"]>) {
       counting.calls++;
       inner.sgemm(...args);
+    },
+    sgemv(...args: Parameters<NativeBlas["sgemv"]>) {
+      counting.calls++;
+      inner.sgemv(...args);
     },
   };
   return counting;

@@ -88,6 +88,24 @@ describe.skipIf(unavailable !== undefined)("with the native BLAS enabled", () =>
     expect(diff / scale).toBeLessThan(1e-5);
   });
 
+  it.each([
+    ["one row", [1, 37], [37, 5]],
+    ["one column", [6, 37], [37, 1]],
+  ] as const)("a product with %s (sgemv), with every transpose, matches cpu", (_, aShape, bShape) => {
+    const blas = countingBlas(loadNativeBlas());
+    enableNativeBlas(blas);
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = transposeA ? [aShape[1], aShape[0]] : [...aShape];
+        const b = transposeB ? [bShape[1], bShape[0]] : [...bShape];
+        expectWasmMatchesCpu(() => tf.matMul(seededTensor(a, 60), seededTensor(b, 61), transposeA, transposeB));
+      }
+    }
+    expect(blas.calls).toBe(4);
+    // A sum over leading axes is such a product (kernels/sum.ts).
+    expectWasmMatchesCpu(() => tf.sum(seededTensor([3, 5, 4, 7], 62), [0, 1, 2]));
+  });
+
   it("a bias per row and column (added with Add; wasm's own fused product refuses it), transposed operands", () => {
     enableNativeBlas();
     expectWasmMatchesCpu(() =>

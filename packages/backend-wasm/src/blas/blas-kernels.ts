@@ -3,7 +3,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapSimd, type HeapSimd } from "../heap-simd.js";
 import { gatherPatches, scatterPatches } from "../im2col.js";
 import { fillRows, Scratch } from "./buffers.js";
-import type { NativeBlas } from "./native-blas.js";
+import { blasProduct, type NativeBlas } from "./native-blas.js";
 import { shiftedConv2D, shiftedConv2DBackpropFilter, shiftedConv2DBackpropInput, shiftedConvApplies } from "./shifted-conv.js";
 
 /**
@@ -126,7 +126,8 @@ export function blasMatMul(blas: NativeBlas, backend: BackendWasm, inputs: MatMu
   for (let i = 0; i < batch; i++) {
     const aOffset = batchA === 1 ? 0 : i * m * k;
     const bOffset = batchB === 1 ? 0 : i * k * n;
-    blas.sgemm(
+    blasProduct(
+      blas,
       transposeA,
       transposeB,
       m,
@@ -333,11 +334,11 @@ export function blasConv2D(blas: NativeBlas, backend: BackendWasm, inputs: ConvI
             shiftedConv2D(blas, run.inputs(x4), filterValues, biasValues, run.outputs(outValues), run.info);
           }
         } else if (patchesAreInput(info)) {
-          blas.sgemm(false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
+          blasProduct(blas, false, false, rows, info.outChannels, depth, x4, filterValues, outValues, beta);
         } else {
           for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
             gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info, patches?.simd);
-            blas.sgemm(false, false, chunk.rows, info.outChannels, depth, chunk.patches, filterValues, chunk.outputs(outValues), beta);
+            blasProduct(blas, false, false, chunk.rows, info.outChannels, depth, chunk.patches, filterValues, chunk.outputs(outValues), beta);
           }
         }
       }
@@ -378,11 +379,11 @@ export function blasConv2DBackpropInput(
       return dx;
     }
     if (patchesAreInput(info)) {
-      blas.sgemm(false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
+      blasProduct(blas, false, true, rows, depth, info.outChannels, dyValues, filterValues, dxValues, 0);
       return dx;
     }
     for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
-      blas.sgemm(false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
+      blasProduct(blas, false, true, chunk.rows, depth, info.outChannels, chunk.outputs(dyValues), filterValues, chunk.patches, 0);
       scatterPatches(chunk.patches, chunk.inputs(dxValues), chunk.info, patches?.simd);
     }
     return dx;
@@ -421,13 +422,13 @@ export function blasConv2DBackpropFilter(
       return dW;
     }
     if (patchesAreInput(info)) {
-      blas.sgemm(true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
+      blasProduct(blas, true, false, depth, info.outChannels, rows, x4, dyValues, dWValues, 0);
       return dW;
     }
     // dW accumulates over the chunks: beta 0 for the first, 1 after.
     for (const chunk of imageChunks(info, patches && view(backend, patches.space))) {
       gatherPatches(chunk.inputs(x4), chunk.patches, chunk.info, patches?.simd);
-      blas.sgemm(true, false, depth, info.outChannels, chunk.rows, chunk.patches, chunk.outputs(dyValues), dWValues, chunk.isFirst ? 0 : 1);
+      blasProduct(blas, true, false, depth, info.outChannels, chunk.rows, chunk.patches, chunk.outputs(dyValues), dWValues, chunk.isFirst ? 0 : 1);
     }
     return dW;
   } finally {

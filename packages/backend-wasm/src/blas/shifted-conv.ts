@@ -1,6 +1,6 @@
 import type { backend_util } from "@tensorflow/tfjs-core";
 import { fillRows, Scratch } from "./buffers.js";
-import type { NativeBlas } from "./native-blas.js";
+import { blasProduct, type NativeBlas } from "./native-blas.js";
 
 /**
  * Stride-1 convolutions as sums of shifted products, with no patch matrix ("shifted GEMM").
@@ -147,16 +147,34 @@ export function shiftedConv2D(
     for (let j = 0; j < kw; j++) {
       const first = (i * grid.gridW + j) * ci;
       const beta = bias === undefined && i === 0 && j === 0 ? 0 : 1;
-      blas.sgemm(false, false, grid.rows, co, ci, input.subarray(first, first + grid.rows * ci), tap(filter, info, i, j), outRows, beta);
+      blasProduct(blas, false, false, grid.rows, co, ci, input.subarray(first, first + grid.rows * ci), tap(filter, info, i, j), outRows, beta);
     }
   }
   takeFromGrid(outRows, grid, out, [n, oh, ow, co]);
 }
 
+/** The filter's taps flipped in space, each transposed: [kh, kw, co, ci], tap (i, j) = W[kh-1-i, kw-1-j]^T. */
+const flippedSpace = new Scratch();
+
+function flippedTransposedTaps(filter: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  const out = flippedSpace.get(kh * kw * ci * co);
+  for (let t = 0; t < kh * kw; t++) {
+    const from = (kh * kw - 1 - t) * ci * co; // tap (kh-1-i, kw-1-j) for t = i*kw + j
+    const to = t * ci * co;
+    for (let c = 0; c < ci; c++) {
+      for (let o = 0; o < co; o++) out[to + o * ci + c] = filter[from + c * co + o] as number;
+    }
+  }
+  return out;
+}
+
 /**
  * dx [n, h, w, ci] of a convolution: dy padded by the filter size less one less the forward's
- * padding on each side, convolved with the filter flipped in space, its channel axes swapped
- * (tap (kh-1-i, kw-1-j), transposed: the product's transB).
+ * padding on each side, convolved with the filter flipped in space, its channel axes swapped.
+ * The swapped taps are written out first (kh*kw*ci*co floats), so that the products are the
+ * forward's shape (no transposed operand): OpenBLAS 0.3.21 splits those over its threads with
+ * gain, and the transposed ones not (bench/RESULTS.md, session 8).
  */
 export function shiftedConv2DBackpropInput(
   blas: NativeBlas,
@@ -170,11 +188,12 @@ export function shiftedConv2DBackpropInput(
   const grid = shiftedGrid(n, h, w, kh, kw);
   const dyGrid = placeOnGrid(dy, [n, oh, ow, co], grid, kh - 1 - padInfo.top, kw - 1 - padInfo.left, inputSpace);
   const dxRows = outputSpace.get(grid.rows * ci);
+  const taps = flippedTransposedTaps(filter, info);
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const first = (i * grid.gridW + j) * co;
       const beta = i === 0 && j === 0 ? 0 : 1;
-      blas.sgemm(false, true, grid.rows, ci, co, dyGrid.subarray(first, first + grid.rows * co), tap(filter, info, kh - 1 - i, kw - 1 - j), dxRows, beta);
+      blasProduct(blas, false, false, grid.rows, ci, co, dyGrid.subarray(first, first + grid.rows * co), tap(taps, info, i, j), dxRows, beta);
     }
   }
   takeFromGrid(dxRows, grid, dx, [n, h, w, ci]);
@@ -200,7 +219,7 @@ export function shiftedConv2DBackpropFilter(
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const first = (i * grid.gridW + j) * ci;
-      blas.sgemm(true, false, ci, co, grid.rows, input.subarray(first, first + grid.rows * ci), dyGrid, tap(dW, info, i, j), beta);
+      blasProduct(blas, true, false, ci, co, grid.rows, input.subarray(first, first + grid.rows * ci), dyGrid, tap(dW, info, i, j), beta);
     }
   }
 }
