@@ -36,6 +36,7 @@
  * - avg-pool-grad: AvgPoolGrad of windows that tile the input by block copies
  *   (@gan/backend-wasm), against wasm's own kernel.
  * - gemv: the blas backend's products with one row or one column through sgemv, against sgemm.
+ * - conv-all: conv-blocking, avg-pool-grad and gemv together, against none of them.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -150,6 +151,13 @@ const CHANGES: Record<string, Change> = {
     description: "the blas backend's products with one row or one column (sums over leading axes) through sgemv, against sgemm",
     setBefore: gemvAsGemm,
   },
+  "conv-all": {
+    description: "conv-blocking, avg-pool-grad and gemv together, against none of them",
+    setBefore: () => {
+      const undo = [convSettings(1 << 24, Infinity), gemvAsGemm(), kernelAsBefore("AvgPoolGrad", wasmAvgPoolGrad)];
+      return () => undo.reverse().forEach((restore) => restore());
+    },
+  },
   "conv-blocking": {
     description: "conv-runs and shifted-conv together, against neither",
     setBefore: () => convSettings(1 << 24, Infinity),
@@ -176,16 +184,24 @@ async function withoutChange(change: Change, step: () => Promise<unknown>): Prom
       now.forEach((config) => tf.registerGradient(config));
     }
   }
-  const backend = tf.getBackend();
-  const now = tf.getKernel(change.kernel, backend);
-  if (now) tf.unregisterKernel(change.kernel, backend);
-  if (change.before) tf.registerKernel(change.before);
+  const restore = kernelAsBefore(change.kernel, change.before);
   try {
     return await step();
   } finally {
-    if (change.before) tf.unregisterKernel(change.kernel, backend);
-    if (now) tf.registerKernel(now);
+    restore();
   }
+}
+
+/** Puts `kernel` on the active backend back to `before` (none: unregistered); returns how to undo that. */
+function kernelAsBefore(kernel: string, before: KernelConfig | undefined): () => void {
+  const backend = tf.getBackend();
+  const now = tf.getKernel(kernel, backend);
+  if (now) tf.unregisterKernel(kernel, backend);
+  if (before) tf.registerKernel(before);
+  return () => {
+    if (before) tf.unregisterKernel(kernel, backend);
+    if (now) tf.registerKernel(now);
+  };
 }
 
 const rows: string[] = [];
