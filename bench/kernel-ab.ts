@@ -37,6 +37,8 @@
  *   (@gan/backend-wasm), against wasm's own kernel.
  * - gemv: the blas backend's products with one row or one column through sgemv, against sgemm.
  * - conv-all: conv-blocking, avg-pool-grad and gemv together, against none of them.
+ * - sum-interior: Sum over interior axes (an upsampling's gradient) in one pass of heapSimd's
+ *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -57,6 +59,7 @@ await loadFromCore("@tensorflow/tfjs-backend-wasm");
 const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 const wasmAvgPoolGrad = tf.getKernel("AvgPoolGrad", "wasm");
+const wasmSum = tf.getKernel("Sum", "wasm")!;
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
 // The module @gan/core's blas backend runs (the same file, so the same settings).
@@ -156,6 +159,22 @@ const CHANGES: Record<string, Change> = {
     setBefore: () => {
       const undo = [convSettings(1 << 24, Infinity), gemvAsGemm(), kernelAsBefore("AvgPoolGrad", wasmAvgPoolGrad)];
       return () => undo.reverse().forEach((restore) => restore());
+    },
+  },
+  "sum-interior": {
+    description: "Sum over interior axes (an upsampling's gradient) in one pass on the heap, against wasm's own Sum, which transposes first",
+    setBefore: () => {
+      const ganSum = tf.getKernel("Sum", tf.getBackend())!;
+      // gan's Sum for the leading axes and the last one, wasm's where the reduced axes end before the last axis.
+      const interior = (x: { shape: number[] }, axis: number | number[]) => {
+        const axes = tf.util.parseAxisParam(axis, x.shape);
+        const leading = [...axes].sort((a, b) => a - b).every((a, i) => a === i);
+        return !leading && Math.max(...axes) < x.shape.length - 1;
+      };
+      return kernelAsBefore("Sum", {
+        ...ganSum,
+        kernelFunc: (args) => (interior(args.inputs["x"] as never, (args.attrs as { axis: number | number[] }).axis) ? wasmSum : ganSum).kernelFunc(args),
+      });
     },
   },
   "conv-blocking": {

@@ -1,4 +1,7 @@
+import { Sum } from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { originalWasmKernel } from "../wasm-ops.js";
 import { expectWasmMatchesCpu, onBackend, seededTensor, setUpBackends, tf } from "../test-helpers.js";
 
 beforeAll(setUpBackends);
@@ -11,7 +14,7 @@ describe("Sum and Mean on wasm match cpu", () => {
     [[7, 5], 0, false], // a dense layer's bias gradient
     [[7, 5], [0], true],
     [[3, 5, 7, 2], [3], false], // trailing axis: the original kernel
-    [[3, 5, 7, 2], [1, 2], false], // middle axes: the original kernel
+    [[3, 5, 7, 2], [1, 2], false], // interior axes: one pass in order
     [[3, 5, 7, 2], [0, 1, 2, 3], false], // everything: the original kernel
     [[9], 0, false],
   ];
@@ -22,6 +25,28 @@ describe("Sum and Mean on wasm match cpu", () => {
       expectWasmMatchesCpu(() => tf.mean(seededTensor([...shape], 112), axis, keepDims), 1e-5);
     },
   );
+
+  it.each([
+    [[3, 4, 2, 5, 2, 3], [2, 4], false], // an upsampling's gradient
+    [[3, 4, 2, 5, 2, 3], [4, 2], true], // axes out of order: wasm's own kernel
+    [[2, 3, 4, 5], [0, 2], false], // a leading and an interior axis
+    [[2, 3, 4, 5], [1], true],
+    [[4, 1, 3, 2], [1, 2], false],
+  ] as const)("interior axes of [%s] over %s (keepDims %s): wasm's own kernel's values bit for bit", (shape, axes, keepDims) => {
+    tf.setBackend("wasm");
+    tf.tidy(() => {
+      // Values of mixed magnitudes, so that the order of the additions shows in the last bits.
+      const x = tf.mul(seededTensor([...shape], 114), tf.pow(10, tf.floor(tf.mul(seededTensor([...shape], 115), 4))));
+      const backend = tf.backend() as BackendWasm;
+      const ours = tf.sum(x, [...axes], keepDims);
+      const own = originalWasmKernel(Sum)({ inputs: { x } as never, backend, attrs: { axis: [...axes], keepDims } as never }) as tf.TensorInfo;
+      const theirs = (backend.typedArrayFromHeap(own) as Float32Array).slice();
+      backend.disposeData(own.dataId);
+      expect(ours.shape).toEqual(own.shape);
+      expect([...ours.dataSync()]).toEqual([...theirs]);
+    });
+    expectWasmMatchesCpu(() => tf.sum(seededTensor([...shape], 116), [...axes], keepDims), 1e-5);
+  });
 
   it("batch norm's moments over N, H, W (leading axes)", () => {
     expectWasmMatchesCpu(() => tf.moments(seededTensor([8, 5, 7, 6], 113), [0, 1, 2]).variance, 1e-5);
