@@ -46,8 +46,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * Makes the wasm backend train conv nets, and faster: registers the missing gradient
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels, UnsortedSegmentSum), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
- * over leading axes) by
- * compositions of wasm's XNNPACK kernels, Identity and same-dtype Cast by a shared buffer, AvgPoolGrad of
+ * over leading axes) by compositions of wasm's XNNPACK kernels, Sum over interior axes by one SIMD pass, Identity and same-dtype Cast by a shared buffer, AvgPoolGrad of
  * windows that tile the input by block copies, fixes MaxPoolGrad and
  * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
  * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
