@@ -27,6 +27,8 @@
  *   kernel (@gan/core's dense-kernel.ts), against tfjs's Step, Multiply and Sum;
  * - dense-add-relu: GanDense's bias and ReLU as one SIMD pass on the wasm heap, in place on the
  *   product, against wasm's Add and Relu kernels inside GanDense.
+ * - binary-kernel: the binary operations inside gan's composed kernels (the sigmoid losses') as
+ *   SIMD loops on the wasm heap (@gan/core's binary-kernel.ts), against wasm's binary kernels.
  * - conv-runs: the blas backend's patch matrices a few images at a time (at most 4 MiB each,
  *   @gan/backend-wasm's blas-kernels.ts), against one of up to 64 MiB; stride-1 convolutions
  *   through patch matrices on both sides.
@@ -74,7 +76,7 @@ function gemvAsGemm(): () => void {
   enableNativeBlas({ ...real, sgemv: (trans, m, n, a, x, y, beta) => real.sgemm(false, !trans, 1, trans ? n : m, trans ? m : n, x, a, y, beta) });
   return () => void enableNativeBlas(real);
 }
-const { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { BINARY_KERNEL, DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -136,6 +138,11 @@ const CHANGES: Record<string, Change> = {
     description: "GanDense's bias and ReLU as one SIMD pass on the wasm heap, against wasm's Add and Relu inside GanDense",
     kernel: DENSE_KERNEL,
     before: DENSE_KERNEL_WITHOUT_SIMD,
+  },
+  "binary-kernel": {
+    description: "the binary operations inside gan's composed kernels as SIMD loops on the wasm heap, against wasm's binary kernels",
+    kernel: BINARY_KERNEL,
+    before: undefined,
   },
   "conv-runs": {
     description: "the blas backend's patch matrices a few images at a time (at most 4 MiB), against one of up to 64 MiB; no shifted products on either side",

@@ -1,16 +1,28 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { heapAddress, heapSimd } from "./heap-simd.js";
+import { heapAddress, heapSimd, type HeapSimd } from "./heap-simd.js";
 import { seededValues, setUpBackends, tf } from "./test-helpers.js";
 
 beforeAll(setUpBackends);
 
+/** Signed zeros, NaNs of both signs (quiet and signalling), denormals, infinities, extremes: as bits, so that NaN payloads are what they are. */
+const SPECIAL_BITS = [0, 0x80000000, 0x7fc00000, 0xffc00000, 0x7fa00001, 0xffa00001, 1, 0x80000001, 0x7f800000, 0xff800000, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x00800000, 0x40490fdb];
+const SPECIALS = new Float32Array(Uint32Array.from(SPECIAL_BITS).buffer);
+
+const bitsOf = (values: ArrayLike<number>) => [...new Uint32Array(Float32Array.from(values).buffer)];
+
+/** The wasm backend and its SIMD loops. */
+function wasmLoops(): { backend: BackendWasm; simd: HeapSimd } {
+  tf.setBackend("wasm");
+  const backend = tf.backend() as BackendWasm;
+  const simd = heapSimd(backend);
+  expect(simd).toBeDefined();
+  return { backend, simd: simd! };
+}
+
 describe("the SIMD loops on the wasm heap", () => {
   it("addInto and copy match JavaScript's float32 loops for every count, offset, number of runs and stride (overlapping runs add in order)", () => {
-    tf.setBackend("wasm");
-    const backend = tf.backend() as BackendWasm;
-    const simd = heapSimd(backend)!;
-    expect(simd).toBeDefined();
+    const { backend, simd } = wasmLoops();
     tf.tidy(() => {
       const a = tf.tensor1d(Float32Array.from(seededValues(96, 150), (v, i) => v * 10 ** ((i % 7) - 3)));
       const b = tf.tensor1d(Float32Array.from(seededValues(96, 151), (v, i) => v * 10 ** ((i % 5) - 2)));
@@ -38,10 +50,8 @@ describe("the SIMD loops on the wasm heap", () => {
   });
 
   it("reluGradient is wasm's Step then Multiply, bit for bit, on every kind of float, and leaves the last count % 4 to the caller", () => {
-    tf.setBackend("wasm");
-    const backend = tf.backend() as BackendWasm;
-    const simd = heapSimd(backend)!;
-    const specials = [0, -0, 1, -1, 1e-45, -1e-45, 1e-38, -3.5e38, Infinity, -Infinity, NaN];
+    const { backend, simd } = wasmLoops();
+    const specials = SPECIALS;
     // Every (dy, y) pair of special values, then seeded values of both signs and many scales.
     const pairs = specials.length ** 2;
     const length = pairs + 67;
@@ -52,28 +62,22 @@ describe("the SIMD loops on the wasm heap", () => {
     tf.tidy(() => {
       const dy = tf.tensor1d(dyValues);
       const y = tf.tensor1d(yValues);
-      const expected = new Uint32Array(Float32Array.from(tf.mul(dy, tf.step(y)).dataSync()).buffer);
+      const expected = bitsOf(tf.mul(dy, tf.step(y)).dataSync());
       for (const count of [0, 1, 3, 4, 7, 8, 13, dyValues.length]) {
         const out = tf.fill([dyValues.length], 7);
         const outHeap = backend.typedArrayFromHeap(out) as Float32Array;
         simd.reluGradient(heapAddress(backend.typedArrayFromHeap(dy) as Float32Array), heapAddress(backend.typedArrayFromHeap(y) as Float32Array), heapAddress(outHeap), count);
-        const bits = new Uint32Array(Float32Array.from(outHeap).buffer);
         const whole = count & ~3;
-        expect([...bits.subarray(0, whole)], `count ${count}`).toEqual([...expected.subarray(0, whole)]);
+        expect(bitsOf(outHeap.subarray(0, whole)), `count ${count}`).toEqual(expected.slice(0, whole));
         expect([...outHeap.subarray(whole)].every((v) => v === 7), `count ${count}: past the whole groups`).toBe(true);
       }
     });
   });
 
   it("addRelu is wasm's Add then Relu, bit for bit, on every kind of float, for a bias broadcast over rows of any width", () => {
-    tf.setBackend("wasm");
-    const backend = tf.backend() as BackendWasm;
-    const simd = heapSimd(backend)!;
-    // Signed zeros and NaNs, denormals, infinities: as bits, so that NaN payloads are what they are.
-    const specialBits = [0, 0x80000000, 0x7fc00000, 0xffc00000, 0x7fa00001, 0xffa00001, 0x7f800000, 0xff800000, 1, 0x80000001, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff];
-    const specials = new Float32Array(Uint32Array.from(specialBits).buffer);
+    const { backend, simd } = wasmLoops();
+    const specials = SPECIALS;
     const seeded = Float32Array.from(seededValues(9 * 13, 154), (v, i) => v * 10 ** ((i % 7) - 3));
-    const bitsOf = (values: ArrayLike<number>) => [...new Uint32Array(Float32Array.from(values).buffer)];
     tf.tidy(() => {
       // Every (sum term, bias) pair of special values, by the SIMD lanes (one row of the specials)
       // and by the scalar loop (a column of them, the bias broadcast down it).
@@ -84,7 +88,7 @@ describe("the SIMD loops on the wasm heap", () => {
           const expected = bitsOf(tf.relu(tf.add(product, bias)).dataSync());
           const heap = backend.typedArrayFromHeap(product) as Float32Array;
           simd.addRelu(heapAddress(heap), heapAddress(backend.typedArrayFromHeap(bias) as Float32Array), cols, rows, 4 * cols, 0);
-          expect(bitsOf(heap), `${rows}x${cols}, bias ${specialBits[b]!.toString(16)}`).toEqual(expected);
+          expect(bitsOf(heap), `${rows}x${cols}, bias ${SPECIAL_BITS[b]!.toString(16)}`).toEqual(expected);
         }
       }
       // Seeded rows of widths 1 to 13, the bias broadcast (stride 0) over 9 rows.
@@ -95,6 +99,36 @@ describe("the SIMD loops on the wasm heap", () => {
         const heap = backend.typedArrayFromHeap(product) as Float32Array;
         simd.addRelu(heapAddress(heap), heapAddress(backend.typedArrayFromHeap(bias) as Float32Array), cols, 9, 4 * cols, 0);
         expect(bitsOf(heap), `${cols} columns`).toEqual(expected);
+      }
+    });
+  });
+
+  it("add, sub, mul and div, elementwise and by a scalar, are wasm's kernels bit for bit, on every pair of special values", () => {
+    const { backend, simd } = wasmLoops();
+    const specials = SPECIALS;
+    const k = specials.length;
+    // a runs through the specials k times, b through each special k times: every pair, then 7 seeded values, so that the scalar loop runs too.
+    const seededA = seededValues(7, 156);
+    const seededB = seededValues(7, 157);
+    const aValues = Float32Array.from({ length: k * k + 7 }, (_, i) => (i < k * k ? specials[i % k]! : seededA[i - k * k]! * 1e3));
+    const bValues = Float32Array.from({ length: k * k + 7 }, (_, i) => (i < k * k ? specials[Math.floor(i / k)]! : seededB[i - k * k]! * 1e-2));
+    const kernels = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+    tf.tidy(() => {
+      const a = tf.tensor1d(aValues);
+      const b = tf.tensor1d(bValues);
+      const at = (t: tf.Tensor) => heapAddress(backend.typedArrayFromHeap(t) as Float32Array);
+      for (const name of ["add", "sub", "mul", "div"] as const) {
+        const expected = bitsOf(kernels[name](a, b).dataSync());
+        const out = tf.zeros([aValues.length]);
+        simd[name](at(a), at(b), at(out), aValues.length);
+        expect(bitsOf(backend.typedArrayFromHeap(out)), name).toEqual(expected);
+        for (let j = 0; j < k; j++) {
+          const scalar = tf.scalar(specials[j]!);
+          const expectedScalar = bitsOf(kernels[name](a, scalar).dataSync());
+          const outScalar = tf.zeros([aValues.length]);
+          simd[`${name}Scalar`](at(a), at(scalar), at(outScalar), aValues.length);
+          expect(bitsOf(backend.typedArrayFromHeap(outScalar)), `${name} by ${SPECIAL_BITS[j]!.toString(16)}`).toEqual(expectedScalar);
+        }
       }
     });
   });

@@ -20,6 +20,9 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  *   activation in place on its product, where tfjs runs XNNPACK's Add (f32x4.add) and then
  *   wasm's Relu (XNNPACK's: the float's bits as a signed integer, at least 0, so -0 and every
  *   negative NaN give 0 and a positive NaN stays as it is), the same operations, so the same bits.
+ * - `add`, `sub`, `mul`, `div` and their `...Scalar` forms: out[i] = a[i] op b[i] (b[0] for the
+ *   scalar forms), where wasm's binary kernels pay more in JavaScript than in arithmetic on a
+ *   few hundred floats (the sigmoid losses' chains); the same f32 operations as XNNPACK's.
  * - `reluGradient`: out[i] = dy[i] * step(y[i]), ReLU's gradient from its output, in one pass
  *   where tfjs runs wasm's Step (a scalar loop) and then XNNPACK's Multiply (f32x4.mul): the
  *   same product of the same step values (1, 0, or NaN where y is NaN), so the same bits.
@@ -72,6 +75,9 @@ const op = {
   f32Load: [0x2a, 2, 0],
   f32Store: [0x38, 2, 0],
   f32Add: [0x92],
+  f32Sub: [0x93],
+  f32Mul: [0x94],
+  f32Div: [0x95],
   f32Const: (value: number) => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
   i32GtS: [0x4a],
   i32FromF32Bits: [0xbc],
@@ -80,6 +86,7 @@ const op = {
 };
 const v128Load = op.simd(0x00, 4, 0);
 const v128Store = op.simd(0x0b, 4, 0);
+const v128Load32Splat = op.simd(0x09, 2, 0);
 const f32x4Splat = op.simd(0x13);
 const f32x4ExtractLane = (lane: number) => op.simd(0x1f, lane);
 const f32x4Sqrt = op.simd(0xe3);
@@ -325,6 +332,33 @@ const reluGradientBody = [
   ]),
 ];
 
+// ---- add, sub, mul, div (a, b, out, count: i32): out[i] = a[i] op b[i] for i < count, the whole
+// groups of four by f32x4 operations, the last 0-3 by f32 ones (the same rounding); the ...Scalar
+// forms read b[0] for every i.
+const B = { a: 0, b: 1, out: 2, count: 3, offset: 4, whole: 5, end: 6, bLanes: 7, bValue: 8 };
+const BINARY_OPS = { add: [f32x4Add, op.f32Add], sub: [f32x4Sub, op.f32Sub], mul: [f32x4Mul, op.f32Mul], div: [f32x4Div, op.f32Div] } as const;
+type BinaryOp = keyof typeof BINARY_OPS;
+
+function binaryBody(vectorOp: readonly number[], scalarOp: readonly number[], scalarB: boolean): number[] {
+  const vectorB = scalarB ? op.get(B.bLanes) : [...at(B.b, B.offset), ...v128Load];
+  const floatB = scalarB ? op.get(B.bValue) : [...at(B.b, B.offset), ...op.f32Load];
+  return [
+    ...wholeGroupsBytes(B.count, B.whole),
+    ...op.get(B.count), ...op.i32(2), ...op.i32Shl, ...op.set(B.end),
+    ...(scalarB ? [...op.get(B.b), ...v128Load32Splat, ...op.set(B.bLanes), ...op.get(B.b), ...op.f32Load, ...op.set(B.bValue)] : []),
+    ...forBytes(B.offset, B.whole, 16, [...at(B.out, B.offset), ...at(B.a, B.offset), ...v128Load, ...vectorB, ...vectorOp, ...v128Store]),
+    ...forBytes(B.offset, B.end, 4, [...at(B.out, B.offset), ...at(B.a, B.offset), ...op.f32Load, ...floatB, ...scalarOp, ...op.f32Store]),
+  ];
+}
+
+const binaryFunctions = (Object.keys(BINARY_OPS) as BinaryOp[]).flatMap((opName) => {
+  const [vectorOp, scalarOp] = BINARY_OPS[opName];
+  return [
+    { name: opName, code: binaryBody(vectorOp, scalarOp, false) },
+    { name: `${opName}Scalar`, code: binaryBody(vectorOp, scalarOp, true) },
+  ];
+});
+
 // ---- the module ------------------------------------------------------------------------------
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -335,8 +369,8 @@ const body = (locals: [number, number][], code: number[]) => {
   return [...uleb(content.length), ...content];
 };
 
-// Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's.
-// Functions: the rules, addInto, copy, reluGradient, addRelu.
+// Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's and the
+// binary operations'. Functions: the rules, addInto, copy, reluGradient, addRelu, the binary operations.
 const COPY_TYPE = RULE_NAMES.length;
 const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
 const MODULE_BYTES = Uint8Array.from([
@@ -348,13 +382,14 @@ const MODULE_BYTES = Uint8Array.from([
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE])])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
     [...name("copy"), 0x00, RULE_NAMES.length + 1],
     [...name("reluGradient"), 0x00, RULE_NAMES.length + 2],
     [...name("addRelu"), 0x00, RULE_NAMES.length + 3],
+    ...binaryFunctions.map((f, i) => [...name(f.name), 0x00, RULE_NAMES.length + 4 + i]),
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
@@ -362,6 +397,7 @@ const MODULE_BYTES = Uint8Array.from([
     body([[4, I32]], copyBody),
     body([[2, I32], [1, V128]], reluGradientBody),
     body([[4, I32], [1, F32]], addReluBody),
+    ...binaryFunctions.map((f) => body([[3, I32], [1, V128], [1, F32]], f.code)),
   ])),
 ]);
 
@@ -396,7 +432,20 @@ export interface HeapSimd {
   reluGradient(dy: number, y: number, out: number, count: number): void;
   /** dst[i] = relu(dst[i] + src[i]) for i < count, on `rows` runs as addInto's (relu as wasm's Relu). */
   addRelu(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
+  /** out[i] = a[i] + b[i] for i < count (all of them); pointers are byte offsets into the heap. */
+  add: BinaryLoop;
+  sub: BinaryLoop;
+  mul: BinaryLoop;
+  div: BinaryLoop;
+  /** out[i] = a[i] + b[0] for i < count, and likewise below. */
+  addScalar: BinaryLoop;
+  subScalar: BinaryLoop;
+  mulScalar: BinaryLoop;
+  divScalar: BinaryLoop;
 }
+
+/** out[i] = a[i] op b[i] (or b[0]) for i < count. */
+export type BinaryLoop = (a: number, b: number, out: number, count: number) => void;
 
 /** The parts of the WebAssembly API used here (this package's TypeScript libraries do not declare it). */
 interface WebAssemblyApi {

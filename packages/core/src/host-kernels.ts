@@ -66,10 +66,23 @@ export function kernelOnActiveBackend(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 
+/** The binary operations `HostKernels.binary` runs: tfjs's kernel names. */
+export type BinaryKernelName = "Add" | "Sub" | "Multiply" | "RealDiv";
+
+/**
+ * gan's kernel for a binary operation (binary-kernel.ts), its tfjs kernel's name as attribute
+ * `op`: on wasm a SIMD loop on the heap where both operands have one shape or the second is a
+ * single value. Where it is not registered (a benchmark measuring what it replaced),
+ * `HostKernels.binary` runs the backend's own kernel.
+ */
+export const BINARY_KERNEL = "GanBinary";
+
 /** A host backend's kernel functions, called directly: for a kernel composed of them. */
 export interface HostKernels {
   /** Runs the kernel registered as `name` on the backend now (gan's replacement where it has one, as the engine would). */
   kernel(name: string, inputs: object, attrs?: object): tf.TensorInfo;
+  /** a op b, by gan's binary kernel where it is registered, the backend's `name` kernel otherwise: the same values either way. */
+  binary(name: BinaryKernelName, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo;
   /** Drops one reference to an intermediate's buffer. */
   dispose(tensor: tf.TensorInfo): void;
 }
@@ -80,12 +93,14 @@ export interface HostKernels {
  */
 export function hostBackendKernels(backendName: HostBackendName, backend: object): HostKernels {
   const disposable = backend as { disposeData(dataId: object): void };
+  const kernel = (name: string, inputs: object, attrs: object = {}): tf.TensorInfo => {
+    const config = tf.getKernel(name, backendName);
+    if (config === undefined) throw new Error(`the ${backendName} backend has no '${name}' kernel`);
+    return config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+  };
   return {
-    kernel(name, inputs, attrs = {}) {
-      const config = tf.getKernel(name, backendName);
-      if (config === undefined) throw new Error(`the ${backendName} backend has no '${name}' kernel`);
-      return config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
-    },
+    kernel,
+    binary: (name, a, b) => (tf.getKernel(BINARY_KERNEL, backendName) === undefined ? kernel(name, { a, b }) : kernel(BINARY_KERNEL, { a, b }, { op: name })),
     dispose: (tensor) => disposable.disposeData(tensor.dataId),
   };
 }

@@ -77,6 +77,7 @@ export {
 /** The fused optimizer kernel's name (benchmarks take it away to measure tfjs's optimizer beside it). */
 export { FUSED_OPTIMIZER } from "./fused-optimizer.js";
 export { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL } from "./model/layers/dense-kernel.js";
+export { BINARY_KERNEL } from "./host-kernels.js";
 export { SIGMOID_CROSS_ENTROPY } from "./losses/logistic-kernels.js";
 /** The NaN watch kernel's name (likewise). */
 export { NUMERIC_HEALTH } from "./loop/numeric-health.js";

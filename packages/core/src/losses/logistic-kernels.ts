@@ -17,6 +17,7 @@
  * tfjs ops instead, which a tape can differentiate.
  */
 import { hostBackendKernels, hostMemory, kernelOnActiveBackend, registerHostKernel, type HostBackendName, type HostKernels } from "../host-kernels.js";
+import { registerBinaryKernel } from "../binary-kernel.js";
 import { tf } from "../tfjs.js";
 
 export const SIGMOID_CROSS_ENTROPY = "GanSigmoidCrossEntropy";
@@ -42,14 +43,14 @@ function logisticForward(run: HostKernels, x: tf.TensorInfo, targets: tf.TensorI
   const relu = run.kernel("Relu", { x });
   let linear = relu;
   if (targets !== undefined) {
-    const product = run.kernel("Multiply", { a: x, b: targets });
-    linear = run.kernel("Sub", { a: relu, b: product });
+    const product = run.binary("Multiply", x, targets);
+    linear = run.binary("Sub", relu, product);
     run.dispose(relu);
     run.dispose(product);
   }
   const exp = expMinusAbs(run, x);
   const softplusTail = run.kernel("Log1p", { x: exp });
-  const out = run.kernel("Add", { a: linear, b: softplusTail });
+  const out = run.binary("Add", linear, softplusTail);
   [linear, exp, softplusTail].forEach((t) => run.dispose(t));
   return out;
 }
@@ -63,23 +64,23 @@ function logisticForward(run: HostKernels, x: tf.TensorInfo, targets: tf.TensorI
 function logisticBackward(run: HostKernels, scalar: Scalar, dy: tf.TensorInfo, x: tf.TensorInfo, targets: tf.TensorInfo | undefined): tf.TensorInfo {
   const exp = expMinusAbs(run, x);
   const one = scalar(1);
-  const expPlusOne = run.kernel("Add", { a: exp, b: one });
-  const dExp = run.kernel("RealDiv", { a: dy, b: expPlusOne });
-  const dMinusAbs = run.kernel("Multiply", { a: dExp, b: exp });
+  const expPlusOne = run.binary("Add", exp, one);
+  const dExp = run.binary("RealDiv", dy, expPlusOne);
+  const dMinusAbs = run.binary("Multiply", dExp, exp);
   const dAbs = run.kernel("Neg", { x: dMinusAbs });
   const signs = run.kernel("Step", { x }, { alpha: -1 });
-  let dx = run.kernel("Multiply", { a: dAbs, b: signs });
+  let dx = run.binary("Multiply", dAbs, signs);
   [one, expPlusOne, dExp, dMinusAbs, dAbs, signs, exp].forEach((t) => run.dispose(t));
   if (targets !== undefined) {
     const dProduct = run.kernel("Neg", { x: dy });
-    const dxProduct = run.kernel("Multiply", { a: dProduct, b: targets });
-    const sum = run.kernel("Add", { a: dx, b: dxProduct });
+    const dxProduct = run.binary("Multiply", dProduct, targets);
+    const sum = run.binary("Add", dx, dxProduct);
     [dProduct, dxProduct, dx].forEach((t) => run.dispose(t));
     dx = sum;
   }
   const mask = run.kernel("Step", { x }, { alpha: 0 });
-  const dxRelu = run.kernel("Multiply", { a: dy, b: mask });
-  const total = run.kernel("Add", { a: dx, b: dxRelu });
+  const dxRelu = run.binary("Multiply", dy, mask);
+  const total = run.binary("Add", dx, dxRelu);
   [mask, dxRelu, dx].forEach((t) => run.dispose(t));
   return total;
 }
@@ -136,6 +137,7 @@ let registered = false;
 function registerLogisticKernels(): void {
   if (registered) return;
   registered = true;
+  registerBinaryKernel();
   for (const [name, gradName, withTargets] of [
     [SIGMOID_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY_GRAD, true],
     [SOFTPLUS, SOFTPLUS_GRAD, false],
