@@ -39,6 +39,7 @@
  *   (@gan/backend-wasm), against wasm's own kernel.
  * - gemv: the blas backend's products with one row or one column through sgemv, against sgemm.
  * - conv-all: conv-blocking, avg-pool-grad and gemv together, against none of them.
+ * - dense-all: dense-relu-gradient, dense-add-relu and binary-kernel together, against none of them.
  * - sum-interior: Sum over interior axes (an upsampling's gradient) in one pass of heapSimd's
  *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
  * Results go to bench/RESULTS.md, section "Kernel changes".
@@ -160,6 +161,13 @@ const CHANGES: Record<string, Change> = {
   gemv: {
     description: "the blas backend's products with one row or one column (sums over leading axes) through sgemv, against sgemm",
     setBefore: gemvAsGemm,
+  },
+  "dense-all": {
+    description: "dense-relu-gradient, dense-add-relu and binary-kernel together, against none of them",
+    setBefore: () => {
+      const undo = [kernelAsBefore(DENSE_RELU_GRADIENT_KERNEL, undefined), kernelAsBefore(DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD), kernelAsBefore(BINARY_KERNEL, undefined)];
+      return () => undo.reverse().forEach((restore) => restore());
+    },
   },
   "conv-all": {
     description: "conv-blocking, avg-pool-grad and gemv together, against none of them",
