@@ -128,6 +128,32 @@ function tap(filter: Float32Array, info: backend_util.Conv2DInfo, i: number, j: 
   return filter.subarray(first, first + size);
 }
 
+/**
+ * rows (grid.rows x outC) = firstBeta * rows + the sum over the taps (i, j) of the block of
+ * `source` (rows of inC floats) that tap reads, times taps(i, j) (inC x outC): the shifted
+ * form's one loop, for the forward (source the padded input, the filter's taps) and the input
+ * gradient (dy on the grid, the flipped and transposed taps).
+ */
+function addTapProducts(
+  blas: NativeBlas,
+  source: Float32Array,
+  inC: number,
+  taps: Float32Array,
+  outC: number,
+  info: backend_util.Conv2DInfo,
+  grid: ShiftedGrid,
+  rows: Float32Array,
+  firstBeta: number,
+): void {
+  for (let i = 0; i < info.filterHeight; i++) {
+    for (let j = 0; j < info.filterWidth; j++) {
+      const first = (i * grid.gridW + j) * inC;
+      const beta = i === 0 && j === 0 ? firstBeta : 1;
+      blasProduct(blas, false, false, grid.rows, outC, inC, source.subarray(first, first + grid.rows * inC), tap(taps, info, i, j), rows, beta);
+    }
+  }
+}
+
 /** out [n, oh, ow, co] = conv(x, filter) (+ bias), for a geometry shiftedConvApplies accepts. */
 export function shiftedConv2D(
   blas: NativeBlas,
@@ -143,13 +169,7 @@ export function shiftedConv2D(
   const input = placeOnGrid(x, [n, h, w, ci], grid, padInfo.top, padInfo.left, inputSpace);
   const outRows = outputSpace.get(grid.rows * co);
   if (bias !== undefined) fillRows(outRows, bias, grid.rows);
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const first = (i * grid.gridW + j) * ci;
-      const beta = bias === undefined && i === 0 && j === 0 ? 0 : 1;
-      blasProduct(blas, false, false, grid.rows, co, ci, input.subarray(first, first + grid.rows * ci), tap(filter, info, i, j), outRows, beta);
-    }
-  }
+  addTapProducts(blas, input, ci, filter, co, info, grid, outRows, bias === undefined ? 0 : 1);
   takeFromGrid(outRows, grid, out, [n, oh, ow, co]);
 }
 
@@ -188,14 +208,7 @@ export function shiftedConv2DBackpropInput(
   const grid = shiftedGrid(n, h, w, kh, kw);
   const dyGrid = placeOnGrid(dy, [n, oh, ow, co], grid, kh - 1 - padInfo.top, kw - 1 - padInfo.left, inputSpace);
   const dxRows = outputSpace.get(grid.rows * ci);
-  const taps = flippedTransposedTaps(filter, info);
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const first = (i * grid.gridW + j) * co;
-      const beta = i === 0 && j === 0 ? 0 : 1;
-      blasProduct(blas, false, false, grid.rows, ci, co, dyGrid.subarray(first, first + grid.rows * co), tap(taps, info, i, j), dxRows, beta);
-    }
-  }
+  addTapProducts(blas, dyGrid, co, flippedTransposedTaps(filter, info), ci, info, grid, dxRows, 0);
   takeFromGrid(dxRows, grid, dx, [n, h, w, ci]);
 }
 
