@@ -10,7 +10,9 @@ It is a search tool: a recipe it finds is then written as a .gan spec and measur
 itself (bench/QUALITY.md reports gan's numbers; the prototype's only say why a choice was made).
 
     OMP_NUM_THREADS=1 nice -n 15 python3 bench/mixture_recipes.py --data ring --seed 1 \
-        --g 256,256,256 --d 128,128 --pack 2 --r1 1 --glr cos:1e-3:1e-5 --dlr cos:3e-4:1e-5 --evals 2500,5000
+        --g 400,400,400,400 --d 128,128 --pack 2 --r1 1 --glr cos:1e-3:1e-5 --dlr cos:3e-4:1e-5 --evals 2500,5000
+
+is examples/ring8.gan; with `--latent 2 --steps 10000` it is examples/ring8-long.gan.
 
 Learning rates: `const:A`, `cos:A:B` (cosine from A to B over the run), `lin:A:B`.
 Prints one JSON object: the arguments, the final (modes, high quality %, reverse KL), where the
