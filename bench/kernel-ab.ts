@@ -40,6 +40,8 @@
  * - gemv: the blas backend's products with one row or one column through sgemv, against sgemm.
  * - conv-all: conv-blocking, avg-pool-grad and gemv together, against none of them.
  * - dense-all: dense-relu-gradient, dense-add-relu and binary-kernel together, against none of them.
+ * - batch-norm: FusedBatchNorm (batch norm's normalisation) as one SIMD pass on the wasm heap
+ *   (@gan/backend-wasm's kernels/batch-norm.ts), against wasm's own kernel.
  * - sum-interior: Sum over interior axes (an upsampling's gradient) in one pass of heapSimd's
  *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
  * Results go to bench/RESULTS.md, section "Kernel changes".
@@ -62,6 +64,7 @@ await loadFromCore("@tensorflow/tfjs-backend-wasm");
 const wasmIdentity = tf.getKernel("Identity", "wasm");
 const wasmCast = tf.getKernel("Cast", "wasm");
 const wasmAvgPoolGrad = tf.getKernel("AvgPoolGrad", "wasm");
+const wasmFusedBatchNorm = tf.getKernel("FusedBatchNorm", "wasm");
 const wasmSum = tf.getKernel("Sum", "wasm")!;
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
@@ -152,6 +155,11 @@ const CHANGES: Record<string, Change> = {
   "shifted-conv": {
     description: "stride-1 convolutions of 8 input channels or more as shifted products on the blas backend, against patch matrices (both in runs of at most 4 MiB)",
     setBefore: () => convSettings(undefined, Infinity),
+  },
+  "batch-norm": {
+    description: "FusedBatchNorm as one SIMD pass on the heap, against wasm's own kernel",
+    kernel: "FusedBatchNorm",
+    before: wasmFusedBatchNorm,
   },
   "avg-pool-grad": {
     description: "AvgPoolGrad of windows that tile the input as one scaled row per window row and copies, against wasm's own kernel",

@@ -26,6 +26,9 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * - `reluGradient`: out[i] = dy[i] * step(y[i]), ReLU's gradient from its output, in one pass
  *   where tfjs runs wasm's Step (a scalar loop) and then XNNPACK's Multiply (f32x4.mul): the
  *   same product of the same step values (1, 0, or NaN where y is NaN), so the same bits.
+ * - `batchNorm`: out[i] = offset[c] + (x[i] - mean[c]) * scale[c] / norm[c] over a tensor whose
+ *   last axis is the channel c, the operations of wasm's FusedBatchNorm in its order and
+ *   precision (a scalar loop with four index wraps per value there), two lanes at a time.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -359,6 +362,40 @@ const binaryFunctions = (Object.keys(BINARY_OPS) as BinaryOp[]).flatMap((opName)
   ];
 });
 
+// ---- batchNorm (x, mean, scale, norm, offset, out, count, channelBytes: i32): for the first
+// count floats (an even number, as channelBytes is a multiple of 8), out[i] = offset[c] +
+// f32((x[i] - mean[c]) * scale[c]) / norm[c], c the channel (i mod channels): the difference and
+// the product in float32, the division and the sum in float64 (what wasm's FusedBatchNorm
+// computes, found by comparing bits), two lanes at a time. mean and scale are float32 vectors
+// read at byte offset `channel` (wrapping to 0 at channelBytes), norm and offset float64 vectors
+// read at twice that.
+const N = { x: 0, mean: 1, scale: 2, norm: 3, offset: 4, out: 5, count: 6, channelBytes: 7, at: 8, end: 9, channel: 10 };
+const v128Load64Zero = op.simd(0x5d, 3, 0);
+const v128Store64Lane0 = op.simd(0x5b, 3, 0, 0);
+const f32x4DemoteF64x2Zero = op.simd(0x5e);
+const f64x2PromoteLowF32x4 = op.simd(0x5f);
+const f64x2Add = op.simd(0xf0);
+const f64x2Div = op.simd(0xf3);
+/** The address of float64 vector `pointer` at the current channel: pointer + 2 * channel. */
+const atDouble = (pointer: number) => [...op.get(pointer), ...op.get(N.channel), ...op.i32(1), ...op.i32Shl, ...op.i32Add];
+const batchNormBody = [
+  ...op.get(N.count), ...op.i32(2), ...op.i32Shl, ...op.set(N.end),
+  ...forBytes(N.at, N.end, 8, [
+    ...at(N.out, N.at),
+    ...atDouble(N.offset), ...v128Load,
+    ...at(N.x, N.at), ...v128Load64Zero, ...at(N.mean, N.channel), ...v128Load64Zero, ...f32x4Sub,
+    ...at(N.scale, N.channel), ...v128Load64Zero, ...f32x4Mul,
+    ...f64x2PromoteLowF32x4,
+    ...atDouble(N.norm), ...v128Load, ...f64x2Div,
+    ...f64x2Add,
+    ...f32x4DemoteF64x2Zero,
+    ...v128Store64Lane0,
+    // channel = channel + 8 >= channelBytes ? 0 : channel + 8
+    ...op.get(N.channel), ...op.i32(8), ...op.i32Add, ...op.set(N.channel),
+    ...op.i32(0), ...op.get(N.channel), ...op.get(N.channel), ...op.get(N.channelBytes), ...op.i32GeU, ...op.select, ...op.set(N.channel),
+  ]),
+];
+
 // ---- the module ------------------------------------------------------------------------------
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -370,19 +407,22 @@ const body = (locals: [number, number][], code: number[]) => {
 };
 
 // Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's and the
-// binary operations'. Functions: the rules, addInto, copy, reluGradient, addRelu, the binary operations.
+// binary operations', then batchNorm's. Functions: the rules, addInto, copy, reluGradient, addRelu,
+// the binary operations, batchNorm.
 const COPY_TYPE = RULE_NAMES.length;
 const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
+const BATCH_NORM_TYPE = RELU_GRADIENT_TYPE + 1;
 const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, vector([
     ...ruleFunctions.map(({ params }) => [0x60, ...vector(params.map((type) => [type])), ...vector([[F32]])]),
     [0x60, ...vector(Array(6).fill([I32])), ...vector([])],
     [0x60, ...vector(Array(4).fill([I32])), ...vector([])],
+    [0x60, ...vector(Array(8).fill([I32])), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE])])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE]), [BATCH_NORM_TYPE]])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
@@ -390,6 +430,7 @@ const MODULE_BYTES = Uint8Array.from([
     [...name("reluGradient"), 0x00, RULE_NAMES.length + 2],
     [...name("addRelu"), 0x00, RULE_NAMES.length + 3],
     ...binaryFunctions.map((f, i) => [...name(f.name), 0x00, RULE_NAMES.length + 4 + i]),
+    [...name("batchNorm"), 0x00, RULE_NAMES.length + 4 + binaryFunctions.length],
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
@@ -398,6 +439,7 @@ const MODULE_BYTES = Uint8Array.from([
     body([[2, I32], [1, V128]], reluGradientBody),
     body([[4, I32], [1, F32]], addReluBody),
     ...binaryFunctions.map((f) => body([[3, I32], [1, V128], [1, F32]], f.code)),
+    body([[3, I32]], batchNormBody),
   ])),
 ]);
 
@@ -437,6 +479,12 @@ export interface HeapSimd {
   sub: BinaryLoop;
   mul: BinaryLoop;
   div: BinaryLoop;
+  /**
+   * out[i] = offset[c] + f32((x[i] - mean[c]) * scale[c]) / norm[c] for i < count (even), c = i
+   * mod channels, channels = channelBytes / 4 (even); the division and the sum in float64, with
+   * norm and offset float64 vectors. Pointers are byte offsets into the heap.
+   */
+  batchNorm(x: number, mean: number, scale: number, norm: number, offset: number, out: number, count: number, channelBytes: number): void;
   /** out[i] = a[i] + b[0] for i < count, and likewise below. */
   addScalar: BinaryLoop;
   subScalar: BinaryLoop;

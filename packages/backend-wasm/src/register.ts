@@ -13,6 +13,7 @@ import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
 import { tileConfig } from "./kernels/tile.js";
 import { avgPoolGradConfig } from "./kernels/avg-pool-grad.js";
+import { fusedBatchNormConfig } from "./kernels/batch-norm.js";
 import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
@@ -39,6 +40,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolGradConfig,
   maxPoolWithArgmaxConfig,
   avgPoolGradConfig,
+  fusedBatchNormConfig,
   unsortedSegmentSumConfig,
 ];
 
@@ -47,7 +49,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * kernels (Conv2DBackpropFilter, the depthwise backprop kernels, UnsortedSegmentSum), replaces slow ones
  * (Conv2DBackpropInput, BatchMatMul and _FusedMatMul with transposes, LeakyRelu, Tanh, Sum
  * over leading axes) by compositions of wasm's XNNPACK kernels, Sum over interior axes by one SIMD pass, Identity and same-dtype Cast by a shared buffer, AvgPoolGrad of
- * windows that tile the input by block copies, fixes MaxPoolGrad and
+ * windows that tile the input by block copies, FusedBatchNorm by one SIMD pass, fixes MaxPoolGrad and
  * MaxPoolWithArgmax (wrong where a window is all negative), registers a faster LeakyRelu
  * gradient, and the gradients double backprop needs (see registerDoubleBackpropGradients).
  *
