@@ -29,6 +29,7 @@ describe("registerWasmTraining", () => {
         "MaxPoolGrad",
         "MaxPoolWithArgmax",
         "AvgPoolGrad",
+        "FusedBatchNorm",
         "Tanh",
         "UnsortedSegmentSum",
         "_FusedMatMul",
