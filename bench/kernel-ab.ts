@@ -42,6 +42,9 @@
  * - dense-all: dense-relu-gradient, dense-add-relu and binary-kernel together, against none of them.
  * - batch-norm: FusedBatchNorm (batch norm's normalisation) as one SIMD pass on the wasm heap
  *   (@gan/backend-wasm's kernels/batch-norm.ts), against wasm's own kernel.
+ * - batch-norm-gradient: FusedBatchNorm's gradient as one kernel on wasm (a SIMD pass for its
+ *   full-size products, then the backend's Sums), against tfjs-core's gradient.
+ * - batch-norm-all: both of the above against neither.
  * - sum-interior: Sum over interior axes (an upsampling's gradient) in one pass of heapSimd's
  *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
  * Results go to bench/RESULTS.md, section "Kernel changes".
@@ -68,6 +71,7 @@ const wasmFusedBatchNorm = tf.getKernel("FusedBatchNorm", "wasm");
 const wasmSum = tf.getKernel("Sum", "wasm")!;
 // tfjs's gradients, as tfjs-layers' bundle registered them (workloads.js loaded it), before gan's.
 const tfjsGradients = (names: string[]) => names.map((name) => tf.getGradient(name)!);
+const tfjsBatchNormGradient = tfjsGradients(["FusedBatchNorm"]);
 // The module @gan/core's blas backend runs (the same file, so the same settings).
 const { setMaxPatchFloats, setShiftedConvMinChannels } = await import("../packages/backend-wasm/src/blas/blas-kernels.js");
 const { enableNativeBlas, nativeBlasInUse } = await import("../packages/backend-wasm/src/index.js");
@@ -160,6 +164,22 @@ const CHANGES: Record<string, Change> = {
     description: "FusedBatchNorm as one SIMD pass on the heap, against wasm's own kernel",
     kernel: "FusedBatchNorm",
     before: wasmFusedBatchNorm,
+  },
+  "batch-norm-gradient": {
+    description: "FusedBatchNorm's gradient as one kernel on wasm (a SIMD pass, then the backend's Sums), against tfjs-core's (Sub, Tile, eight Multiply, four Sum kernels)",
+    gradients: tfjsBatchNormGradient,
+  },
+  "batch-norm-all": {
+    description: "batch-norm and batch-norm-gradient together, against neither",
+    setBefore: () => {
+      const gan = tf.getGradient("FusedBatchNorm")!;
+      tfjsBatchNormGradient.forEach((config) => tf.registerGradient(config));
+      const restoreKernel = kernelAsBefore("FusedBatchNorm", wasmFusedBatchNorm);
+      return () => {
+        restoreKernel();
+        tf.registerGradient(gan);
+      };
+    },
   },
   "avg-pool-grad": {
     description: "AvgPoolGrad of windows that tile the input as one scaled row per window row and copies, against wasm's own kernel",

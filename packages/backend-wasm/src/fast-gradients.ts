@@ -1,4 +1,5 @@
-import { backend_util, broadcastTo, div, getGradient, LeakyRelu, Mean, mul, registerGradient, reshape, step, Sum, util, type GradConfig, type Tensor } from "@tensorflow/tfjs-core";
+import { backend_util, broadcastTo, div, FusedBatchNorm, getGradient, LeakyRelu, Mean, mul, registerGradient, reshape, step, Sum, util, type GradConfig, type Tensor } from "@tensorflow/tfjs-core";
+import { batchNormGradConfig, keepTfjsBatchNormGradient } from "./kernels/batch-norm.js";
 
 /**
  * Gradients that give the same numbers as tfjs-core's with fewer, faster kernels.
@@ -56,7 +57,7 @@ export const meanGradConfig: GradConfig = {
   },
 };
 
-const FAST_GRADIENTS: readonly GradConfig[] = [leakyReluGradConfig, sumGradConfig, meanGradConfig];
+const FAST_GRADIENTS: readonly GradConfig[] = [leakyReluGradConfig, sumGradConfig, meanGradConfig, batchNormGradConfig];
 
 /** The kernels whose gradient `registerFastGradients` replaces. */
 export const FAST_GRADIENT_KERNELS: readonly string[] = FAST_GRADIENTS.map((g) => g.kernelName);
@@ -67,6 +68,7 @@ export const FAST_GRADIENT_KERNELS: readonly string[] = FAST_GRADIENTS.map((g) =
  * tfjs-layers, whose bundle re-registers tfjs-core's own gradients.
  */
 export function registerFastGradients(): void {
+  keepTfjsBatchNormGradient(getGradient(FusedBatchNorm));
   for (const config of FAST_GRADIENTS) {
     if (getGradient(config.kernelName) !== config) registerGradient(config);
   }

@@ -29,6 +29,9 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * - `batchNorm`: out[i] = offset[c] + (x[i] - mean[c]) * scale[c] / norm[c] over a tensor whose
  *   last axis is the channel c, the operations of wasm's FusedBatchNorm in its order and
  *   precision (a scalar loop with four index wraps per value there), two lanes at a time.
+ * - `batchNormGrad`: the full-size products of tfjs-core's FusedBatchNorm gradient (dx and the
+ *   three the mean's, variance's and scale's gradients sum), each in tfjs's operand order, in one
+ *   pass where tfjs runs a Sub, a Tile and eight Multiply kernels over the feature map.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -396,6 +399,33 @@ const batchNormBody = [
   ]),
 ];
 
+// ---- batchNormGrad (dy, x, mean, scale, r, negR, mhrc, dx, pMean, pVariance, pScale, count,
+// channelBytes: i32): the full-size passes of tfjs-core's FusedBatchNorm gradient in one, for the
+// first count floats (a multiple of four, as channelBytes is of 16), c the channel, with
+// r = rsqrt(variance + epsilon), negR = -r and mhrc = r * r * r * -0.5 per channel, each product
+// in tfjs's operand order:
+//   dx = (dy * r) * scale;                  pMean = negR * (dy * scale)
+//   pVariance = (mhrc * (x - mean)) * (dy * scale);  pScale = dy * ((x - mean) * r)
+// (the last three are summed over the batch by the caller, as tfjs sums them).
+const G = { dy: 0, x: 1, mean: 2, scale: 3, r: 4, negR: 5, mhrc: 6, dx: 7, pMean: 8, pVariance: 9, pScale: 10, count: 11, channelBytes: 12 };
+const GL = { at: 13, end: 14, channel: 15, dyLanes: 16, xMinusMean: 17, dyScale: 18 };
+const channelLanes = (pointer: number) => [...at(pointer, GL.channel), ...v128Load];
+const batchNormGradBody = [
+  ...op.get(G.count), ...op.i32(2), ...op.i32Shl, ...op.set(GL.end),
+  ...forBytes(GL.at, GL.end, 16, [
+    ...at(G.dy, GL.at), ...v128Load, ...op.set(GL.dyLanes),
+    ...at(G.x, GL.at), ...v128Load, ...channelLanes(G.mean), ...f32x4Sub, ...op.set(GL.xMinusMean),
+    ...op.get(GL.dyLanes), ...channelLanes(G.scale), ...f32x4Mul, ...op.set(GL.dyScale),
+    ...at(G.dx, GL.at), ...op.get(GL.dyLanes), ...channelLanes(G.r), ...f32x4Mul, ...channelLanes(G.scale), ...f32x4Mul, ...v128Store,
+    ...at(G.pMean, GL.at), ...channelLanes(G.negR), ...op.get(GL.dyScale), ...f32x4Mul, ...v128Store,
+    ...at(G.pVariance, GL.at), ...channelLanes(G.mhrc), ...op.get(GL.xMinusMean), ...f32x4Mul, ...op.get(GL.dyScale), ...f32x4Mul, ...v128Store,
+    ...at(G.pScale, GL.at), ...op.get(GL.dyLanes), ...op.get(GL.xMinusMean), ...channelLanes(G.r), ...f32x4Mul, ...f32x4Mul, ...v128Store,
+    // channel = channel + 16 >= channelBytes ? 0 : channel + 16
+    ...op.get(GL.channel), ...op.i32(16), ...op.i32Add, ...op.set(GL.channel),
+    ...op.i32(0), ...op.get(GL.channel), ...op.get(GL.channel), ...op.get(G.channelBytes), ...op.i32GeU, ...op.select, ...op.set(GL.channel),
+  ]),
+];
+
 // ---- the module ------------------------------------------------------------------------------
 
 const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -407,8 +437,8 @@ const body = (locals: [number, number][], code: number[]) => {
 };
 
 // Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's and the
-// binary operations', then batchNorm's. Functions: the rules, addInto, copy, reluGradient, addRelu,
-// the binary operations, batchNorm.
+// binary operations', then batchNorm's and batchNormGrad's. Functions: the rules, addInto, copy,
+// reluGradient, addRelu, the binary operations, batchNorm, batchNormGrad.
 const COPY_TYPE = RULE_NAMES.length;
 const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
 const BATCH_NORM_TYPE = RELU_GRADIENT_TYPE + 1;
@@ -419,10 +449,11 @@ const MODULE_BYTES = Uint8Array.from([
     [0x60, ...vector(Array(6).fill([I32])), ...vector([])],
     [0x60, ...vector(Array(4).fill([I32])), ...vector([])],
     [0x60, ...vector(Array(8).fill([I32])), ...vector([])],
+    [0x60, ...vector(Array(13).fill([I32])), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE]), [BATCH_NORM_TYPE]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE]), [BATCH_NORM_TYPE], [BATCH_NORM_TYPE + 1]])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
@@ -431,6 +462,7 @@ const MODULE_BYTES = Uint8Array.from([
     [...name("addRelu"), 0x00, RULE_NAMES.length + 3],
     ...binaryFunctions.map((f, i) => [...name(f.name), 0x00, RULE_NAMES.length + 4 + i]),
     [...name("batchNorm"), 0x00, RULE_NAMES.length + 4 + binaryFunctions.length],
+    [...name("batchNormGrad"), 0x00, RULE_NAMES.length + 5 + binaryFunctions.length],
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
@@ -440,6 +472,7 @@ const MODULE_BYTES = Uint8Array.from([
     body([[4, I32], [1, F32]], addReluBody),
     ...binaryFunctions.map((f) => body([[3, I32], [1, V128], [1, F32]], f.code)),
     body([[3, I32]], batchNormBody),
+    body([[3, I32], [3, V128]], batchNormGradBody),
   ])),
 ]);
 
@@ -485,6 +518,16 @@ export interface HeapSimd {
    * norm and offset float64 vectors. Pointers are byte offsets into the heap.
    */
   batchNorm(x: number, mean: number, scale: number, norm: number, offset: number, out: number, count: number, channelBytes: number): void;
+  /**
+   * The full-size passes of tfjs-core's FusedBatchNorm gradient for count floats (a multiple of
+   * four) over channelBytes / 4 channels (a multiple of four): dx = (dy * r) * scale, pMean = negR
+   * * (dy * scale), pVariance = (mhrc * (x - mean)) * (dy * scale), pScale = dy * ((x - mean) * r),
+   * with per-channel vectors mean, scale, r, negR and mhrc. Pointers are byte offsets into the heap.
+   */
+  batchNormGrad(
+    dy: number, x: number, mean: number, scale: number, r: number, negR: number, mhrc: number,
+    dx: number, pMean: number, pVariance: number, pScale: number, count: number, channelBytes: number,
+  ): void;
   /** out[i] = a[i] + b[0] for i < count, and likewise below. */
   addScalar: BinaryLoop;
   subScalar: BinaryLoop;

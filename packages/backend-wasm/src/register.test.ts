@@ -30,6 +30,7 @@ describe("registerWasmTraining", () => {
         "MaxPoolWithArgmax",
         "AvgPoolGrad",
         "FusedBatchNorm",
+        "GanBatchNormGrad",
         "Tanh",
         "UnsortedSegmentSum",
         "_FusedMatMul",

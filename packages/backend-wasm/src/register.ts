@@ -13,7 +13,7 @@ import { leakyReluConfig, tanhConfig } from "./kernels/activations.js";
 import { meanConfig, sumConfig } from "./kernels/sum.js";
 import { tileConfig } from "./kernels/tile.js";
 import { avgPoolGradConfig } from "./kernels/avg-pool-grad.js";
-import { fusedBatchNormConfig } from "./kernels/batch-norm.js";
+import { batchNormGradKernelConfig, fusedBatchNormConfig } from "./kernels/batch-norm.js";
 import { maxPoolGradConfig, maxPoolWithArgmaxConfig } from "./kernels/max-pool.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { registerFastGradients } from "./fast-gradients.js";
@@ -41,6 +41,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolWithArgmaxConfig,
   avgPoolGradConfig,
   fusedBatchNormConfig,
+  batchNormGradKernelConfig,
   unsortedSegmentSumConfig,
 ];
 

@@ -15,6 +15,7 @@ import {
 } from "../test-helpers.js";
 import { heapAddress, heapSimd } from "../heap-simd.js";
 import { originalWasmKernel } from "../wasm-ops.js";
+import { batchNormGradConfig, tfjsBatchNormGradient } from "./batch-norm.js";
 
 beforeAll(setUpBackends);
 
@@ -151,5 +152,86 @@ describe("FusedBatchNorm on wasm", () => {
       });
       expect(relativeError(grad.values, expected[which]!)).toBeLessThan(1e-3);
     }
+  });
+
+  /** The gradients of L = sum(batchNorm(x, moments(x), offset, scale) * R) in x, scale and offset, and the tensor and buffer counts around them. */
+  function layerGradients(backend: "cpu" | "wasm", shape: number[]): Float32Array[] {
+    tf.setBackend(backend);
+    const channels = shape[shape.length - 1]!;
+    return tf.tidy(() => {
+      const loss = (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, offset, scale, 1e-3), seededTensor(shape, 94)));
+      };
+      const inputs = [seededTensor(shape, 91), seededTensor([channels], 92), seededTensor([channels], 93)];
+      return tf.grads(loss)(inputs).map((g) => g.dataSync() as Float32Array);
+    });
+  }
+
+  it.each([
+    ["8 channels (one kernel)", [3, 5, 4, 8]],
+    ["4 channels, odd sizes (one kernel)", [2, 3, 5, 4]],
+    ["6 channels (tfjs's gradient)", [2, 3, 3, 6]],
+  ])("the gradient, %s: tfjs's bit for bit on wasm, cpu's to rounding, nothing left behind", (_name, shape) => {
+    const cpu = layerGradients("cpu", shape);
+    const backend = tf.backend() as BackendWasm;
+    tf.setBackend("wasm");
+    const before = { tensors: tf.memory().numTensors, buffers: (tf.backend() as BackendWasm).numDataIds() };
+    const ours = layerGradients("wasm", shape);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    expect((tf.backend() as BackendWasm).numDataIds()).toBe(before.buffers);
+    tf.registerGradient(tfjsBatchNormGradient()!);
+    let theirs: Float32Array[];
+    try {
+      theirs = layerGradients("wasm", shape);
+    } finally {
+      tf.registerGradient(batchNormGradConfig);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect(new Uint32Array(ours[i]!.buffer)).toEqual(new Uint32Array(theirs[i]!.buffer));
+      expect(relativeError(ours[i]!, cpu[i]!)).toBeLessThan(1e-4);
+    }
+    void backend;
+  });
+
+  it("the gradient runs as one kernel on wasm where tfjs runs Sub, Tile, Multiply and Sum kernels", async () => {
+    tf.setBackend("wasm");
+    const kernelsOfGradient = async () => {
+      const info = await tf.profile(() => {
+        layerGradients("wasm", [2, 3, 2, 8]);
+      });
+      return info.kernels.map((k) => k.name);
+    };
+    const ours = await kernelsOfGradient();
+    tf.registerGradient(tfjsBatchNormGradient()!);
+    let theirs: string[];
+    try {
+      theirs = await kernelsOfGradient();
+    } finally {
+      tf.registerGradient(batchNormGradConfig);
+    }
+    expect(ours).toContain("GanBatchNormGrad");
+    expect(theirs).not.toContain("GanBatchNormGrad");
+    expect(ours.length).toBeLessThan(theirs.length - 10);
+  });
+
+  it("a gradient of the gradient (a penalty through batch norm) still goes through tfjs's ops, and matches cpu", () => {
+    const shape = [2, 3, 2, 8];
+    const penaltyGradient = (backend: "cpu" | "wasm") =>
+      onBackend(backend, () => {
+        const scale = seededTensor([8], 96);
+        const offset = seededTensor([8], 98);
+        const r = seededTensor(shape, 97);
+        const inner = (x: tf.Tensor) => {
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, offset, scale, 1e-3), r));
+        };
+        // d/dx of ||d inner / dx||^2.
+        return tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.grad(inner)(x))))(seededTensor(shape, 95));
+      });
+    const cpu = penaltyGradient("cpu");
+    const wasm = penaltyGradient("wasm");
+    expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-3);
+    expect(cpu.values.some((v) => v !== 0)).toBe(true);
   });
 });
