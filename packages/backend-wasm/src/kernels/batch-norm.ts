@@ -118,7 +118,7 @@ export const batchNormGradKernelConfig: KernelConfig = { kernelName: BATCH_NORM_
 /** tfjs-core's gradient of FusedBatchNorm, kept when the one below replaces it (the other cases use it). */
 let tfjsGradient: GradConfig | undefined;
 
-/** tfjs-core's FusedBatchNorm gradient as kept (for comparisons: tests and bench/kernel-ab.ts). */
+/** tfjs-core's FusedBatchNorm gradient as kept (the tests compare with it). */
 export function tfjsBatchNormGradient(): GradConfig | undefined {
   return tfjsGradient;
 }
