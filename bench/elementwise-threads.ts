@@ -36,7 +36,12 @@ interface WasmBackend {
 
 const source = fileURLToPath(new URL("./elementwise-threads.c", import.meta.url));
 const library = path.join(mkdtempSync(path.join(os.tmpdir(), "gan-ew-")), "libew.so");
-execFileSync("cc", ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", source, "-o", library]);
+try {
+  execFileSync("cc", ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", source, "-o", library], { stdio: ["ignore", "ignore", "pipe"] });
+} catch (error) {
+  console.error(`bench/elementwise-threads.ts needs a C compiler with OpenMP as \`cc\` (gcc): building ${source} failed: ${(error as Error).message.split("\n")[0]}`);
+  process.exit(2);
+}
 
 await selectBackend("blas");
 const backend = tf.backend() as unknown as WasmBackend;
