@@ -17,7 +17,7 @@
  *   node --conditions=@gan/source --import tsx bench/elementwise-threads.ts
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -35,11 +35,13 @@ interface WasmBackend {
 }
 
 const source = fileURLToPath(new URL("./elementwise-threads.c", import.meta.url));
-const library = path.join(mkdtempSync(path.join(os.tmpdir(), "gan-ew-")), "libew.so");
+const buildDir = mkdtempSync(path.join(os.tmpdir(), "gan-ew-"));
+const library = path.join(buildDir, "libew.so");
 try {
   execFileSync("cc", ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", source, "-o", library], { stdio: ["ignore", "ignore", "pipe"] });
 } catch (error) {
   console.error(`bench/elementwise-threads.ts needs a C compiler with OpenMP as \`cc\` (gcc): building ${source} failed: ${(error as Error).message.split("\n")[0]}`);
+  rmSync(buildDir, { recursive: true, force: true });
   process.exit(2);
 }
 
@@ -169,4 +171,5 @@ for (const shape of SHAPES) {
   tf.dispose([x!, y!, dy!, out!, mean, variance, offset, scale, dScale, dOffset]);
 }
 console.log(`\nload ${load()} at the end`);
+rmSync(buildDir, { recursive: true, force: true }); // the loaded library stays mapped until the exit
 process.exit(0);
