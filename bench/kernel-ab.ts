@@ -47,6 +47,8 @@
  * - batch-norm-all: both of the above against neither.
  * - sum-interior: Sum over interior axes (an upsampling's gradient) in one pass of heapSimd's
  *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
+ * - layer-chain: a sequential model of dense layers applied layer by layer (@gan/core's
+ *   layer-chain.ts), against tfjs-layers' graph executor (model.apply).
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
@@ -84,7 +86,7 @@ function gemvAsGemm(): () => void {
   enableNativeBlas({ ...real, sgemv: (trans, m, n, a, x, y, beta) => real.sgemm(false, !trans, 1, trans ? n : m, trans ? m : n, x, a, y, beta) });
   return () => void enableNativeBlas(real);
 }
-const { BINARY_KERNEL, DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { setLayerChains, BINARY_KERNEL, DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -218,6 +220,13 @@ const CHANGES: Record<string, Change> = {
         ...ganSum,
         kernelFunc: (args) => (interior(args.inputs["x"] as never, (args.attrs as { axis: number | number[] }).axis) ? wasmSum : ganSum).kernelFunc(args),
       });
+    },
+  },
+  "layer-chain": {
+    description: "a sequential model of dense layers applied layer by layer (@gan/core's layer-chain.ts), against tfjs-layers' graph executor (model.apply)",
+    setBefore: () => {
+      const before = setLayerChains(false);
+      return () => void setLayerChains(before);
     },
   },
   "conv-blocking": {

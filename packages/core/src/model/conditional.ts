@@ -21,6 +21,7 @@ import type { Rng } from "../random.js";
 import { applyLayers, buildNetwork, layerContext, layerSeed, PREFIX, type BuildNetworkOptions, type NetworkBuild } from "./build-network.js";
 import { buildLayer } from "./layer-builders.js";
 import { embeddingLayer } from "./layers/embedding.js";
+import { applyModel } from "./layer-chain.js";
 
 /** The class input of a conditional network: one integer per sample. */
 function classInput(build: NetworkBuild): tfl.SymbolicTensor {
@@ -92,7 +93,7 @@ export function sampleClasses(count: number, classes: number, rng: Rng): Int32Ar
 
 /** The generator's output for latent vectors (and their classes, under a condition). */
 export function applyGenerator(model: tfl.LayersModel, latent: tf.Tensor, classes: tf.Tensor | undefined, training: boolean): tf.Tensor {
-  return model.apply(classes === undefined ? latent : [latent, classes], { training }) as tf.Tensor;
+  return applyModel(model, classes === undefined ? latent : [latent, classes], { training }) as tf.Tensor;
 }
 
 /** D's outputs on a batch: its logits, and the class logits of an auxiliary head. */
@@ -117,5 +118,5 @@ export function applyDiscriminator(model: tfl.LayersModel, plan: Plan, x: tf.Ten
     }
     return { logits: model.apply([x, classes], { training }) as tf.Tensor };
   }
-  return { logits: model.apply(x, { training }) as tf.Tensor };
+  return { logits: applyModel(model, x, { training }) as tf.Tensor };
 }
