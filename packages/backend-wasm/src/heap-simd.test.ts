@@ -103,6 +103,64 @@ describe("the SIMD loops on the wasm heap", () => {
     });
   });
 
+  it("leakyRelu is wasm's LeakyRelu, bit for bit, on every kind of float, in place or not, for every count", () => {
+    const { backend, simd } = wasmLoops();
+    const values = Float32Array.from([...SPECIALS, ...seededValues(67, 160).map((v, i) => v * 10 ** ((i % 9) - 4))]);
+    tf.tidy(() => {
+      for (const alpha of [0.2, 0, 1.5]) {
+        const x = tf.tensor1d(values);
+        const expected = bitsOf(tf.leakyRelu(x, alpha).dataSync());
+        for (const count of [0, 1, 3, 4, 7, 8, 13, values.length]) {
+          const out = tf.fill([values.length], 7);
+          const outHeap = backend.typedArrayFromHeap(out) as Float32Array;
+          simd.leakyRelu(heapAddress(backend.typedArrayFromHeap(x) as Float32Array), heapAddress(outHeap), count, alpha);
+          expect(bitsOf(outHeap.subarray(0, count)), `alpha ${alpha}, count ${count}`).toEqual(expected.slice(0, count));
+          expect([...outHeap.subarray(count)].every((v) => v === 7), `alpha ${alpha}, count ${count}: past the end`).toBe(true);
+        }
+        const inPlace = tf.tensor1d(values);
+        const heap = backend.typedArrayFromHeap(inPlace) as Float32Array;
+        simd.leakyRelu(heapAddress(heap), heapAddress(heap), values.length, alpha);
+        expect(bitsOf(heap), `alpha ${alpha}, in place`).toEqual(expected);
+        // Each value alone, by the scalar loop.
+        const alone = tf.tensor1d(values);
+        const aloneHeap = backend.typedArrayFromHeap(alone) as Float32Array;
+        for (let i = 0; i < values.length; i++) simd.leakyRelu(heapAddress(aloneHeap, i), heapAddress(aloneHeap, i), 1, alpha);
+        expect(bitsOf(aloneHeap), `alpha ${alpha}, one at a time`).toEqual(expected);
+      }
+    });
+  });
+
+  it("leakyReluGradient is wasm's where(greater(y, 0), dy, mul(dy, alpha)), bit for bit, on every pair of special values, for every count", () => {
+    const { backend, simd } = wasmLoops();
+    const specials = SPECIALS;
+    const pairs = specials.length ** 2;
+    const length = pairs + 67;
+    const seededDy = seededValues(length, 161);
+    const seededY = seededValues(length, 162);
+    const dyValues = Float32Array.from({ length }, (_, i) => (i < pairs ? specials[Math.floor(i / specials.length)]! : seededDy[i]! * 10 ** ((i % 9) - 4)));
+    const yValues = Float32Array.from({ length }, (_, i) => (i < pairs ? specials[i % specials.length]! : seededY[i]! * 10 ** ((i % 7) - 3)));
+    tf.tidy(() => {
+      const dy = tf.tensor1d(dyValues);
+      const y = tf.tensor1d(yValues);
+      for (const alpha of [0.2, 0, 1.5]) {
+        const expected = bitsOf(tf.where(tf.greater(y, 0), dy, tf.mul(dy, alpha)).dataSync());
+        for (const count of [0, 1, 3, 4, 7, 8, 13, length]) {
+          const out = tf.fill([length], 7);
+          const outHeap = backend.typedArrayFromHeap(out) as Float32Array;
+          simd.leakyReluGradient(heapAddress(backend.typedArrayFromHeap(dy) as Float32Array), heapAddress(backend.typedArrayFromHeap(y) as Float32Array), heapAddress(outHeap), count, alpha);
+          expect(bitsOf(outHeap.subarray(0, count)), `alpha ${alpha}, count ${count}`).toEqual(expected.slice(0, count));
+          expect([...outHeap.subarray(count)].every((v) => v === 7), `alpha ${alpha}, count ${count}: past the end`).toBe(true);
+        }
+        // Each pair alone, by the scalar loop.
+        const out = tf.fill([length], 7);
+        const outHeap = backend.typedArrayFromHeap(out) as Float32Array;
+        const [dyHeap, yHeap] = [dy, y].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+        for (let i = 0; i < length; i++) simd.leakyReluGradient(heapAddress(dyHeap!, i), heapAddress(yHeap!, i), heapAddress(outHeap, i), 1, alpha);
+        expect(bitsOf(outHeap), `alpha ${alpha}, one at a time`).toEqual(expected);
+      }
+    });
+  });
+
   it("add, sub, mul and div, elementwise and by a scalar, are wasm's kernels bit for bit, on every pair of special values", () => {
     const { backend, simd } = wasmLoops();
     const specials = SPECIALS;

@@ -32,6 +32,9 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
  * - `batchNormGrad`: the full-size products of tfjs-core's FusedBatchNorm gradient (dx and the
  *   three the mean's, variance's and scale's gradients sum), each in tfjs's operand order, in one
  *   pass where tfjs runs a Sub, a Tile and eight Multiply kernels over the feature map.
+ * - `leakyRelu` and `leakyReluGradient`: a leaky ReLU layer's activation, in place on its
+ *   product, and its gradient from its output, where tfjs runs wasm's LeakyRelu, and Greater,
+ *   Multiply (f32x4.mul) and Select: the same selections of the same products.
  *
  * The module is built here from its instructions (below, with the text form beside each
  * part) rather than shipped as an opaque binary; it imports the backend's memory, so its
@@ -86,6 +89,8 @@ const op = {
   f32Div: [0x95],
   f32Const: (value: number) => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
   i32GtS: [0x4a],
+  f32Gt: [0x5e],
+  i32LtS: [0x48],
   i32FromF32Bits: [0xbc],
   select: [0x1b],
   simd: (code: number, ...immediates: number[]) => [0xfd, ...uleb(code), ...immediates],
@@ -102,6 +107,7 @@ const f32x4Mul = op.simd(0xe6);
 const f32x4Div = op.simd(0xe7);
 const f32x4Ne = op.simd(0x42);
 const i32x4MaxS = op.simd(0xb8);
+const i32x4MinS = op.simd(0xb6);
 const f32x4Gt = op.simd(0x44);
 const v128And = op.simd(0x4e);
 const v128Bitselect = op.simd(0x52);
@@ -338,6 +344,60 @@ const reluGradientBody = [
   ]),
 ];
 
+// ---- leakyRelu (x, out, count: i32, alpha: f32): out[i] = max(x[i], 0) + min(x[i], 0) * alpha
+// for i < count (out may be x), max and min of the float's bits as signed integers (so -0 and
+// every negative NaN count as negative, and -0 gives +0): what wasm's LeakyRelu does (XNNPACK's
+// "iminmax" form, checked bit for bit in the tests); the last 0-3 by the f32 operations. leakyReluGradient (dy, y, out, count: i32, alpha: f32): out[i] = y[i] > 0
+// ? dy[i] : dy[i] * alpha for i < count, tfjs's where(greater(y, 0), dy, mul(dy, alpha)).
+const LR = { x: 0, out: 1, count: 2, alpha: 3, offset: 4, whole: 5, end: 6, alphaLanes: 7, lanes: 8, value: 9 };
+const leakyReluBody = [
+  ...wholeGroupsBytes(LR.count, LR.whole),
+  ...op.get(LR.count), ...op.i32(2), ...op.i32Shl, ...op.set(LR.end),
+  ...op.get(LR.alpha), ...f32x4Splat, ...op.set(LR.alphaLanes),
+  ...forBytes(LR.offset, LR.whole, 16, [
+    ...at(LR.out, LR.offset),
+    ...at(LR.x, LR.offset), ...v128Load, ...op.set(LR.lanes),
+    ...op.get(LR.lanes), ...f32x4Const(0), ...i32x4MaxS,
+    ...op.get(LR.lanes), ...f32x4Const(0), ...i32x4MinS, ...op.get(LR.alphaLanes), ...f32x4Mul,
+    ...f32x4Add,
+    ...v128Store,
+  ]),
+  // The same per float: its bits as a signed integer above 0 (a positive float) or below (a negative one).
+  ...forBytes(LR.offset, LR.end, 4, [
+    ...at(LR.out, LR.offset),
+    ...at(LR.x, LR.offset), ...op.f32Load, ...op.set(LR.value),
+    ...op.get(LR.value), ...op.f32Const(0), ...op.get(LR.value), ...op.i32FromF32Bits, ...op.i32(0), ...op.i32GtS, ...op.select,
+    ...op.get(LR.value), ...op.f32Const(0), ...op.get(LR.value), ...op.i32FromF32Bits, ...op.i32(0), ...op.i32LtS, ...op.select,
+    ...op.get(LR.alpha), ...op.f32Mul,
+    ...op.f32Add,
+    ...op.f32Store,
+  ]),
+];
+const LG = { dy: 0, y: 1, out: 2, count: 3, alpha: 4, offset: 5, whole: 6, end: 7, alphaLanes: 8, lanes: 9, value: 10 };
+const leakyReluGradientBody = [
+  ...wholeGroupsBytes(LG.count, LG.whole),
+  ...op.get(LG.count), ...op.i32(2), ...op.i32Shl, ...op.set(LG.end),
+  ...op.get(LG.alpha), ...f32x4Splat, ...op.set(LG.alphaLanes),
+  ...forBytes(LG.offset, LG.whole, 16, [
+    ...at(LG.out, LG.offset),
+    ...at(LG.dy, LG.offset), ...v128Load, ...op.set(LG.lanes),
+    ...op.get(LG.lanes),
+    ...op.get(LG.lanes), ...op.get(LG.alphaLanes), ...f32x4Mul,
+    ...at(LG.y, LG.offset), ...v128Load, ...f32x4Const(0), ...f32x4Gt,
+    ...v128Bitselect,
+    ...v128Store,
+  ]),
+  ...forBytes(LG.offset, LG.end, 4, [
+    ...at(LG.out, LG.offset),
+    ...at(LG.dy, LG.offset), ...op.f32Load, ...op.set(LG.value),
+    ...op.get(LG.value),
+    ...op.get(LG.value), ...op.get(LG.alpha), ...op.f32Mul,
+    ...at(LG.y, LG.offset), ...op.f32Load, ...op.f32Const(0), ...op.f32Gt,
+    ...op.select,
+    ...op.f32Store,
+  ]),
+];
+
 // ---- add, sub, mul, div (a, b, out, count: i32): out[i] = a[i] op b[i] for i < count, the whole
 // groups of four by f32x4 operations, the last 0-3 by f32 ones (the same rounding); the ...Scalar
 // forms read b[0] for every i.
@@ -437,11 +497,15 @@ const body = (locals: [number, number][], code: number[]) => {
 };
 
 // Types: one per update rule, then addInto's, copy's and addRelu's, then reluGradient's and the
-// binary operations', then batchNorm's and batchNormGrad's. Functions: the rules, addInto, copy,
-// reluGradient, addRelu, the binary operations, batchNorm, batchNormGrad.
+// binary operations', then batchNorm's and batchNormGrad's, then leakyRelu's and leakyReluGradient's.
+// Functions: the rules, addInto, copy, reluGradient, addRelu, the binary operations, batchNorm,
+// batchNormGrad, leakyRelu, leakyReluGradient.
 const COPY_TYPE = RULE_NAMES.length;
 const RELU_GRADIENT_TYPE = COPY_TYPE + 1;
 const BATCH_NORM_TYPE = RELU_GRADIENT_TYPE + 1;
+const LEAKY_RELU_TYPE = BATCH_NORM_TYPE + 2;
+const LEAKY_RELU_GRADIENT_TYPE = LEAKY_RELU_TYPE + 1;
+const LEAKY_RELU = RULE_NAMES.length + 6 + binaryFunctions.length;
 const MODULE_BYTES = Uint8Array.from([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
   ...section(1, vector([
@@ -450,10 +514,12 @@ const MODULE_BYTES = Uint8Array.from([
     [0x60, ...vector(Array(4).fill([I32])), ...vector([])],
     [0x60, ...vector(Array(8).fill([I32])), ...vector([])],
     [0x60, ...vector(Array(13).fill([I32])), ...vector([])],
+    [0x60, ...vector([[I32], [I32], [I32], [F32]]), ...vector([])],
+    [0x60, ...vector([[I32], [I32], [I32], [I32], [F32]]), ...vector([])],
   ])),
   // import env.memory (no minimum, no maximum: any memory)
   ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE]), [BATCH_NORM_TYPE], [BATCH_NORM_TYPE + 1]])),
+  ...section(3, vector([...RULE_NAMES.map((_, i) => [i]), [COPY_TYPE], [COPY_TYPE], [RELU_GRADIENT_TYPE], [COPY_TYPE], ...binaryFunctions.map(() => [RELU_GRADIENT_TYPE]), [BATCH_NORM_TYPE], [BATCH_NORM_TYPE + 1], [LEAKY_RELU_TYPE], [LEAKY_RELU_GRADIENT_TYPE]])),
   ...section(7, vector([
     ...RULE_NAMES.map((ruleName, i) => [...name(ruleName), 0x00, i]),
     [...name("addInto"), 0x00, RULE_NAMES.length],
@@ -463,6 +529,8 @@ const MODULE_BYTES = Uint8Array.from([
     ...binaryFunctions.map((f, i) => [...name(f.name), 0x00, RULE_NAMES.length + 4 + i]),
     [...name("batchNorm"), 0x00, RULE_NAMES.length + 4 + binaryFunctions.length],
     [...name("batchNormGrad"), 0x00, RULE_NAMES.length + 5 + binaryFunctions.length],
+    [...name("leakyRelu"), 0x00, LEAKY_RELU],
+    [...name("leakyReluGradient"), 0x00, LEAKY_RELU + 1],
   ])),
   ...section(10, vector([
     ...ruleFunctions.map(({ locals, code }) => body(locals, code)),
@@ -473,6 +541,8 @@ const MODULE_BYTES = Uint8Array.from([
     ...binaryFunctions.map((f) => body([[3, I32], [1, V128], [1, F32]], f.code)),
     body([[3, I32]], batchNormBody),
     body([[3, I32], [3, V128]], batchNormGradBody),
+    body([[3, I32], [2, V128], [1, F32]], leakyReluBody),
+    body([[3, I32], [2, V128], [1, F32]], leakyReluGradientBody),
   ])),
 ]);
 
@@ -507,6 +577,18 @@ export interface HeapSimd {
   reluGradient(dy: number, y: number, out: number, count: number): void;
   /** dst[i] = relu(dst[i] + src[i]) for i < count, on `rows` runs as addInto's (relu as wasm's Relu). */
   addRelu(dst: number, src: number, count: number, rows: number, dstStride: number, srcStride: number): void;
+  /**
+   * out[i] = max(x[i], 0) + min(x[i], 0) * alpha for i < count (all of them; out may be x), max
+   * and min by the bits as signed integers: wasm's LeakyRelu, bit for bit (-0 gives +0). Pointers
+   * are byte offsets into the heap.
+   */
+  leakyRelu(x: number, out: number, count: number, alpha: number): void;
+  /**
+   * out[i] = y[i] > 0 ? dy[i] : dy[i] * alpha for i < count (all of them): leaky ReLU's gradient
+   * from its output (for alpha >= 0, y > 0 exactly where the input is), as tfjs's where(greater(y,
+   * 0), dy, mul(dy, alpha)). Pointers are byte offsets into the heap.
+   */
+  leakyReluGradient(dy: number, y: number, out: number, count: number, alpha: number): void;
   /** out[i] = a[i] + b[i] for i < count (all of them); pointers are byte offsets into the heap. */
   add: BinaryLoop;
   sub: BinaryLoop;
