@@ -4,7 +4,7 @@
  * kernels as they are and one with the changed kernel put back to what it replaced for the
  * length of its steps. The ratio is "with the change / without it": below 1 is faster.
  *
- *   node --conditions=@gan/source --import tsx bench/kernel-ab.ts [--changes fused-optimizer,identity] [--only ring-blas,dcgan-blas] [--scale F] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/kernel-ab.ts [--changes fused-optimizer,identity] [--only ring-blas,dcgan-blas,ring-leaky-blas] [--scale F] [--no-write]
  *
  * Changes (each measured on its own):
  * - fused-optimizer: the optimizer's update as one kernel per network and update over
@@ -49,13 +49,16 @@
  *   addInto (@gan/backend-wasm's kernels/sum.ts), against wasm's own Sum for those axes.
  * - layer-chain: a sequential model of dense layers applied layer by layer (@gan/core's
  *   layer-chain.ts), against tfjs-layers' graph executor (model.apply).
+ * - dense-leaky-relu: a linear dense layer and the leaky ReLU after it as one GanDense call,
+ *   against the two layers one after the other (measure it on --only ring-leaky-blas, the
+ *   ring with leaky ReLU in D, which is not among the other benchmarks' workloads).
  * Results go to bench/RESULTS.md, section "Kernel changes".
  */
 import os from "node:os";
 import { flag, hasFlag } from "./bench-args.js";
 import { compare, interleave, kernelsOf } from "./interleaved.js";
 import { machineLine, writeResultsSection } from "./results-file.js";
-import { WORKLOADS, loadFromCore, tf } from "./workloads.js";
+import { RING_LEAKY_BLAS, WORKLOADS, loadFromCore, tf } from "./workloads.js";
 
 type KernelConfig = import("@tensorflow/tfjs-core").KernelConfig;
 type GradConfig = import("@tensorflow/tfjs-core").GradConfig;
@@ -86,7 +89,7 @@ function gemvAsGemm(): () => void {
   enableNativeBlas({ ...real, sgemv: (trans, m, n, a, x, y, beta) => real.sgemm(false, !trans, 1, trans ? n : m, trans ? m : n, x, a, y, beta) });
   return () => void enableNativeBlas(real);
 }
-const { setLayerChains, BINARY_KERNEL, DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
+const { setLayerChains, setLeakyReluFusion, BINARY_KERNEL, DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL, FUSED_OPTIMIZER, NUMERIC_HEALTH, SIGMOID_CROSS_ENTROPY, Trainer, selectBackend } = await import("@gan/core/runtime");
 
 /** A kernel change: the kernel and what it was before; undefined: no kernel (the caller falls back). */
 interface KernelChange {
@@ -229,6 +232,13 @@ const CHANGES: Record<string, Change> = {
       return () => void setLayerChains(before);
     },
   },
+  "dense-leaky-relu": {
+    description: "a linear dense layer and the leaky ReLU after it as one GanDense call (@gan/core's dense-kernel.ts, through layer-chain.ts), against the two layers one after the other",
+    setBefore: () => {
+      const before = setLeakyReluFusion(false);
+      return () => void setLeakyReluFusion(before);
+    },
+  },
   "conv-blocking": {
     description: "conv-runs and shifted-conv together, against neither",
     setBefore: () => convSettings(1 << 24, Infinity),
@@ -276,7 +286,7 @@ function kernelAsBefore(kernel: string, before: KernelConfig | undefined): () =>
 }
 
 const rows: string[] = [];
-for (const workload of WORKLOADS.filter((w) => ONLY.includes(w.id))) {
+for (const workload of [...WORKLOADS, RING_LEAKY_BLAS].filter((w) => ONLY.includes(w.id))) {
   await selectBackend(workload.backend);
   for (const name of CHOSEN) {
     const change = CHANGES[name];

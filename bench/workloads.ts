@@ -61,9 +61,9 @@ function workloadPlan(
   });
 }
 
-function ringPlan(backend: BenchBackend): Plan {
+function ringPlan(backend: BenchBackend, discriminatorActivation: Parameters<typeof mlpNetworks>[0]["discriminatorActivation"] = { kind: "relu" }): Plan {
   const data: PlanInput["data"] = { kind: "ring", modes: 8, radius: 2, std: 0.02, shape: [2], nativeRange: null, range: null };
-  const networks = mlpNetworks({ latent: 64, hidden: [128, 128], discriminatorActivation: { kind: "relu" } });
+  const networks = mlpNetworks({ latent: 64, hidden: [128, 128], discriminatorActivation });
   return workloadPlan("ring8-bench", { data, latent: 64, networks, lr: { generator: 1e-3, discriminator: 1e-4 }, batch: 512 }, backend);
 }
 
@@ -200,6 +200,21 @@ export const WORKLOADS: Workload[] = [
   { id: "ring-cpu", title: "ring MLP (2x128, batch 512)", backend: "cpu", plan: ringPlan("cpu"), steps: 20, warmup: 2, handWritten: ringHandWritten },
   { id: "dcgan-wasm", title: "MNIST DCGAN (batch 64)", backend: "wasm", plan: dcganPlan("wasm"), steps: 30, warmup: 3, handWritten: dcganHandWritten },
 ];
+
+/**
+ * The ring MLP with leaky ReLU (slope 0.2) in D, as examples/ring8*.gan have it: for A/B
+ * measurements of the leaky layers' kernels (bench/kernel-ab.ts); no hand-written loop or
+ * PyTorch side, so it is not among WORKLOADS.
+ */
+export const RING_LEAKY_BLAS: Workload = {
+  id: "ring-leaky-blas",
+  title: "ring MLP, leaky ReLU in D (2x128, batch 512)",
+  backend: "blas",
+  plan: ringPlan("blas", { kind: "leakyrelu", alpha: 0.2 }),
+  steps: 300,
+  warmup: 20,
+  handWritten: ringHandWritten,
+};
 
 /** The textbook tfjs GAN loop (tfjs-examples mnist-acgan style), with the same data, latent, losses and reads. */
 export class HandWrittenLoop {

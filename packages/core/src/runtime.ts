@@ -79,7 +79,7 @@ export { FUSED_OPTIMIZER } from "./fused-optimizer.js";
 export { DENSE_KERNEL, DENSE_KERNEL_WITHOUT_SIMD, DENSE_RELU_GRADIENT_KERNEL } from "./model/layers/dense-kernel.js";
 export { BINARY_KERNEL } from "./host-kernels.js";
 /** Whether dense chains skip tfjs-layers' executor (benchmarks turn it off to measure the executor beside it). */
-export { setLayerChains } from "./model/layer-chain.js";
+export { setLayerChains, setLeakyReluFusion } from "./model/layer-chain.js";
 export { SIGMOID_CROSS_ENTROPY } from "./losses/logistic-kernels.js";
 /** The NaN watch kernel's name (likewise). */
 export { NUMERIC_HEALTH } from "./loop/numeric-health.js";

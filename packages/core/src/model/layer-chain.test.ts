@@ -3,7 +3,9 @@ import { describe, expect, test } from "vitest";
 import { blasLoadsHere } from "../backend/test-blas.js";
 import { selectBackend } from "../backend/select-backend.js";
 import { tf, tfl } from "../tfjs.js";
-import { applyModel } from "./layer-chain.js";
+import { Trainer } from "../loop/trainer.js";
+import { tinyPlan } from "../testing/tiny-ring.js";
+import { applyModel, setLayerChains, setLeakyReluFusion } from "./layer-chain.js";
 import { denseWithTapeKernel } from "./layers/dense-kernel.js";
 
 const BACKENDS = blasLoadsHere ? (["cpu", "wasm", "blas"] as const) : (["cpu", "wasm"] as const);
@@ -74,4 +76,34 @@ describe("a sequential model of dense layers applied layer by layer", () => {
     withDropout.dispose();
     chain.dispose();
   });
+});
+
+describe("a training run", () => {
+  for (const backend of BACKENDS) {
+    test(`is the same bit for bit with chains and the fused leaky ReLU, the chains alone, and neither (${backend})`, async () => {
+      // The tiny ring: leaky ReLU in D, G and D sequential chains of dense layers.
+      const plan = tinyPlan({ train: { ...tinyPlan().train, backend, steps: 6 } });
+      const run = async () => {
+        const trainer = await Trainer.create(plan);
+        const losses: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const values = await trainer.runStep();
+          losses.push(values!["d_loss"]!, values!["g_loss"]!);
+        }
+        const weights = [...trainer.generator.getWeights(), ...trainer.discriminator.getWeights()].map(bits);
+        trainer.dispose();
+        return { losses, weights };
+      };
+      const both = await run();
+      const leakyBefore = setLeakyReluFusion(false);
+      const chainsAlone = await run();
+      const chainsBefore = setLayerChains(false);
+      const neither = await run();
+      setLayerChains(chainsBefore);
+      setLeakyReluFusion(leakyBefore);
+      expect(both.losses.every(Number.isFinite)).toBe(true);
+      expect(chainsAlone).toEqual(neither);
+      expect(both).toEqual(neither);
+    });
+  }
 });

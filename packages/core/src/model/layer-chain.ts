@@ -14,8 +14,14 @@
  * Only layers that pass nothing but their output to the next one are chained: dense layers
  * and leaky ReLU (masks, multiple inputs, classes, state kept between calls all keep
  * tfjs-layers' executor). Anything else, or a functional model, keeps `model.apply`.
+ *
+ * A linear dense layer followed by a leaky ReLU layer (how the layer builders make `dense N
+ * leakyrelu`) runs as one GanDense call with the activation inside (dense-kernel.ts's
+ * `withLeakyRelu`): one kernel and one SIMD pass instead of the product, wasm's LeakyRelu and,
+ * in the gradient, Greater, Multiply and Select; the same numbers bit for bit.
  */
 import { tf, tfl } from "../tfjs.js";
+import { withLeakyRelu } from "./layers/dense-kernel.js";
 
 /** tfjs-layers' class names of the layers a chain may hold. */
 const CHAINABLE = new Set(["Dense", "LeakyReLU"]);
@@ -35,11 +41,19 @@ function chainOf(model: tfl.LayersModel): tfl.layers.Layer[] | null {
 }
 
 let chainsOn = true;
+let leakyReluFused = true;
 
 /** Turns the chains on or off (off: every model through `model.apply`); returns the setting before. For benchmarks. */
 export function setLayerChains(on: boolean): boolean {
   const before = chainsOn;
   chainsOn = on;
+  return before;
+}
+
+/** Turns the fusion of a dense layer and its leaky ReLU on or off (off: the two layers one after the other); returns the setting before. For benchmarks. */
+export function setLeakyReluFusion(on: boolean): boolean {
+  const before = leakyReluFused;
+  leakyReluFused = on;
   return before;
 }
 
@@ -49,8 +63,18 @@ export function applyModel(model: tfl.LayersModel, input: tf.Tensor | tf.Tensor[
   if (chain === null) return model.apply(input, kwargs) as tf.Tensor | tf.Tensor[];
   return tf.tidy(() => {
     let x = input as tf.Tensor;
-    // As tfjs-layers' executor calls each layer: on a list of one input, the first output kept.
-    for (const layer of chain) x = firstOf(layer.apply([x], kwargs) as tf.Tensor | tf.Tensor[]);
+    for (let i = 0; i < chain.length; i++) {
+      const layer = chain[i]!;
+      const next = chain[i + 1];
+      const fused = leakyReluFused && next?.getClassName() === "LeakyReLU" ? withLeakyRelu(layer, x, (next as unknown as { alpha: number }).alpha, kwargs) : undefined;
+      if (fused !== undefined) {
+        x = fused;
+        i++;
+        continue;
+      }
+      // As tfjs-layers' executor calls each layer: on a list of one input, the first output kept.
+      x = firstOf(layer.apply([x], kwargs) as tf.Tensor | tf.Tensor[]);
+    }
     return x;
   });
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { blasLoadsHere } from "../../backend/test-blas.js";
 import { selectBackend } from "../../backend/select-backend.js";
 import { tf, tfl } from "../../tfjs.js";
-import { DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL, denseWithTapeKernel } from "./dense-kernel.js";
+import { DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL, denseWithTapeKernel, withLeakyRelu } from "./dense-kernel.js";
 
 const BACKENDS = blasLoadsHere ? (["cpu", "wasm", "blas"] as const) : (["cpu", "wasm"] as const);
 
@@ -182,5 +182,174 @@ describe.each(BACKENDS)("GanDense on %s", (backendName) => {
     expect(kernel[1]).toBeUndefined();
     for (const i of [0, 2]) expect(kernel[i], `gradient ${i}`).toEqual(layers[i]);
     expect(layers[0]!.some((b) => b !== 0)).toBe(true);
+  });
+});
+
+interface LeakyCase {
+  alpha: number;
+  useBias: boolean;
+  /** Rows (the batch), inputs, units. */
+  shape: [number, number, number];
+}
+
+const LEAKY_CASES: LeakyCase[] = [
+  { alpha: 0.2, useBias: true, shape: [9, 5, 7] },
+  { alpha: 0.2, useBias: false, shape: [6, 4, 3] },
+  { alpha: 0, useBias: true, shape: [8, 3, 4] },
+  { alpha: 1.5, useBias: true, shape: [1, 3, 3] },
+  { alpha: 0.2, useBias: true, shape: [33, 700, 17] },
+];
+
+const leakyName = ({ alpha, useBias, shape }: LeakyCase) => `alpha ${alpha}${useBias ? "" : " without bias"}, ${shape.join("x")}`;
+
+/**
+ * A linear Dense layer and tfjs-layers' LeakyReLU after it, applied as a chain does: as one
+ * GanDense call when `fused`, else the two layers' applies (tfjs-layers' Dense and LeakyReLU).
+ */
+function leakyPair({ alpha, useBias, shape }: LeakyCase, fused: boolean) {
+  const [, inputs, units] = shape;
+  const dense = denseLayer({ activation: "linear", useBias, shape: [shape[0], inputs, units] }, fused);
+  const leaky = tfl.layers.leakyReLU({ alpha });
+  const apply = (x: tf.Tensor): tf.Tensor => {
+    if (fused) {
+      const output = withLeakyRelu(dense, x, alpha, {});
+      if (output === undefined) throw new Error("withLeakyRelu declined");
+      return output;
+    }
+    return leaky.apply(dense.apply(x) as tf.Tensor) as tf.Tensor;
+  };
+  return { dense, apply };
+}
+
+/** sum(R * leaky(dense(x))) and its gradients (x and the weights, or x alone), and the kernels the engine ran. */
+async function leakyLossAndGradients(testCase: LeakyCase, fused: boolean, of: "all" | "input" = "all") {
+  const [rows, inputs, units] = testCase.shape;
+  const { dense, apply } = leakyPair(testCase, fused);
+  const { x: xValues, r: rValues } = lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape });
+  const x = tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(xValues), [rows, inputs])));
+  const r = tf.tensor2d(Float32Array.from(rValues), [rows, units]);
+  let result: { value: number[]; grads: number[][] } | undefined;
+  const profile = await tf.profile(() => {
+    tf.tidy(() => {
+      const variables = [x, ...(of === "all" ? dense.trainableWeights.map((w) => w.read() as tf.Variable) : [])];
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(x), r)), variables);
+      result = { value: bits(value), grads: variables.map((v) => bits(grads[v.name]!)) };
+    });
+  });
+  tf.dispose([x, r]);
+  disposeWeights(dense);
+  return { ...result!, kernels: profile.kernels.map((k) => k.name) };
+}
+
+describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
+  beforeAll(async () => {
+    expect((await selectBackend(backendName)).name).toBe(backendName);
+  });
+
+  test.each(LEAKY_CASES.map((c) => [leakyName(c), c] as const))("%s: the loss and every gradient are tfjs-layers' Dense and LeakyReLU's bit for bit, in fewer kernels", async (_name, testCase) => {
+    const tensors = tf.memory().numTensors;
+    for (const of of ["all", "input"] as const) {
+      const layers = await leakyLossAndGradients(testCase, false, of);
+      const kernel = await leakyLossAndGradients(testCase, true, of);
+      expect(kernel.value, of).toEqual(layers.value);
+      kernel.grads.forEach((grad, i) => expect(grad, `${of}: gradient ${i}`).toEqual(layers.grads[i]));
+      expect(kernel.kernels.filter((k) => k === DENSE_KERNEL || k === DENSE_RELU_GRADIENT_KERNEL)).toEqual([DENSE_KERNEL, DENSE_RELU_GRADIENT_KERNEL]);
+      for (const gone of ["LeakyRelu", "Greater", "Select"]) expect(kernel.kernels, `${of}: ${gone}`).not.toContain(gone);
+      expect(layers.kernels).toContain("LeakyRelu");
+      expect(kernel.kernels.length).toBeLessThan(layers.kernels.length);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  test.each(LEAKY_CASES.map((c) => [leakyName(c), c] as const))("%s: without a tape, the output is the two layers' bit for bit, in one kernel", async (_name, testCase) => {
+    const tensors = tf.memory().numTensors;
+    const [rows, inputs] = testCase.shape;
+    const x = tf.tensor2d(Float32Array.from(lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape }).x), [rows, inputs]);
+    const output = async (fused: boolean) => {
+      const { dense, apply } = leakyPair(testCase, fused);
+      let values: number[] = [];
+      const profile = await tf.profile(() => {
+        values = tf.tidy(() => bits(apply(x)));
+      });
+      disposeWeights(dense);
+      return { values, kernels: profile.kernels.map((k) => k.name) };
+    };
+    const layers = await output(false);
+    const kernel = await output(true);
+    expect(kernel.values).toEqual(layers.values);
+    expect(kernel.kernels).toEqual([DENSE_KERNEL]);
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  test.each(LEAKY_CASES.filter((c) => c.shape[1] < 100).map((c) => [leakyName(c), c] as const))("%s: the gradients agree with central differences of a float64 layer", async (_name, testCase) => {
+    const [rows, inputs, units] = testCase.shape;
+    const { dense } = leakyPair(testCase, true);
+    const weights = dense.getWeights().map((w) => Float64Array.from(w.dataSync()));
+    disposeWeights(dense);
+    const { x, r } = lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape });
+    const sizes = [x.length, ...weights.map((w) => w.length)];
+    const loss = (params: Float64Array) => {
+      const [xs, kernel, bias] = [params.subarray(0, sizes[0]), params.subarray(sizes[0], sizes[0]! + sizes[1]!), testCase.useBias ? params.subarray(sizes[0]! + sizes[1]!) : undefined];
+      let total = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < units; j++) {
+          let z = bias ? bias[j]! : 0;
+          for (let k = 0; k < inputs; k++) z += xs[i * inputs + k]! * kernel[k * units + j]!;
+          total += r[i * units + j]! * (z > 0 ? z : testCase.alpha * z);
+        }
+      }
+      return total;
+    };
+    const expected = centralDifferences(loss, Float64Array.from([...x, ...weights.flatMap((w) => [...w])]));
+    const { grads } = await leakyLossAndGradients(testCase, true);
+    const actual = grads.flatMap((g) => [...new Float32Array(new Uint32Array(g).buffer)]);
+    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+  });
+
+  test("a gradient of a gradient (an input-gradient penalty, as R1's) is tfjs-layers' Dense and LeakyReLU's", () => {
+    const testCase: LeakyCase = { alpha: 0.2, useBias: true, shape: [9, 5, 7] };
+    const [rows, inputs, units] = testCase.shape;
+    const penaltyGradients = (fused: boolean) => {
+      const { dense, apply } = leakyPair(testCase, fused);
+      const second = denseLayer({ activation: "linear", useBias: true, shape: [rows, units, 1] }, fused);
+      const x = tf.tensor2d(Float32Array.from(lossInputs({ activation: "linear", useBias: true, shape: testCase.shape }).x), [rows, inputs]);
+      const tensors = tf.memory().numTensors;
+      const values = tf.tidy(() => {
+        const variables = [...dense.trainableWeights, ...second.trainableWeights].map((w) => w.read() as tf.Variable);
+        const { grads } = tf.variableGrads(() => {
+          const inputGradient = tf.grad((input: tf.Tensor) => tf.sum(second.apply(apply(input)) as tf.Tensor))(x);
+          return tf.sum(tf.square(inputGradient));
+        }, variables);
+        return variables.map((v) => grads[v.name] && bits(grads[v.name]!));
+      });
+      expect(tf.memory().numTensors).toBe(tensors);
+      tf.dispose(x);
+      disposeWeights(dense, second);
+      return values;
+    };
+    const layers = penaltyGradients(false);
+    const kernel = penaltyGradients(true);
+    // As for ReLU above: the biases reach the input gradient only through the mask, whose gradient is zero.
+    expect(layers[3]).toBeUndefined();
+    expect(kernel[3]).toBeUndefined();
+    for (const i of [0, 2]) expect(kernel[i], `gradient ${i}`).toEqual(layers[i]);
+    expect(layers[0]!.some((b) => b !== 0)).toBe(true);
+    if (layers[1] !== undefined) expect(layers[1].every((b) => b === 0)).toBe(true);
+    if (kernel[1] !== undefined) expect(kernel[1].every((b) => b === 0)).toBe(true);
+  });
+
+  test("declines what it cannot fuse: a layer of tfjs-layers' own, a ReLU layer, a negative slope", () => {
+    const x = tf.ones([2, 5]);
+    const plain = denseLayer({ activation: "linear", useBias: true, shape: [2, 5, 3] }, false);
+    const relu = denseLayer({ activation: "relu", useBias: true, shape: [2, 5, 3] }, true);
+    const linear = denseLayer({ activation: "linear", useBias: true, shape: [2, 5, 3] }, true);
+    expect(withLeakyRelu(plain, x, 0.2, {})).toBeUndefined();
+    expect(withLeakyRelu(relu, x, 0.2, {})).toBeUndefined();
+    expect(withLeakyRelu(linear, x, -0.5, {})).toBeUndefined();
+    const output = withLeakyRelu(linear, x, 0.2, {});
+    expect(output?.shape).toEqual([2, 3]);
+    tf.dispose([x, output!]);
+    disposeWeights(plain, relu, linear);
   });
 });
