@@ -5,14 +5,17 @@
  * OpenBLAS starts none), read from /proc/self/task (Linux). bench:peer measures steps 20-220 of
  * the ring after a 20-step warm-up, so its CPU column counts what this shows for those steps.
  *
- *   GAN_BLAS_THREADS=1 node --conditions=@gan/source --import tsx bench/warmup.ts [ring-blas] [--window 20] [--steps 1200]
+ * `--no-layer-chains` applies the networks through tfjs-layers' graph executor (@gan/core's
+ * setLayerChains(false)), to see what the chains do to the warm-up.
+ *
+ *   GAN_BLAS_THREADS=1 node --conditions=@gan/source --import tsx bench/warmup.ts [ring-blas] [--window 20] [--steps 1200] [--no-layer-chains]
  */
 import fs from "node:fs";
 import os from "node:os";
-import { flag } from "./bench-args.js";
+import { flag, hasFlag } from "./bench-args.js";
 import { WORKLOADS } from "./workloads.js";
 
-const { Trainer, selectBackend } = await import("@gan/core/runtime");
+const { Trainer, selectBackend, setLayerChains } = await import("@gan/core/runtime");
 
 const id = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "ring-blas";
 const WINDOW = Number(flag("--window") ?? 20);
@@ -42,9 +45,10 @@ function threadCpu(): { main: number; others: number } {
   return { main, others };
 }
 
+if (hasFlag("--no-layer-chains")) setLayerChains(false);
 await selectBackend(workload.backend);
 const trainer = await Trainer.create(workload.plan);
-console.log(`${workload.title} on ${workload.backend}, GAN_BLAS_THREADS=${process.env["GAN_BLAS_THREADS"] ?? "unset"}: CPU ms per step, windows of ${WINDOW} steps`);
+console.log(`${workload.title} on ${workload.backend}, GAN_BLAS_THREADS=${process.env["GAN_BLAS_THREADS"] ?? "unset"}${hasFlag("--no-layer-chains") ? ", without layer chains" : ""}: CPU ms per step, windows of ${WINDOW} steps`);
 console.log("steps        main thread   other threads   process   wall");
 for (let done = 0; done < STEPS; done += WINDOW) {
   const before = threadCpu();
