@@ -339,7 +339,7 @@ describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
     if (kernel[1] !== undefined) expect(kernel[1].every((b) => b === 0)).toBe(true);
   });
 
-  test("declines what it cannot fuse: a layer of tfjs-layers' own, a ReLU layer, a negative slope", () => {
+  test("declines what it cannot fuse: a layer of tfjs-layers' own, a ReLU layer, a negative slope, a call replaced since", () => {
     const x = tf.ones([2, 5]);
     const plain = denseLayer({ activation: "linear", useBias: true, shape: [2, 5, 3] }, false);
     const relu = denseLayer({ activation: "relu", useBias: true, shape: [2, 5, 3] }, true);
@@ -347,6 +347,11 @@ describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
     expect(withLeakyRelu(plain, x, 0.2, {})).toBeUndefined();
     expect(withLeakyRelu(relu, x, 0.2, {})).toBeUndefined();
     expect(withLeakyRelu(linear, x, -0.5, {})).toBeUndefined();
+    const wrapped = denseLayer({ activation: "linear", useBias: true, shape: [2, 5, 3] }, true);
+    const kernelCall = wrapped.call.bind(wrapped);
+    wrapped.call = (inputs, kwargs) => kernelCall(inputs, kwargs);
+    expect(withLeakyRelu(wrapped, x, 0.2, {}), "a call replaced after GanDense's").toBeUndefined();
+    disposeWeights(wrapped);
     const output = withLeakyRelu(linear, x, 0.2, {});
     expect(output?.shape).toEqual([2, 3]);
     tf.dispose([x, output!]);

@@ -245,8 +245,8 @@ function isOwnActivation(name: string | undefined): name is "relu" | "linear" {
 /** The kwarg by which a chain asks a linear layer's call to apply leaky ReLU too (`withLeakyRelu`). */
 const LEAKY_RELU_ALPHA = "ganLeakyReluAlpha";
 
-/** The layers made by denseWithTapeKernel, with tfjs-layers' own call. */
-const layersCalls = new WeakMap<tfl.layers.Layer, DenseInternals["call"]>();
+/** The layers made by denseWithTapeKernel, with the call it gave them. */
+const kernelCalls = new WeakMap<tfl.layers.Layer, DenseInternals["call"]>();
 
 /** Whether GanDense computes `layer` on `input` now (otherwise tfjs-layers' Dense does). */
 function computesWithKernel(dense: DenseInternals, input: tf.Tensor | undefined): boolean {
@@ -261,7 +261,6 @@ export function denseWithTapeKernel(layer: tfl.layers.Layer): tfl.layers.Layer {
   registerDenseKernel();
   const dense = layer as unknown as DenseInternals;
   const layersCall = dense.call.bind(dense);
-  layersCalls.set(layer, layersCall);
   dense.call = (inputs, kwargs) => {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const own = dense.activation?.getClassName() ?? "linear";
@@ -276,20 +275,21 @@ export function denseWithTapeKernel(layer: tfl.layers.Layer): tfl.layers.Layer {
     const attrs: DenseAttrs = { activation, alpha: leakyAlpha ?? 0, taped: tf.engine().isTapeOn(), useBias: dense.bias !== null };
     return tf.engine().runKernel(DENSE_KERNEL, weights, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   };
+  kernelCalls.set(layer, dense.call);
   return layer;
 }
 
 /**
  * `layer` applied to `x` with leaky ReLU (slope `alpha` below 0) after it, as one GanDense call,
  * through the layer's own `apply` (its checks and call hook); undefined where that cannot be:
- * a layer not made by denseWithTapeKernel, one with an activation of its own, a negative
+ * a layer not made by denseWithTapeKernel (or whose call was replaced since), one with an activation of its own, a negative
  * slope (the gradient reads the mask from the output), an input of rank other than 2, a
  * backend without the kernel. The numbers are those of the Dense layer followed by
  * tfjs-layers' LeakyReLU layer, bit for bit.
  */
 export function withLeakyRelu(layer: tfl.layers.Layer, x: tf.Tensor, alpha: number, kwargs: object): tf.Tensor | undefined {
   const dense = layer as unknown as DenseInternals;
-  if (!layersCalls.has(layer) || !(alpha >= 0) || (dense.activation?.getClassName() ?? "linear") !== "linear" || !computesWithKernel(dense, x)) return undefined;
+  if (kernelCalls.get(layer) !== dense.call || !(alpha >= 0) || (dense.activation?.getClassName() ?? "linear") !== "linear" || !computesWithKernel(dense, x)) return undefined;
   const output = layer.apply([x], { ...kwargs, [LEAKY_RELU_ALPHA]: alpha }) as tf.Tensor | tf.Tensor[];
   return Array.isArray(output) ? output[0]! : output;
 }
