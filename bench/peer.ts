@@ -4,7 +4,7 @@
  * PyTorch, each at every thread setting a user would try, one after the other on this machine
  * in one invocation.
  *
- *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--only ring-blas,dcgan-blas,resnet-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
+ *   node --conditions=@gan/source --import tsx bench/peer.ts [--rounds N] [--scale F] [--budget-s S] [--warmup N] [--only ring-blas,dcgan-blas,resnet-blas,ring-wasm,ring-cpu,dcgan-wasm] [--no-write]
  *   node --conditions=@gan/source --import tsx bench/peer.ts --backends    (`pnpm bench:backends`)
  *
  * --backends: gan alone (no PyTorch, no hand-written loop) on the ring and DCGAN workloads on
@@ -39,6 +39,9 @@ import { machineLine, writeResultsSection } from "./results-file.js";
 
 const ROUNDS = Number(flag("--rounds") ?? 2);
 const SCALE = Number(flag("--scale") ?? 1);
+const WARMUP_OVERRIDE = flag("--warmup") === undefined ? undefined : Number(flag("--warmup"));
+/** A workload's steps and warm-up, with `--warmup` applied. */
+const planOf = (id: string) => ({ ...PLAN[id]!, ...(WARMUP_OVERRIDE === undefined ? {} : { warmup: WARMUP_OVERRIDE }) });
 const ONLY = flag("--only")?.split(",");
 const WRITE = !hasFlag("--no-write");
 const BACKENDS_ONLY = hasFlag("--backends");
@@ -59,12 +62,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** bench/peer_pytorch.py's --workload. */
 type TorchWorkload = "ring" | "dcgan" | "resnet";
 
-/** Steps per round and warm-up steps, by workload: a few seconds of each side per round. */
+/**
+ * Steps per round and warm-up steps, by workload: a few seconds of each side per round. Both
+ * sides get the same warm-up. The ring's is 500 steps because gan's step is V8-compiled code
+ * that keeps being optimised for its first few hundred steps (bench/warmup.ts: 12.1 ms of CPU a
+ * step over steps 0-100, 6.9 over 200-300, flat from about 500 on), while PyTorch's is flat
+ * from the start; a training runs thousands of steps, so the steady step is what a user waits
+ * for. `--warmup N` sets every workload's warm-up (e.g. `--warmup 20`, the earlier window).
+ */
 const PLAN: Record<string, { torch: TorchWorkload; steps: number; warmup: number }> = {
-  "ring-blas": { torch: "ring", steps: 200, warmup: 20 },
+  "ring-blas": { torch: "ring", steps: 200, warmup: 500 },
   "dcgan-blas": { torch: "dcgan", steps: 15, warmup: 3 },
   "resnet-blas": { torch: "resnet", steps: 10, warmup: 2 },
-  "ring-wasm": { torch: "ring", steps: 200, warmup: 20 },
+  "ring-wasm": { torch: "ring", steps: 200, warmup: 500 },
   "ring-cpu": { torch: "ring", steps: 15, warmup: 2 },
   "dcgan-wasm": { torch: "dcgan", steps: 15, warmup: 3 },
 };
@@ -208,7 +218,7 @@ if (BACKENDS_ONLY) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const workload of selected) {
       console.error(`${workload.id}: round ${round + 1}/${ROUNDS}`);
-      const plan = PLAN[workload.id]!;
+      const plan = planOf(workload.id);
       ms.get(workload.id)!.push(...runChild(workload.id, { side: "gan", threads: undefined }, Math.max(3, Math.round(plan.steps * SCALE)), plan.warmup).ms);
     }
   }
@@ -236,10 +246,13 @@ if (BACKENDS_ONLY) {
 }
 
 const rows: Row[] = [];
+/** The workloads this run measured, in order. */
+const measuredIds: string[] = [];
 let torchInfo: TorchResult | undefined;
 for (const workload of WORKLOADS) {
   if (ONLY && !ONLY.includes(workload.id)) continue;
-  const plan = PLAN[workload.id]!;
+  const plan = planOf(workload.id);
+  measuredIds.push(workload.id);
   const steps = Math.max(3, Math.round(plan.steps * SCALE));
   const measured = settings(workload.backend).map((setting) => ({ setting, ms: [] as number[], cpuMs: [] as number[], rss: [] as number[], tensors: [] as string[] }));
   for (let round = 0; round < ROUNDS; round++) {
@@ -294,7 +307,8 @@ const text = [
   `(\`bench/peer_pytorch.py\`), each at 1 thread and at one per core (${CORES} here) where it has threads to set: gan's and`,
   "the hand-written loop's OpenBLAS through `GAN_BLAS_THREADS` on the blas backend (wasm and cpu are single-threaded),",
   "PyTorch's `torch.set_num_threads` with `OPENBLAS_NUM_THREADS` set to the same. Median over every measured step of",
-  `${ROUNDS} rounds (each setting's steps of a round capped at ${BUDGET_S} s, at least ${MIN_STEPS}), each setting in a process of its own, every round running every setting in turn. Peak RSS is the`,
+  `${ROUNDS} rounds (each setting's steps of a round capped at ${BUDGET_S} s, at least ${MIN_STEPS}), each setting in a process of its own, every round running every setting in turn.`,
+  `Each process first runs warm-up steps, the same number on both sides (${measuredIds.map((id) => `${id}: ${planOf(id).warmup}`).join(", ")}): gan's step is JavaScript that V8 keeps optimising over its first few hundred steps (\`bench/warmup.ts\`), so the ring's warm-up is 500 steps unless \`--warmup\` sets it, the steady step a training of thousands of steps runs at. Peak RSS is the`,
   "process's maximum resident set; tensors alive are `tf.memory().numTensors` after the warm-up → after the last step,",
   "one pair per round. Best against best: each workload's fastest gan row against PyTorch's fastest row, the way a user",
   "compares each tool at its best setting. Target: gan / PyTorch at most 1.0; gan within 5% of the hand-written loop.",
