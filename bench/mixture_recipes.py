@@ -14,7 +14,14 @@ itself (bench/QUALITY.md reports gan's numbers; the prototype's only say why a c
 
 is examples/ring8.gan; with `--latent 2 --steps 10000` it is examples/ring8-long.gan.
 
-Learning rates: `const:A`, `cos:A:B` (cosine from A to B over the run), `lin:A:B`.
+    OMP_NUM_THREADS=1 nice -n 10 python3 bench/mixture_recipes.py --data grid --seed 1 --latent 2 --batch 100 \
+        --g 400,400,400,400 --gbn --gact relu --d 200,200,200 --dact relu --smooth 1 --beta2 0.9 \
+        --gp 1 --gp-until 2500 --gp-floor 0.1 --glr cosfrom:1e-3:1e-5:2500 --dlr cosfrom:1e-3:1e-5:2500
+
+is examples/grid25.gan; with `--steps 10000`, 5000 in place of 2500, it is examples/grid25-long.gan.
+
+Learning rates: `const:A`, `cos:A:B` (cosine from A to B over the run), `cosfrom:A:B:S` (A until step S,
+then a cosine to B: gan's `cosine(A -> B, from S)`), `lin:A:B`.
 Prints one JSON object: the arguments, the final (modes, high quality %, reverse KL), where the
 final samples lie (spread: median distance to the nearest mean, % within 0.1 and 0.3), the curve
 at --evals and the seconds it took; a line starting with # at each of --evals.
@@ -51,8 +58,13 @@ parser.add_argument("--r1", type=float, default=0.0, help="R1's gamma (0: no pen
 parser.add_argument("--pack", type=int, default=1, help="samples per pack (1: no packing)")
 parser.add_argument("--pack-from", type=int, default=0, help="train with an unpacked D until this step, then with a fresh packed D (gan train --init-from RUN --init-networks generator)")
 parser.add_argument("--mbstd", type=int, default=0, help="@gan/minibatch-stddev's group (0: none): D's last layer also reads the spread of each group")
+parser.add_argument("--noise", default="", help="instance noise A:S: std A falling linearly to 0 at step S, on everything D sees (@gan/instance-noise { std: linear(A -> 0, until S) })")
+parser.add_argument("--gscale", type=float, default=1.0, help="scale the initial weights of G's last dense by this factor: G's initial spread (about 0.7 to 1 with PacGAN's G) against the data's (2.8)")
+parser.add_argument("--gp-until", type=int, default=0, help="WGAN-GP's lambda falls linearly to 0 at this step (0: constant; @gan/gp { lambda: linear(L -> 0, until S) })")
+parser.add_argument("--gp-floor", type=float, default=0.0, help="with --gp-until: lambda falls to this value, not to 0 (@gan/gp { lambda: linear(L -> F, until S) })")
 parser.add_argument("--ncritic", type=int, default=1)
-parser.add_argument("--loss", choices=["ns", "hinge"], default="ns")
+parser.add_argument("--loss", choices=["ns", "hinge", "wgan", "ragan"], default="ns")
+parser.add_argument("--gp", type=float, default=0.0, help="WGAN-GP's lambda (0: none): |grad D| pulled to 1 on points between real and fake (@gan/gp kind wgan-gp)")
 parser.add_argument("--evals", default="", help="steps to measure at, comma-separated")
 parser.add_argument("--plot", help="write the final generator's 2,500 samples (black) over the means (red) to this PNG")
 parser.add_argument("--ema", type=float, default=0.0, help="also measure an average of G's weights with this decay")
@@ -97,6 +109,8 @@ def widths(text):
 
 
 generator = mlp(args.latent, widths(args.g), 2, args.gact or args.act, args.gbn)
+if args.gscale != 1.0:
+    generator[-1].weight.data.mul_(args.gscale)  # G's last dense scaled at init: its initial spread times gscale
 class MinibatchStddev(nn.Module):
     """@gan/minibatch-stddev: in front of D's last layer, one more feature, the standard deviation of each feature
     over a group (samples s, s + M, ...; M = batch / group), averaged over the features."""
@@ -135,15 +149,26 @@ def schedule(text):
         return lambda step: values[0]
     if kind == "cos":
         return lambda step: values[1] + (values[0] - values[1]) * 0.5 * (1 + math.cos(math.pi * min(step / args.steps, 1)))
+    if kind == "cosfrom":  # cosfrom:A:B:S: A until step S, then a cosine to B at the end (cosine(A -> B, from S))
+        return lambda step: values[0] if step < values[2] else values[1] + (values[0] - values[1]) * 0.5 * (1 + math.cos(math.pi * min((step - values[2]) / (args.steps - values[2]), 1)))
     if kind == "lin":
         return lambda step: values[0] + (values[1] - values[0]) * min(step / args.steps, 1)
-    raise SystemExit(f"unknown schedule {text!r}: const:A, cos:A:B or lin:A:B")
+    raise SystemExit(f"unknown schedule {text!r}: const:A, cos:A:B, cosfrom:A:B:S or lin:A:B")
 
 
 g_lr, d_lr = schedule(args.glr), schedule(args.dlr)
 g_optimizer = torch.optim.Adam(generator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
 d_optimizer = torch.optim.Adam(discriminator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
 averaged = copy.deepcopy(generator) if args.ema > 0 else None
+
+
+def noisy(samples, step):
+    """@gan/instance-noise: Gaussian noise on D's inputs, its std falling linearly to 0."""
+    if not args.noise:
+        return samples
+    start, until = (float(value) for value in args.noise.split(":"))
+    std = start * max(0.0, 1 - step / until)
+    return samples + std * torch.randn_like(samples) if std > 0 else samples
 
 
 def packed(samples):
@@ -221,13 +246,26 @@ for step in range(args.steps):
     for _ in range(args.ncritic):
         real = real_batch(args.batch).requires_grad_(args.r1 > 0)
         fake = generator(torch.randn(args.batch, args.latent)).detach()
-        real_logits, fake_logits = discriminator(packed(real)), discriminator(packed(fake))
+        real_logits, fake_logits = discriminator(packed(noisy(real, step))), discriminator(packed(noisy(fake, step)))
         if args.loss == "ns":
             d_loss = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, args.smooth)) + F.binary_cross_entropy_with_logits(
                 fake_logits, torch.zeros_like(fake_logits)
             )
-        else:
+        elif args.loss == "ragan":  # relativistic average (loss ragan): each side against the other side's mean logit
+            d_loss = F.binary_cross_entropy_with_logits(real_logits - fake_logits.mean(), torch.ones_like(real_logits)) + F.binary_cross_entropy_with_logits(
+                fake_logits - real_logits.mean(), torch.zeros_like(fake_logits)
+            )
+        elif args.loss == "hinge":
             d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+        else:
+            d_loss = fake_logits.mean() - real_logits.mean()
+        if args.gp > 0:
+            mix = torch.rand(real.shape[0], 1)
+            between = (mix * real.detach() + (1 - mix) * fake).requires_grad_(True)
+            (gradient,) = torch.autograd.grad(discriminator(packed(between)).sum(), between, create_graph=True)
+            norms = gradient.norm(dim=1)  # per sample (runs with --gp use no packs)
+            weight = args.gp_floor + (args.gp - args.gp_floor) * max(0.0, 1 - step / args.gp_until) if args.gp_until > 0 else args.gp
+            d_loss = d_loss + weight * ((norms - 1) ** 2).mean()
         if args.r1 > 0:
             # gamma / 2 * mean over packs of |grad|^2 over the pack's values.
             (gradient,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
@@ -235,8 +273,16 @@ for step in range(args.steps):
         d_optimizer.zero_grad()
         d_loss.backward()
         d_optimizer.step()
-    fake_logits = discriminator(packed(generator(torch.randn(args.batch, args.latent))))
-    g_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)) if args.loss == "ns" else -fake_logits.mean()
+    fake_logits = discriminator(packed(noisy(generator(torch.randn(args.batch, args.latent)), step)))
+    if args.loss == "ns":
+        g_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    elif args.loss == "ragan":
+        real_logits = discriminator(packed(noisy(real_batch(args.batch), step)))
+        g_loss = F.binary_cross_entropy_with_logits(fake_logits - real_logits.mean(), torch.ones_like(fake_logits)) + F.binary_cross_entropy_with_logits(
+            real_logits - fake_logits.mean(), torch.zeros_like(real_logits)
+        )
+    else:
+        g_loss = -fake_logits.mean()
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()
