@@ -105,7 +105,7 @@ export { NonFiniteError } from "./loop/numeric-health.js";
 export { sampleLatent } from "./loop/latent.js";
 export { tensorReadCount } from "./loop/tensor-reads.js";
 export { train, applyOverrides, type TrainOptions, type TrainResult, type MetricsLine } from "./run/train.js";
-export { sampleRun, generateSamples, generatorWeightsDir, type SampleRunOptions, type RunSamples } from "./run/sample-run.js";
+export { sampleRun, generateSamples, generatorSource, type WeightsSource, type SampleRunOptions, type RunSamples } from "./run/sample-run.js";
 export type { InitNetworks } from "./run/init-from.js";
 export { BEST_CHECKPOINT, EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey, type TrainingEvaluator } from "./run/train-evaluation.js";
 export { fileModelIO, saveModel, loadWeightsInto } from "./run/model-io.js";

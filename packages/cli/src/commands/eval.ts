@@ -34,7 +34,7 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 export const command: Command = {
   name: "eval",
   usage:
-    "gan eval RUN_DIR [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "gan eval RUN_DIR [--checkpoint best|STEP] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
     "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
     "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
     "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
@@ -42,7 +42,10 @@ export const command: Command = {
     "without --features, on the network the run's spec names in its eval block (features: ...). Vectors: the same on\n" +
     "the raw values.\n" +
     "Every figure names its features (fd@mnist-classifier, kid@raw). A class-conditional MNIST run ('condition classes' on\n" +
-    "data mnist { classes: \"labels\" }) also gets its class match: the share of samples the classifier puts in their class.",
+    "data mnist { classes: \"labels\" }) also gets its class match: the share of samples the classifier puts in their class.\n" +
+    "The generator measured is the one the run samples from (with @gan/ema, the average): its final generator/, else its\n" +
+    "newest checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500) measures\n" +
+    "that checkpoint instead.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "eval",
@@ -53,6 +56,7 @@ export const command: Command = {
         seed: { type: "string" },
         backend: { type: "string" },
         "tricks-from": { type: "string" },
+        checkpoint: { type: "string" },
         features: { type: "string" },
         "features-layer": { type: "string" },
         "features-range": { type: "string" },
@@ -74,6 +78,7 @@ export const command: Command = {
       ...(seed !== undefined ? { seed } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),
       tricksFrom: values["tricks-from"] ?? process.cwd(),
+      ...(values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {}),
       warn: (message) => output.err(`warning: ${message}\n`),
     });
     // A report written before the evaluation shows the metrics from now on.

@@ -28,7 +28,9 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 export const command: Command = {
   name: "sample",
   usage:
-    "gan sample RUN_DIR [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "gan sample RUN_DIR [--checkpoint best|STEP] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "Samples of the generator the run samples from (with @gan/ema, the average): its final generator/, else its newest\n" +
+    "checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500): that checkpoint.\n" +
     "--class (a run whose spec says 'condition classes'): every sample of class C, a name as the data names it or an index\n" +
     "from 0; all: -n samples of each class (default 8), class after class, one row per class in the picture. Without it,\n" +
     "a conditional run's samples are drawn for uniform classes.",
@@ -43,6 +45,7 @@ export const command: Command = {
         seed: { type: "string" },
         backend: { type: "string" },
         class: { type: "string" },
+        checkpoint: { type: "string" },
       },
       { min: 1, max: 1 },
     );
@@ -60,6 +63,7 @@ export const command: Command = {
       tricksFrom: process.cwd(),
       warn: (message) => output.err(`warning: ${message}\n`),
       ...(values.class !== undefined && { classes: values.class }),
+      ...(values.checkpoint !== undefined && { checkpoint: values.checkpoint }),
     });
     const kind = sampleKind(samples.plan);
     // 2-D samples go out as CSV for evaluation elsewhere; images as a picture.

@@ -1,7 +1,8 @@
 /**
  * The metrics of a finished run, measured on samples of its final generator (generator/,
- * which holds @gan/ema's averaged weights when the run used it; the newest checkpoint's
- * generator when the run did not finish):
+ * which holds @gan/ema's averaged weights when the run used it), or of a checkpoint's (the
+ * newest when the run did not finish, or the one asked for: `best`, a step) with its tricks'
+ * states restored, so that it is again the generator the run sampled from (sampleRun):
  *
  * - 2-D Gaussian mixtures (ring, grid): modes captured, fraction of high-quality samples and
  *   reverse KL, with the PacGAN definitions (@gan/metrics' mixtureMetrics), the means and the
@@ -96,7 +97,11 @@ export interface EvalReport {
   planHash: string | null;
   /** Training steps behind the weights measured. */
   steps: number | null;
-  /** Relative to the run directory: generator, or checkpoints/step-NNNNNN/generator. */
+  /**
+   * Relative to the run directory: generator, or a checkpoint (checkpoints/step-NNNNNN,
+   * checkpoints/best; its generator/ with its tricks' states). eval.json files of gan before
+   * checkpoints' trick states were read name checkpoints/step-NNNNNN/generator: raw weights.
+   */
   weightsFrom: string;
   /** True when the weights are @gan/ema's average. */
   ema: boolean;
@@ -116,6 +121,8 @@ export interface EvaluateOptions {
   backend?: BackendName;
   /** Where the run's trick packages are resolved from. */
   tricksFrom?: string;
+  /** A checkpoint to measure instead of the final generator: `best`, a step, or `step-NNNNNN`. */
+  checkpoint?: string;
   /** A feature network for images (default: the one the spec's eval block names; needed for images other than 28x28x1). */
   features?: FeaturesChoice;
   warn?(message: string): void;
@@ -145,12 +152,6 @@ function readRunInfo(runDir: string): RunInfo | undefined {
   }
 }
 
-/** Steps behind a weights directory: the run's when it is generator/, the checkpoint's otherwise. */
-function stepsOf(weightsFrom: string, info: RunInfo | undefined): number | null {
-  const match = /step-(\d+)/.exec(weightsFrom);
-  if (match) return Number(match[1]);
-  return info?.stepsCompleted ?? null;
-}
 
 export async function evaluateRun(runDir: string, options: EvaluateOptions = {}): Promise<EvalReport> {
   const started = performance.now();
@@ -170,6 +171,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     seed,
     backend: options.backend ?? "auto",
     ...(options.tricksFrom !== undefined ? { tricksFrom: options.tricksFrom } : {}),
+    ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
     ...(options.warn ? { warn: options.warn } : {}),
   });
   const info = readRunInfo(runDir);
@@ -183,7 +185,8 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     evalVersion: EVAL_VERSION,
     name: plan.name,
     planHash: info?.planHash ?? null,
-    steps: stepsOf(path.relative(runDir, samples.weightsFrom), info),
+    // A checkpoint's step is its manifest's (checkpoints/best has no step in its name); generator/'s the run's.
+    steps: samples.checkpointStep ?? info?.stepsCompleted ?? null,
     weightsFrom: path.relative(runDir, samples.weightsFrom) || ".",
     ema: plan.tricks.some((use) => use.package === "@gan/ema"),
     samples: count,

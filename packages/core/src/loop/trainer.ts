@@ -362,7 +362,7 @@ export class Trainer {
 
   /** The generator samples are drawn from: a trick's (EMA weights) or the trained one. */
   samplingGenerator(): tfl.LayersModel {
-    return this.bus.first("samplingGenerator", this.runContext()) ?? this.generator;
+    return this.bus.samplingGenerator(this.runContext());
   }
 
   /** What the hooks see of a conditional batch's classes: [batch] int32, and an auxiliary head's class logits. */

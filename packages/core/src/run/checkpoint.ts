@@ -32,6 +32,8 @@ export const CHECKPOINT_FORMAT = "gan-checkpoint";
 export const CHECKPOINT_VERSION = 1;
 const MANIFEST = "manifest.json";
 const NAME_PATTERN = /^step-(\d{6,})$/;
+/** checkpoints/best, written by `keep best`: never listed as a step checkpoint, so never pruned by `keep N` nor resumed from. */
+export const BEST_CHECKPOINT = "best";
 
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
@@ -249,13 +251,45 @@ export function findLatestCheckpoint(checkpointsDir: string, options: FindCheckp
   }
   const fallback = found ? `falling back to step ${found.manifest.step}` : "no valid checkpoint before it";
   for (const message of damaged) options.warn?.(`${message}; ${fallback}`);
-  if (found && options.trainingHash !== undefined && found.manifest.trainingHash !== undefined && found.manifest.trainingHash !== options.trainingHash) {
+  if (found) checkTrainingHash(found.dir, found.manifest, options.trainingHash);
+  return found;
+}
+
+/** A checkpoint written for another plan (copied from another run) is refused rather than loaded. */
+function checkTrainingHash(dir: string, manifest: CheckpointManifest, expected: string | undefined): void {
+  if (expected !== undefined && manifest.trainingHash !== undefined && manifest.trainingHash !== expected) {
     throw new UserError(
-      `${found.dir} was written for another plan than this run's plan.json (its trainingHash differs): ` +
+      `${dir} was written for another plan than this run's plan.json (its trainingHash differs): ` +
         `a checkpoint copied from another run cannot be loaded into this one`,
     );
   }
-  return found;
+}
+
+/**
+ * One checkpoint of a run by name: `best` (keep best), a step (`500`) or a directory name
+ * (`step-000500`). A UserError names what is wrong: a checkpoint that does not exist (with
+ * the ones that do), a damaged one, one written for another plan than `trainingHash`'s.
+ */
+export function findNamedCheckpoint(checkpointsDir: string, name: string, trainingHash?: string): { dir: string; manifest: CheckpointManifest } {
+  const dirName = /^\d+$/.test(name) ? checkpointName(Number(name)) : name;
+  const dir = path.join(checkpointsDir, dirName);
+  // Only a checkpoint's own name: not a path that leads elsewhere.
+  if (!(dirName === BEST_CHECKPOINT || NAME_PATTERN.test(dirName)) || !existsSync(dir)) {
+    const existing = [
+      ...(existsSync(path.join(checkpointsDir, BEST_CHECKPOINT)) ? [BEST_CHECKPOINT] : []),
+      ...listCheckpoints(checkpointsDir)
+        .reverse()
+        .map((checkpoint) => path.basename(checkpoint.dir)),
+    ];
+    throw new UserError(
+      `${checkpointsDir} has no checkpoint '${name}': ` +
+        (existing.length === 0 ? "the run has no checkpoints" : `its checkpoints are ${existing.join(", ")} (a name, or a step such as ${existing.at(-1)!.replace(/^step-0*(?=\d)/, "")})`),
+    );
+  }
+  const verified = verifyCheckpoint(dir);
+  if (!verified.ok) throw new UserError(`checkpoint ${dir} cannot be used: ${verified.reason}`);
+  checkTrainingHash(dir, verified.manifest, trainingHash);
+  return { dir, manifest: verified.manifest };
 }
 
 /** Deletes all but the newest `keep` checkpoints (0: keeps them all). */
@@ -298,6 +332,16 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
     for (const tensor of [...Object.values(generatorSlots), ...Object.values(discriminatorSlots)]) tensor.dispose();
   }
 
+  withTrickStates(dir, (states) => trainer.restoreTrickStates(states));
+
+  trainer.restoreLoopState(readJsonInputSync(path.join(dir, "state.json"), "checkpoint file") as LoopState);
+}
+
+/**
+ * Reads a checkpoint's tricks.json and tricks.bin and hands the tricks' states to `restore`
+ * (which copies what it keeps); their tensors are freed afterwards.
+ */
+export function withTrickStates(dir: string, restore: (states: TrickCheckpoint[]) => void): void {
   const tricks = readJsonInputSync(path.join(dir, "tricks.json"), "checkpoint file") as TricksJson;
   const trickBytes = readRunFileBytes(path.join(dir, "tricks.bin"));
   const toDispose: tf.Tensor[] = [];
@@ -316,12 +360,10 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
       }
       return saved;
     });
-    trainer.restoreTrickStates(states);
+    restore(states);
   } finally {
     for (const tensor of toDispose) tensor.dispose();
   }
-
-  trainer.restoreLoopState(readJsonInputSync(path.join(dir, "state.json"), "checkpoint file") as LoopState);
 }
 
 /** Reads a checkpoint's step without verifying it (for messages). */

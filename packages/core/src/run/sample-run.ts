@@ -1,8 +1,11 @@
 /**
- * Drawing samples from a finished (or interrupted) run: what `gan sample` calls.
+ * Drawing samples from a finished (or interrupted) run: what `gan sample` and `gan eval` call.
  *
  * The generator is rebuilt from the run's plan and given the weights of generator/ (the
- * final generator), or of the last valid checkpoint when the run did not finish. Rebuilding
+ * final generator, which is already the sampling generator: @gan/ema's average when the run
+ * used it), or, when the run did not finish or a checkpoint is asked for (`best`, a step),
+ * the generator that checkpoint samples from (checkpoint-sampling.ts: its trick states
+ * restored, so @gan/ema's average again, not the raw weights of its generator/). Rebuilding
  * from the plan rather than from model.json's topology means trick layers need no class
  * registry, only the trick package.
  */
@@ -18,7 +21,8 @@ import { applyGenerator, buildGenerator, classTensor, sampleClasses } from "../m
 import { createRng, type Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
-import { findLatestCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
+import { findLatestCheckpoint, findNamedCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
+import { checkpointSamplingGenerator } from "./checkpoint-sampling.js";
 import { loadWeightsInto } from "./model-io.js";
 import { trainingHash } from "./resumable.js";
 import { RUN_FILES, readRunPlan } from "./run-dir.js";
@@ -29,9 +33,14 @@ export interface SampleRunOptions {
   /** Seed of the latent vectors (default 0: the same samples every time). */
   seed?: number;
   backend?: BackendName;
-  /** Trick modules providing the generator's trick layers; loaded from `tricksFrom` when absent. */
+  /** The plan's trick modules, aligned with plan.tricks; loaded from `tricksFrom` when absent. */
   tricks?: readonly Trick[];
   tricksFrom?: string;
+  /**
+   * A checkpoint to sample from instead of the final generator: `best`, a step (`500`) or a
+   * checkpoint directory's name (`step-000500`). Absent: generator/, else the newest checkpoint.
+   */
+  checkpoint?: string;
   /** Hears why a checkpoint was used or skipped. */
   warn?(message: string): void;
   /**
@@ -55,29 +64,60 @@ export interface RunSamples {
   /** Samples per row of a picture: `count` with `classes: "all"` (one row per class). */
   columns?: number;
   plan: Plan;
-  /** The directory whose weights were used. */
+  /** The directory whose weights were used: generator/, or a checkpoint's directory. */
   weightsFrom: string;
+  /** The checkpoint's step when the weights came from one; undefined for generator/. */
+  checkpointStep?: number;
   backend: SelectedBackend;
 }
 
+/** Where the samples come from: the final generator/ or a verified checkpoint. */
+export type WeightsSource = { kind: "final"; dir: string } | { kind: "checkpoint"; dir: string; step: number };
+
 /**
- * Where the run's generator weights are: generator/, else the newest valid checkpoint's (one
- * written for another plan than `options.trainingHash`'s is refused).
+ * Where the run's generator is: `checkpoint` when named, else generator/, else the newest
+ * valid checkpoint (one written for another plan than `options.trainingHash`'s is refused).
  */
-export function generatorWeightsDir(runDir: string, options: FindCheckpointOptions = {}): string {
+export function generatorSource(runDir: string, checkpoint: string | undefined, options: FindCheckpointOptions = {}): WeightsSource {
+  const checkpoints = path.join(runDir, RUN_FILES.checkpoints);
+  if (checkpoint !== undefined) {
+    const found = findNamedCheckpoint(checkpoints, checkpoint, options.trainingHash);
+    return { kind: "checkpoint", dir: found.dir, step: found.manifest.step };
+  }
   const final = path.join(runDir, RUN_FILES.generator);
-  if (existsSync(path.join(final, "model.json"))) return final;
-  const checkpoint = findLatestCheckpoint(path.join(runDir, RUN_FILES.checkpoints), options);
-  if (!checkpoint) throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
-  options.warn?.(`the run did not finish: using the generator of checkpoint ${path.basename(checkpoint.dir)}`);
-  return path.join(checkpoint.dir, "generator");
+  if (existsSync(path.join(final, "model.json"))) return { kind: "final", dir: final };
+  const latest = findLatestCheckpoint(checkpoints, options);
+  if (!latest) throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
+  options.warn?.(`the run did not finish: using the generator of checkpoint ${path.basename(latest.dir)}`);
+  return { kind: "checkpoint", dir: latest.dir, step: latest.manifest.step };
 }
 
-async function generatorTricks(plan: Plan, options: SampleRunOptions): Promise<Trick[]> {
+/**
+ * The trick modules needed: generator/ needs only those of the generator's trick layers; a
+ * checkpoint needs every trick of the plan, whose states say which generator it samples from.
+ */
+async function planTricks(plan: Plan, source: WeightsSource, options: SampleRunOptions): Promise<Trick[]> {
   if (options.tricks) return [...options.tricks];
-  const needed = new Set(plan.networks.generator.layers.flatMap((layer) => (layer.type === "trick" ? [layer.trick] : [])));
   const fromDir = options.tricksFrom ?? process.cwd();
-  return Promise.all([...needed].map((name) => loadTrickModule(name, fromDir)));
+  const names =
+    source.kind === "checkpoint"
+      ? plan.tricks.map((use) => use.package)
+      : [...new Set(plan.networks.generator.layers.flatMap((layer) => (layer.type === "trick" ? [layer.trick] : [])))];
+  return Promise.all(names.map((name) => loadTrickModule(name, fromDir)));
+}
+
+/** The generator to draw from, and how to free it. */
+async function samplingGenerator(plan: Plan, source: WeightsSource, tricks: readonly Trick[], warn: ((message: string) => void) | undefined): Promise<{ generator: tfl.LayersModel; dispose(): void }> {
+  if (source.kind === "checkpoint") return checkpointSamplingGenerator(plan, source.dir, source.step, tricks, warn);
+  const generator = buildGenerator(plan, { seed: plan.train.seed, tricks });
+  try {
+    await loadWeightsInto(generator, source.dir);
+  } catch (error) {
+    generator.dispose();
+    throw error;
+  }
+  // generator/ was saved from the sampling generator (a trick's, if any): its weights are drawn from as they are.
+  return { generator, dispose: () => generator.dispose() };
 }
 
 export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<RunSamples> {
@@ -85,25 +125,25 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const plan = readRunPlan(runDir);
   // A class the run does not have is named before any weights are read.
   const request = options.classes === undefined ? undefined : resolveClassRequest(plan, options.classes);
-  const weightsFrom = generatorWeightsDir(runDir, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
+  const source = generatorSource(runDir, options.checkpoint, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
   const backend = await selectBackend(options.backend ?? "auto");
-  const generator = buildGenerator(plan, { seed: plan.train.seed, tricks: await generatorTricks(plan, options) });
+  const sampling = await samplingGenerator(plan, source, await planTricks(plan, source, options), options.warn);
   try {
-    await loadWeightsInto(generator, weightsFrom);
     const count = request?.kind === "all" ? options.count * plan.condition!.classes : options.count;
-    const { values, classes } = generateSamples(generator, plan, count, options.seed ?? 0, request);
+    const { values, classes } = generateSamples(sampling.generator, plan, count, options.seed ?? 0, request);
     return {
       values,
       count,
       shape: plan.data.shape,
       plan,
-      weightsFrom,
+      weightsFrom: source.dir,
+      ...(source.kind === "checkpoint" && { checkpointStep: source.step }),
       backend,
       ...(classes && { classes }),
       ...(request?.kind === "all" && { columns: options.count }),
     };
   } finally {
-    generator.dispose();
+    sampling.dispose();
   }
 }
 

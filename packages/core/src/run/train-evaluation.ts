@@ -29,8 +29,8 @@ export interface TrainingEvaluator {
 export const EVAL_KEY_PREFIX = "eval_";
 export const EVAL_SECONDS_KEY = "eval_seconds";
 export const evalKey = (metric: EvalMetric, evaluation: TrainEval | undefined): string => `${EVAL_KEY_PREFIX}${evalMetricKey(metric, evaluation)}`;
-/** checkpoints/best: never listed as a step checkpoint, so never pruned by `keep N` nor resumed from. */
-export const BEST_CHECKPOINT = "best";
+/** checkpoints/best (defined beside the other checkpoint names). */
+export { BEST_CHECKPOINT } from "./checkpoint.js";
 
 export interface EvalRecord {
   step: number;

@@ -9,6 +9,7 @@
  * the state each trick saves in a checkpoint.
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { valueAt, type Plan, type Schedulable, type TrickUse } from "@gan/plan";
 import { UserError } from "../errors.js";
 import type { Rng, RngState } from "../random.js";
@@ -223,6 +224,15 @@ export class HookBus {
       if (result !== undefined) return result as FirstResult<K>;
     }
     return undefined;
+  }
+
+  /**
+   * The generator samples are drawn from, and the final generator saved: the first trick's
+   * (@gan/ema's average) or, when none gives one, the trained generator. One definition for
+   * the loop and for a checkpoint read back (checkpoint-sampling.ts).
+   */
+  samplingGenerator(run: RunContext): tfl.LayersModel {
+    return this.first("samplingGenerator", run) ?? run.generator;
   }
 
   /**

@@ -75,7 +75,7 @@ describe("@gan/ema in a run", () => {
     const first = await train(plan, { tricks: [ema], out: path.join(out, "parts"), progress: false, steps: 3 });
     const resumed = await train(plan, { tricks: [ema], resume: first.runDir, progress: false, steps: 6 });
 
-    const samples = async (runDir: string) => Array.from((await sampleRun(runDir, { count: 8, backend: "cpu", tricks: [] })).values);
+    const samples = async (runDir: string) => Array.from((await sampleRun(runDir, { count: 8, backend: "cpu", tricks: [ema] })).values);
     const fromWhole = await samples(whole.runDir);
     expect(await samples(resumed.runDir)).toEqual(fromWhole);
 
