@@ -44,32 +44,38 @@ function disposeWeights(...layers: tfl.layers.Layer[]): void {
 }
 
 /** The layer's input and the weights of the loss sum(R * dense(x)), seeded. */
-function lossInputs({ shape }: Case) {
+function lossInputs({ shape }: Pick<Case, "shape">) {
   const [rows, inputs, units] = shape;
   return { x: seededValues(rows * inputs, 11), r: seededValues(rows * units, 12) };
 }
 
 /**
- * sum(R * dense(x)) and its gradients with respect to x, the kernel and the bias (or x alone, as a
- * discriminator's layers in the generator's step), and the kernels the engine ran.
+ * sum(R * apply(x)) and its gradients with respect to x and the layer's weights (or x alone, as a
+ * discriminator's layers in the generator's step), and the kernels the engine ran; the layer's
+ * weights are disposed after. `apply` is the dense layer alone or the layer with what follows it.
  */
-async function lossAndGradients(testCase: Case, viaKernel: boolean, of: "all" | "input" = "all") {
-  const [rows, inputs, units] = testCase.shape;
-  const layer = denseLayer(testCase, viaKernel);
-  const { x: xValues, r: rValues } = lossInputs(testCase);
+async function lossAndGradientsOf(layer: tfl.layers.Layer, apply: (x: tf.Tensor) => tf.Tensor, shape: Case["shape"], of: "all" | "input") {
+  const [rows, inputs, units] = shape;
+  const { x: xValues, r: rValues } = lossInputs({ shape });
   const x = tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(xValues), [rows, inputs])));
   const r = tf.tensor2d(Float32Array.from(rValues), [rows, units]);
   let result: { value: number[]; grads: number[][] } | undefined;
   const profile = await tf.profile(() => {
     tf.tidy(() => {
       const variables = [x, ...(of === "all" ? layer.trainableWeights.map((w) => w.read() as tf.Variable) : [])];
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, r)), variables);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(x), r)), variables);
       result = { value: bits(value), grads: variables.map((v) => bits(grads[v.name]!)) };
     });
   });
   tf.dispose([x, r]);
   disposeWeights(layer);
   return { ...result!, kernels: profile.kernels.map((k) => k.name) };
+}
+
+/** sum(R * dense(x)) and its gradients (x and the weights, or x alone), and the kernels the engine ran. */
+function lossAndGradients(testCase: Case, viaKernel: boolean, of: "all" | "input" = "all") {
+  const layer = denseLayer(testCase, viaKernel);
+  return lossAndGradientsOf(layer, (x) => layer.apply(x) as tf.Tensor, testCase.shape, of);
 }
 
 describe.each(BACKENDS)("GanDense on %s", (backendName) => {
@@ -222,23 +228,9 @@ function leakyPair({ alpha, useBias, shape }: LeakyCase, fused: boolean) {
 }
 
 /** sum(R * leaky(dense(x))) and its gradients (x and the weights, or x alone), and the kernels the engine ran. */
-async function leakyLossAndGradients(testCase: LeakyCase, fused: boolean, of: "all" | "input" = "all") {
-  const [rows, inputs, units] = testCase.shape;
+function leakyLossAndGradients(testCase: LeakyCase, fused: boolean, of: "all" | "input" = "all") {
   const { dense, apply } = leakyPair(testCase, fused);
-  const { x: xValues, r: rValues } = lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape });
-  const x = tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(xValues), [rows, inputs])));
-  const r = tf.tensor2d(Float32Array.from(rValues), [rows, units]);
-  let result: { value: number[]; grads: number[][] } | undefined;
-  const profile = await tf.profile(() => {
-    tf.tidy(() => {
-      const variables = [x, ...(of === "all" ? dense.trainableWeights.map((w) => w.read() as tf.Variable) : [])];
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(x), r)), variables);
-      result = { value: bits(value), grads: variables.map((v) => bits(grads[v.name]!)) };
-    });
-  });
-  tf.dispose([x, r]);
-  disposeWeights(dense);
-  return { ...result!, kernels: profile.kernels.map((k) => k.name) };
+  return lossAndGradientsOf(dense, apply, testCase.shape, of);
 }
 
 describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
@@ -264,7 +256,7 @@ describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
   test.each(LEAKY_CASES.map((c) => [leakyName(c), c] as const))("%s: without a tape, the output is the two layers' bit for bit, in one kernel", async (_name, testCase) => {
     const tensors = tf.memory().numTensors;
     const [rows, inputs] = testCase.shape;
-    const x = tf.tensor2d(Float32Array.from(lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape }).x), [rows, inputs]);
+    const x = tf.tensor2d(Float32Array.from(lossInputs(testCase).x), [rows, inputs]);
     const output = async (fused: boolean) => {
       const { dense, apply } = leakyPair(testCase, fused);
       let values: number[] = [];
@@ -287,7 +279,7 @@ describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
     const { dense } = leakyPair(testCase, true);
     const weights = dense.getWeights().map((w) => Float64Array.from(w.dataSync()));
     disposeWeights(dense);
-    const { x, r } = lossInputs({ activation: "linear", useBias: testCase.useBias, shape: testCase.shape });
+    const { x, r } = lossInputs(testCase);
     const sizes = [x.length, ...weights.map((w) => w.length)];
     const loss = (params: Float64Array) => {
       const [xs, kernel, bias] = [params.subarray(0, sizes[0]), params.subarray(sizes[0], sizes[0]! + sizes[1]!), testCase.useBias ? params.subarray(sizes[0]! + sizes[1]!) : undefined];
@@ -313,7 +305,7 @@ describe.each(BACKENDS)("GanDense with leaky ReLU on %s", (backendName) => {
     const penaltyGradients = (fused: boolean) => {
       const { dense, apply } = leakyPair(testCase, fused);
       const second = denseLayer({ activation: "linear", useBias: true, shape: [rows, units, 1] }, fused);
-      const x = tf.tensor2d(Float32Array.from(lossInputs({ activation: "linear", useBias: true, shape: testCase.shape }).x), [rows, inputs]);
+      const x = tf.tensor2d(Float32Array.from(lossInputs(testCase).x), [rows, inputs]);
       const tensors = tf.memory().numTensors;
       const values = tf.tidy(() => {
         const variables = [...dense.trainableWeights, ...second.trainableWeights].map((w) => w.read() as tf.Variable);
