@@ -21,17 +21,18 @@ import { openDataSource } from "../data/loaders.js";
 import type { DataSource, DataSourceOptions } from "../data/source.js";
 import { discriminatorAccuracy, resolveLoss, runDiscriminatorLoss, runGeneratorLoss, type RunLoss } from "../losses/index.js";
 import { trainableVariables } from "../model/build-network.js";
-import { applyDiscriminator, applyGenerator, buildDiscriminator, buildGenerator, classTensor, sampleClasses, type DiscriminatorOutputs } from "../model/conditional.js";
+import { applyDiscriminator, applyGenerator, classTensor, sampleClasses, type DiscriminatorOutputs } from "../model/conditional.js";
 import { UserError } from "../errors.js";
 import { createOptimizer, type ScheduledOptimizer } from "../optimizers.js";
 import { createRng, type Rng, type RngState } from "../random.js";
-import { HookBus, type TrickCheckpoint } from "../trick/bus.js";
+import type { HookBus, TrickCheckpoint } from "../trick/bus.js";
 import type { Trick } from "../trick/define-trick.js";
 import type { ClassBatch, Labels, RunContext } from "../trick/hooks.js";
 import { sampleLatent } from "./latent.js";
 import { NumericHealth, type NonFiniteError } from "./numeric-health.js";
 import { StepScalars } from "./step-scalars.js";
 import { readTensorSync } from "./tensor-reads.js";
+import { buildRunNetworks, type RunNetworks } from "./run-networks.js";
 
 export interface TrainerOptions {
   /** The trick modules, aligned with plan.tricks (the CLI loads them with loadTrickModule). */
@@ -120,7 +121,7 @@ function gradientSum(grads: tf.NamedTensorMap): tf.Scalar {
   return sumOverGradients(grads, (gradient) => tf.sum(gradient));
 }
 
-export class Trainer {
+export class Trainer implements RunNetworks {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly generatorOptimizer: ScheduledOptimizer;
@@ -157,26 +158,21 @@ export class Trainer {
   ) {
     this.latentRng = rng.split("latent");
     this.dropoutRng = rng.split("dropout");
-    const dropoutRng = () => this.dropoutRng;
-    const seed = plan.train.seed;
-    this.generator = buildGenerator(plan, { seed, tricks, dropoutRng });
-    this.discriminator = buildDiscriminator(plan, { seed, tricks, dropoutRng });
+    const networks = buildRunNetworks(plan, {
+      tricks,
+      rng,
+      dropoutRng: () => this.dropoutRng,
+      log: (name, value) => this.scalars.record(name, value),
+      warn,
+    });
+    this.generator = networks.generator;
+    this.discriminator = networks.discriminator;
+    this.bus = networks.bus;
     this.generatorVariables = trainableVariables(this.generator);
     this.discriminatorVariables = trainableVariables(this.discriminator);
     this.loss = resolveLoss(plan.loss, tricks);
     this.generatorOptimizer = createOptimizer(plan.optimizers.generator);
     this.discriminatorOptimizer = createOptimizer(plan.optimizers.discriminator);
-    this.bus = HookBus.create({
-      plan,
-      tricks,
-      tf,
-      rng,
-      sinks: {
-        log: (name, value) => this.scalars.record(name, value),
-        // Some tricks name themselves in their messages already.
-        warn: (trick, message) => warn(message.startsWith(`${trick}:`) ? message : `${trick}: ${message}`),
-      },
-    });
   }
 
   /** Builds the networks (weights from plan.train.seed), the optimizers, the data source and the tricks' hooks. */

@@ -19,6 +19,7 @@ import path from "node:path";
 import { tf } from "../tfjs.js";
 import type { JsonValue } from "@gan/plan";
 import type { LoopState, Trainer } from "../loop/trainer.js";
+import type { RunNetworks } from "../loop/run-networks.js";
 import type { TrickCheckpoint } from "../trick/bus.js";
 import { UserError } from "../errors.js";
 import { readRunFileBytes, sha256, sha256OfFile, syncDirectory, writeFileDurable, writeJsonDurable } from "./files.js";
@@ -307,10 +308,14 @@ function namedList(map: tf.NamedTensorMap, specs: tf.io.WeightsManifestEntry[]):
   return specs.map((spec) => ({ name: spec.name, tensor: map[spec.name]! }));
 }
 
-/** Restores a trainer (built from the same plan) from a verified checkpoint directory. */
+/**
+ * Restores a trainer (built from the same plan) from a verified checkpoint directory: its
+ * networks and tricks as a sampler restores them, then what only training needs (the
+ * optimizers' slots, the loop's random streams and the data source's place).
+ */
 export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<void> {
-  await loadWeightsInto(trainer.generator, path.join(dir, "generator"));
-  await loadWeightsInto(trainer.discriminator, path.join(dir, "discriminator"));
+  const loopState = readJsonInputSync(path.join(dir, "state.json"), "checkpoint file") as LoopState;
+  await restoreNetworksAndTricks(dir, loopState.step, trainer);
 
   const optimizers = readJsonInputSync(path.join(dir, "optimizers.json"), "checkpoint file") as OptimizersJson;
   const optimizerBytes = readRunFileBytes(path.join(dir, "optimizers.bin"));
@@ -332,16 +337,31 @@ export async function restoreCheckpoint(dir: string, trainer: Trainer): Promise<
     for (const tensor of [...Object.values(generatorSlots), ...Object.values(discriminatorSlots)]) tensor.dispose();
   }
 
-  withTrickStates(dir, (states) => trainer.restoreTrickStates(states));
+  trainer.restoreLoopState(loopState);
+}
 
-  trainer.restoreLoopState(readJsonInputSync(path.join(dir, "state.json"), "checkpoint file") as LoopState);
+/**
+ * Gives `networks` (built from the checkpoint's plan: a trainer's, or a sampler's from
+ * buildRunNetworks) the checkpoint's weights and its tricks' states, the bus standing at the
+ * checkpoint's `step`. The one definition of what a checkpoint's models are, for a resumed
+ * trainer and for `gan sample` / `gan eval` of a checkpoint: a trick's state can decide which
+ * generator samples are drawn from (@gan/ema's average, kept in tricks.bin, not in generator/).
+ *
+ * The step is set before the states are restored, so that a trick restoring its state sees
+ * the checkpoint's step (its window, its schedules), as it will when the next step runs.
+ */
+export async function restoreNetworksAndTricks(dir: string, step: number, networks: RunNetworks): Promise<void> {
+  await loadWeightsInto(networks.generator, path.join(dir, "generator"));
+  await loadWeightsInto(networks.discriminator, path.join(dir, "discriminator"));
+  networks.bus.setStep(step);
+  withTrickStates(dir, (states) => networks.bus.restoreStates(states));
 }
 
 /**
  * Reads a checkpoint's tricks.json and tricks.bin and hands the tricks' states to `restore`
  * (which copies what it keeps); their tensors are freed afterwards.
  */
-export function withTrickStates(dir: string, restore: (states: TrickCheckpoint[]) => void): void {
+function withTrickStates(dir: string, restore: (states: TrickCheckpoint[]) => void): void {
   const tricks = readJsonInputSync(path.join(dir, "tricks.json"), "checkpoint file") as TricksJson;
   const trickBytes = readRunFileBytes(path.join(dir, "tricks.bin"));
   const toDispose: tf.Tensor[] = [];

@@ -22,7 +22,7 @@ import { createRng, type Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
 import { findLatestCheckpoint, findNamedCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
-import { checkpointSamplingGenerator } from "./checkpoint-sampling.js";
+import { restoreCheckpointForSampling } from "./checkpoint-sampling.js";
 import { loadWeightsInto } from "./model-io.js";
 import { trainingHash } from "./resumable.js";
 import { RUN_FILES, readRunPlan } from "./run-dir.js";
@@ -108,7 +108,7 @@ async function planTricks(plan: Plan, source: WeightsSource, options: SampleRunO
 
 /** The generator to draw from, and how to free it. */
 async function samplingGenerator(plan: Plan, source: WeightsSource, tricks: readonly Trick[], warn: ((message: string) => void) | undefined): Promise<{ generator: tfl.LayersModel; dispose(): void }> {
-  if (source.kind === "checkpoint") return checkpointSamplingGenerator(plan, source.dir, source.step, tricks, warn);
+  if (source.kind === "checkpoint") return restoreCheckpointForSampling(plan, source.dir, source.step, tricks, warn);
   const generator = buildGenerator(plan, { seed: plan.train.seed, tricks });
   try {
     await loadWeightsInto(generator, source.dir);
