@@ -58,6 +58,14 @@ export {
   type LossLabels,
   type TrickLossDefinition,
 } from "./losses/index.js";
+// Discriminator rejection sampling's options and checks, for @gan/drs (the algorithm is the runtime's).
+export {
+  REJECTION_SAMPLING_DEFAULTS,
+  checkRejectionSamplingPlan,
+  rejectionSamplingProblem,
+  type RejectionSamplingOptions,
+  type RejectionSamplingStats,
+} from "./run/rejection-sampling.js";
 // Model helpers for runtime tricks (EMA's sampling copy of G).
 export { cloneModel, copyWeights } from "./trick/model-helpers.js";
 // TensorFlow.js types a trick's hooks deal in (tricks use the run's `tf`, never their own copy).

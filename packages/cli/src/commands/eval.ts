@@ -7,6 +7,7 @@ import { integerFlag, parseCommandArgs } from "../command.js";
 import { evaluateAndRecord } from "../eval/evaluate-run.js";
 import type { FeaturesChoice } from "../eval/feature-evaluation.js";
 import { formatEvalTable } from "../eval/format-eval.js";
+import { REJECTION_FLAGS, rejectionSamplingFlags } from "../eval/rejection-flags.js";
 import { displayPath } from "../display-path.js";
 import { output } from "../io.js";
 import { REPORT_FILE, writeReport } from "../report/write-report.js";
@@ -34,7 +35,7 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 export const command: Command = {
   name: "eval",
   usage:
-    "gan eval RUN_DIR [--checkpoint best|STEP] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "gan eval RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P]] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
     "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
     "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
     "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
@@ -45,7 +46,11 @@ export const command: Command = {
     "data mnist { classes: \"labels\" }) also gets its class match: the share of samples the classifier puts in their class.\n" +
     "The generator measured is the one the run samples from (with @gan/ema, the average): its final generator/, else its\n" +
     "newest checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500) measures\n" +
-    "that checkpoint instead.",
+    "that checkpoint instead.\n" +
+    "--drs: measure the samples that discriminator rejection sampling keeps (Azadi et al. 2019): the checkpoint's D\n" +
+    "scores each sample of G and rejects those it rates fake, gamma at the P-th percentile of F (--drs-percentile, default\n" +
+    "95; higher keeps fewer). It changes what is sampled, not the generator; the report gives the share of candidates kept.\n" +
+    "A run whose spec uses @gan/drs is measured with it without the flag.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "eval",
@@ -60,6 +65,7 @@ export const command: Command = {
         features: { type: "string" },
         "features-layer": { type: "string" },
         "features-range": { type: "string" },
+        ...REJECTION_FLAGS,
       },
       { min: 1, max: 1 },
     );
@@ -72,6 +78,7 @@ export const command: Command = {
     const count = integerFlag("eval", "n", values.n, 1);
     const seed = integerFlag("eval", "seed", values.seed, 0);
     const features = featuresChoice(values.features, values["features-layer"], values["features-range"]);
+    const rejectionSampling = rejectionSamplingFlags("eval", values.drs, values["drs-percentile"]);
     const { report, file } = await evaluateAndRecord(runDir, {
       ...(features !== undefined ? { features } : {}),
       ...(count !== undefined ? { count } : {}),
@@ -79,6 +86,7 @@ export const command: Command = {
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),
       tricksFrom: values["tricks-from"] ?? process.cwd(),
       ...(values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {}),
+      ...(rejectionSampling !== undefined ? { rejectionSampling } : {}),
       warn: (message) => output.err(`warning: ${message}\n`),
     });
     // A report written before the evaluation shows the metrics from now on.

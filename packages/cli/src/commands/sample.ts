@@ -6,6 +6,7 @@ import type { Command } from "../command.js";
 import { integerFlag, parseCommandArgs } from "../command.js";
 import { writeOutputFile } from "../files.js";
 import { output } from "../io.js";
+import { REJECTION_FLAGS, rejectionSamplingFlags, rejectionSamplingText } from "../eval/rejection-flags.js";
 
 const FORMATS = ["png", "csv", "npy"] as const;
 /** Samples per class with `--class all` and no -n: a row of a picture each. */
@@ -28,12 +29,13 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 export const command: Command = {
   name: "sample",
   usage:
-    "gan sample RUN_DIR [--checkpoint best|STEP] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "gan sample RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P]] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
     "Samples of the generator the run samples from (with @gan/ema, the average): its final generator/, else its newest\n" +
     "checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500): that checkpoint.\n" +
     "--class (a run whose spec says 'condition classes'): every sample of class C, a name as the data names it or an index\n" +
     "from 0; all: -n samples of each class (default 8), class after class, one row per class in the picture. Without it,\n" +
-    "a conditional run's samples are drawn for uniform classes.",
+    "a conditional run's samples are drawn for uniform classes.\n" +
+    "--drs: the samples that discriminator rejection sampling keeps (gan eval --help); the share kept goes to stderr.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       "sample",
@@ -46,6 +48,7 @@ export const command: Command = {
         backend: { type: "string" },
         class: { type: "string" },
         checkpoint: { type: "string" },
+        ...REJECTION_FLAGS,
       },
       { min: 1, max: 1 },
     );
@@ -56,6 +59,7 @@ export const command: Command = {
     if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
       throw new UsageError(`gan sample: --backend must be one of ${BACKENDS.join(", ")}, got '${values.backend}'`);
     }
+    const rejectionSampling = rejectionSamplingFlags("sample", values.drs, values["drs-percentile"]);
     const samples = await sampleRun(runDir, {
       count,
       seed,
@@ -64,7 +68,9 @@ export const command: Command = {
       warn: (message) => output.err(`warning: ${message}\n`),
       ...(values.class !== undefined && { classes: values.class }),
       ...(values.checkpoint !== undefined && { checkpoint: values.checkpoint }),
+      ...(rejectionSampling !== undefined && { rejectionSampling }),
     });
+    if (samples.rejectionSampling) output.err(`${rejectionSamplingText(samples.rejectionSampling)}\n`);
     const kind = sampleKind(samples.plan);
     // 2-D samples go out as CSV for evaluation elsewhere; images as a picture.
     const format = formatOf(values.format, values.out, kind === "grid" ? "png" : "csv");

@@ -18,7 +18,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "@gan/core";
-import { RUN_FILES, appendRunLog, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core/runtime";
+import { RUN_FILES, appendRunLog, type RejectionSamplingOptions, type RejectionSamplingStats, mixtureMeans, mixtureStd, readJsonInputSync, readRunPlan, sampleRun, type RunInfo } from "@gan/core/runtime";
 import { classifierPredictions, classifierScore, classifierStatistics, frechetDistance, loadMnist, mixtureMetrics, mnistReferenceStatistics, MNIST_PIXELS } from "@gan/metrics";
 import type { BackendName, Plan } from "@gan/plan";
 import { writeFileAtomic } from "../files.js";
@@ -109,6 +109,11 @@ export interface EvalReport {
   seed: number;
   backend: string;
   metrics: Evaluation;
+  /**
+   * Present when the samples measured are those discriminator rejection sampling kept
+   * (`--drs`, or @gan/drs in the spec): its options, and the candidates it examined.
+   */
+  rejectionSampling?: RejectionSamplingStats;
   createdAt: string;
   seconds: number;
 }
@@ -125,6 +130,8 @@ export interface EvaluateOptions {
   checkpoint?: string;
   /** A feature network for images (default: the one the spec's eval block names; needed for images other than 28x28x1). */
   features?: FeaturesChoice;
+  /** Discriminator rejection sampling (`--drs`); absent: as the run's spec says. */
+  rejectionSampling?: RejectionSamplingOptions;
   warn?(message: string): void;
 }
 
@@ -172,6 +179,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     backend: options.backend ?? "auto",
     ...(options.tricksFrom !== undefined ? { tricksFrom: options.tricksFrom } : {}),
     ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}),
+    ...(options.rejectionSampling !== undefined ? { rejectionSampling: options.rejectionSampling } : {}),
     ...(options.warn ? { warn: options.warn } : {}),
   });
   const info = readRunInfo(runDir);
@@ -193,6 +201,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions = {})
     seed,
     backend: samples.backend.name,
     metrics,
+    ...(samples.rejectionSampling !== undefined ? { rejectionSampling: samples.rejectionSampling } : {}),
     createdAt: new Date().toISOString(),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };

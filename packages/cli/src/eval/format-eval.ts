@@ -4,6 +4,7 @@
  */
 import type { FeatureFigures } from "./feature-evaluation.js";
 import type { EvalReport, Evaluation } from "./evaluate-run.js";
+import { rejectionSamplingText } from "./rejection-flags.js";
 
 function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
@@ -67,6 +68,7 @@ export function formatEvalTable(report: EvalReport): string {
     ["samples", `${report.samples} (seed ${report.seed})`],
     ["weights", `${weights}, step ${report.steps ?? "?"}`],
   );
+  if (report.rejectionSampling) rows.push(["filtered by", rejectionSamplingText(report.rejectionSampling)]);
   const width = Math.max(...rows.map(([name]) => name.length));
   return `${report.name}\n${rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join("\n")}\n`;
 }
@@ -89,5 +91,6 @@ export function formatEvalLine(report: EvalReport): string {
     figures = `on ${f.features.id} features: Fréchet distance ${f.fd.toFixed(2)}, KID ${f.kid.mean.toFixed(4)}, precision ${f.precision.toFixed(3)}, recall ${f.recall.toFixed(3)}, density ${f.density.toFixed(3)}, coverage ${f.coverage.toFixed(3)}`;
   }
   const weights = report.ema ? ", EMA weights" : "";
-  return `${report.name}: ${figures} (${report.samples.toLocaleString("en")} samples${weights})`;
+  const drs = report.rejectionSampling ? `, DRS at the ${report.rejectionSampling.percentile}th percentile kept ${(report.rejectionSampling.acceptance * 100).toFixed(1)}%` : "";
+  return `${report.name}: ${figures} (${report.samples.toLocaleString("en")} samples${weights}${drs})`;
 }

@@ -15,12 +15,15 @@ import { createRng } from "../random.js";
 import { buildRunNetworks } from "../loop/run-networks.js";
 import type { Trick } from "../trick/define-trick.js";
 import { restoreNetworksAndTricks } from "./checkpoint.js";
+import type { RejectionSamplingOptions } from "./rejection-sampling.js";
 
 export interface CheckpointSampling {
   /** The model to draw samples from (a trick's, or the restored generator). */
   generator: tfl.LayersModel;
-  /** The restored discriminator (its logits judge samples: rejection sampling, for one). */
+  /** The checkpoint's discriminator (discriminator rejection sampling scores samples with it). */
   discriminator: tfl.LayersModel;
+  /** The rejection sampling a trick of the plan asks for (@gan/drs) at the checkpoint's step. */
+  rejectionSampling?: RejectionSamplingOptions;
   /** Frees the networks; the trick's model goes with the process, as a trainer's does. */
   dispose(): void;
 }
@@ -40,7 +43,8 @@ export async function restoreCheckpointForSampling(plan: Plan, dir: string, step
   };
   try {
     await restoreNetworksAndTricks(dir, step, networks);
-    return { generator: bus.samplingGenerator({ step, generator, discriminator }), discriminator, dispose };
+    const rejectionSampling = bus.rejectionSampling();
+    return { generator: bus.samplingGenerator({ step, generator, discriminator }), discriminator, ...(rejectionSampling && { rejectionSampling }), dispose };
   } catch (error) {
     dispose();
     throw error;

@@ -8,6 +8,11 @@
  * restored, so @gan/ema's average again, not the raw weights of its generator/). Rebuilding
  * from the plan rather than from model.json's topology means trick layers need no class
  * registry, only the trick package.
+ *
+ * With discriminator rejection sampling (`--drs`, or `use "@gan/drs"` in the run's spec) the
+ * samples are those DRS keeps (rejection-sampling.ts), and the weights always come from a
+ * checkpoint: generator/ holds no discriminator. A finished run's newest checkpoint is the one
+ * written at its last step, whose sampling generator is the one saved in generator/.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -17,13 +22,14 @@ import { selectBackend, type SelectedBackend } from "../backend/select-backend.j
 import { UserError } from "../errors.js";
 import { sampleLatent } from "../loop/latent.js";
 import { readTensorSync } from "../loop/tensor-reads.js";
-import { applyGenerator, buildGenerator, classTensor, sampleClasses } from "../model/conditional.js";
+import { applyDiscriminator, applyGenerator, buildGenerator, classTensor, sampleClasses } from "../model/conditional.js";
 import { createRng, type Rng } from "../random.js";
 import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
 import { findLatestCheckpoint, findNamedCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
 import { restoreCheckpointForSampling } from "./checkpoint-sampling.js";
 import { loadWeightsInto } from "./model-io.js";
+import { REJECTION_SAMPLING_TRICK, checkRejectionSamplingPlan, rejectionSample, type RejectionSamplingOptions, type RejectionSamplingStats } from "./rejection-sampling.js";
 import { trainingHash } from "./resumable.js";
 import { RUN_FILES, readRunPlan } from "./run-dir.js";
 
@@ -48,6 +54,11 @@ export interface SampleRunOptions {
    * sample, or "all": `count` samples of each class, class after class. Absent: uniform classes.
    */
   classes?: string;
+  /**
+   * Discriminator rejection sampling with these options (`--drs`); absent: as the run's spec
+   * says (@gan/drs), else none.
+   */
+  rejectionSampling?: RejectionSamplingOptions;
 }
 
 /** What `classes` asked for, resolved against the run's classes. */
@@ -69,6 +80,8 @@ export interface RunSamples {
   /** The checkpoint's step when the weights came from one; undefined for generator/. */
   checkpointStep?: number;
   backend: SelectedBackend;
+  /** What discriminator rejection sampling kept and examined, when the samples were drawn with it. */
+  rejectionSampling?: RejectionSamplingStats;
 }
 
 /** Where the samples come from: the final generator/ or a verified checkpoint. */
@@ -77,18 +90,23 @@ export type WeightsSource = { kind: "final"; dir: string } | { kind: "checkpoint
 /**
  * Where the run's generator is: `checkpoint` when named, else generator/, else the newest
  * valid checkpoint (one written for another plan than `options.trainingHash`'s is refused).
+ * `withDiscriminator`: D is needed too (rejection sampling), so never generator/.
  */
-export function generatorSource(runDir: string, checkpoint: string | undefined, options: FindCheckpointOptions = {}): WeightsSource {
+export function generatorSource(runDir: string, checkpoint: string | undefined, options: FindCheckpointOptions & { withDiscriminator?: boolean } = {}): WeightsSource {
   const checkpoints = path.join(runDir, RUN_FILES.checkpoints);
   if (checkpoint !== undefined) {
     const found = findNamedCheckpoint(checkpoints, checkpoint, options.trainingHash);
     return { kind: "checkpoint", dir: found.dir, step: found.manifest.step };
   }
   const final = path.join(runDir, RUN_FILES.generator);
-  if (existsSync(path.join(final, "model.json"))) return { kind: "final", dir: final };
+  const finished = existsSync(path.join(final, "model.json"));
+  if (finished && !options.withDiscriminator) return { kind: "final", dir: final };
   const latest = findLatestCheckpoint(checkpoints, options);
-  if (!latest) throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
-  options.warn?.(`the run did not finish: using the generator of checkpoint ${path.basename(latest.dir)}`);
+  if (!latest) {
+    if (finished) throw new UserError(`${runDir} has no valid checkpoint: discriminator rejection sampling needs the discriminator, which only checkpoints hold`);
+    throw new UserError(`${runDir} has no trained generator yet: no generator/ and no valid checkpoint`);
+  }
+  if (!finished) options.warn?.(`the run did not finish: using the generator of checkpoint ${path.basename(latest.dir)}`);
   return { kind: "checkpoint", dir: latest.dir, step: latest.manifest.step };
 }
 
@@ -106,8 +124,13 @@ async function planTricks(plan: Plan, source: WeightsSource, options: SampleRunO
   return Promise.all(names.map((name) => loadTrickModule(name, fromDir)));
 }
 
-/** The generator to draw from, and how to free it. */
-async function samplingGenerator(plan: Plan, source: WeightsSource, tricks: readonly Trick[], warn: ((message: string) => void) | undefined): Promise<{ generator: tfl.LayersModel; dispose(): void }> {
+/** The generator to draw from (and from a checkpoint, its discriminator and the spec's rejection sampling), and how to free them. */
+async function samplingGenerator(
+  plan: Plan,
+  source: WeightsSource,
+  tricks: readonly Trick[],
+  warn: ((message: string) => void) | undefined,
+): Promise<{ generator: tfl.LayersModel; discriminator?: tfl.LayersModel; rejectionSampling?: RejectionSamplingOptions; dispose(): void }> {
   if (source.kind === "checkpoint") return restoreCheckpointForSampling(plan, source.dir, source.step, tricks, warn);
   const generator = buildGenerator(plan, { seed: plan.train.seed, tricks });
   try {
@@ -125,12 +148,20 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const plan = readRunPlan(runDir);
   // A class the run does not have is named before any weights are read.
   const request = options.classes === undefined ? undefined : resolveClassRequest(plan, options.classes);
-  const source = generatorSource(runDir, options.checkpoint, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan) });
+  const withDiscriminator = options.rejectionSampling !== undefined || plan.tricks.some((use) => use.package === REJECTION_SAMPLING_TRICK);
+  if (withDiscriminator) checkRejectionSamplingPlan(plan);
+  const source = generatorSource(runDir, options.checkpoint, { ...(options.warn ? { warn: options.warn } : {}), trainingHash: trainingHash(plan), withDiscriminator });
   const backend = await selectBackend(options.backend ?? "auto");
   const sampling = await samplingGenerator(plan, source, await planTricks(plan, source, options), options.warn);
   try {
     const count = request?.kind === "all" ? options.count * plan.condition!.classes : options.count;
-    const { values, classes } = generateSamples(sampling.generator, plan, count, options.seed ?? 0, request);
+    const rejection = options.rejectionSampling ?? sampling.rejectionSampling;
+    const drawn =
+      rejection !== undefined && sampling.discriminator !== undefined
+        ? drawRejectionSamples(sampling.generator, sampling.discriminator, plan, count, options.seed ?? 0, rejection)
+        : generateSamples(sampling.generator, plan, count, options.seed ?? 0, request);
+    const { values } = drawn;
+    const classes = "classes" in drawn ? drawn.classes : undefined;
     return {
       values,
       count,
@@ -141,6 +172,7 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
       backend,
       ...(classes && { classes }),
       ...(request?.kind === "all" && { columns: options.count }),
+      ...("stats" in drawn && { rejectionSampling: drawn.stats }),
     };
   } finally {
     sampling.dispose();
@@ -199,4 +231,44 @@ export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: n
     }
   }
   return classes ? { values, classes } : { values };
+}
+
+/**
+ * `count` samples that discriminator rejection sampling keeps (rejection-sampling.ts) of
+ * `generator`'s, scored by `discriminator` (both in inference mode). The candidates come from
+ * the latent stream of `seed` that generateSamples draws from, so that the samples kept are a
+ * subsequence of the samples drawn without DRS; the burn-in and the acceptance tests have
+ * streams of their own.
+ */
+export function drawRejectionSamples(
+  generator: tfl.LayersModel,
+  discriminator: tfl.LayersModel,
+  plan: Plan,
+  count: number,
+  seed: number,
+  options: RejectionSamplingOptions,
+): { values: Float32Array; stats: RejectionSamplingStats } {
+  checkRejectionSamplingPlan(plan);
+  const root = createRng(seed);
+  const candidates = root.split("gan-sample");
+  const burnIn = root.split("gan-drs-burn-in");
+  const perSample = plan.data.shape.reduce((a, b) => a * b, 1);
+  const draw = (n: number, phase: "burn-in" | "candidates") => {
+    // The burn-in draws from its own stream, so that it does not shift the candidates'.
+    const latent = sampleLatent(plan.latent, n, phase === "burn-in" ? burnIn : candidates);
+    const [x, logits] = tf.tidy(() => {
+      const samples = applyGenerator(generator, tf.tensor2d(latent, [n, plan.latent.size]), undefined, false);
+      return [samples, applyDiscriminator(discriminator, plan, samples, undefined, false).logits];
+    });
+    try {
+      if (logits.size !== n) {
+        throw new UserError(`discriminator rejection sampling needs one logit of D per sample: D gave ${logits.size} for ${n} samples (a trick that changes what D sees does not work with --drs)`);
+      }
+      return { values: readTensorSync(x), logits: readTensorSync(logits) };
+    } finally {
+      x.dispose();
+      logits.dispose();
+    }
+  };
+  return rejectionSample(draw, count, perSample, options, root.split("gan-drs-accept"));
 }

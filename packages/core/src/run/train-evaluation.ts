@@ -13,7 +13,7 @@ import { EVAL_METRIC_BETTER, evalMetricKey, type EvalMetric, type Plan, type Tra
 import { existsSync } from "node:fs";
 import type { Trainer } from "../loop/trainer.js";
 import { readInputLinesSync } from "../input-file.js";
-import { generateSamples } from "./sample-run.js";
+import { drawRejectionSamples, generateSamples } from "./sample-run.js";
 
 /** Measures a generator's samples: the metrics live in the CLI (@gan/cli's eval), core draws the samples. */
 export interface TrainingEvaluator {
@@ -114,7 +114,12 @@ export class TrainingEvaluation {
   async evaluate(trainer: Trainer): Promise<EvalOutcome> {
     const started = performance.now();
     const count = this.evaluator.samples;
-    const { values } = generateSamples(trainer.samplingGenerator(), this.plan, count, 0);
+    // With @gan/drs in the spec, the samples DRS keeps: what `gan eval` of this run measures too.
+    const rejection = trainer.bus.rejectionSampling();
+    const { values } =
+      rejection !== undefined
+        ? drawRejectionSamples(trainer.samplingGenerator(), trainer.discriminator, this.plan, count, 0, rejection)
+        : generateSamples(trainer.samplingGenerator(), this.plan, count, 0);
     const measured = await this.evaluator.measure(values, count, this.metrics);
     const seconds = Math.round(performance.now() - started) / 1000;
     const record: EvalRecord = { step: trainer.step, values: measured, seconds };

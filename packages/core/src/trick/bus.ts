@@ -24,6 +24,7 @@ import type {
   WaterfallHookName,
 } from "./hooks.js";
 import { validateTrickOptions } from "./options.js";
+import { rejectionSamplingProblem, type RejectionSamplingOptions } from "../run/rejection-sampling.js";
 
 /** A trick's hook threw: names the trick, the hook and the step, keeps the original as `cause`. */
 export class TrickHookError extends UserError {
@@ -233,6 +234,22 @@ export class HookBus {
    */
   samplingGenerator(run: RunContext): tfl.LayersModel {
     return this.first("samplingGenerator", run) ?? run.generator;
+  }
+
+  /**
+   * The rejection sampling the run's samples are drawn with (@gan/drs), checked so that a
+   * wrong answer is named at its source; undefined when no trick asks for it.
+   */
+  rejectionSampling(): RejectionSamplingOptions | undefined {
+    for (const entry of this.active("rejectionSampling")) {
+      const fn = entry.hooks.rejectionSampling!;
+      const result = this.call(entry, "rejectionSampling", () => fn.call(entry.hooks, this.step));
+      if (result === undefined) continue;
+      const problem = rejectionSamplingProblem(result);
+      if (problem !== undefined) throw new TrickHookError(entry.name, "rejectionSampling", this.step, new Error(problem));
+      return result;
+    }
+    return undefined;
   }
 
   /**

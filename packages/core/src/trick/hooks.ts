@@ -22,6 +22,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { JsonValue, NetworkName, Plan, Schedulable } from "@gan/plan";
+import type { RejectionSamplingOptions } from "../run/rejection-sampling.js";
 
 /** Targets of the discriminator loss for the real and the fake batch: a number or one value per sample. */
 export interface Labels {
@@ -131,6 +132,12 @@ export interface TrickHooks {
    * trained generator. The loop does not dispose the model returned.
    */
   samplingGenerator?(run: RunContext): tfl.LayersModel | undefined;
+  /**
+   * Discriminator rejection sampling of the run's samples (@gan/drs): the options of
+   * run/rejection-sampling.ts with which its evaluations and `gan eval` / `gan sample` filter
+   * the sampling generator's samples through D; undefined: samples are drawn as they come.
+   */
+  rejectionSampling?(step: number): RejectionSamplingOptions | undefined;
   // series
   beforeTraining?(run: RunContext): void | Promise<void>;
   afterDiscriminatorStep?(run: RunContext): void;
@@ -141,7 +148,7 @@ export interface TrickHooks {
 }
 
 export type WaterfallHookName = "discriminatorInputs" | "discriminatorFakeInputs" | "labels" | "discriminatorLoss" | "generatorLoss";
-export type FirstHookName = "discriminatorUpdates" | "generatorUpdates" | "samplingGenerator";
+export type FirstHookName = "discriminatorUpdates" | "generatorUpdates" | "samplingGenerator" | "rejectionSampling";
 export type SeriesHookName = "beforeTraining" | "afterDiscriminatorStep" | "afterGeneratorStep" | "afterTraining";
 export type HookName = WaterfallHookName | FirstHookName | SeriesHookName;
 
