@@ -1,0 +1,126 @@
+/**
+ * Discriminator rejection sampling from the command line: `gan eval --drs` and
+ * `gan sample --drs` of a trained run (its last checkpoint's G and D), and a spec's
+ * `use "@gan/drs"`, whose in-training evals and `gan eval` draw the same filtered samples.
+ * Bad options are one line naming the option or the trick, exit code non-zero.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { networksSpec, tinyRingSpec } from "@gan/core/testing";
+import { registerCommand } from "../main.js";
+import { gan, scratchDirectory } from "../test-support.js";
+
+registerCommand("train", () => import("./train.js"));
+registerCommand("eval", () => import("./eval.js"));
+registerCommand("sample", () => import("./sample.js"));
+
+const dir = scratchDirectory("gan-eval-drs-test-", { inRepository: true });
+
+interface Report {
+  steps: number;
+  weightsFrom: string;
+  metrics: { modes: number; highQuality: number; reverseKL: number | null };
+  rejectionSampling?: { percentile: number; candidates: number; accepted: number; acceptance: number; burnIn: number };
+}
+
+async function ok(...argv: string[]): Promise<{ stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await gan(...argv);
+  expect(code, stderr).toBe(0);
+  return { stdout, stderr };
+}
+
+/** Exit code 1 and one line on stderr, no stack trace; returns the line. */
+async function fails(...argv: string[]): Promise<string> {
+  const { code, stderr } = await gan(...argv);
+  expect(code).not.toBe(0);
+  expect(stderr.trim().split("\n"), stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return stderr;
+}
+
+const evalJson = async (runDir: string, ...flags: string[]) => JSON.parse((await ok("eval", runDir, "--format", "json", "-n", "400", "--backend", "cpu", ...flags)).stdout) as Report;
+
+/**
+ * A small ring GAN trained long enough (300 steps, seconds) that all 8 modes are reached and
+ * D tells them from the blur between them; about a third of its samples lie near a mode.
+ */
+async function trainSmall(name: string, extra = "", train: string[] = []): Promise<string> {
+  const file = path.join(dir, `${name}.gan`);
+  const lines = ["batch 64", "seed 2", "backend cpu", "steps 300", "checkpoint every 100", ...train];
+  const networks = { data: "ring { modes: 8, radius: 1, std: 0.05 }", latent: 2, generator: ["dense 32 relu", "dense 32 relu", "dense 2"], discriminator: ["dense 32 relu", "dense 32 relu", "dense 1"] };
+  const body = `  loss nonsaturating\n  optimizer adam { lr: 5e-3, beta1: 0.5 }\n  train {\n${lines.map((line) => `    ${line}\n`).join("")}  }\n${extra}`;
+  writeFileSync(file, networksSpec(networks, body, name));
+  const { code, stderr } = await gan("train", file, "--out", path.join(dir, name), "--no-eval");
+  expect(code, stderr).toBe(0);
+  return path.resolve(/^run directory: (.*)$/m.exec(stderr)![1]!);
+}
+
+describe("gan eval --drs / gan sample --drs of a trained run", () => {
+  let runDir = "";
+  beforeAll(async () => {
+    runDir = await trainSmall("plain");
+  });
+
+  test("--drs measures the samples DRS keeps, from the last checkpoint's G and D, and reports what it kept", async () => {
+    const plain = await evalJson(runDir);
+    expect(plain.rejectionSampling).toBeUndefined();
+    const filtered = await evalJson(runDir, "--drs", "--drs-percentile", "80");
+    expect(filtered).toMatchObject({ steps: 300, weightsFrom: path.join("checkpoints", "step-000300") });
+    expect(filtered.rejectionSampling).toMatchObject({ percentile: 80, accepted: 400, burnIn: 10_000 });
+    const { candidates, acceptance } = filtered.rejectionSampling!;
+    expect(acceptance).toBeCloseTo(400 / candidates, 12);
+    expect(acceptance).toBeGreaterThan(0);
+    expect(acceptance).toBeLessThan(1);
+    // D rates the samples between the modes fake: more of those kept lie near a mode.
+    expect(filtered.metrics.highQuality).toBeGreaterThan(plain.metrics.highQuality);
+    // The default percentile, 95, rejects more.
+    const strict = await evalJson(runDir, "--drs");
+    expect(strict.rejectionSampling!.percentile).toBe(95);
+    expect(strict.rejectionSampling!.acceptance).toBeLessThan(acceptance);
+  });
+
+  test("gan sample --drs is deterministic, says what it kept, and differs from the plain samples", async () => {
+    const sample = (...flags: string[]) => ok("sample", runDir, "--format", "csv", "-n", "64", "--backend", "cpu", ...flags);
+    const a = await sample("--drs");
+    expect(a.stderr).toMatch(/^DRS at the 95th percentile: kept 64 of [\d,]+ candidates \(\d+\.\d%\), burn-in 10,000/m);
+    expect((await sample("--drs")).stdout).toBe(a.stdout);
+    expect((await sample()).stdout).not.toBe(a.stdout);
+  });
+
+  test("a bad --drs-percentile is one line naming the flag", async () => {
+    for (const value of ["120", "-1", "x", ""]) {
+      expect(await fails("eval", runDir, `--drs-percentile=${value}`)).toMatch(/--drs-percentile needs a number from 0 to 100/);
+    }
+    expect(await fails("sample", runDir, "--format", "csv", "--drs-percentile", "101")).toMatch(/gan sample: --drs-percentile/);
+  });
+});
+
+describe('use "@gan/drs" in a spec', () => {
+  test("the run's evals and its gan eval measure the samples DRS keeps, with the spec's options", async () => {
+    const runDir = await trainSmall("spec", '  use "@gan/drs" { percentile: 80, burnIn: 2000 }\n', ['eval every 300 { metrics: ["modes", "high_quality"], samples: 400 }']);
+    const { readFileSync } = await import("node:fs");
+    const line = readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, number>)
+      .find((entry) => entry.eval_seconds !== undefined)!;
+    const report = await evalJson(runDir);
+    expect(report.rejectionSampling).toMatchObject({ percentile: 80, burnIn: 2000, accepted: 400 });
+    // The same 400 filtered samples (seed 0) as the eval at step 300.
+    expect(line.step).toBe(300);
+    expect(report.metrics.highQuality * 100).toBeCloseTo(line.eval_high_quality_pct!, 10);
+    // --drs-percentile overrides the spec's percentile.
+    expect((await evalJson(runDir, "--drs-percentile", "50")).rejectionSampling!.percentile).toBe(50);
+  });
+
+  test("an option out of range is refused before training, naming the trick and the option", async () => {
+    const file = path.join(dir, "bad.gan");
+    writeFileSync(file, tinyRingSpec('  loss nonsaturating\n  optimizer adam { lr: 1e-2 }\n  train {\n    steps 2\n    backend cpu\n  }\n  use "@gan/drs" { percentile: 150 }\n', "bad"));
+    const { code, stderr } = await gan("train", file, "--out", path.join(dir, "bad"), "--no-eval");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/@gan\/drs/);
+    expect(stderr).toMatch(/percentile/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, test } from "vitest";
+import { REJECTION_SAMPLING_DEFAULTS } from "@gan/core";
+import { createTrickTrainer, tinyConditionalPlan, tinyConditionalSource, tinyPlan } from "@gan/core/testing";
+import drs from "./index.js";
+
+describe("@gan/drs", () => {
+  test("the run's bus answers the spec's options, the defaults filled in; training is unchanged", async () => {
+    const { trainer } = await createTrickTrainer(tinyPlan(), [{ trick: drs, options: { percentile: 80 } }]);
+    try {
+      expect(trainer.bus.rejectionSampling()).toEqual({ ...REJECTION_SAMPLING_DEFAULTS, percentile: 80 });
+      const { trainer: plain } = await createTrickTrainer(tinyPlan(), []);
+      try {
+        expect(plain.bus.rejectionSampling()).toBeUndefined();
+        // No hook of the training step: both runs train to the same weights.
+        for (let i = 0; i < 2; i++) {
+          await trainer.runStep();
+          await plain.runStep();
+        }
+        const weights = (t: typeof trainer) => [...t.generator.getWeights(), ...t.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
+        expect(weights(trainer)).toEqual(weights(plain));
+      } finally {
+        plain.dispose();
+      }
+    } finally {
+      trainer.dispose();
+    }
+  });
+
+  test("a conditional run is refused at setup, saying why", async () => {
+    await expect(createTrickTrainer(tinyConditionalPlan(), [{ trick: drs }], { dataSource: tinyConditionalSource() })).rejects.toThrow(/conditional run/);
+  });
+});
