@@ -4,7 +4,7 @@
  * `use "@gan/drs"`, whose in-training evals and `gan eval` draw the same filtered samples.
  * Bad options are one line naming the option or the trick, exit code non-zero.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { networksSpec, tinyRingSpec } from "@gan/core/testing";
@@ -78,6 +78,8 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     const strict = await evalJson(runDir, "--drs");
     expect(strict.rejectionSampling!.percentile).toBe(95);
     expect(strict.rejectionSampling!.acceptance).toBeLessThan(acceptance);
+    // report.html, refreshed by gan eval, says that its metrics are of filtered samples.
+    expect(readFileSync(path.join(runDir, "report.html"), "utf8")).toMatch(/filtered by<\/th><td>DRS at the 95th percentile: kept 400 of/);
   });
 
   test("gan sample --drs is deterministic, says what it kept, and differs from the plain samples", async () => {
@@ -99,7 +101,6 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
 describe('use "@gan/drs" in a spec', () => {
   test("the run's evals and its gan eval measure the samples DRS keeps, with the spec's options", async () => {
     const runDir = await trainSmall("spec", '  use "@gan/drs" { percentile: 80, burnIn: 2000 }\n', ['eval every 300 { metrics: ["modes", "high_quality"], samples: 400 }']);
-    const { readFileSync } = await import("node:fs");
     const line = readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
       .trim()
       .split("\n")

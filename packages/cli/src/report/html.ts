@@ -7,6 +7,7 @@ import { EVAL_KEY_PREFIX, EVAL_SECONDS_KEY, evalKey } from "@gan/core/runtime";
 import { EVAL_METRIC_TITLES, EVAL_METRICS, evalMetricKey, evaluationKindOf } from "@gan/plan";
 import { evaluationKind } from "../eval/evaluate-run.js";
 import { evaluationRows } from "../eval/format-eval.js";
+import { rejectionSamplingText } from "../eval/rejection-flags.js";
 import type { RunData } from "./run-data.js";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.js";
 
@@ -145,6 +146,8 @@ function metricsSection(data: RunData): string {
     ["weights", `${report.weightsFrom}${report.ema ? " (EMA average, @gan/ema)" : ""}, step ${report.steps ?? "?"}`],
     ["measured", `${report.createdAt} on ${report.backend} in ${report.seconds} s`],
   );
+  // Samples filtered by discriminator rejection sampling are not G's own: the page says so.
+  if (report.rejectionSampling) rows.push(["filtered by", rejectionSamplingText(report.rejectionSampling)]);
   const table = `<table class="metrics">${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join("")}</table>`;
   return `<section id="metrics"><h2>Metrics</h2>${table}${chart ? `<div class="charts">${chart}</div>` : ""}</section>`;
 }
