@@ -45,9 +45,9 @@ const evalJson = async (runDir: string, ...flags: string[]) => JSON.parse((await
  * A small ring GAN trained long enough (300 steps, seconds) that all 8 modes are reached and
  * D tells them from the blur between them; about a third of its samples lie near a mode.
  */
-async function trainSmall(name: string, extra = "", train: string[] = []): Promise<string> {
+async function trainSmall(name: string, extra = "", train: string[] = [], steps = 300): Promise<string> {
   const file = path.join(dir, `${name}.gan`);
-  const lines = ["batch 64", "seed 2", "backend cpu", "steps 300", "checkpoint every 100", ...train];
+  const lines = ["batch 64", "seed 2", "backend cpu", `steps ${steps}`, "checkpoint every 100", ...train];
   const networks = { data: "ring { modes: 8, radius: 1, std: 0.05 }", latent: 2, generator: ["dense 32 relu", "dense 32 relu", "dense 2"], discriminator: ["dense 32 relu", "dense 32 relu", "dense 1"] };
   const body = `  loss nonsaturating\n  optimizer adam { lr: 5e-3, beta1: 0.5 }\n  train {\n${lines.map((line) => `    ${line}\n`).join("")}  }\n${extra}`;
   writeFileSync(file, networksSpec(networks, body, name));
@@ -96,6 +96,16 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     }
     expect(await fails("sample", runDir, "--format", "csv", "--drs-percentile", "101")).toMatch(/gan sample: --drs-percentile/);
   });
+});
+
+test("with @gan/pack, D's logit per pack decides for the whole pack", async () => {
+  const runDir = await trainSmall("packed", '  use "@gan/pack" { m: 2 }\n', [], 100);
+  const report = await evalJson(runDir, "--drs");
+  expect(report.rejectionSampling).toMatchObject({ accepted: 400, percentile: 95 });
+  // Candidates are counted in whole packs.
+  expect(report.rejectionSampling!.candidates % 2).toBe(0);
+  expect(report.rejectionSampling!.acceptance).toBeGreaterThan(0);
+  expect(report.rejectionSampling!.acceptance).toBeLessThan(1);
 });
 
 describe('use "@gan/drs" in a spec', () => {

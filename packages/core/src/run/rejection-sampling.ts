@@ -27,6 +27,11 @@
  *
  * DRS changes which samples are drawn, never G: the cost is more G and D forward passes per
  * sample kept (1 / the acceptance rate, plus the burn-in).
+ *
+ * A packing D (@gan/pack, PacGAN) gives one logit per pack of m samples: its optimum is the
+ * log ratio of the m samples' joint densities, data against G, so the same rule applied to
+ * whole packs samples the m-fold product of the data approximately, and each sample of a
+ * kept pack is approximately a sample of the data. DRS keeps or drops packs whole.
  */
 import type { Plan } from "@gan/plan";
 import { UserError } from "../errors.js";
@@ -49,10 +54,11 @@ export interface RejectionSamplingStats {
   percentile: number;
   burnIn: number;
   epsilon: number;
-  /** Candidates examined after the burn-in (each one G and one D forward pass). */
+  /** Candidate samples examined after the burn-in (each one G forward pass, and D's on its pack). */
   candidates: number;
+  /** Samples kept: the count asked for. */
   accepted: number;
-  /** accepted / candidates. */
+  /** The share of candidates kept (of packs, with a packing D): samples examined per sample kept is 1 / acceptance. */
   acceptance: number;
   /** D*_M at the end: the largest logit seen, burn-in and candidates together. */
   maxLogit: number;
@@ -62,12 +68,15 @@ export interface RejectionSamplingStats {
 export const REJECTION_SAMPLING_TRICK = "@gan/drs";
 
 /**
- * n samples of G and D's logit for each (`values` holds n samples of `perSample` numbers),
- * for the burn-in or as candidates: a source may draw the two from different streams.
+ * About n samples of G (`values`, sample after sample) and D's logits on them, for the
+ * burn-in or as candidates: a source may draw the two from different streams. One logit per
+ * sample, or, when D judges packs of m samples (@gan/pack), one per pack: with u logits, pack
+ * r holds samples r, r + u, ..., r + (m - 1) u (@gan/pack's layout), and DRS keeps or drops a
+ * pack whole.
  */
 export type CandidateSource = (n: number, phase: "burn-in" | "candidates") => { values: Float32Array; logits: Float32Array };
 
-/** Candidates drawn (and scored by D) at a time. */
+/** Candidates drawn (and scored by D) at a time, by default. */
 export const CANDIDATE_BATCH = 1000;
 
 /**
@@ -116,16 +125,12 @@ export function rejectionSamplingProblem(options: RejectionSamplingOptions): str
 }
 
 /**
- * Discriminator rejection sampling works on a D that scores each sample alone, without a
- * class: refused, naming why, for a conditional run and for a packing D (@gan/pack).
+ * Discriminator rejection sampling works on a D that scores samples without a class:
+ * refused, naming why, for a conditional run.
  */
 export function checkRejectionSamplingPlan(plan: Plan): void {
   if (plan.condition !== undefined) {
     throw new UserError(`discriminator rejection sampling (--drs, ${REJECTION_SAMPLING_TRICK}) is not supported for the conditional run ${plan.name}: its samples would no longer keep the classes asked for`);
-  }
-  const pack = plan.tricks.find((use) => use.package === "@gan/pack");
-  if (pack !== undefined) {
-    throw new UserError(`discriminator rejection sampling (--drs, ${REJECTION_SAMPLING_TRICK}) needs one logit of D per sample, and the run ${plan.name} uses @gan/pack, whose D scores packs of samples together`);
   }
 }
 
@@ -141,17 +146,28 @@ function maxOf(values: Float32Array, start: number): number {
 /**
  * `count` samples of `perSample` numbers drawn from `draw` and kept by DRS; `uniform` gives
  * the u of each acceptance test. Deterministic for a deterministic `draw` and `uniform`.
+ * `batch` samples are drawn at a time, the burn-in included (which is rounded up to whole
+ * batches): with a packing D it must be a multiple of the pack size.
  */
-export function rejectionSample(draw: CandidateSource, count: number, perSample: number, options: RejectionSamplingOptions, uniform: Rng): { values: Float32Array; stats: RejectionSamplingStats } {
+export function rejectionSample(
+  draw: CandidateSource,
+  count: number,
+  perSample: number,
+  options: RejectionSamplingOptions,
+  uniform: Rng,
+  batch = CANDIDATE_BATCH,
+): { values: Float32Array; stats: RejectionSamplingStats } {
   const problem = rejectionSamplingProblem(options);
   if (problem !== undefined) throw new UserError(`discriminator rejection sampling: ${problem}`);
   let maxLogit = -Infinity;
-  for (let done = 0; done < options.burnIn; done += CANDIDATE_BATCH) {
-    maxLogit = maxOf(draw(Math.min(CANDIDATE_BATCH, options.burnIn - done), "burn-in").logits, maxLogit);
+  for (let done = 0; done < options.burnIn; done += batch) {
+    maxLogit = maxOf(draw(batch, "burn-in").logits, maxLogit);
   }
   const values = new Float32Array(count * perSample);
   let accepted = 0;
   let candidates = 0;
+  let unitsExamined = 0;
+  let unitsKept = 0;
   while (accepted < count) {
     if (candidates >= count * MAX_CANDIDATES_PER_SAMPLE) {
       throw new UserError(
@@ -159,20 +175,27 @@ export function rejectionSample(draw: CandidateSource, count: number, perSample:
           `D rejects nearly every sample of G; a lower percentile (now ${options.percentile}) keeps more`,
       );
     }
-    const batch = draw(CANDIDATE_BATCH, "candidates");
+    const drawn = draw(batch, "candidates");
+    const units = drawn.logits.length;
+    const m = drawn.values.length / perSample / units;
+    if (!Number.isInteger(m) || m < 1) throw new Error(`a candidate batch of ${drawn.values.length / perSample} samples came with ${units} logits`);
     // The paper's running maximum: D*_M rises as soon as a candidate exceeds it.
-    maxLogit = maxOf(batch.logits, maxLogit);
-    const { probabilities } = acceptanceProbabilities(batch.logits, maxLogit, options);
-    for (let i = 0; i < probabilities.length && accepted < count; i++) {
-      candidates++;
-      if (probabilities[i]! > uniform.next()) {
-        values.set(batch.values.subarray(i * perSample, (i + 1) * perSample), accepted * perSample);
+    maxLogit = maxOf(drawn.logits, maxLogit);
+    const { probabilities } = acceptanceProbabilities(drawn.logits, maxLogit, options);
+    for (let r = 0; r < units && accepted < count; r++) {
+      unitsExamined++;
+      candidates += m;
+      if (!(probabilities[r]! > uniform.next())) continue;
+      unitsKept++;
+      for (let k = 0; k < m && accepted < count; k++) {
+        const sample = r + k * units;
+        values.set(drawn.values.subarray(sample * perSample, (sample + 1) * perSample), accepted * perSample);
         accepted++;
       }
     }
   }
   return {
     values,
-    stats: { ...options, candidates, accepted, acceptance: accepted / candidates, maxLogit },
+    stats: { ...options, candidates, accepted, acceptance: unitsKept / unitsExamined, maxLogit },
   };
 }

@@ -29,7 +29,7 @@ import { loadTrickModule } from "../trick/load.js";
 import { findLatestCheckpoint, findNamedCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
 import { restoreCheckpointForSampling } from "./checkpoint-sampling.js";
 import { loadWeightsInto } from "./model-io.js";
-import { REJECTION_SAMPLING_TRICK, checkRejectionSamplingPlan, rejectionSample, type RejectionSamplingOptions, type RejectionSamplingStats } from "./rejection-sampling.js";
+import { CANDIDATE_BATCH, REJECTION_SAMPLING_TRICK, checkRejectionSamplingPlan, rejectionSample, type RejectionSamplingOptions, type RejectionSamplingStats } from "./rejection-sampling.js";
 import { trainingHash } from "./resumable.js";
 import { RUN_FILES, readRunPlan } from "./run-dir.js";
 
@@ -237,8 +237,9 @@ export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: n
  * `count` samples that discriminator rejection sampling keeps (rejection-sampling.ts) of
  * `generator`'s, scored by `discriminator` (both in inference mode). The candidates come from
  * the latent stream of `seed` that generateSamples draws from, so that the samples kept are a
- * subsequence of the samples drawn without DRS; the burn-in and the acceptance tests have
- * streams of their own.
+ * subsequence of the samples drawn without DRS (without packs); the burn-in and the
+ * acceptance tests have streams of their own. Candidates are drawn in whole training batches
+ * (about 1,000 samples at a time), which a packing D (@gan/pack) can always cut into packs.
  */
 export function drawRejectionSamples(
   generator: tfl.LayersModel,
@@ -261,8 +262,8 @@ export function drawRejectionSamples(
       return [samples, applyDiscriminator(discriminator, plan, samples, undefined, false).logits];
     });
     try {
-      if (logits.size !== n) {
-        throw new UserError(`discriminator rejection sampling needs one logit of D per sample: D gave ${logits.size} for ${n} samples (a trick that changes what D sees does not work with --drs)`);
+      if (logits.size < 1 || n % logits.size !== 0) {
+        throw new UserError(`discriminator rejection sampling needs one logit of D per sample or per pack of samples: D gave ${logits.size} for ${n} samples`);
       }
       return { values: readTensorSync(x), logits: readTensorSync(logits) };
     } finally {
@@ -270,5 +271,6 @@ export function drawRejectionSamples(
       logits.dispose();
     }
   };
-  return rejectionSample(draw, count, perSample, options, root.split("gan-drs-accept"));
+  const batch = plan.train.batch * Math.max(1, Math.round(CANDIDATE_BATCH / plan.train.batch));
+  return rejectionSample(draw, count, perSample, options, root.split("gan-drs-accept"), batch);
 }

@@ -33,7 +33,7 @@ export default defineTrick({
   description: "Discriminator rejection sampling of the run's evaluations and of gan eval / gan sample: samples D rates fake are dropped. Training is unchanged.",
   options,
   setup({ options, plan }) {
-    // A conditional run or a packing D cannot be filtered sample by sample: said before training starts.
+    // A conditional run's samples would lose their classes: refused before training starts.
     checkRejectionSamplingPlan(plan);
     const settings = { percentile: options.percentile, burnIn: options.burnIn, epsilon: options.epsilon };
     return {
