@@ -118,6 +118,7 @@ describe("the training step", () => {
         return loss;
       },
       discriminatorFakeInputs: (fake, step) => (calls.push(`discriminatorFakeInputs@${step}`), fake),
+      generatorLogits: (fakeLogits, step) => (calls.push(`generatorLogits@${step}`), fakeLogits),
       generatorLoss: (loss, context, step) => {
         calls.push(`generatorLoss@${step}`);
         expect(context.latent.shape).toEqual([16, 4]);
@@ -140,6 +141,7 @@ describe("the training step", () => {
       `discriminatorLoss@${s}`,
       `afterDiscriminatorStep@${s}`,
       `discriminatorFakeInputs@${s}`,
+      `generatorLogits@${s}`,
       `generatorLoss@${s}`,
       `afterGeneratorStep@${s}`,
     ];
@@ -183,6 +185,26 @@ describe("the training step", () => {
     expect(changed.d_loss).toBeCloseTo(base.d_loss! + 10, 5);
   });
 
+  test("generatorLogits: G's loss is the loss of the rows a trick keeps, and the loss hook sees those rows", async () => {
+    let checked = 0;
+    const firstFour = fixture("first-four", ({ tf }) => ({
+      generatorLogits: (fakeLogits) => tf.slice(fakeLogits, [0, 0], [4, 1]),
+      generatorLoss: (loss, { fakeLogits }) => {
+        expect(fakeLogits.shape).toEqual([4, 1]);
+        // The non-saturating G loss by hand: mean of softplus(-logit) over the 4 rows kept.
+        const kept = Array.from(fakeLogits.dataSync());
+        expect(loss.dataSync()[0]).toBeCloseTo(kept.reduce((sum, x) => sum + Math.log1p(Math.exp(-x)), 0) / 4, 5);
+        checked++;
+        return loss;
+      },
+    }));
+    const plan = tinyRingPlan({ train: { steps: 2 }, tricks: [useOf("first-four")] });
+    const trainer = await Trainer.create(plan, { tricks: [firstFour] });
+    await losses(trainer, 2);
+    expect(checked).toBe(2);
+    trainer.dispose();
+  });
+
   test("a trick window: the hook acts only from `from` until `until`", async () => {
     const seen: number[] = [];
     const windowed = fixture("windowed", () => ({ labels: (labels, step) => (seen.push(step), labels) }));
@@ -199,6 +221,10 @@ describe("the training step", () => {
         "trick 'crop' failed in hook 'discriminatorInputs' at step 0: it returned a tensor of shape [8, 2] for the real batch, which has shape [16, 2]"],
       ["vector-loss", { generatorLoss: (loss, { fakeLogits }) => tf.add(loss, fakeLogits) as tf.Scalar },
         "trick 'vector-loss' failed in hook 'generatorLoss' at step 0: it returned a loss of shape [16, 1]: a loss is a scalar (reduce it with tf.mean)"],
+      ["widen", { generatorLogits: (fakeLogits) => tf.concat([fakeLogits, fakeLogits], 1) },
+        "trick 'widen' failed in hook 'generatorLogits' at step 0: it returned a tensor of shape [16, 2] for D's logits on the fake batch, which has shape [16, 1]: keep 1 to 16 of its rows"],
+      ["none-left", { generatorLogits: (fakeLogits) => tf.slice(fakeLogits, [0, 0], [0, 1]) },
+        "trick 'none-left' failed in hook 'generatorLogits' at step 0: it returned a tensor of shape [0, 1] for D's logits on the fake batch, which has shape [16, 1]: keep 1 to 16 of its rows"],
       ["labels-3", { labels: (labels) => ({ ...labels, real: tf.ones([3]) }) },
         "trick 'labels-3' failed in hook 'labels' at step 0: its real labels have shape [3]: give one number, or one value per sample (16)"],
     ];

@@ -6,7 +6,8 @@
  * updates to make (default 1 and 1). Each discriminator update sees an all-real and an
  * all-fake batch in separate forward passes (ganhacks #4), with the waterfall hooks
  * discriminatorInputs, labels and discriminatorLoss at their places; each generator update
- * passes its fake batch through discriminatorFakeInputs and its loss through generatorLoss
+ * passes its fake batch through discriminatorFakeInputs, D's logits on it through generatorLogits
+ * and its loss through generatorLoss
  * (a loss that declares generatorUsesRealLogits, such as the relativistic ones, also gets D's
  * logits on a real batch drawn for that update; the others draw none).
  * afterDiscriminatorStep and afterGeneratorStep follow each update.
@@ -77,6 +78,14 @@ function checkShape(what: string, expected: readonly number[]) {
     value instanceof tf.Tensor && sameShape(value.shape, expected)
       ? undefined
       : `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}`;
+}
+
+/** A subset of the rows of a tensor of shape `expected`: the same columns, 1 to expected[0] rows. */
+function checkRows(what: string, expected: readonly number[]) {
+  return (value: tf.Tensor): string | undefined =>
+    value instanceof tf.Tensor && value.shape[0]! >= 1 && value.shape[0]! <= expected[0]! && sameShape(value.shape.slice(1), expected.slice(1))
+      ? undefined
+      : `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}: keep 1 to ${expected[0]} of its rows`;
 }
 
 function checkInputs(realShape: readonly number[], fakeShape: readonly number[]) {
@@ -284,7 +293,7 @@ export class Trainer implements RunNetworks {
         const generated = applyGenerator(this.generator, latent, fakeClasses, true);
         const fake = bus.checkedWaterfall("discriminatorFakeInputs", checkShape("the fake batch", generated.shape), generated, step);
         const fakeOutputs = this.discriminate(fake, fakeClasses);
-        const fakeLogits = fakeOutputs.logits;
+        const fakeLogits = bus.checkedWaterfall("generatorLogits", checkRows("D's logits on the fake batch", fakeOutputs.logits.shape), fakeOutputs.logits, step);
         // D(real) does not depend on G's weights: it enters G's loss as a constant.
         const realOutputs = real && this.discriminate(real, realClasses);
         const realLogits = realOutputs?.logits;

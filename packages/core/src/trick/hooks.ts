@@ -77,6 +77,7 @@ export interface GeneratorLossContext {
   discriminator: (x: tf.Tensor) => tf.Tensor;
   /** The fake batch as the discriminator saw it (after the discriminatorFakeInputs hooks). */
   fake: tf.Tensor;
+  /** D's logits on the fake batch as G's loss read them (after the generatorLogits hooks: maybe a subset of the rows). */
   fakeLogits: tf.Tensor;
   /**
    * A real batch drawn for this update and D's logits on it, when the run's loss uses them
@@ -121,6 +122,13 @@ export interface TrickHooks {
   labels?(labels: Labels, step: number): Labels;
   /** The discriminator's loss (gradient penalties). */
   discriminatorLoss?(loss: tf.Scalar, context: DiscriminatorLossContext, step: number): tf.Scalar;
+  /**
+   * D's logits on the fake batch of a generator update, as G's loss will read them: one row
+   * per sample (per pack under @gan/pack). A trick may return a subset of the rows, at least
+   * one, in the same column layout (top-k training keeps the k rows D rates most real); G's
+   * loss is then the loss of those rows alone.
+   */
+  generatorLogits?(fakeLogits: tf.Tensor, step: number): tf.Tensor;
   generatorLoss?(loss: tf.Scalar, context: GeneratorLossContext, step: number): tf.Scalar;
   // first
   /** How many discriminator updates this step (undefined: let the next trick decide; default 1). */
@@ -147,7 +155,7 @@ export interface TrickHooks {
   state?: TrickState;
 }
 
-export type WaterfallHookName = "discriminatorInputs" | "discriminatorFakeInputs" | "labels" | "discriminatorLoss" | "generatorLoss";
+export type WaterfallHookName = "discriminatorInputs" | "discriminatorFakeInputs" | "labels" | "discriminatorLoss" | "generatorLogits" | "generatorLoss";
 export type FirstHookName = "discriminatorUpdates" | "generatorUpdates" | "samplingGenerator" | "rejectionSampling";
 export type SeriesHookName = "beforeTraining" | "afterDiscriminatorStep" | "afterGeneratorStep" | "afterTraining";
 export type HookName = WaterfallHookName | FirstHookName | SeriesHookName;

@@ -1,0 +1,3 @@
+import { ganProject } from "../../../vitest.shared.js";
+
+export default ganProject("@gan/topk");
