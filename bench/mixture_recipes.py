@@ -67,7 +67,10 @@ parser.add_argument("--loss", choices=["ns", "hinge", "wgan", "ragan"], default=
 parser.add_argument("--gp", type=float, default=0.0, help="WGAN-GP's lambda (0: none): |grad D| pulled to 1 on points between real and fake (@gan/gp kind wgan-gp)")
 parser.add_argument("--evals", default="", help="steps to measure at, comma-separated")
 parser.add_argument("--plot", help="write the final generator's 2,500 samples (black) over the means (red) to this PNG")
-parser.add_argument("--ema", type=float, default=0.0, help="also measure an average of G's weights with this decay")
+parser.add_argument("--ema", type=float, default=0.0, help="also measure an average of G's weights with this decay (@gan/ema: batch norm's moving statistics taken from the trained G)")
+parser.add_argument("--ema-from", type=int, default=0, help="with --ema: start the average at this step (use \"@gan/ema\" { decay: D } from S)")
+parser.add_argument("--bn-momentum", type=float, default=0.9, help="G's batch norm momentum as gan writes it (the moving statistics keep this share a step; PyTorch's momentum is 1 minus it)")
+parser.add_argument("--topk", default="", help="top-k training (Sinha et al. 2020) F:S: G's loss over only the fraction of the fakes D rates most real, falling linearly from 1 to F by step S (S 0: F throughout)")
 args = parser.parse_args()
 torch.set_num_threads(1)
 torch.manual_seed(args.seed)
@@ -91,8 +94,8 @@ def mlp(inputs, hidden, outputs, activation, batch_norm=False):
     layers = []
     for width in hidden:
         layers.append(nn.Linear(inputs, width))
-        if batch_norm:  # @gan/batchnorm's defaults: momentum 0.9 (PyTorch's 0.1), epsilon 1e-5
-            layers.append(nn.BatchNorm1d(width, momentum=0.1, eps=1e-5))
+        if batch_norm:  # @gan/batchnorm: momentum 0.9 by default (PyTorch's 0.1), epsilon 1e-5
+            layers.append(nn.BatchNorm1d(width, momentum=1 - args.bn_momentum, eps=1e-5))
         layers.append(nn.LeakyReLU(0.2) if activation == "leaky" else nn.ReLU())
         inputs = width
     layers.append(nn.Linear(inputs, outputs))
@@ -160,6 +163,7 @@ g_lr, d_lr = schedule(args.glr), schedule(args.dlr)
 g_optimizer = torch.optim.Adam(generator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
 d_optimizer = torch.optim.Adam(discriminator.parameters(), betas=(args.beta1, args.beta2), eps=1e-7)
 averaged = copy.deepcopy(generator) if args.ema > 0 else None
+eval_stream = torch.Generator().manual_seed(args.seed + 1000)
 
 
 def noisy(samples, step):
@@ -171,6 +175,15 @@ def noisy(samples, step):
     return samples + std * torch.randn_like(samples) if std > 0 else samples
 
 
+def top_k(fake_logits, step):
+    """Top-k training: the ceil(fraction * count) fake logits D rates most real (the largest), the rest dropped
+    from G's loss; the fraction falls linearly from 1 to F by step S."""
+    final, until = (float(value) for value in args.topk.split(":"))
+    fraction = final if until == 0 else 1 + (final - 1) * min(step / until, 1.0)
+    k = math.ceil(fraction * fake_logits.shape[0])
+    return fake_logits if k >= fake_logits.shape[0] else fake_logits.flatten().topk(k).values[:, None]
+
+
 def packed(samples):
     """@gan/pack: m consecutive chunks of the batch side by side, pack p = samples p, p + n, ..."""
     if args.pack == 1:
@@ -179,18 +192,25 @@ def packed(samples):
     return torch.cat([samples[i * n:(i + 1) * n] for i in range(args.pack)], 1)
 
 
-def generate(network):
-    """2,500 samples, batch norm with its moving statistics, as gan samples."""
-    network.eval()
-    with torch.no_grad():
-        samples = network(torch.randn(2500, args.latent)).numpy()
+def generate(network, batch_statistics=False):
+    """2,500 samples, batch norm with its moving statistics, as gan samples (or, with batch_statistics, with the
+    statistics of these 2,500: what G would give if its moving statistics were exact)."""
+    saved = copy.deepcopy(network.state_dict()) if batch_statistics else None
+    if network is averaged:  # @gan/ema: the average's batch norms use the trained G's moving statistics
+        for average, buffer in zip(averaged.buffers(), generator.buffers()):
+            average.copy_(buffer)
+    network.train(batch_statistics)
+    with torch.no_grad():  # from their own stream, so that measuring does not change the training's draws
+        samples = network(torch.randn(2500, args.latent, generator=eval_stream)).numpy()
+    if batch_statistics:  # undo this pass's update of the moving statistics
+        network.load_state_dict(saved)
     network.train()
     return samples
 
 
-def squared_distances(network):
+def squared_distances(network, batch_statistics=False):
     """2,500 samples' squared distances to every mean."""
-    return ((generate(network)[:, None, :] - means[None]) ** 2).sum(-1)
+    return ((generate(network, batch_statistics)[:, None, :] - means[None]) ** 2).sum(-1)
 
 
 def spread(squared):
@@ -274,6 +294,8 @@ for step in range(args.steps):
         d_loss.backward()
         d_optimizer.step()
     fake_logits = discriminator(packed(noisy(generator(torch.randn(args.batch, args.latent)), step)))
+    if args.topk:
+        fake_logits = top_k(fake_logits, step)
     if args.loss == "ns":
         g_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     elif args.loss == "ragan":
@@ -286,18 +308,24 @@ for step in range(args.steps):
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()
-    if averaged is not None:
+    if averaged is not None and step == args.ema_from:  # @gan/ema starts from the weights after its first update
+        averaged.load_state_dict(generator.state_dict())
+    elif averaged is not None and step > args.ema_from:
         with torch.no_grad():
             for average, weight in zip(averaged.parameters(), generator.parameters()):
                 average.mul_(args.ema).add_(weight, alpha=1 - args.ema)
     if step + 1 in eval_steps:
         squared = squared_distances(generator)
         curve.append((step + 1, evaluate(generator, squared)))
-        print("#", step + 1, curve[-1][1], spread(squared), round(time.time() - started), flush=True)
+        if averaged is not None:
+            curve[-1] = curve[-1] + (evaluate(averaged),)
+        print("#", step + 1, *curve[-1][1:], spread(squared), round(time.time() - started), flush=True)
 squared = squared_distances(generator)
 result = {"args": vars(args), "final": evaluate(generator, squared), "spread": spread(squared), "curve": curve, "s": round(time.time() - started, 1)}
 if args.plot:
     plot(generator, args.plot)
 if averaged is not None:
     result["ema"] = evaluate(averaged)
+if args.gbn:  # the same G with exact batch statistics: how much the moving statistics cost
+    result["batch_statistics"] = evaluate(generator, squared_distances(generator, batch_statistics=True))
 print(json.dumps(result))
