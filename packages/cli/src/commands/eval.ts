@@ -35,7 +35,7 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 export const command: Command = {
   name: "eval",
   usage:
-    "gan eval RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P]] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "gan eval RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R]]] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
     "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
     "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
     "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
@@ -50,6 +50,9 @@ export const command: Command = {
     "--drs: measure the samples that discriminator rejection sampling keeps (Azadi et al. 2019): the checkpoint's D\n" +
     "scores each sample of G and rejects those it rates fake, gamma at the P-th percentile of F (--drs-percentile, default\n" +
     "95; higher keeps fewer). It changes what is sampled, not the generator; the report gives the share of candidates kept.\n" +
+    "--drs-calibrate STEPS: first train a copy of D for STEPS updates with G frozen (the paper's KeepTraining: fresh real\n" +
+    "data against G's samples, plain cross-entropy, no penalty, Adam at --drs-calibrate-rate, default 1e-4), so that its\n" +
+    "logit approaches log(p_data / p_g); 'default' is 2000. The checkpoint on disk is not changed.\n" +
     "A run whose spec uses @gan/drs is measured with it without the flag.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
@@ -78,7 +81,7 @@ export const command: Command = {
     const count = integerFlag("eval", "n", values.n, 1);
     const seed = integerFlag("eval", "seed", values.seed, 0);
     const features = featuresChoice(values.features, values["features-layer"], values["features-range"]);
-    const rejectionSampling = rejectionSamplingFlags("eval", values.drs, values["drs-percentile"]);
+    const rejectionSampling = rejectionSamplingFlags("eval", values);
     const { report, file } = await evaluateAndRecord(runDir, {
       ...(features !== undefined ? { features } : {}),
       ...(count !== undefined ? { count } : {}),

@@ -29,7 +29,7 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 export const command: Command = {
   name: "sample",
   usage:
-    "gan sample RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P]] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "gan sample RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R]]] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
     "Samples of the generator the run samples from (with @gan/ema, the average): its final generator/, else its newest\n" +
     "checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500): that checkpoint.\n" +
     "--class (a run whose spec says 'condition classes'): every sample of class C, a name as the data names it or an index\n" +
@@ -59,7 +59,7 @@ export const command: Command = {
     if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
       throw new UsageError(`gan sample: --backend must be one of ${BACKENDS.join(", ")}, got '${values.backend}'`);
     }
-    const rejectionSampling = rejectionSamplingFlags("sample", values.drs, values["drs-percentile"]);
+    const rejectionSampling = rejectionSamplingFlags("sample", values);
     const samples = await sampleRun(runDir, {
       count,
       seed,

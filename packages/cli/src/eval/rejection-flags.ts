@@ -1,25 +1,61 @@
 /**
- * `--drs` and `--drs-percentile P` of `gan eval` and `gan sample`: discriminator rejection
+ * `--drs`, `--drs-percentile P`, `--drs-calibrate [STEPS]` and `--drs-calibrate-rate R` of `gan eval` and `gan sample`: discriminator rejection
  * sampling of an already trained run (rejection-sampling.ts in @gan/core), and how a report
  * says that its samples were filtered.
  */
 import { UsageError } from "@gan/core";
-import { REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "@gan/core/runtime";
+import { CALIBRATION_DEFAULT_STEPS, REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "@gan/core/runtime";
 
 /** The parseArgs options of the two flags. */
 export const REJECTION_FLAGS = {
   drs: { type: "boolean" },
   "drs-percentile": { type: "string" },
+  "drs-calibrate": { type: "string" },
+  "drs-calibrate-rate": { type: "string" },
 } as const;
 
-/** The options the flags ask for; undefined without them (the run's spec decides: @gan/drs or none). */
-export function rejectionSamplingFlags(command: string, drs: boolean | undefined, percentileText: string | undefined): RejectionSamplingOptions | undefined {
-  if (percentileText === undefined) return drs === true ? { ...REJECTION_SAMPLING_DEFAULTS } : undefined;
-  const percentile = Number(percentileText);
-  if (percentileText.trim() === "" || !Number.isFinite(percentile) || percentile < 0 || percentile > 100) {
-    throw new UsageError(`gan ${command}: --drs-percentile needs a number from 0 to 100 (the percentile of F that sets gamma), got '${percentileText}'`);
+/** The flags' values as parseArgs gives them. */
+export interface RejectionFlagValues {
+  drs?: boolean | undefined;
+  "drs-percentile"?: string | undefined;
+  "drs-calibrate"?: string | undefined;
+  "drs-calibrate-rate"?: string | undefined;
+}
+
+/**
+ * The options the flags ask for; undefined without them (the run's spec decides: @gan/drs or
+ * none). Any of the other flags implies --drs. `--drs-calibrate default` asks for
+ * CALIBRATION_DEFAULT_STEPS updates.
+ */
+export function rejectionSamplingFlags(command: string, values: RejectionFlagValues): RejectionSamplingOptions | undefined {
+  const percentileText = values["drs-percentile"];
+  const stepsText = values["drs-calibrate"];
+  const rateText = values["drs-calibrate-rate"];
+  if (values.drs !== true && percentileText === undefined && stepsText === undefined && rateText === undefined) return undefined;
+  const options = { ...REJECTION_SAMPLING_DEFAULTS };
+  if (percentileText !== undefined) {
+    const percentile = Number(percentileText);
+    if (percentileText.trim() === "" || !Number.isFinite(percentile) || percentile < 0 || percentile > 100) {
+      throw new UsageError(`gan ${command}: --drs-percentile needs a number from 0 to 100 (the percentile of F that sets gamma), got '${percentileText}'`);
+    }
+    options.percentile = percentile;
   }
-  return { ...REJECTION_SAMPLING_DEFAULTS, percentile };
+  if (stepsText !== undefined) {
+    const steps = stepsText === "default" ? CALIBRATION_DEFAULT_STEPS : Number(stepsText);
+    if (stepsText.trim() === "" || !Number.isInteger(steps) || steps < 0) {
+      throw new UsageError(`gan ${command}: --drs-calibrate needs a whole number of D updates, 0 or more (or 'default', ${CALIBRATION_DEFAULT_STEPS}), got '${stepsText}'`);
+    }
+    options.calibrationSteps = steps;
+  }
+  if (rateText !== undefined) {
+    const rate = Number(rateText);
+    if (rateText.trim() === "" || !Number.isFinite(rate) || rate <= 0) {
+      throw new UsageError(`gan ${command}: --drs-calibrate-rate needs a positive learning rate, got '${rateText}'`);
+    }
+    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-rate sets the rate of --drs-calibrate STEPS, which is not given`);
+    options.calibrationRate = rate;
+  }
+  return options;
 }
 
 /** `DRS at the 95th percentile: kept 2,500 of 10,873 candidates (23.0%), burn-in 10,000`. */
@@ -27,6 +63,7 @@ export function rejectionSamplingText(stats: RejectionSamplingStats): string {
   const n = (value: number) => value.toLocaleString("en");
   return (
     `DRS at the ${stats.percentile}th percentile: kept ${n(stats.accepted)} of ${n(stats.candidates)} candidates ` +
-    `(${(stats.acceptance * 100).toFixed(1)}%), burn-in ${n(stats.burnIn)}, max logit ${stats.maxLogit.toFixed(3)}`
+    `(${(stats.acceptance * 100).toFixed(1)}%), burn-in ${n(stats.burnIn)}, max logit ${stats.maxLogit.toFixed(3)}` +
+    (stats.calibrationSteps > 0 ? `, D calibrated for ${n(stats.calibrationSteps)} steps at rate ${stats.calibrationRate}` : "")
   );
 }

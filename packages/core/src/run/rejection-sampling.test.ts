@@ -118,6 +118,9 @@ describe("rejectionSample", () => {
       [{ ...REJECTION_SAMPLING_DEFAULTS, percentile: 101 }, "percentile"],
       [{ ...REJECTION_SAMPLING_DEFAULTS, burnIn: 0 }, "burnIn"],
       [{ ...REJECTION_SAMPLING_DEFAULTS, epsilon: 0 }, "epsilon"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: -1 }, "calibrationSteps"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: 2.5 }, "calibrationSteps"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: 10, calibrationRate: 0 }, "calibrationRate"],
     ] as const) {
       const call = () => rejectionSample(numbered().draw, 10, 1, options, createRng(1));
       expect(call).toThrow(UserError);
@@ -127,17 +130,17 @@ describe("rejectionSample", () => {
 });
 
 describe("drawRejectionSamples on networks", () => {
-  test("deterministic, a subsequence of the samples drawn without it, and no tensor left", () => {
+  test("deterministic, a subsequence of the samples drawn without it, and no tensor left", async () => {
     const plan = tinyPlan();
     const generator = buildGenerator(plan, { seed: 3, tricks: [] });
     const discriminator = buildDiscriminator(plan, { seed: 4, tricks: [] });
     try {
       const options = { ...REJECTION_SAMPLING_DEFAULTS, burnIn: 500 };
-      drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
+      await drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
       const before = tf.memory().numTensors;
-      const a = drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
+      const a = await drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
       expect(tf.memory().numTensors).toBe(before);
-      const b = drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
+      const b = await drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
       expect(Array.from(b.values)).toEqual(Array.from(a.values));
       expect(a.stats.accepted).toBe(50);
       expect(a.stats.candidates).toBeGreaterThan(50);

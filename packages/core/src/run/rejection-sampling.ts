@@ -20,10 +20,9 @@
  * at percentile P, the sample at the P-th percentile of a batch is kept with probability 1/2,
  * those above more often, those below less. A higher percentile rejects more.
  *
- * Not done here: the paper also keeps training D for a while on held-out data with G frozen
- * (its "KeepTraining", to bring D closer to D*) before sampling. gan uses the checkpoint's D
- * as it is, like the reference code for the 2-D mixtures; a run's D is trained to the last
- * step against the G it filters.
+ * Before the burn-in, D can be trained further with G frozen (`calibrationSteps`, the paper's
+ * "KeepTraining", to bring D closer to D*): discriminator-calibration.ts. With 0 steps the
+ * checkpoint's D is used as it is, like the reference code for the 2-D mixtures.
  *
  * DRS changes which samples are drawn, never G: the cost is more G and D forward passes per
  * sample kept (1 / the acceptance rate, plus the burn-in).
@@ -44,16 +43,29 @@ export interface RejectionSamplingOptions {
   burnIn: number;
   /** Keeps 1 - exp(D~ - D*_M - epsilon) above 0 for the sample at the maximum. */
   epsilon: number;
+  /** D updates with G frozen before the burn-in (discriminator-calibration.ts); 0: D as trained. */
+  calibrationSteps: number;
+  /** Adam's learning rate for those updates. */
+  calibrationRate: number;
 }
 
-/** The defaults: the 95th percentile and epsilon 1e-6 of the reference code, a burn-in of 10,000 samples. */
-export const REJECTION_SAMPLING_DEFAULTS: RejectionSamplingOptions = { percentile: 95, burnIn: 10_000, epsilon: 1e-6 };
+/**
+ * The defaults: the 95th percentile and epsilon 1e-6 of the reference code, a burn-in of
+ * 10,000 samples; no calibration (CALIBRATION_DEFAULT_STEPS is what --drs-calibrate alone asks for).
+ */
+export const REJECTION_SAMPLING_DEFAULTS: RejectionSamplingOptions = { percentile: 95, burnIn: 10_000, epsilon: 1e-6, calibrationSteps: 0, calibrationRate: 1e-4 };
+
+/** D updates that calibration makes when asked for without a count. */
+export const CALIBRATION_DEFAULT_STEPS = 2000;
 
 /** What a rejection-sampled draw cost: the figures `gan eval` reports beside its metrics. */
 export interface RejectionSamplingStats {
   percentile: number;
   burnIn: number;
   epsilon: number;
+  /** D updates with G frozen before the draw (0: D as trained; absent in reports written before calibration existed). */
+  calibrationSteps: number;
+  calibrationRate: number;
   /** Candidate samples examined after the burn-in (each one G forward pass, and D's on its pack). */
   candidates: number;
   /** Samples kept: the count asked for. */
@@ -121,6 +133,8 @@ export function rejectionSamplingProblem(options: RejectionSamplingOptions): str
   if (!(Number.isFinite(options.percentile) && options.percentile >= 0 && options.percentile <= 100)) return `percentile must be a number from 0 to 100, got ${options.percentile}`;
   if (!(Number.isInteger(options.burnIn) && options.burnIn >= 1)) return `burnIn must be a whole number of samples, at least 1, got ${options.burnIn}`;
   if (!(Number.isFinite(options.epsilon) && options.epsilon > 0)) return `epsilon must be a positive number, got ${options.epsilon}`;
+  if (!(Number.isInteger(options.calibrationSteps) && options.calibrationSteps >= 0)) return `calibrationSteps must be a whole number of D updates, 0 or more, got ${options.calibrationSteps}`;
+  if (!(Number.isFinite(options.calibrationRate) && options.calibrationRate > 0)) return `calibrationRate must be a positive number, got ${options.calibrationRate}`;
   return undefined;
 }
 

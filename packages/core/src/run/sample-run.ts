@@ -28,6 +28,7 @@ import type { Trick } from "../trick/define-trick.js";
 import { loadTrickModule } from "../trick/load.js";
 import { findLatestCheckpoint, findNamedCheckpoint, type FindCheckpointOptions } from "./checkpoint.js";
 import { restoreCheckpointForSampling } from "./checkpoint-sampling.js";
+import { withCalibratedDiscriminator } from "./discriminator-calibration.js";
 import { loadWeightsInto } from "./model-io.js";
 import { CANDIDATE_BATCH, REJECTION_SAMPLING_TRICK, checkRejectionSamplingPlan, rejectionSample, type RejectionSamplingOptions, type RejectionSamplingStats } from "./rejection-sampling.js";
 import { trainingHash } from "./resumable.js";
@@ -158,7 +159,7 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
     const rejection = options.rejectionSampling ?? sampling.rejectionSampling;
     const drawn =
       rejection !== undefined && sampling.discriminator !== undefined
-        ? drawRejectionSamples(sampling.generator, sampling.discriminator, plan, count, options.seed ?? 0, rejection)
+        ? await drawRejectionSamples(sampling.generator, sampling.discriminator, plan, count, options.seed ?? 0, rejection)
         : generateSamples(sampling.generator, plan, count, options.seed ?? 0, request);
     const { values } = drawn;
     const classes = "classes" in drawn ? drawn.classes : undefined;
@@ -241,16 +242,30 @@ export function generateSamples(generator: tfl.LayersModel, plan: Plan, count: n
  * acceptance tests have streams of their own. Candidates are drawn in whole training batches
  * (about 1,000 samples at a time), which a packing D (@gan/pack) can always cut into packs.
  */
-export function drawRejectionSamples(
+export async function drawRejectionSamples(
   generator: tfl.LayersModel,
   discriminator: tfl.LayersModel,
   plan: Plan,
   count: number,
   seed: number,
   options: RejectionSamplingOptions,
-): { values: Float32Array; stats: RejectionSamplingStats } {
+): Promise<{ values: Float32Array; stats: RejectionSamplingStats }> {
   checkRejectionSamplingPlan(plan);
   const root = createRng(seed);
+  if (options.calibrationSteps === 0) return drawWith(generator, discriminator, plan, count, root, options);
+  // D is trained further with G frozen, on streams of its own, and set back after the draw.
+  const calibration = { steps: options.calibrationSteps, rate: options.calibrationRate };
+  return withCalibratedDiscriminator(plan, generator, discriminator, calibration, root.split("gan-drs-calibrate"), () => drawWith(generator, discriminator, plan, count, root, options));
+}
+
+function drawWith(
+  generator: tfl.LayersModel,
+  discriminator: tfl.LayersModel,
+  plan: Plan,
+  count: number,
+  root: Rng,
+  options: RejectionSamplingOptions,
+): { values: Float32Array; stats: RejectionSamplingStats } {
   const candidates = root.split("gan-sample");
   const burnIn = root.split("gan-drs-burn-in");
   const perSample = plan.data.shape.reduce((a, b) => a * b, 1);

@@ -118,7 +118,7 @@ export class TrainingEvaluation {
     const rejection = trainer.bus.rejectionSampling();
     const { values } =
       rejection !== undefined
-        ? drawRejectionSamples(trainer.samplingGenerator(), trainer.discriminator, this.plan, count, 0, rejection)
+        ? await drawRejectionSamples(trainer.samplingGenerator(), trainer.discriminator, this.plan, count, 0, rejection)
         : generateSamples(trainer.samplingGenerator(), this.plan, count, 0);
     const measured = await this.evaluator.measure(values, count, this.metrics);
     const seconds = Math.round(performance.now() - started) / 1000;

@@ -26,6 +26,13 @@ const options = z.object({
     .default(REJECTION_SAMPLING_DEFAULTS.burnIn)
     .describe("samples of G drawn first to estimate D's largest logit (not kept)"),
   epsilon: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.epsilon).describe("keeps the acceptance of the sample at the largest logit below 1"),
+  calibrate: z
+    .number()
+    .int()
+    .min(0)
+    .default(REJECTION_SAMPLING_DEFAULTS.calibrationSteps)
+    .describe("D updates with G frozen before each draw (the paper's KeepTraining, on a copy of D's weights): 0 uses D as trained"),
+  calibrateRate: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.calibrationRate).describe("Adam's learning rate for those updates"),
 });
 
 export default defineTrick({
@@ -35,7 +42,13 @@ export default defineTrick({
   setup({ options, plan }) {
     // A conditional run's samples would lose their classes: refused before training starts.
     checkRejectionSamplingPlan(plan);
-    const settings = { percentile: options.percentile, burnIn: options.burnIn, epsilon: options.epsilon };
+    const settings = {
+      percentile: options.percentile,
+      burnIn: options.burnIn,
+      epsilon: options.epsilon,
+      calibrationSteps: options.calibrate,
+      calibrationRate: options.calibrateRate,
+    };
     return {
       rejectionSampling: () => settings,
     };
