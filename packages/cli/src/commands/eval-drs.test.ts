@@ -4,7 +4,8 @@
  * `use "@gan/drs"`, whose in-training evals and `gan eval` draw the same filtered samples.
  * Bad options are one line naming the option or the trick, exit code non-zero.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { networksSpec, tinyRingSpec } from "@gan/core/testing";
@@ -21,7 +22,18 @@ interface Report {
   steps: number;
   weightsFrom: string;
   metrics: { modes: number; highQuality: number; reverseKL: number | null };
-  rejectionSampling?: { percentile: number; candidates: number; accepted: number; acceptance: number; burnIn: number };
+  rejectionSampling?: { percentile: number; candidates: number; accepted: number; acceptance: number; burnIn: number; calibrationSteps: number; calibrationRate: number };
+}
+
+/** Every file under `dir` with the sha256 of its bytes. */
+function fileHashes(dir: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    hashes[path.relative(dir, file)] = createHash("sha256").update(readFileSync(file)).digest("hex");
+  }
+  return hashes;
 }
 
 async function ok(...argv: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -90,6 +102,31 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     expect((await sample()).stdout).not.toBe(a.stdout);
   });
 
+  test("--drs-calibrate trains a copy of D first: deterministic, reported, and the checkpoints on disk are unchanged", async () => {
+    const checkpoints = path.join(runDir, "checkpoints");
+    const before = fileHashes(checkpoints);
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+    const calibrated = await evalJson(runDir, "--drs", "--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3");
+    expect(calibrated.rejectionSampling).toMatchObject({ calibrationSteps: 100, calibrationRate: 1e-3, accepted: 400 });
+    expect(fileHashes(checkpoints)).toEqual(before);
+    const again = await evalJson(runDir, "--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3");
+    expect(again.metrics).toEqual(calibrated.metrics);
+    // Without calibration D is the checkpoint's: other samples are kept.
+    expect((await evalJson(runDir, "--drs")).rejectionSampling!.calibrationSteps).toBe(0);
+    const sample = await ok("sample", runDir, "--format", "csv", "-n", "16", "--backend", "cpu", "--drs-calibrate", "20");
+    expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.0001/);
+  });
+
+  test("a bad --drs-calibrate or --drs-calibrate-rate is one line naming the flag", async () => {
+    for (const value of ["-1", "2.5", "x", ""]) {
+      expect(await fails("eval", runDir, `--drs-calibrate=${value}`)).toMatch(/gan eval: --drs-calibrate needs a whole number of D updates/);
+    }
+    for (const value of ["0", "-1e-3", "x"]) {
+      expect(await fails("sample", runDir, "--drs-calibrate", "10", `--drs-calibrate-rate=${value}`)).toMatch(/gan sample: --drs-calibrate-rate needs a positive learning rate/);
+    }
+    expect(await fails("eval", runDir, "--drs-calibrate-rate", "1e-3")).toMatch(/--drs-calibrate-rate sets the rate of --drs-calibrate STEPS/);
+  });
+
   test("a bad --drs-percentile is one line naming the flag", async () => {
     for (const value of ["120", "-1", "x", ""]) {
       expect(await fails("eval", runDir, `--drs-percentile=${value}`)).toMatch(/--drs-percentile needs a number from 0 to 100/);
@@ -125,13 +162,25 @@ describe('use "@gan/drs" in a spec', () => {
     expect((await evalJson(runDir, "--drs-percentile", "50")).rejectionSampling!.percentile).toBe(50);
   });
 
+  test("the spec's calibrate option trains a copy of D before each draw", async () => {
+    const runDir = await trainSmall("spec-calibrated", '  use "@gan/drs" { percentile: 80, burnIn: 2000, calibrate: 30, calibrateRate: 1e-3 }\n', [], 100);
+    const report = await evalJson(runDir);
+    expect(report.rejectionSampling).toMatchObject({ percentile: 80, calibrationSteps: 30, calibrationRate: 1e-3 });
+  });
+
   test("an option out of range is refused before training, naming the trick and the option", async () => {
     const file = path.join(dir, "bad.gan");
-    writeFileSync(file, tinyRingSpec('  loss nonsaturating\n  optimizer adam { lr: 1e-2 }\n  train {\n    steps 2\n    backend cpu\n  }\n  use "@gan/drs" { percentile: 150 }\n', "bad"));
-    const { code, stderr } = await gan("train", file, "--out", path.join(dir, "bad"), "--no-eval");
-    expect(code).not.toBe(0);
-    expect(stderr).toMatch(/@gan\/drs/);
-    expect(stderr).toMatch(/percentile/);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    for (const [options, name] of [
+      ["percentile: 150", "percentile"],
+      ["calibrate: -5", "calibrate"],
+      ["calibrate: 10, calibrateRate: 0", "calibrateRate"],
+    ] as const) {
+      writeFileSync(file, tinyRingSpec(`  loss nonsaturating\n  optimizer adam { lr: 1e-2 }\n  train {\n    steps 2\n    backend cpu\n  }\n  use "@gan/drs" { ${options} }\n`, "bad"));
+      const { code, stderr } = await gan("train", file, "--out", path.join(dir, "bad"), "--no-eval");
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(/@gan\/drs/);
+      expect(stderr).toMatch(name);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -26,6 +26,15 @@ describe("@gan/drs", () => {
     }
   });
 
+  test("calibrate and calibrateRate are the draw's D recalibration", async () => {
+    const { trainer } = await createTrickTrainer(tinyPlan(), [{ trick: drs, options: { calibrate: 500, calibrateRate: 1e-3 } }]);
+    try {
+      expect(trainer.bus.rejectionSampling()).toEqual({ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: 500, calibrationRate: 1e-3 });
+    } finally {
+      trainer.dispose();
+    }
+  });
+
   test("a conditional run is refused at setup, saying why", async () => {
     await expect(createTrickTrainer(tinyConditionalPlan(), [{ trick: drs }], { dataSource: tinyConditionalSource() })).rejects.toThrow(/conditional run/);
   });
