@@ -60,7 +60,6 @@ export {
 } from "./losses/index.js";
 // Discriminator rejection sampling's options and checks, for @gan/drs (the algorithm is the runtime's).
 export {
-  CALIBRATION_DEFAULT_STEPS,
   REJECTION_SAMPLING_DEFAULTS,
   checkRejectionSamplingPlan,
   rejectionSamplingProblem,

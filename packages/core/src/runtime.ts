@@ -105,7 +105,7 @@ export { NonFiniteError } from "./loop/numeric-health.js";
 export { sampleLatent } from "./loop/latent.js";
 export { tensorReadCount } from "./loop/tensor-reads.js";
 export { train, applyOverrides, type TrainOptions, type TrainResult, type MetricsLine } from "./run/train.js";
-export { acceptanceProbabilities, rejectionSample, CALIBRATION_DEFAULT_STEPS, REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "./run/rejection-sampling.js";
+export { acceptanceProbabilities, rejectionSample, REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "./run/rejection-sampling.js";
 export { calibrateDiscriminator, type CalibrationOptions, type CalibrationStats } from "./run/discriminator-calibration.js";
 export { sampleRun, generateSamples, drawRejectionSamples, generatorSource, type WeightsSource, type SampleRunOptions, type RunSamples } from "./run/sample-run.js";
 export type { InitNetworks } from "./run/init-from.js";

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { networksSpec, tinyRingSpec } from "@gan/core/testing";
 import { registerCommand } from "../main.js";
 import { gan, scratchDirectory } from "../test-support.js";
+import { rejectionSamplingFlags } from "../eval/rejection-flags.js";
 
 registerCommand("train", () => import("./train.js"));
 registerCommand("eval", () => import("./eval.js"));
@@ -77,7 +78,7 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
   test("--drs measures the samples DRS keeps, from the last checkpoint's G and D, and reports what it kept", async () => {
     const plain = await evalJson(runDir);
     expect(plain.rejectionSampling).toBeUndefined();
-    const filtered = await evalJson(runDir, "--drs", "--drs-percentile", "80");
+    const filtered = await evalJson(runDir, "--drs", "--drs-percentile", "80", "--drs-calibrate", "0");
     expect(filtered).toMatchObject({ steps: 300, weightsFrom: path.join("checkpoints", "step-000300") });
     expect(filtered.rejectionSampling).toMatchObject({ percentile: 80, accepted: 400, burnIn: 10_000 });
     const { candidates, acceptance } = filtered.rejectionSampling!;
@@ -87,7 +88,7 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     // D rates the samples between the modes fake: more of those kept lie near a mode.
     expect(filtered.metrics.highQuality).toBeGreaterThan(plain.metrics.highQuality);
     // The default percentile, 95, rejects more.
-    const strict = await evalJson(runDir, "--drs");
+    const strict = await evalJson(runDir, "--drs", "--drs-calibrate", "0");
     expect(strict.rejectionSampling!.percentile).toBe(95);
     expect(strict.rejectionSampling!.acceptance).toBeLessThan(acceptance);
     // report.html, refreshed by gan eval, says that its metrics are of filtered samples.
@@ -96,9 +97,9 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
 
   test("gan sample --drs is deterministic, says what it kept, and differs from the plain samples", async () => {
     const sample = (...flags: string[]) => ok("sample", runDir, "--format", "csv", "-n", "64", "--backend", "cpu", ...flags);
-    const a = await sample("--drs");
+    const a = await sample("--drs", "--drs-calibrate", "0");
     expect(a.stderr).toMatch(/^DRS at the 95th percentile: kept 64 of [\d,]+ candidates \(\d+\.\d%\), burn-in 10,000/m);
-    expect((await sample("--drs")).stdout).toBe(a.stdout);
+    expect((await sample("--drs", "--drs-calibrate", "0")).stdout).toBe(a.stdout);
     expect((await sample()).stdout).not.toBe(a.stdout);
   });
 
@@ -111,10 +112,13 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     expect(fileHashes(checkpoints)).toEqual(before);
     const again = await evalJson(runDir, "--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3");
     expect(again.metrics).toEqual(calibrated.metrics);
-    // Without calibration D is the checkpoint's: other samples are kept.
-    expect((await evalJson(runDir, "--drs")).rejectionSampling!.calibrationSteps).toBe(0);
+    // --drs alone calibrates with the defaults (5,000 steps: too slow for a test on cpu); --drs-calibrate 0 uses the checkpoint's D as it is.
+    expect(rejectionSamplingFlags("eval", { drs: true })).toMatchObject({ calibrationSteps: 5000, calibrationRate: 1e-3 });
+    const asTrained = await evalJson(runDir, "--drs-calibrate", "0");
+    expect(asTrained.rejectionSampling!.calibrationSteps).toBe(0);
+    expect(asTrained.metrics).not.toEqual(calibrated.metrics);
     const sample = await ok("sample", runDir, "--format", "csv", "-n", "16", "--backend", "cpu", "--drs-calibrate", "20");
-    expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.0001/);
+    expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.001/);
   });
 
   test("a bad --drs-calibrate or --drs-calibrate-rate is one line naming the flag", async () => {
@@ -124,7 +128,7 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     for (const value of ["0", "-1e-3", "x"]) {
       expect(await fails("sample", runDir, "--drs-calibrate", "10", `--drs-calibrate-rate=${value}`)).toMatch(/gan sample: --drs-calibrate-rate needs a positive learning rate/);
     }
-    expect(await fails("eval", runDir, "--drs-calibrate-rate", "1e-3")).toMatch(/--drs-calibrate-rate sets the rate of --drs-calibrate STEPS/);
+    expect(await fails("eval", runDir, "--drs-calibrate", "0", "--drs-calibrate-rate", "1e-3")).toMatch(/--drs-calibrate-rate sets the rate of D's calibration, which --drs-calibrate 0 turns off/);
   });
 
   test("a bad --drs-percentile is one line naming the flag", async () => {
@@ -137,8 +141,8 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
 
 test("with @gan/pack, D's logit per pack decides for the whole pack", async () => {
   const runDir = await trainSmall("packed", '  use "@gan/pack" { m: 2 }\n', [], 100);
-  const report = await evalJson(runDir, "--drs");
-  expect(report.rejectionSampling).toMatchObject({ accepted: 400, percentile: 95 });
+  const report = await evalJson(runDir, "--drs", "--drs-calibrate", "20");
+  expect(report.rejectionSampling).toMatchObject({ accepted: 400, percentile: 95, calibrationSteps: 20 });
   // Candidates are counted in whole packs.
   expect(report.rejectionSampling!.candidates % 2).toBe(0);
   expect(report.rejectionSampling!.acceptance).toBeGreaterThan(0);
@@ -147,19 +151,19 @@ test("with @gan/pack, D's logit per pack decides for the whole pack", async () =
 
 describe('use "@gan/drs" in a spec', () => {
   test("the run's evals and its gan eval measure the samples DRS keeps, with the spec's options", async () => {
-    const runDir = await trainSmall("spec", '  use "@gan/drs" { percentile: 80, burnIn: 2000 }\n', ['eval every 300 { metrics: ["modes", "high_quality"], samples: 400 }']);
+    const runDir = await trainSmall("spec", '  use "@gan/drs" { percentile: 80, burnIn: 2000, calibrate: 20 }\n', ['eval every 300 { metrics: ["modes", "high_quality"], samples: 400 }']);
     const line = readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
       .trim()
       .split("\n")
       .map((text) => JSON.parse(text) as Record<string, number>)
       .find((entry) => entry.eval_seconds !== undefined)!;
     const report = await evalJson(runDir);
-    expect(report.rejectionSampling).toMatchObject({ percentile: 80, burnIn: 2000, accepted: 400 });
+    expect(report.rejectionSampling).toMatchObject({ percentile: 80, burnIn: 2000, accepted: 400, calibrationSteps: 20 });
     // The same 400 filtered samples (seed 0) as the eval at step 300.
     expect(line.step).toBe(300);
     expect(report.metrics.highQuality * 100).toBeCloseTo(line.eval_high_quality_pct!, 10);
     // --drs-percentile overrides the spec's percentile.
-    expect((await evalJson(runDir, "--drs-percentile", "50")).rejectionSampling!.percentile).toBe(50);
+    expect((await evalJson(runDir, "--drs-percentile", "50", "--drs-calibrate", "0")).rejectionSampling!.percentile).toBe(50);
   });
 
   test("the spec's calibrate option trains a copy of D before each draw", async () => {

@@ -50,9 +50,10 @@ export const command: Command = {
     "--drs: measure the samples that discriminator rejection sampling keeps (Azadi et al. 2019): the checkpoint's D\n" +
     "scores each sample of G and rejects those it rates fake, gamma at the P-th percentile of F (--drs-percentile, default\n" +
     "95; higher keeps fewer). It changes what is sampled, not the generator; the report gives the share of candidates kept.\n" +
-    "--drs-calibrate STEPS: first train a copy of D for STEPS updates with G frozen (the paper's KeepTraining: fresh real\n" +
-    "data against G's samples, plain cross-entropy, no penalty, Adam at --drs-calibrate-rate, default 1e-4), so that its\n" +
-    "logit approaches log(p_data / p_g); 'default' is 2000. The checkpoint on disk is not changed.\n" +
+    "Before that, a copy of D is trained further with G frozen (the paper's KeepTraining: fresh real data against G's\n" +
+    "samples, plain cross-entropy, no penalty), so that its logit approaches log(p_data / p_g): --drs-calibrate STEPS\n" +
+    "(default 5000; 0 uses the checkpoint's D as it is), Adam at --drs-calibrate-rate R (default 1e-3). The checkpoint\n" +
+    "on disk is not changed.\n" +
     "A run whose spec uses @gan/drs is measured with it without the flag.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

@@ -4,7 +4,7 @@
  * says that its samples were filtered.
  */
 import { UsageError } from "@gan/core";
-import { CALIBRATION_DEFAULT_STEPS, REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "@gan/core/runtime";
+import { REJECTION_SAMPLING_DEFAULTS, type RejectionSamplingOptions, type RejectionSamplingStats } from "@gan/core/runtime";
 
 /** The parseArgs options of the two flags. */
 export const REJECTION_FLAGS = {
@@ -24,8 +24,8 @@ export interface RejectionFlagValues {
 
 /**
  * The options the flags ask for; undefined without them (the run's spec decides: @gan/drs or
- * none). Any of the other flags implies --drs. `--drs-calibrate default` asks for
- * CALIBRATION_DEFAULT_STEPS updates.
+ * none). Any of the other flags implies --drs. `--drs-calibrate 0` uses the checkpoint's D as
+ * it is.
  */
 export function rejectionSamplingFlags(command: string, values: RejectionFlagValues): RejectionSamplingOptions | undefined {
   const percentileText = values["drs-percentile"];
@@ -41,9 +41,9 @@ export function rejectionSamplingFlags(command: string, values: RejectionFlagVal
     options.percentile = percentile;
   }
   if (stepsText !== undefined) {
-    const steps = stepsText === "default" ? CALIBRATION_DEFAULT_STEPS : Number(stepsText);
+    const steps = Number(stepsText);
     if (stepsText.trim() === "" || !Number.isInteger(steps) || steps < 0) {
-      throw new UsageError(`gan ${command}: --drs-calibrate needs a whole number of D updates, 0 or more (or 'default', ${CALIBRATION_DEFAULT_STEPS}), got '${stepsText}'`);
+      throw new UsageError(`gan ${command}: --drs-calibrate needs a whole number of D updates, 0 or more (0: D as trained), got '${stepsText}'`);
     }
     options.calibrationSteps = steps;
   }
@@ -52,7 +52,7 @@ export function rejectionSamplingFlags(command: string, values: RejectionFlagVal
     if (rateText.trim() === "" || !Number.isFinite(rate) || rate <= 0) {
       throw new UsageError(`gan ${command}: --drs-calibrate-rate needs a positive learning rate, got '${rateText}'`);
     }
-    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-rate sets the rate of --drs-calibrate STEPS, which is not given`);
+    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-rate sets the rate of D's calibration, which --drs-calibrate 0 turns off`);
     options.calibrationRate = rate;
   }
   return options;

@@ -135,7 +135,7 @@ describe("drawRejectionSamples on networks", () => {
     const generator = buildGenerator(plan, { seed: 3, tricks: [] });
     const discriminator = buildDiscriminator(plan, { seed: 4, tricks: [] });
     try {
-      const options = { ...REJECTION_SAMPLING_DEFAULTS, burnIn: 500 };
+      const options = { ...REJECTION_SAMPLING_DEFAULTS, burnIn: 500, calibrationSteps: 0 };
       await drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
       const before = tf.memory().numTensors;
       const a = await drawRejectionSamples(generator, discriminator, plan, 50, 0, options);
