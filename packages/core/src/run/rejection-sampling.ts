@@ -52,8 +52,8 @@ export interface RejectionSamplingOptions {
 /**
  * The defaults: the 95th percentile and epsilon 1e-6 of the reference code, a burn-in of
  * 10,000 samples, and D recalibrated for 5,000 Adam steps at 1e-3 first: on the 25-Gaussian
- * grid (bench/QUALITY.md) that took high quality from 77-88% with the checkpoint's D to 92-96%,
- * where 2,000 steps gave 90-93% and a rate of 1e-4 barely moved D.
+ * grid (bench/QUALITY.md) that took high quality from 69-90% with the checkpoint's D to 94-96%
+ * over 8 runs, where 2,000 steps gave 90-95% and a rate of 1e-4 barely moved D.
  */
 export const REJECTION_SAMPLING_DEFAULTS: RejectionSamplingOptions = { percentile: 95, burnIn: 10_000, epsilon: 1e-6, calibrationSteps: 5000, calibrationRate: 1e-3 };
 
