@@ -1,5 +1,6 @@
 /**
- * `--drs`, `--drs-percentile P`, `--drs-calibrate [STEPS]` and `--drs-calibrate-rate R` of `gan eval` and `gan sample`: discriminator rejection
+ * `--drs`, `--drs-percentile P`, `--drs-calibrate [STEPS]`, `--drs-calibrate-rate R`, `--drs-calibrate-final-rate R`
+ * and `--drs-calibrate-batch N` of `gan eval` and `gan sample`: discriminator rejection
  * sampling of an already trained run (rejection-sampling.ts in @gan/core), and how a report
  * says that its samples were filtered.
  */
@@ -12,6 +13,8 @@ export const REJECTION_FLAGS = {
   "drs-percentile": { type: "string" },
   "drs-calibrate": { type: "string" },
   "drs-calibrate-rate": { type: "string" },
+  "drs-calibrate-final-rate": { type: "string" },
+  "drs-calibrate-batch": { type: "string" },
 } as const;
 
 /** The flags' values as parseArgs gives them. */
@@ -20,6 +23,8 @@ export interface RejectionFlagValues {
   "drs-percentile"?: string | undefined;
   "drs-calibrate"?: string | undefined;
   "drs-calibrate-rate"?: string | undefined;
+  "drs-calibrate-final-rate"?: string | undefined;
+  "drs-calibrate-batch"?: string | undefined;
 }
 
 /**
@@ -31,7 +36,9 @@ export function rejectionSamplingFlags(command: string, values: RejectionFlagVal
   const percentileText = values["drs-percentile"];
   const stepsText = values["drs-calibrate"];
   const rateText = values["drs-calibrate-rate"];
-  if (values.drs !== true && percentileText === undefined && stepsText === undefined && rateText === undefined) return undefined;
+  const finalRateText = values["drs-calibrate-final-rate"];
+  const batchText = values["drs-calibrate-batch"];
+  if (values.drs !== true && [percentileText, stepsText, rateText, finalRateText, batchText].every((text) => text === undefined)) return undefined;
   const options = { ...REJECTION_SAMPLING_DEFAULTS };
   if (percentileText !== undefined) {
     const percentile = Number(percentileText);
@@ -55,6 +62,22 @@ export function rejectionSamplingFlags(command: string, values: RejectionFlagVal
     if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-rate sets the rate of D's calibration, which --drs-calibrate 0 turns off`);
     options.calibrationRate = rate;
   }
+  if (finalRateText !== undefined) {
+    const rate = Number(finalRateText);
+    if (finalRateText.trim() === "" || !Number.isFinite(rate) || rate <= 0) {
+      throw new UsageError(`gan ${command}: --drs-calibrate-final-rate needs a positive learning rate, got '${finalRateText}'`);
+    }
+    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-final-rate sets the last rate of D's calibration, which --drs-calibrate 0 turns off`);
+    options.calibrationFinalRate = rate;
+  }
+  if (batchText !== undefined) {
+    const batch = Number(batchText);
+    if (batchText.trim() === "" || !Number.isInteger(batch) || batch < 1) {
+      throw new UsageError(`gan ${command}: --drs-calibrate-batch needs a whole number of samples, at least 1, got '${batchText}'`);
+    }
+    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-batch sets the batch of D's calibration, which --drs-calibrate 0 turns off`);
+    options.calibrationBatch = batch;
+  }
   return options;
 }
 
@@ -64,6 +87,10 @@ export function rejectionSamplingText(stats: RejectionSamplingStats): string {
   return (
     `DRS at the ${stats.percentile}th percentile: kept ${n(stats.accepted)} of ${n(stats.candidates)} candidates ` +
     `(${(stats.acceptance * 100).toFixed(1)}%), burn-in ${n(stats.burnIn)}, max logit ${stats.maxLogit.toFixed(3)}` +
-    (stats.calibrationSteps > 0 ? `, D calibrated for ${n(stats.calibrationSteps)} steps at rate ${stats.calibrationRate}` : "")
+    (stats.calibrationSteps > 0
+      ? `, D calibrated for ${n(stats.calibrationSteps)} steps at rate ${stats.calibrationRate}` +
+        (stats.calibrationFinalRate !== undefined ? ` falling to ${stats.calibrationFinalRate}` : "") +
+        (stats.calibrationBatch !== undefined ? `, batches of ${n(stats.calibrationBatch)}` : "")
+      : "")
   );
 }

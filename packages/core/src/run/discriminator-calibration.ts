@@ -13,7 +13,13 @@
  *     plan's loss is), no penalty, no trick: its optimum is exactly log(p_data / p_g), the
  *     quantity DRS needs; a hinge or Wasserstein D's optimum is not, and a penalty holds D away
  *     from it;
- *   - with Adam (beta1 0.5, beta2 0.999) at `rate`, through the same optimizer the trainer uses;
+ *   - with Adam (beta1 0.5, beta2 0.999) at `rate`, through the same optimizer the trainer uses,
+ *     or, with `finalRate`, at a rate falling from `rate` to `finalRate` along half a cosine over
+ *     the updates: at a constant rate D's last weights are one noisy Adam step from the next, and
+ *     its logits move by a few tenths from step to step, as much as a mode's weight error that
+ *     DRS is meant to correct; a falling rate lets them settle;
+ *   - on batches of `batch` real and `batch` fake samples (the plan's batch size by default): a
+ *     larger batch lowers the noise of each gradient the same way;
  *   - D applied in inference mode, as it is when it scores candidates (no dropout masks;
  *     batch normalisation with its moving statistics, which are left as they are).
  *
@@ -35,14 +41,20 @@ import { tf, type tfl } from "../tfjs.js";
 export interface CalibrationOptions {
   /** D updates with G frozen; 0: none. */
   steps: number;
-  /** Adam's learning rate. */
+  /** Adam's learning rate (at the first update, with `finalRate`). */
   rate: number;
+  /** The rate at the last update, reached along half a cosine from `rate`; absent: `rate` throughout. */
+  finalRate?: number | undefined;
+  /** Real samples, and as many fake, per update; absent: the plan's batch size. */
+  batch?: number | undefined;
 }
 
 /** What calibration did: its loss before the first and after the last update. */
 export interface CalibrationStats {
   steps: number;
   rate: number;
+  finalRate: number;
+  batch: number;
   /** D's cross-entropy on the first batches, before any update, and on the last batches, before the last update. */
   firstLoss: number;
   lastLoss: number;
@@ -62,13 +74,17 @@ export async function calibrateDiscriminator(
 ): Promise<CalibrationStats> {
   const data = await openDataSource(plan.data, { rng: rng.split("data") });
   const latentRng = rng.split("latent");
-  const batch = plan.train.batch;
-  const optimizer = createOptimizer({ kind: "adam", lr: options.rate, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
+  const batch = options.batch ?? plan.train.batch;
+  const finalRate = options.finalRate ?? options.rate;
+  // Update k (0-based) of n runs at the cosine's value at k / (n - 1): the first at `rate`, the last at `finalRate`.
+  const lr = finalRate === options.rate ? options.rate : { schedule: "cosine" as const, from: options.rate, to: finalRate, start: 0, end: Math.max(1, options.steps - 1) };
+  const optimizer = createOptimizer({ kind: "adam", lr, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
   const variables = trainableVariables(discriminator);
   let firstLoss = NaN;
   let lastLoss = NaN;
   try {
     for (let step = 0; step < options.steps; step++) {
+      optimizer.setStep(step);
       const realValues = data.nextBatch(batch);
       const latent = sampleLatent(plan.latent, batch, latentRng);
       const loss = tf.tidy(() => {
@@ -91,7 +107,7 @@ export async function calibrateDiscriminator(
   } finally {
     optimizer.dispose();
   }
-  return { steps: options.steps, rate: options.rate, firstLoss, lastLoss };
+  return { steps: options.steps, rate: options.rate, finalRate, batch, firstLoss, lastLoss };
 }
 
 /**

@@ -45,8 +45,12 @@ export interface RejectionSamplingOptions {
   epsilon: number;
   /** D updates with G frozen before the burn-in (discriminator-calibration.ts); 0: D as trained. */
   calibrationSteps: number;
-  /** Adam's learning rate for those updates. */
+  /** Adam's learning rate for those updates (at the first, with calibrationFinalRate). */
   calibrationRate: number;
+  /** The rate at the last update, along half a cosine from calibrationRate; absent: calibrationRate throughout. */
+  calibrationFinalRate?: number | undefined;
+  /** Real samples, and as many of G's, per calibration update; absent: the plan's batch size. */
+  calibrationBatch?: number | undefined;
 }
 
 /**
@@ -65,6 +69,10 @@ export interface RejectionSamplingStats {
   /** D updates with G frozen before the draw (0: D as trained; absent in reports written before calibration existed). */
   calibrationSteps: number;
   calibrationRate: number;
+  /** Present when the calibration's rate fell (absent in reports of a constant rate). */
+  calibrationFinalRate?: number | undefined;
+  /** Present when the calibration's batch was not the plan's. */
+  calibrationBatch?: number | undefined;
   /** Candidate samples examined after the burn-in (each one G forward pass, and D's on its pack). */
   candidates: number;
   /** Samples kept: the count asked for. */
@@ -134,6 +142,8 @@ export function rejectionSamplingProblem(options: RejectionSamplingOptions): str
   if (!(Number.isFinite(options.epsilon) && options.epsilon > 0)) return `epsilon must be a positive number, got ${options.epsilon}`;
   if (!(Number.isInteger(options.calibrationSteps) && options.calibrationSteps >= 0)) return `calibrationSteps must be a whole number of D updates, 0 or more, got ${options.calibrationSteps}`;
   if (!(Number.isFinite(options.calibrationRate) && options.calibrationRate > 0)) return `calibrationRate must be a positive number, got ${options.calibrationRate}`;
+  if (options.calibrationFinalRate !== undefined && !(Number.isFinite(options.calibrationFinalRate) && options.calibrationFinalRate > 0)) return `calibrationFinalRate must be a positive number, got ${options.calibrationFinalRate}`;
+  if (options.calibrationBatch !== undefined && !(Number.isInteger(options.calibrationBatch) && options.calibrationBatch >= 1)) return `calibrationBatch must be a whole number of samples, at least 1, got ${options.calibrationBatch}`;
   return undefined;
 }
 

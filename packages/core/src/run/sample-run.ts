@@ -254,7 +254,7 @@ export async function drawRejectionSamples(
   const root = createRng(seed);
   if (options.calibrationSteps === 0) return drawWith(generator, discriminator, plan, count, root, options);
   // D is trained further with G frozen, on streams of its own, and set back after the draw.
-  const calibration = { steps: options.calibrationSteps, rate: options.calibrationRate };
+  const calibration = { steps: options.calibrationSteps, rate: options.calibrationRate, finalRate: options.calibrationFinalRate, batch: options.calibrationBatch };
   return withCalibratedDiscriminator(plan, generator, discriminator, calibration, root.split("gan-drs-calibrate"), () => drawWith(generator, discriminator, plan, count, root, options));
 }
 

@@ -32,7 +32,13 @@ const options = z.object({
     .min(0)
     .default(REJECTION_SAMPLING_DEFAULTS.calibrationSteps)
     .describe("D updates with G frozen before each draw (the paper's KeepTraining, on a copy of D's weights): 0 uses D as trained"),
-  calibrateRate: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.calibrationRate).describe("Adam's learning rate for those updates"),
+  calibrateRate: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.calibrationRate).describe("Adam's learning rate for those updates (the first one's, with calibrateFinalRate)"),
+  calibrateFinalRate: z
+    .number()
+    .positive()
+    .optional()
+    .describe("the rate of the last calibration update, reached from calibrateRate along half a cosine; unset: calibrateRate throughout"),
+  calibrateBatch: z.number().int().min(1).optional().describe("real samples, and as many of G's, per calibration update; unset: the plan's batch size"),
 });
 
 export default defineTrick({
@@ -48,6 +54,8 @@ export default defineTrick({
       epsilon: options.epsilon,
       calibrationSteps: options.calibrate,
       calibrationRate: options.calibrateRate,
+      ...(options.calibrateFinalRate !== undefined ? { calibrationFinalRate: options.calibrateFinalRate } : {}),
+      ...(options.calibrateBatch !== undefined ? { calibrationBatch: options.calibrateBatch } : {}),
     };
     return {
       rejectionSampling: () => settings,
