@@ -121,6 +121,32 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.001/);
   });
 
+  test("--drs-calibrate-final-rate and --drs-calibrate-batch: deterministic, reported, and a calibration of their own", async () => {
+    const flags = ["--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3"];
+    const constant = await evalJson(runDir, ...flags);
+    const falling = await evalJson(runDir, ...flags, "--drs-calibrate-final-rate", "1e-5");
+    expect(falling.rejectionSampling).toMatchObject({ calibrationSteps: 100, calibrationRate: 1e-3, calibrationFinalRate: 1e-5, accepted: 400 });
+    expect(falling.rejectionSampling!.calibrationBatch).toBeUndefined();
+    expect((await evalJson(runDir, ...flags, "--drs-calibrate-final-rate", "1e-5")).metrics).toEqual(falling.metrics);
+    expect(falling.metrics).not.toEqual(constant.metrics);
+    const larger = await evalJson(runDir, ...flags, "--drs-calibrate-batch", "200");
+    expect(larger.rejectionSampling).toMatchObject({ calibrationBatch: 200, accepted: 400 });
+    expect(larger.metrics).not.toEqual(constant.metrics);
+    const sample = await ok("sample", runDir, "--format", "csv", "-n", "16", "--backend", "cpu", "--drs-calibrate", "20", "--drs-calibrate-final-rate", "1e-5", "--drs-calibrate-batch", "50");
+    expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.001 falling to 0.00001, batches of 50/);
+  });
+
+  test("a bad --drs-calibrate-final-rate or --drs-calibrate-batch is one line naming the flag", async () => {
+    for (const value of ["0", "-1e-5", "x", ""]) {
+      expect(await fails("eval", runDir, `--drs-calibrate-final-rate=${value}`)).toMatch(/gan eval: --drs-calibrate-final-rate needs a positive learning rate/);
+    }
+    for (const value of ["0", "-5", "2.5", "x", ""]) {
+      expect(await fails("sample", runDir, `--drs-calibrate-batch=${value}`)).toMatch(/gan sample: --drs-calibrate-batch needs a whole number of samples, at least 1/);
+    }
+    expect(await fails("eval", runDir, "--drs-calibrate", "0", "--drs-calibrate-final-rate", "1e-5")).toMatch(/--drs-calibrate-final-rate sets the last rate of D's calibration, which --drs-calibrate 0 turns off/);
+    expect(await fails("eval", runDir, "--drs-calibrate", "0", "--drs-calibrate-batch", "500")).toMatch(/--drs-calibrate-batch sets the batch of D's calibration, which --drs-calibrate 0 turns off/);
+  });
+
   test("a bad --drs-calibrate or --drs-calibrate-rate is one line naming the flag", async () => {
     for (const value of ["-1", "2.5", "x", ""]) {
       expect(await fails("eval", runDir, `--drs-calibrate=${value}`)).toMatch(/gan eval: --drs-calibrate needs a whole number of D updates/);
@@ -167,9 +193,12 @@ describe('use "@gan/drs" in a spec', () => {
   });
 
   test("the spec's calibrate option trains a copy of D before each draw", async () => {
-    const runDir = await trainSmall("spec-calibrated", '  use "@gan/drs" { percentile: 80, burnIn: 2000, calibrate: 30, calibrateRate: 1e-3 }\n', [], 100);
+    const runDir = await trainSmall("spec-calibrated", '  use "@gan/drs" { percentile: 80, burnIn: 2000, calibrate: 30, calibrateRate: 1e-3, calibrateFinalRate: 1e-5, calibrateBatch: 50 }\n', [], 100);
     const report = await evalJson(runDir);
-    expect(report.rejectionSampling).toMatchObject({ percentile: 80, calibrationSteps: 30, calibrationRate: 1e-3 });
+    expect(report.rejectionSampling).toMatchObject({ percentile: 80, calibrationSteps: 30, calibrationRate: 1e-3, calibrationFinalRate: 1e-5, calibrationBatch: 50 });
+    // The same as the flags ask for on a run without @gan/drs: the spec's options are the flags'.
+    const flags = await evalJson(runDir, "--drs-percentile", "80", "--drs-calibrate", "30", "--drs-calibrate-rate", "1e-3", "--drs-calibrate-final-rate", "1e-5", "--drs-calibrate-batch", "50");
+    expect(flags.metrics).toEqual(report.metrics);
   });
 
   test("an option out of range is refused before training, naming the trick and the option", async () => {
@@ -178,6 +207,8 @@ describe('use "@gan/drs" in a spec', () => {
       ["percentile: 150", "percentile"],
       ["calibrate: -5", "calibrate"],
       ["calibrate: 10, calibrateRate: 0", "calibrateRate"],
+      ["calibrateFinalRate: -1e-5", "calibrateFinalRate"],
+      ["calibrateBatch: 2.5", "calibrateBatch"],
     ] as const) {
       writeFileSync(file, tinyRingSpec(`  loss nonsaturating\n  optimizer adam { lr: 1e-2 }\n  train {\n    steps 2\n    backend cpu\n  }\n  use "@gan/drs" { ${options} }\n`, "bad"));
       const { code, stderr } = await gan("train", file, "--out", path.join(dir, "bad"), "--no-eval");

@@ -35,7 +35,7 @@ function featuresChoice(model: string | undefined, layer: string | undefined, ra
 export const command: Command = {
   name: "eval",
   usage:
-    "gan eval RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R]]] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
+    "gan eval RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R] [--drs-calibrate-final-rate R] [--drs-calibrate-batch N]]] [--format table|json] [-n N] [--seed S] [--backend B] [--tricks-from DIR] [--features MODEL.json|emoji-classifier [--features-layer NAME] [--features-range LO,HI]]\n" +
     "2-D mixtures: modes, high quality, reverse KL. 28x28x1 images: Fréchet distance, floor and classifier score on the\n" +
     "MNIST classifier, with KID, precision/recall (k = 3) and density/coverage (k = 5) on its features. Other images: the\n" +
     "same metrics on the tfjs model given with --features (its output, or --features-layer NAME; pixels mapped from [0, 1]\n" +
@@ -52,8 +52,9 @@ export const command: Command = {
     "95; higher keeps fewer). It changes what is sampled, not the generator; the report gives the share of candidates kept.\n" +
     "Before that, a copy of D is trained further with G frozen (the paper's KeepTraining: fresh real data against G's\n" +
     "samples, plain cross-entropy, no penalty), so that its logit approaches log(p_data / p_g): --drs-calibrate STEPS\n" +
-    "(default 5000; 0 uses the checkpoint's D as it is), Adam at --drs-calibrate-rate R (default 1e-3). The checkpoint\n" +
-    "on disk is not changed.\n" +
+    "(default 5000; 0 uses the checkpoint's D as it is), Adam at --drs-calibrate-rate R (default 1e-3), falling along\n" +
+    "half a cosine to --drs-calibrate-final-rate R if given, on batches of --drs-calibrate-batch N real and N fake samples\n" +
+    "(default: the plan's batch). The checkpoint on disk is not changed.\n" +
     "A run whose spec uses @gan/drs is measured with it without the flag.",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

@@ -29,7 +29,7 @@ function formatOf(value: string | undefined, file: string | undefined, defaultFo
 export const command: Command = {
   name: "sample",
   usage:
-    "gan sample RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R]]] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
+    "gan sample RUN_DIR [--checkpoint best|STEP] [--drs [--drs-percentile P] [--drs-calibrate STEPS [--drs-calibrate-rate R] [--drs-calibrate-final-rate R] [--drs-calibrate-batch N]]] [-n N] [-o FILE] [--format png|csv|npy] [--seed S] [--backend B] [--class C|all]\n" +
     "Samples of the generator the run samples from (with @gan/ema, the average): its final generator/, else its newest\n" +
     "checkpoint; --checkpoint best (the checkpoint 'keep best' kept), a step (500) or a name (step-000500): that checkpoint.\n" +
     "--class (a run whose spec says 'condition classes'): every sample of class C, a name as the data names it or an index\n" +

@@ -121,6 +121,10 @@ describe("rejectionSample", () => {
       [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: -1 }, "calibrationSteps"],
       [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: 2.5 }, "calibrationSteps"],
       [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationSteps: 10, calibrationRate: 0 }, "calibrationRate"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationFinalRate: -1e-5 }, "calibrationFinalRate"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationFinalRate: Number.NaN }, "calibrationFinalRate"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationBatch: 0 }, "calibrationBatch"],
+      [{ ...REJECTION_SAMPLING_DEFAULTS, calibrationBatch: 12.5 }, "calibrationBatch"],
     ] as const) {
       const call = () => rejectionSample(numbered().draw, 10, 1, options, createRng(1));
       expect(call).toThrow(UserError);

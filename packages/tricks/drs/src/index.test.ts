@@ -35,6 +35,25 @@ describe("@gan/drs", () => {
     }
   });
 
+  test("calibrateFinalRate and calibrateBatch are the calibration's falling rate and its batch", async () => {
+    const { trainer } = await createTrickTrainer(tinyPlan(), [{ trick: drs, options: { calibrateFinalRate: 1e-5, calibrateBatch: 500 } }]);
+    try {
+      expect(trainer.bus.rejectionSampling()).toEqual({ ...REJECTION_SAMPLING_DEFAULTS, calibrationFinalRate: 1e-5, calibrationBatch: 500 });
+    } finally {
+      trainer.dispose();
+    }
+  });
+
+  test("calibrateFinalRate and calibrateBatch out of range are refused, naming the option", async () => {
+    for (const [options, name] of [
+      [{ calibrateFinalRate: 0 }, "calibrateFinalRate"],
+      [{ calibrateBatch: 0 }, "calibrateBatch"],
+      [{ calibrateBatch: 1.5 }, "calibrateBatch"],
+    ] as const) {
+      await expect(createTrickTrainer(tinyPlan(), [{ trick: drs, options }])).rejects.toThrow(name);
+    }
+  });
+
   test("a conditional run is refused at setup, saying why", async () => {
     await expect(createTrickTrainer(tinyConditionalPlan(), [{ trick: drs }], { dataSource: tinyConditionalSource() })).rejects.toThrow(/conditional run/);
   });
