@@ -23,7 +23,7 @@ interface Report {
   steps: number;
   weightsFrom: string;
   metrics: { modes: number; highQuality: number; reverseKL: number | null };
-  rejectionSampling?: { percentile: number; candidates: number; accepted: number; acceptance: number; burnIn: number; calibrationSteps: number; calibrationRate: number };
+  rejectionSampling?: { percentile: number; candidates: number; accepted: number; acceptance: number; burnIn: number; calibrationSteps: number; calibrationRate: number; calibrationFinalRate?: number; calibrationBatch?: number };
 }
 
 /** Every file under `dir` with the sha256 of its bytes. */
@@ -113,7 +113,7 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
     const again = await evalJson(runDir, "--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3");
     expect(again.metrics).toEqual(calibrated.metrics);
     // --drs alone calibrates with the defaults (5,000 steps: too slow for a test on cpu); --drs-calibrate 0 uses the checkpoint's D as it is.
-    expect(rejectionSamplingFlags("eval", { drs: true })).toMatchObject({ calibrationSteps: 5000, calibrationRate: 1e-3 });
+    expect(rejectionSamplingFlags("eval", { drs: true })).toMatchObject({ calibrationSteps: 5000, calibrationRate: 1e-3, calibrationFinalRate: 1e-5 });
     const asTrained = await evalJson(runDir, "--drs-calibrate", "0");
     expect(asTrained.rejectionSampling!.calibrationSteps).toBe(0);
     expect(asTrained.metrics).not.toEqual(calibrated.metrics);
@@ -123,17 +123,21 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
 
   test("--drs-calibrate-final-rate and --drs-calibrate-batch: deterministic, reported, and a calibration of their own", async () => {
     const flags = ["--drs-calibrate", "100", "--drs-calibrate-rate", "1e-3"];
-    const constant = await evalJson(runDir, ...flags);
-    const falling = await evalJson(runDir, ...flags, "--drs-calibrate-final-rate", "1e-5");
+    // By default the rate falls to 1e-5; the same final rate as the first is a constant rate.
+    const falling = await evalJson(runDir, ...flags);
     expect(falling.rejectionSampling).toMatchObject({ calibrationSteps: 100, calibrationRate: 1e-3, calibrationFinalRate: 1e-5, accepted: 400 });
     expect(falling.rejectionSampling!.calibrationBatch).toBeUndefined();
     expect((await evalJson(runDir, ...flags, "--drs-calibrate-final-rate", "1e-5")).metrics).toEqual(falling.metrics);
-    expect(falling.metrics).not.toEqual(constant.metrics);
+    const constant = await evalJson(runDir, ...flags, "--drs-calibrate-final-rate", "1e-3");
+    expect(constant.rejectionSampling).toMatchObject({ calibrationRate: 1e-3, calibrationFinalRate: 1e-3 });
+    expect(constant.metrics).not.toEqual(falling.metrics);
     const larger = await evalJson(runDir, ...flags, "--drs-calibrate-batch", "200");
     expect(larger.rejectionSampling).toMatchObject({ calibrationBatch: 200, accepted: 400 });
-    expect(larger.metrics).not.toEqual(constant.metrics);
+    expect(larger.metrics).not.toEqual(falling.metrics);
     const sample = await ok("sample", runDir, "--format", "csv", "-n", "16", "--backend", "cpu", "--drs-calibrate", "20", "--drs-calibrate-final-rate", "1e-5", "--drs-calibrate-batch", "50");
     expect(sample.stderr).toMatch(/D calibrated for 20 steps at rate 0.001 falling to 0.00001, batches of 50/);
+    const flat = await ok("sample", runDir, "--format", "csv", "-n", "16", "--backend", "cpu", "--drs-calibrate", "20", "--drs-calibrate-final-rate", "1e-3");
+    expect(flat.stderr).toMatch(/D calibrated for 20 steps at rate 0.001$/m);
   });
 
   test("a bad --drs-calibrate-final-rate or --drs-calibrate-batch is one line naming the flag", async () => {

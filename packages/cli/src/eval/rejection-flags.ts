@@ -89,7 +89,7 @@ export function rejectionSamplingText(stats: RejectionSamplingStats): string {
     `(${(stats.acceptance * 100).toFixed(1)}%), burn-in ${n(stats.burnIn)}, max logit ${stats.maxLogit.toFixed(3)}` +
     (stats.calibrationSteps > 0
       ? `, D calibrated for ${n(stats.calibrationSteps)} steps at rate ${stats.calibrationRate}` +
-        (stats.calibrationFinalRate !== undefined ? ` falling to ${stats.calibrationFinalRate}` : "") +
+        (stats.calibrationFinalRate !== undefined && stats.calibrationFinalRate !== stats.calibrationRate ? ` falling to ${stats.calibrationFinalRate}` : "") +
         (stats.calibrationBatch !== undefined ? `, batches of ${n(stats.calibrationBatch)}` : "")
       : "")
   );

@@ -32,12 +32,12 @@ const options = z.object({
     .min(0)
     .default(REJECTION_SAMPLING_DEFAULTS.calibrationSteps)
     .describe("D updates with G frozen before each draw (the paper's KeepTraining, on a copy of D's weights): 0 uses D as trained"),
-  calibrateRate: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.calibrationRate).describe("Adam's learning rate for those updates (the first one's, with calibrateFinalRate)"),
+  calibrateRate: z.number().positive().default(REJECTION_SAMPLING_DEFAULTS.calibrationRate).describe("Adam's learning rate at the first of those updates"),
   calibrateFinalRate: z
     .number()
     .positive()
-    .optional()
-    .describe("the rate of the last calibration update, reached from calibrateRate along half a cosine; unset: calibrateRate throughout"),
+    .default(REJECTION_SAMPLING_DEFAULTS.calibrationFinalRate)
+    .describe("the rate at the last calibration update, reached from calibrateRate along half a cosine; calibrateRate's value for a constant rate"),
   calibrateBatch: z.number().int().min(1).optional().describe("real samples, and as many of G's, per calibration update; unset: the plan's batch size"),
 });
 
@@ -54,7 +54,7 @@ export default defineTrick({
       epsilon: options.epsilon,
       calibrationSteps: options.calibrate,
       calibrationRate: options.calibrateRate,
-      ...(options.calibrateFinalRate !== undefined ? { calibrationFinalRate: options.calibrateFinalRate } : {}),
+      calibrationFinalRate: options.calibrateFinalRate,
       ...(options.calibrateBatch !== undefined ? { calibrationBatch: options.calibrateBatch } : {}),
     };
     return {
