@@ -1,7 +1,8 @@
 /**
  * Shared by the tests: backends, seeded inputs, comparisons, finite differences. Not part of
  * the package API: other workspace packages' tests import it as `@gan/backend-wasm/testing`
- * (an export for the workspace's source condition only; it is not built).
+ * (an export for the workspace's source condition only; it is not built, and package.json's
+ * publishConfig leaves it out of the published package's exports).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
