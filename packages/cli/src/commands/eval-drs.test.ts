@@ -52,6 +52,10 @@ async function fails(...argv: string[]): Promise<string> {
   return stderr;
 }
 
+// The hooks and tests that train a run (seconds alone) get more than the 30 s default: on a
+// loaded 2-core machine the 300-step training of beforeAll took longer than that.
+const TRAINING_TIMEOUT_MS = 120_000;
+
 const evalJson = async (runDir: string, ...flags: string[]) => JSON.parse((await ok("eval", runDir, "--format", "json", "-n", "400", "--backend", "cpu", ...flags)).stdout) as Report;
 
 /**
@@ -73,7 +77,7 @@ describe("gan eval --drs / gan sample --drs of a trained run", () => {
   let runDir = "";
   beforeAll(async () => {
     runDir = await trainSmall("plain");
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   test("--drs measures the samples DRS keeps, from the last checkpoint's G and D, and reports what it kept", async () => {
     const plain = await evalJson(runDir);
@@ -177,7 +181,7 @@ test("with @gan/pack, D's logit per pack decides for the whole pack", async () =
   expect(report.rejectionSampling!.candidates % 2).toBe(0);
   expect(report.rejectionSampling!.acceptance).toBeGreaterThan(0);
   expect(report.rejectionSampling!.acceptance).toBeLessThan(1);
-});
+}, TRAINING_TIMEOUT_MS);
 
 describe('use "@gan/drs" in a spec', () => {
   test("the run's evals and its gan eval measure the samples DRS keeps, with the spec's options", async () => {
@@ -194,7 +198,7 @@ describe('use "@gan/drs" in a spec', () => {
     expect(report.metrics.highQuality * 100).toBeCloseTo(line.eval_high_quality_pct!, 10);
     // --drs-percentile overrides the spec's percentile.
     expect((await evalJson(runDir, "--drs-percentile", "50", "--drs-calibrate", "0")).rejectionSampling!.percentile).toBe(50);
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   test("the spec's calibrate option trains a copy of D before each draw", async () => {
     const runDir = await trainSmall("spec-calibrated", '  use "@gan/drs" { percentile: 80, burnIn: 2000, calibrate: 30, calibrateRate: 1e-3, calibrateFinalRate: 1e-5, calibrateBatch: 50 }\n', [], 100);
@@ -203,7 +207,7 @@ describe('use "@gan/drs" in a spec', () => {
     // The same as the flags ask for on a run without @gan/drs: the spec's options are the flags'.
     const flags = await evalJson(runDir, "--drs-percentile", "80", "--drs-calibrate", "30", "--drs-calibrate-rate", "1e-3", "--drs-calibrate-final-rate", "1e-5", "--drs-calibrate-batch", "50");
     expect(flags.metrics).toEqual(report.metrics);
-  });
+  }, TRAINING_TIMEOUT_MS);
 
   test("an option out of range is refused before training, naming the trick and the option", async () => {
     const file = path.join(dir, "bad.gan");
