@@ -23,9 +23,9 @@
  *   - D applied in inference mode, as it is when it scores candidates (no dropout masks;
  *     batch normalisation with its moving statistics, which are left as they are).
  *
- * D's weights are trained in place: callers pass a D of their own (sampleRun: the one restored
- * from the checkpoint, never written back to disk) or use withCalibratedDiscriminator, which
- * sets the weights back afterwards (a trainer's D during a run's evaluations). Seeded and
+ * D's weights are trained in place: drawRejectionSamples goes through withCalibratedDiscriminator,
+ * which sets them back after the draw (for sampleRun, the D restored from the checkpoint, which
+ * is never written back to disk; for a run's evaluations, the trainer's own D). Seeded and
  * deterministic: the same seed gives the same real and fake batches, so the same weights.
  */
 import type { Plan } from "@gan/plan";
@@ -99,10 +99,10 @@ export async function calibrateDiscriminator(
         optimizer.applyGradients(grads);
         return value;
       });
-      const value = loss.dataSync()[0]!;
+      // Read back only the two losses reported: a read is a sync with the backend.
+      if (step === 0) firstLoss = loss.dataSync()[0]!;
+      if (step === options.steps - 1) lastLoss = loss.dataSync()[0]!;
       loss.dispose();
-      if (step === 0) firstLoss = value;
-      lastLoss = value;
     }
   } finally {
     optimizer.dispose();
