@@ -27,10 +27,19 @@ export interface RejectionFlagValues {
   "drs-calibrate-batch"?: string | undefined;
 }
 
+/** A number flag's value, or a usage error naming the flag and what it `needs` when `valid` refuses it. */
+function numberFlag(command: string, flag: string, text: string, valid: (value: number) => boolean, needs: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !valid(value)) throw new UsageError(`gan ${command}: --${flag} needs ${needs}, got '${text}'`);
+  return value;
+}
+
+const isPositive = (value: number) => Number.isFinite(value) && value > 0;
+
 /**
  * The options the flags ask for; undefined without them (the run's spec decides: @gan/drs or
  * none). Any of the other flags implies --drs. `--drs-calibrate 0` uses the checkpoint's D as
- * it is.
+ * it is, and then a flag that sets the calibration is refused.
  */
 export function rejectionSamplingFlags(command: string, values: RejectionFlagValues): RejectionSamplingOptions | undefined {
   const percentileText = values["drs-percentile"];
@@ -41,42 +50,21 @@ export function rejectionSamplingFlags(command: string, values: RejectionFlagVal
   if (values.drs !== true && [percentileText, stepsText, rateText, finalRateText, batchText].every((text) => text === undefined)) return undefined;
   const options = { ...REJECTION_SAMPLING_DEFAULTS };
   if (percentileText !== undefined) {
-    const percentile = Number(percentileText);
-    if (percentileText.trim() === "" || !Number.isFinite(percentile) || percentile < 0 || percentile > 100) {
-      throw new UsageError(`gan ${command}: --drs-percentile needs a number from 0 to 100 (the percentile of F that sets gamma), got '${percentileText}'`);
-    }
-    options.percentile = percentile;
+    options.percentile = numberFlag(command, "drs-percentile", percentileText, (value) => Number.isFinite(value) && value >= 0 && value <= 100, "a number from 0 to 100 (the percentile of F that sets gamma)");
   }
   if (stepsText !== undefined) {
-    const steps = Number(stepsText);
-    if (stepsText.trim() === "" || !Number.isInteger(steps) || steps < 0) {
-      throw new UsageError(`gan ${command}: --drs-calibrate needs a whole number of D updates, 0 or more (0: D as trained), got '${stepsText}'`);
-    }
-    options.calibrationSteps = steps;
+    options.calibrationSteps = numberFlag(command, "drs-calibrate", stepsText, (value) => Number.isInteger(value) && value >= 0, "a whole number of D updates, 0 or more (0: D as trained)");
   }
-  if (rateText !== undefined) {
-    const rate = Number(rateText);
-    if (rateText.trim() === "" || !Number.isFinite(rate) || rate <= 0) {
-      throw new UsageError(`gan ${command}: --drs-calibrate-rate needs a positive learning rate, got '${rateText}'`);
-    }
-    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-rate sets the rate of D's calibration, which --drs-calibrate 0 turns off`);
-    options.calibrationRate = rate;
-  }
-  if (finalRateText !== undefined) {
-    const rate = Number(finalRateText);
-    if (finalRateText.trim() === "" || !Number.isFinite(rate) || rate <= 0) {
-      throw new UsageError(`gan ${command}: --drs-calibrate-final-rate needs a positive learning rate, got '${finalRateText}'`);
-    }
-    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-final-rate sets the last rate of D's calibration, which --drs-calibrate 0 turns off`);
-    options.calibrationFinalRate = rate;
-  }
-  if (batchText !== undefined) {
-    const batch = Number(batchText);
-    if (batchText.trim() === "" || !Number.isInteger(batch) || batch < 1) {
-      throw new UsageError(`gan ${command}: --drs-calibrate-batch needs a whole number of samples, at least 1, got '${batchText}'`);
-    }
-    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --drs-calibrate-batch sets the batch of D's calibration, which --drs-calibrate 0 turns off`);
-    options.calibrationBatch = batch;
+  // Each in turn: its value checked, then refused if --drs-calibrate 0 turned the calibration off.
+  const calibrationFlags = [
+    { flag: "drs-calibrate-rate", text: rateText, valid: isPositive, needs: "a positive learning rate", sets: "the rate", apply: (value: number) => (options.calibrationRate = value) },
+    { flag: "drs-calibrate-final-rate", text: finalRateText, valid: isPositive, needs: "a positive learning rate", sets: "the last rate", apply: (value: number) => (options.calibrationFinalRate = value) },
+    { flag: "drs-calibrate-batch", text: batchText, valid: (value: number) => Number.isInteger(value) && value >= 1, needs: "a whole number of samples, at least 1", sets: "the batch", apply: (value: number) => (options.calibrationBatch = value) },
+  ];
+  for (const { flag, text, valid, needs, sets, apply } of calibrationFlags) {
+    if (text === undefined) continue;
+    apply(numberFlag(command, flag, text, valid, needs));
+    if (options.calibrationSteps === 0) throw new UsageError(`gan ${command}: --${flag} sets ${sets} of D's calibration, which --drs-calibrate 0 turns off`);
   }
   return options;
 }
