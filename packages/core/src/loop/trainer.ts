@@ -73,11 +73,14 @@ function formatShape(shape: readonly number[]): string {
 // What waterfall hooks must hand on: a trick returning something else is named at once,
 // instead of failing later inside tfjs with a message about neither the trick nor the hook.
 
+/** The start of a refusal: what the hook returned in place of `what`, of shape `expected`. */
+function returnedInstead(value: unknown, what: string, expected: readonly number[]): string {
+  return `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}`;
+}
+
 function checkShape(what: string, expected: readonly number[]) {
   return (value: tf.Tensor): string | undefined =>
-    value instanceof tf.Tensor && sameShape(value.shape, expected)
-      ? undefined
-      : `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}`;
+    value instanceof tf.Tensor && sameShape(value.shape, expected) ? undefined : returnedInstead(value, what, expected);
 }
 
 /** A subset of the rows of a tensor of shape `expected`: the same columns, 1 to expected[0] rows. */
@@ -85,7 +88,7 @@ function checkRows(what: string, expected: readonly number[]) {
   return (value: tf.Tensor): string | undefined =>
     value instanceof tf.Tensor && value.shape[0]! >= 1 && value.shape[0]! <= expected[0]! && sameShape(value.shape.slice(1), expected.slice(1))
       ? undefined
-      : `it returned ${value instanceof tf.Tensor ? `a tensor of shape ${formatShape(value.shape)}` : "something that is not a tensor"} for ${what}, which has shape ${formatShape(expected)}: keep 1 to ${expected[0]} of its rows`;
+      : `${returnedInstead(value, what, expected)}: keep 1 to ${expected[0]} of its rows`;
 }
 
 function checkInputs(realShape: readonly number[], fakeShape: readonly number[]) {
